@@ -1,0 +1,77 @@
+import { loadEnv } from '@cask/config';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The api's environment variables as they are spelled; see README "Configuration". */
+class ApiEnv {
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(65535, { message: 'must be at most 65535' })
+  PORT: number = 3000;
+
+  @Matches(/^amqps?:\/\/.+/, { message: 'must be an amqp:// or amqps:// URL' })
+  AMQP_URL: string = 'amqp://guest:guest@localhost:5672';
+
+  @Matches(/^[a-z0-9][a-z0-9_.-]*$/, { message: 'must be lower-case letters, digits, ".", "-" or "_"' })
+  CASK_NAMESPACE: string = 'cask';
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  SQLITE_PATH: string = './data/cask.db';
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  @Max(100, { message: 'must be at most 100' })
+  DATABASE_POOL_SIZE: number = 10;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(100, { message: 'must be at least 100' })
+  @Max(120_000, { message: 'must be at most 120000' })
+  PUBLISH_CONFIRM_TIMEOUT_MS: number = 10_000;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  @Max(5000, { message: 'must be at most 5000' })
+  EVENT_BATCH_SIZE: number = 500;
+
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'log';
+}
+
+/** Every setting of the api, validated once at boot. */
+export class ApiConfig {
+  port: number;
+  amqpUrl: string;
+  /** Prefix of every exchange and queue; deployments sharing a broker use different ones. */
+  namespace: string;
+  /** PostgreSQL URL; when unset the embedded SQLite store at {@link sqlitePath} is used. */
+  databaseUrl?: string;
+  sqlitePath: string;
+  databasePoolSize: number;
+  /** How long a dispatch waits for the broker's confirm before answering 503. */
+  publishConfirmTimeoutMs: number;
+  /** Events applied to the store in one transaction, at most; also the event consumer's prefetch. */
+  eventBatchSize: number;
+  logLevel: LogLevel;
+}
+
+/** Reads the api's configuration; throws one error naming every bad variable. */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const e = loadEnv(ApiEnv, env);
+  return {
+    port: e.PORT,
+    amqpUrl: e.AMQP_URL,
+    namespace: e.CASK_NAMESPACE,
+    databaseUrl: e.DATABASE_URL,
+    sqlitePath: e.SQLITE_PATH,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    publishConfirmTimeoutMs: e.PUBLISH_CONFIRM_TIMEOUT_MS,
+    eventBatchSize: e.EVENT_BATCH_SIZE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,86 @@
+import { JobContext, JobDefinition, JobHandlerFn, JobView, toJobError, validatePayload } from '@cask/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import { AsyncDispatcher, DispatchOptions } from './async-dispatcher';
+import { checkDispatchOptions } from './dispatch-options';
+import { InvalidPayloadError } from './invalid-payload.error';
+
+/**
+ * Runs jobs in this process, for users' unit tests: no broker, no store. Register the handlers a test
+ * needs, dispatch, then `await dispatcher.drain()` before reading results.
+ *
+ * ```ts
+ * const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, (payload) => ({ delivered_to: payload.email, message_id: 'm1' }));
+ * const moduleRef = await Test.createTestingModule({ ... }).overrideProvider(AsyncDispatcher).useValue(dispatcher).compile();
+ * ```
+ */
+export class InMemoryAsyncDispatcher extends AsyncDispatcher {
+  private readonly handlers = new Map<string, JobHandlerFn<object, unknown>>();
+  private readonly jobs = new Map<string, JobView>();
+  private readonly running = new Set<Promise<void>>();
+
+  register<P extends object, R>(job: JobDefinition<P, R>, handler: JobHandlerFn<P, R>): this {
+    this.handlers.set(job.name, handler as JobHandlerFn<object, unknown>);
+    return this;
+  }
+
+  override async dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<string> {
+    const validation = validatePayload(job, payload);
+    if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
+    checkDispatchOptions(job.name, options);
+    const handler = this.handlers.get(job.name);
+    if (!handler) throw new Error(`InMemoryAsyncDispatcher: no handler registered for "${job.name}"`);
+    const id = uuidv7();
+    const view: JobView = {
+      job_id: id,
+      type: job.name,
+      status: 'queued',
+      attempts: 0,
+      max_attempts: 1,
+      progress: null,
+      result: null,
+      error: null,
+      created_at: new Date().toISOString(),
+      started_at: null,
+      finished_at: null,
+    };
+    this.jobs.set(id, view);
+    const run = this.run(view, handler, validation.value).finally(() => this.running.delete(run));
+    this.running.add(run);
+    return id;
+  }
+
+  override async getResult<R = unknown>(jobId: string): Promise<JobView<R> | null> {
+    const view = this.jobs.get(jobId);
+    return view ? ({ ...view } as JobView<R>) : null;
+  }
+
+  /** Resolves when every dispatched job has finished, including jobs dispatched by those jobs. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  private async run(view: JobView, handler: JobHandlerFn<object, unknown>, payload: object): Promise<void> {
+    await Promise.resolve();
+    const controller = new AbortController();
+    const context: JobContext = {
+      jobId: view.job_id,
+      type: view.type,
+      attempt: 1,
+      signal: controller.signal,
+      progress: async (value) => {
+        view.progress = value;
+      },
+    };
+    view.status = 'running';
+    view.attempts = 1;
+    view.started_at = new Date().toISOString();
+    try {
+      view.result = (await handler(payload, context)) ?? null;
+      view.status = 'succeeded';
+    } catch (err) {
+      view.error = toJobError(err);
+      view.status = 'failed';
+    }
+    view.finished_at = new Date().toISOString();
+  }
+}

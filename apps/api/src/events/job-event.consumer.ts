@@ -1,0 +1,123 @@
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQueue, publishDeadLetter } from '@cask/amqp';
+import { CaskTopology, JobEvent, decodeEvents } from '@cask/contracts';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ApiConfig } from '../config/api-config';
+import { JobStore } from '../store/job-store';
+
+interface Pending {
+  delivery: Delivery;
+  events: JobEvent[];
+}
+
+/**
+ * Applies worker events to the job store. Messages are grouped: one transaction per group, and each
+ * message is acked only after the transaction that applied it committed, so a crash loses nothing and
+ * a redelivered event is a no-op.
+ */
+@Injectable()
+export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(JobEventConsumer.name);
+  private readonly consumer: AmqpConsumer;
+  private pending: Pending[] = [];
+  private flushing?: Promise<void>;
+  private scheduled = false;
+  private stopping = false;
+
+  constructor(
+    connection: AmqpConnection,
+    private readonly store: JobStore,
+    private readonly publisher: ConfirmPublisher,
+    private readonly topology: CaskTopology,
+    private readonly config: ApiConfig,
+  ) {
+    this.consumer = new AmqpConsumer(connection, {
+      queue: topology.eventsQueue,
+      prefetch: config.eventBatchSize,
+      declare: (channel) => declareEventQueue(channel, topology),
+      onMessage: (delivery) => this.receive(delivery),
+    });
+  }
+
+  get isAttached(): boolean {
+    return this.consumer.isAttached;
+  }
+
+  onApplicationBootstrap(): void {
+    // Not awaited: the api serves (and answers 503 to dispatches) while the broker is still away.
+    void this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.flushing;
+    await this.consumer.stop();
+  }
+
+  private receive(delivery: Delivery): void {
+    const decoded = decodeEvents(delivery.message.content);
+    if (!decoded.ok) {
+      void this.deadLetter(delivery, decoded.code, decoded.reason);
+      return;
+    }
+    this.pending.push({ delivery, events: decoded.value });
+    if (!this.scheduled && !this.flushing) {
+      this.scheduled = true;
+      // Wait one turn of the event loop so the messages already in the socket buffer join this group.
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
+      });
+    }
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0 && !this.stopping) {
+      const group = this.pending.splice(0, this.config.eventBatchSize);
+      await this.applyGroup(group);
+    }
+  }
+
+  private async applyGroup(group: Pending[]): Promise<void> {
+    let delay = 100;
+    for (;;) {
+      try {
+        await this.store.applyEvents(group.flatMap((item) => item.events));
+        for (const item of group) item.delivery.ack();
+        return;
+      } catch (err) {
+        if (group.length > 1 && (await this.storeIsUp())) {
+          // The store works, so something in this group is bad: apply one message at a time to find it.
+          for (const item of group) await this.applyGroup([item]);
+          return;
+        }
+        if (group.length === 1 && (await this.storeIsUp())) {
+          await this.deadLetter(group[0].delivery, 'store_rejected', (err as Error).message);
+          return;
+        }
+        if (this.stopping) return;
+        this.logger.warn(`Job store unavailable (${(err as Error).message}); retrying ${group.length} event message(s) in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  private async storeIsUp(): Promise<boolean> {
+    return this.store.ping().then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private async deadLetter(delivery: Delivery, code: string, detail: string): Promise<void> {
+    this.logger.warn(`Dead-lettering an event message (${code}: ${detail})`);
+    try {
+      await publishDeadLetter(this.publisher, this.topology, delivery.message, this.topology.eventsQueue, { code, detail });
+      delivery.ack();
+    } catch (err) {
+      // Without a confirmed copy, reject it to the queue's dead-letter exchange rather than loop on it.
+      this.logger.error(`Could not publish the dead letter (${(err as Error).message}); rejecting it instead`);
+      delivery.nack(false);
+    }
+  }
+}

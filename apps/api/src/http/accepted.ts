@@ -1,0 +1,28 @@
+import type { QueuedResponse } from '@cask/contracts';
+import { CallHandler, ExecutionContext, HttpCode, HttpStatus, Injectable, NestInterceptor, UseInterceptors, applyDecorators } from '@nestjs/common';
+import type { Response } from 'express';
+import { Observable, tap } from 'rxjs';
+
+/** The seed design's one-line answer: `{"status":"queued","job_id":"..."}`. */
+export function queued(jobId: string): QueuedResponse {
+  return { status: 'queued', job_id: jobId };
+}
+
+@Injectable()
+class JobLocationInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(
+      tap((body: { job_id?: string } | undefined) => {
+        if (body?.job_id) context.switchToHttp().getResponse<Response>().setHeader('Location', `/jobs/${body.job_id}`);
+      }),
+    );
+  }
+}
+
+/**
+ * Marks a handler that dispatches a job: answers `202 Accepted` with `Location: /jobs/<job_id>`, taken
+ * from the `job_id` of the body it returns.
+ */
+export function AcceptsJob(): MethodDecorator {
+  return applyDecorators(HttpCode(HttpStatus.ACCEPTED), UseInterceptors(JobLocationInterceptor));
+}

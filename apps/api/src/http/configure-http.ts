@@ -1,0 +1,57 @@
+import { flattenValidationErrors } from '@cask/contracts';
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { errorBody } from './error-body';
+import { HttpErrorFilter } from './http-error.filter';
+import { ValidationFailedException } from './validation-failed.exception';
+
+/** Largest request body accepted; larger ones answer 413. */
+export const BODY_LIMIT = '1mb';
+
+/**
+ * Body parsing, validation and error mapping, shared by `main.ts` and the app tests so both run the
+ * same HTTP stack. The app must be created with `bodyParser: false`.
+ */
+export function configureHttp(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  express.disable('x-powered-by');
+  express.use(requireJsonBody);
+  express.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
+  express.use(bodyParserErrors);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => new ValidationFailedException(flattenValidationErrors(errors)),
+    }),
+  );
+  app.useGlobalFilters(new HttpErrorFilter());
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/** 415 for a body that is not JSON: the api speaks only JSON. */
+function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
+  if (hasBody(req) && !req.is('application/json')) {
+    res.status(415).json(errorBody('Unsupported media type', [{ field: 'content-type', reason: 'must be application/json' }]));
+    return;
+  }
+  next();
+}
+
+/** body-parser errors happen before Nest's filters, so they are mapped here. */
+function bodyParserErrors(err: { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction): void {
+  if (err.type === 'entity.too.large') {
+    res.status(413).json(errorBody(`Request body larger than ${BODY_LIMIT}`));
+  } else if (err.type === 'entity.parse.failed') {
+    res.status(400).json(errorBody('Malformed JSON body', [{ field: 'body', reason: 'must be valid JSON' }]));
+  } else if (err.status && err.status >= 400 && err.status < 500) {
+    res.status(err.status).json(errorBody('Unreadable request body'));
+  } else {
+    next(err);
+  }
+}

@@ -1,0 +1,46 @@
+import { BrokerUnavailableError } from '@cask/contracts';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { InvalidPayloadError } from '../dispatcher/invalid-payload.error';
+import { errorBody } from './error-body';
+
+/** Seconds a client should wait before retrying a dispatch the broker could not take. */
+export const BROKER_RETRY_AFTER_SECONDS = 5;
+
+/** Maps every error to a status and an {@link ErrorBody}; unexpected ones are logged, never shown. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof InvalidPayloadError) {
+      const details = exception.errors.map(({ field, reason }) => ({
+        field: field === 'priority' ? field : field ? `payload.${field}` : 'payload',
+        reason,
+      }));
+      response.status(HttpStatus.BAD_REQUEST).json(errorBody(`Invalid payload for job type "${exception.jobType}"`, details));
+      return;
+    }
+    if (exception instanceof BrokerUnavailableError) {
+      this.logger.warn(`Dispatch refused: ${exception.message}`);
+      response
+        .status(HttpStatus.SERVICE_UNAVAILABLE)
+        .setHeader('Retry-After', String(BROKER_RETRY_AFTER_SECONDS))
+        .json(errorBody('Job broker unavailable; nothing was queued, retry later'));
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      if (typeof body === 'object' && body !== null && 'error' in body && !('statusCode' in body)) {
+        response.status(status).json(body);
+      } else {
+        response.status(status).json(errorBody(exception.message));
+      }
+      return;
+    }
+    this.logger.error(`Unhandled error: ${(exception as Error)?.message}`, (exception as Error)?.stack);
+    response.status(HttpStatus.INTERNAL_SERVER_ERROR).json(errorBody('Internal server error'));
+  }
+}

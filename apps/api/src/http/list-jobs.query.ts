@@ -1,0 +1,26 @@
+import { JOB_STATUSES, JobStatus } from '@cask/contracts';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+
+/** Query of `GET /jobs`. */
+export class ListJobsQuery {
+  @IsOptional()
+  @IsIn(JOB_STATUSES)
+  status?: JobStatus;
+
+  @IsOptional()
+  @IsString()
+  type?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  /** `next_cursor` of the previous page. */
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}

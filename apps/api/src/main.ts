@@ -1,0 +1,23 @@
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ApiModule } from './api.module';
+import { loadApiConfig } from './config/api-config';
+import { configureHttp } from './http/configure-http';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+async function bootstrap(): Promise<void> {
+  const config = loadApiConfig();
+  const logger = new ConsoleLogger('cask-api', { logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1) });
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bodyParser: false, logger });
+  configureHttp(app);
+  app.enableShutdownHooks();
+  await app.listen(config.port);
+  logger.log(`Cask api listening on port ${config.port}`);
+}
+
+bootstrap().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

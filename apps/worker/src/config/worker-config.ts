@@ -1,0 +1,58 @@
+import { loadEnv } from '@cask/config';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { hostname } from 'node:os';
+
+const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The worker's environment variables as they are spelled; see README "Configuration". */
+class WorkerEnv {
+  @Matches(/^amqps?:\/\/.+/, { message: 'must be an amqp:// or amqps:// URL' })
+  AMQP_URL: string = 'amqp://guest:guest@localhost:5672';
+
+  @Matches(/^[a-z0-9][a-z0-9_.-]*$/, { message: 'must be lower-case letters, digits, ".", "-" or "_"' })
+  CASK_NAMESPACE: string = 'cask';
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  @Max(1000, { message: 'must be at most 1000' })
+  WORKER_CONCURRENCY: number = 16;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(100, { message: 'must be at most 100 characters' })
+  WORKER_ID?: string;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(100, { message: 'must be at least 100' })
+  @Max(120_000, { message: 'must be at most 120000' })
+  PUBLISH_CONFIRM_TIMEOUT_MS: number = 10_000;
+
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'log';
+}
+
+/** Every setting of the worker, validated once at boot. */
+export class WorkerConfig {
+  amqpUrl: string;
+  namespace: string;
+  /** Jobs this process runs at once; also each queue consumer's prefetch. */
+  concurrency: number;
+  /** Names this process in job history and logs. */
+  workerId: string;
+  publishConfirmTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+/** Reads the worker's configuration; throws one error naming every bad variable. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = loadEnv(WorkerEnv, env);
+  return {
+    amqpUrl: e.AMQP_URL,
+    namespace: e.CASK_NAMESPACE,
+    concurrency: e.WORKER_CONCURRENCY,
+    workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
+    publishConfirmTimeoutMs: e.PUBLISH_CONFIRM_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,16 @@
+import { DemoFlaky, DemoFlakyPayload, DemoFlakyResult, JobContext, RetryableJobError } from '@cask/contracts';
+import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { JobHandler } from '../transport/job-handler.decorator';
+
+/** Example handler: fails retryably while the attempt number is at most `fail_times`. */
+@Controller()
+export class FlakyHandler {
+  @JobHandler(DemoFlaky)
+  run(@Payload() payload: DemoFlakyPayload, @Ctx() ctx: JobContext): DemoFlakyResult {
+    if (ctx.attempt <= payload.fail_times) {
+      throw new RetryableJobError(`Simulated failure on attempt ${ctx.attempt} of ${payload.fail_times + 1}`, { code: 'flaky' });
+    }
+    return { attempts: ctx.attempt };
+  }
+}

@@ -1,0 +1,66 @@
+import { ErrorCode } from './errors';
+
+/** The body of a job message: everything a worker needs to run one attempt. */
+export interface JobEnvelope {
+  /** Envelope format version. */
+  v: 1;
+  /** Job id (UUIDv7). */
+  id: string;
+  /** Job name, e.g. `email.welcome`. */
+  type: string;
+  /** The validated payload as the api stored it. */
+  payload: object;
+  /** Attempt number this message runs, starting at 1. */
+  attempt: number;
+  /** When the job was created, in epoch milliseconds. */
+  created_at: number;
+}
+
+/** Why a message could not be read as a job or event; goes into dead-letter headers. */
+export interface DecodeFailure {
+  ok: false;
+  code: typeof ErrorCode.Malformed;
+  reason: string;
+}
+
+export type Decoded<T> = { ok: true; value: T } | DecodeFailure;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a UUID in its canonical 36-character text form. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+export function encodeEnvelope(envelope: JobEnvelope): Buffer {
+  return Buffer.from(JSON.stringify(envelope));
+}
+
+/** Parses a job message body, naming the first thing wrong with it. Never throws. */
+export function decodeEnvelope(body: Buffer): Decoded<JobEnvelope> {
+  const parsed = parseJson(body);
+  if (!parsed.ok) return parsed;
+  const e = parsed.value as Partial<JobEnvelope> | null;
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return malformed('body is not a JSON object');
+  if (e.v !== 1) return malformed('field "v" must be 1');
+  if (!isUuid(e.id)) return malformed('field "id" must be a UUID');
+  if (typeof e.type !== 'string' || e.type.length === 0) return malformed('field "type" must be a non-empty string');
+  if (typeof e.payload !== 'object' || e.payload === null || Array.isArray(e.payload)) {
+    return malformed('field "payload" must be a JSON object');
+  }
+  if (!Number.isInteger(e.attempt) || (e.attempt as number) < 1) return malformed('field "attempt" must be a positive integer');
+  if (!Number.isFinite(e.created_at)) return malformed('field "created_at" must be epoch milliseconds');
+  return { ok: true, value: e as JobEnvelope };
+}
+
+export function parseJson(body: Buffer): Decoded<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    return malformed('body is not valid JSON');
+  }
+}
+
+export function malformed(reason: string): DecodeFailure {
+  return { ok: false, code: ErrorCode.Malformed, reason };
+}

@@ -1,0 +1,16 @@
+import type { JobProgress } from './job-events';
+
+/** What a handler gets besides its payload. */
+export interface JobContext {
+  readonly jobId: string;
+  readonly type: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Fires when the attempt must stop (worker shutting down); pass it on to fetch, timers and queries. */
+  readonly signal: AbortSignal;
+  /** Reports progress (a percentage or a small object); shows in `GET /jobs/:id`. Resolves when recorded by the broker. */
+  progress(value: JobProgress): Promise<void>;
+}
+
+/** A function that runs one job type: what a handler method is, and what the in-memory dispatcher runs. */
+export type JobHandlerFn<P, R> = (payload: P, context: JobContext) => Promise<R> | R;

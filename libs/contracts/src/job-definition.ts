@@ -1,0 +1,87 @@
+/** A class whose instances are a job's payload; its class-validator decorators are the payload's rules. */
+export type PayloadClass<P extends object = object> = new () => P;
+
+/** A job's name, payload rules, result type and queue: the one place both apps agree on a job. */
+export interface JobDefinition<P extends object = object, R = unknown> {
+  /** Dotted name on the wire, e.g. `email.welcome`. Never a class name. */
+  readonly name: string;
+  /** The payload class; validated with class-validator before storing and again before running. */
+  readonly payload: PayloadClass<P>;
+  /**
+   * Queue the job is routed to; workers pick queues to consume.
+   * @defaultValue `'default'`
+   */
+  readonly queue: string;
+  /** One sentence for docs and the known-types list. */
+  readonly description: string;
+  /** Carries the result type for the compiler only; always `undefined` at run time. */
+  readonly resultType?: R;
+}
+
+/** What {@link defineJob} takes besides the name. */
+export interface JobSpec<P extends object> {
+  payload: PayloadClass<P>;
+  /** @defaultValue `'default'` */
+  queue?: string;
+  /** @defaultValue `''` */
+  description?: string;
+}
+
+/** The payload type of a job definition. */
+export type PayloadOf<J> = J extends JobDefinition<infer P, unknown> ? P : never;
+/** The result type of a job definition. */
+export type ResultOf<J> = J extends JobDefinition<object, infer R> ? R : never;
+
+const JOB_NAME = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
+const QUEUE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+/**
+ * Declares a job. Give the result type explicitly so handlers and `getResult` are checked against it:
+ *
+ * ```ts
+ * export const WelcomeEmail = defineJob<WelcomeEmailPayload, WelcomeEmailResult>('email.welcome', {
+ *   payload: WelcomeEmailPayload,
+ * });
+ * ```
+ */
+export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): JobDefinition<P, R> {
+  if (!JOB_NAME.test(name)) {
+    throw new TypeError(`Job name "${name}" must be lower-case dotted words, e.g. "email.welcome"`);
+  }
+  const queue = spec.queue ?? 'default';
+  if (!QUEUE_NAME.test(queue)) {
+    throw new TypeError(`Queue "${queue}" of job "${name}" must be lower-case letters, digits, "-" or "_"`);
+  }
+  return Object.freeze({ name, payload: spec.payload, queue, description: spec.description ?? '' });
+}
+
+/** A set of job definitions looked up by name; rejects two definitions with one name. */
+export class JobCatalogue {
+  private readonly byName = new Map<string, JobDefinition>();
+
+  constructor(definitions: readonly JobDefinition[]) {
+    for (const definition of definitions) {
+      if (this.byName.has(definition.name)) {
+        throw new TypeError(`Job "${definition.name}" is defined twice`);
+      }
+      this.byName.set(definition.name, definition);
+    }
+  }
+
+  get(name: string): JobDefinition | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  all(): JobDefinition[] {
+    return [...this.byName.values()];
+  }
+
+  /** Distinct queue names, sorted. */
+  queues(): string[] {
+    return [...new Set(this.all().map((definition) => definition.queue))].sort();
+  }
+}

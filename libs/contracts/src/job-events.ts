@@ -1,0 +1,86 @@
+import { Decoded, isUuid, malformed, parseJson } from './envelope';
+import type { JobError } from './errors';
+
+/** A job's progress as the handler reports it: a percentage or any small JSON object. */
+export type JobProgress = number | Record<string, unknown>;
+
+interface JobEventBase {
+  job_id: string;
+  type: string;
+  attempt: number;
+  /** When the worker saw it happen, epoch milliseconds. */
+  at: number;
+  /** Id of the worker process that ran the attempt. */
+  worker: string;
+}
+
+export interface JobStartedEvent extends JobEventBase {
+  kind: 'started';
+}
+
+export interface JobProgressEvent extends JobEventBase {
+  kind: 'progress';
+  progress: JobProgress;
+}
+
+export interface JobSucceededEvent extends JobEventBase {
+  kind: 'succeeded';
+  started_at: number;
+  result: unknown;
+}
+
+export interface JobFailedEvent extends JobEventBase {
+  kind: 'failed';
+  /** Absent when the attempt failed before it started (e.g. invalid payload). */
+  started_at?: number;
+  error: JobError;
+}
+
+/** What a worker reports about an attempt; the api applies these to the job store. */
+export type JobEvent = JobStartedEvent | JobProgressEvent | JobSucceededEvent | JobFailedEvent;
+
+export type JobEventKind = JobEvent['kind'];
+
+/** Event messages carry a JSON array of events so that a worker can report several in one message. */
+export function encodeEvents(events: readonly JobEvent[]): Buffer {
+  return Buffer.from(JSON.stringify(events));
+}
+
+/** Parses an event message, rejecting the whole message if any event in it is malformed. Never throws. */
+export function decodeEvents(body: Buffer): Decoded<JobEvent[]> {
+  const parsed = parseJson(body);
+  if (!parsed.ok) return parsed;
+  if (!Array.isArray(parsed.value)) return malformed('body is not a JSON array of events');
+  for (const [index, event] of parsed.value.entries()) {
+    const reason = checkEvent(event);
+    if (reason) return malformed(`event ${index}: ${reason}`);
+  }
+  return { ok: true, value: parsed.value as JobEvent[] };
+}
+
+function checkEvent(e: Partial<JobEvent & { progress: unknown; error: unknown }> | null): string | undefined {
+  if (typeof e !== 'object' || e === null) return 'not an object';
+  if (!isUuid(e.job_id)) return 'field "job_id" must be a UUID';
+  if (typeof e.type !== 'string') return 'field "type" must be a string';
+  if (!Number.isInteger(e.attempt) || (e.attempt as number) < 1) return 'field "attempt" must be a positive integer';
+  if (!Number.isFinite(e.at)) return 'field "at" must be epoch milliseconds';
+  if (typeof e.worker !== 'string' || e.worker.length > 200) return 'field "worker" must be a string of at most 200 characters';
+  switch (e.kind) {
+    case 'started':
+      return undefined;
+    case 'progress':
+      return typeof e.progress === 'number' || (typeof e.progress === 'object' && e.progress !== null)
+        ? undefined
+        : 'field "progress" must be a number or an object';
+    case 'succeeded':
+      return Number.isFinite(e.started_at) ? undefined : 'field "started_at" must be epoch milliseconds';
+    case 'failed': {
+      const error = e.error as Partial<JobError> | undefined;
+      return error && typeof error.code === 'string' && typeof error.message === 'string'
+        ? undefined
+        : 'field "error" must have a code and a message';
+    }
+    default:
+      return 'field "kind" must be started, progress, succeeded or failed';
+  }
+}

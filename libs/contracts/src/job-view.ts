@@ -1,0 +1,24 @@
+import type { JobError } from './errors';
+import type { JobProgress } from './job-events';
+import type { JobStatus } from './job-status';
+
+/** A job as `GET /jobs/:id` shows it (snake_case, ISO-8601 times). */
+export interface JobView<R = unknown> {
+  job_id: string;
+  type: string;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  progress: JobProgress | null;
+  result: R | null;
+  error: JobError | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** The one-line answer to an accepted dispatch. */
+export interface QueuedResponse {
+  status: 'queued';
+  job_id: string;
+}

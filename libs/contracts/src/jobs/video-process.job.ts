@@ -1,0 +1,27 @@
+import { IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
+import { defineJob } from '../job-definition';
+
+/** Example job: replace with your own. Payload of `video.process`. */
+export class VideoProcessPayload {
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  url: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  duration_ms: number = 1000;
+}
+
+export interface VideoProcessResult {
+  url: string;
+  frames: number;
+  processed_ms: number;
+}
+
+/** Example job: simulates processing a video for `duration_ms`, reporting progress as it goes. */
+export const VideoProcess = defineJob<VideoProcessPayload, VideoProcessResult>('video.process', {
+  payload: VideoProcessPayload,
+  queue: 'video',
+  description: 'Example: simulate processing a video for duration_ms, reporting progress',
+});

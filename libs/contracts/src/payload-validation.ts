@@ -1,0 +1,36 @@
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+import type { JobDefinition } from './job-definition';
+
+/** One rule a value broke: where (dotted path) and why. */
+export interface FieldError {
+  field: string;
+  reason: string;
+}
+
+export type PayloadValidation<P> = { ok: true; value: P } | { ok: false; errors: FieldError[] };
+
+/**
+ * Checks a raw payload against its job definition and returns the typed payload, defaults filled in.
+ * Unknown properties and wrongly typed values are errors: nothing is coerced.
+ */
+export function validatePayload<P extends object>(definition: JobDefinition<P, unknown>, raw: unknown): PayloadValidation<P> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, errors: [{ field: '', reason: 'payload must be a JSON object' }] };
+  }
+  const value = plainToInstance(definition.payload, raw, { exposeDefaultValues: true });
+  const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    return { ok: false, errors: flattenValidationErrors(errors) };
+  }
+  return { ok: true, value };
+}
+
+/** Turns class-validator's nested errors into one `{field, reason}` per broken rule. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((reason) => ({ field, reason }));
+    return [...own, ...flattenValidationErrors(error.children ?? [], field)];
+  });
+}

@@ -1,0 +1,55 @@
+/** Names of every exchange and queue Cask uses, all under one namespace. */
+export interface CaskTopology {
+  readonly namespace: string;
+  /** Direct exchange jobs are published to; the routing key is the job's queue name. */
+  readonly jobsExchange: string;
+  /** Direct exchange workers publish events to. */
+  readonly eventsExchange: string;
+  /** The queue the api consumes events from. */
+  readonly eventsQueue: string;
+  /** Routing key of event messages. */
+  readonly eventsRoutingKey: string;
+  /** Fanout exchange for messages no process could handle. */
+  readonly deadLetterExchange: string;
+  /** Where dead letters wait for an operator, with the reason in their headers. */
+  readonly deadLetterQueue: string;
+  /** Highest job priority a job queue accepts. */
+  readonly maxPriority: number;
+  /** The broker queue that holds a job queue's messages. */
+  jobQueue(queue: string): string;
+}
+
+/** Headers Cask sets on dead-lettered messages. */
+export const DeadLetterHeader = {
+  /** Short machine-readable reason, e.g. `malformed` or `unknown_type`. */
+  Reason: 'x-cask-reason',
+  /** Human-readable detail. */
+  Detail: 'x-cask-detail',
+  /** The queue the message was taken from. */
+  SourceQueue: 'x-cask-source-queue',
+  /** When it was dead-lettered, epoch milliseconds. */
+  At: 'x-cask-dead-lettered-at',
+} as const;
+
+const NAMESPACE = /^[a-z0-9][a-z0-9_.-]*$/;
+
+/**
+ * Topology names for a namespace. Separate namespaces on one broker never see each other's messages.
+ * @param namespace - prefix of every name; @defaultValue `'cask'`
+ */
+export function topologyFor(namespace = 'cask'): CaskTopology {
+  if (!NAMESPACE.test(namespace)) {
+    throw new TypeError(`Namespace "${namespace}" must be lower-case letters, digits, ".", "-" or "_"`);
+  }
+  return Object.freeze({
+    namespace,
+    jobsExchange: `${namespace}.jobs`,
+    eventsExchange: `${namespace}.events`,
+    eventsQueue: `${namespace}.events`,
+    eventsRoutingKey: 'event',
+    deadLetterExchange: `${namespace}.dlx`,
+    deadLetterQueue: `${namespace}.dead`,
+    maxPriority: 9,
+    jobQueue: (queue: string) => `${namespace}.jobs.${queue}`,
+  });
+}
