@@ -1,5 +1,6 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiModule } from './api.module';
 import { loadApiConfig } from './config/api-config';
@@ -14,7 +15,8 @@ async function bootstrap(): Promise<void> {
   configureHttp(app);
   app.enableShutdownHooks();
   await app.listen(config.port);
-  logger.log(`Cask api listening on port ${config.port}`);
+  const address = app.getHttpServer().address() as AddressInfo;
+  logger.log(`Cask api listening on port ${address.port}`);
 }
 
 bootstrap().catch((err: Error) => {

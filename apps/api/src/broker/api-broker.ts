@@ -1,5 +1,5 @@
 import { AmqpConnection, ConfirmPublisher } from '@cask/amqp';
-import { Injectable, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 
 /**
  * Opens the api's broker connection at start and closes it last at shutdown. Starting never waits for
@@ -7,6 +7,8 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit
  */
 @Injectable()
 export class ApiBroker implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ApiBroker.name);
+
   constructor(
     private readonly connection: AmqpConnection,
     private readonly publisher: ConfirmPublisher,
@@ -17,7 +19,7 @@ export class ApiBroker implements OnModuleInit, OnApplicationBootstrap, OnApplic
   }
 
   onApplicationBootstrap(): void {
-    void this.publisher.start();
+    void this.publisher.start().then(() => this.logger.log('Ready to dispatch jobs'));
   }
 
   /** Resolves once the publisher can take jobs (for tests and readiness). */

@@ -1,0 +1,227 @@
+import { TcpProxy, deleteNamespace, rawConnection, uniqueNamespace } from '@cask/testing';
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { createApiApp } from './api-app';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const welcome = { type: 'email.welcome', payload: { email: 'ada@example.com', name: 'Ada' } };
+
+/** Error bodies carry a sentence and field details, nothing else: no status echo, no stack. */
+function expectErrorBody(body: Record<string, unknown>): void {
+  expect(Object.keys(body).every((key) => key === 'error' || key === 'details')).toBe(true);
+  expect(typeof body.error).toBe('string');
+  expect(JSON.stringify(body)).not.toMatch(/\bat .+\.(js|ts):\d+/);
+}
+
+describe('api HTTP contract', () => {
+  const namespace = uniqueNamespace('app');
+  let app: INestApplication;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    app = await createApiApp({ CASK_NAMESPACE: namespace });
+    http = request(app.getHttpServer());
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteNamespace(namespace);
+  });
+
+  async function queueDepth(queue: string): Promise<number> {
+    const connection = await rawConnection();
+    try {
+      const channel = await connection.createChannel();
+      return (await channel.checkQueue(`${namespace}.jobs.${queue}`)).messageCount;
+    } finally {
+      await connection.close();
+    }
+  }
+
+  async function jobCount(): Promise<number> {
+    const response = await http.get('/jobs?limit=100');
+    return response.body.items.length;
+  }
+
+  describe('POST /jobs', () => {
+    it('answers 202 with the one-line queued body and a Location, and the job is stored and on its queue', async () => {
+      const before = await queueDepth('default');
+      const response = await http.post('/jobs').send(welcome).expect(202);
+      expect(Object.keys(response.body).sort()).toEqual(['job_id', 'status']);
+      expect(response.body.status).toBe('queued');
+      expect(response.body.job_id).toMatch(UUID);
+      expect(response.headers.location).toBe(`/jobs/${response.body.job_id}`);
+      const job = await http.get(response.headers.location).expect(200);
+      expect(job.body).toMatchObject({ job_id: response.body.job_id, type: 'email.welcome', status: 'queued', attempts: 0, max_attempts: 1, result: null, error: null });
+      expect(await queueDepth('default')).toBe(before + 1);
+    });
+
+    it('routes a job to the queue its definition names', async () => {
+      const before = await queueDepth('video');
+      await http.post('/jobs').send({ type: 'video.process', payload: { url: 'https://example.com/a.mp4' } }).expect(202);
+      expect(await queueDepth('video')).toBe(before + 1);
+    });
+
+    it('accepts a priority from 0 to 9 and refuses 10', async () => {
+      await http.post('/jobs').send({ ...welcome, priority: 9 }).expect(202);
+      const response = await http.post('/jobs').send({ ...welcome, priority: 10 }).expect(400);
+      expect(response.body.details).toEqual([expect.objectContaining({ field: 'priority' })]);
+    });
+
+    it('names every bad payload field and stores nothing', async () => {
+      const before = await jobCount();
+      const response = await http.post('/jobs').send({ type: 'email.welcome', payload: { email: 'not-an-address', name: '' } }).expect(400);
+      expectErrorBody(response.body);
+      const fields = response.body.details.map((d: { field: string }) => d.field);
+      expect(fields).toEqual(expect.arrayContaining(['payload.email', 'payload.name']));
+      expect(await jobCount()).toBe(before);
+    });
+
+    it('refuses a payload property the job does not define', async () => {
+      const response = await http.post('/jobs').send({ type: 'demo.flaky', payload: { fail_times: 1, extra: true } }).expect(400);
+      expect(response.body.details).toEqual([expect.objectContaining({ field: 'payload.extra' })]);
+    });
+
+    it('refuses a wrongly typed value instead of coercing it', async () => {
+      const response = await http.post('/jobs').send({ type: 'demo.flaky', payload: { fail_times: '1' } }).expect(400);
+      expect(response.body.details[0].field).toBe('payload.fail_times');
+    });
+
+    it('answers an unknown type with 400 listing the known types', async () => {
+      const response = await http.post('/jobs').send({ type: 'nope.never', payload: {} }).expect(400);
+      expectErrorBody(response.body);
+      expect(response.body.details[0].field).toBe('type');
+      for (const known of ['demo.flaky', 'email.welcome', 'video.process']) expect(response.body.details[0].reason).toContain(known);
+    });
+
+    it('answers a missing type or a non-object payload with 400 naming the field', async () => {
+      const missing = await http.post('/jobs').send({ payload: {} }).expect(400);
+      expect(missing.body.details.map((d: { field: string }) => d.field)).toContain('type');
+      const scalar = await http.post('/jobs').send({ type: 'email.welcome', payload: 'hello' }).expect(400);
+      expect(scalar.body.details.map((d: { field: string }) => d.field)).toContain('payload');
+    });
+
+    it('refuses unknown top-level properties', async () => {
+      const response = await http.post('/jobs').send({ ...welcome, color: 'blue' }).expect(400);
+      expect(response.body.details).toEqual([expect.objectContaining({ field: 'color' })]);
+    });
+
+    it('answers malformed JSON with 400', async () => {
+      const response = await http.post('/jobs').set('content-type', 'application/json').send('{"type": ').expect(400);
+      expectErrorBody(response.body);
+    });
+
+    it('answers a non-JSON content type with 415', async () => {
+      const response = await http.post('/jobs').set('content-type', 'text/plain').send('type=email.welcome').expect(415);
+      expectErrorBody(response.body);
+    });
+
+    it('answers a body over 1 MiB with 413 and stores nothing', async () => {
+      const before = await jobCount();
+      const name = 'x'.repeat(1024 * 1024 + 1);
+      const response = await http.post('/jobs').send({ type: 'email.welcome', payload: { email: 'a@example.com', name } }).expect(413);
+      expectErrorBody(response.body);
+      expect(await jobCount()).toBe(before);
+    });
+  });
+
+  describe('GET /jobs/:id', () => {
+    it('answers a malformed id with 400', async () => {
+      const response = await http.get('/jobs/not-a-uuid').expect(400);
+      expectErrorBody(response.body);
+      expect(response.body.details).toEqual([{ field: 'id', reason: 'must be a UUID' }]);
+    });
+
+    it('answers an unknown id with 404 {"error":"Job not found"}', async () => {
+      const response = await http.get('/jobs/01900000-0000-7000-8000-000000000000').expect(404);
+      expect(response.body).toEqual({ error: 'Job not found' });
+    });
+  });
+
+  describe('GET /jobs', () => {
+    it('pages newest first with a cursor and filters by type', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        ids.push((await http.post('/jobs').send({ type: 'demo.flaky', payload: { fail_times: i } }).expect(202)).body.job_id);
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = `/jobs?type=demo.flaky&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const page: request.Response = await http.get(query).expect(200);
+        expect(page.body.items.length).toBeLessThanOrEqual(2);
+        expect(page.body.items.every((job: { type: string }) => job.type === 'demo.flaky')).toBe(true);
+        seen.push(...page.body.items.map((job: { job_id: string }) => job.job_id));
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      expect(seen).toEqual([...ids].reverse());
+    });
+
+    it('filters by status', async () => {
+      const response = await http.get('/jobs?status=queued&limit=100').expect(200);
+      expect(response.body.items.length).toBeGreaterThan(0);
+      expect(response.body.items.every((job: { status: string }) => job.status === 'queued')).toBe(true);
+      const none = await http.get('/jobs?status=succeeded').expect(200);
+      expect(none.body).toEqual({ items: [], next_cursor: null });
+    });
+
+    it('answers bad filters with 400 naming them', async () => {
+      expect((await http.get('/jobs?status=bogus').expect(400)).body.details[0].field).toBe('status');
+      expect((await http.get('/jobs?limit=0').expect(400)).body.details[0].field).toBe('limit');
+      expect((await http.get('/jobs?limit=abc').expect(400)).body.details[0].field).toBe('limit');
+      expect((await http.get('/jobs?cursor=zzz').expect(400)).body.details[0].field).toBe('cursor');
+      expect((await http.get('/jobs?sort=asc').expect(400)).body.details[0].field).toBe('sort');
+    });
+  });
+
+  describe('seed example endpoints', () => {
+    it('POST /users/welcome-email answers 202 with the welcome message and a job id', async () => {
+      const response = await http.post('/users/welcome-email').send({ email: 'grace@example.com', name: 'Grace' }).expect(202);
+      expect(response.body).toEqual({ message: 'Welcome email queued', job_id: expect.stringMatching(UUID) });
+      expect(response.headers.location).toBe(`/jobs/${response.body.job_id}`);
+      const job = await http.get(`/jobs/${response.body.job_id}`).expect(200);
+      expect(job.body.type).toBe('email.welcome');
+    });
+
+    it('POST /users/welcome-email names bad fields', async () => {
+      const response = await http.post('/users/welcome-email').send({ email: 'nope' }).expect(400);
+      expect(response.body.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining(['email', 'name']));
+    });
+
+    it('POST /videos answers the one-line queued body', async () => {
+      const response = await http.post('/videos').send({ url: 'https://example.com/v.mp4', duration_ms: 10 }).expect(202);
+      expect(response.body).toEqual({ status: 'queued', job_id: expect.stringMatching(UUID) });
+    });
+
+    it('POST /videos refuses a non-http URL', async () => {
+      const response = await http.post('/videos').send({ url: 'ftp://example.com/v.mp4' }).expect(400);
+      expect(response.body.details[0].field).toBe('url');
+    });
+  });
+});
+
+describe('api with the broker unreachable', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    const closedPort = await TcpProxy.reservePort();
+    app = await createApiApp({ CASK_NAMESPACE: uniqueNamespace('down'), AMQP_URL: `amqp://guest:guest@127.0.0.1:${closedPort}` }, { waitForBroker: false });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers a dispatch with 503 and Retry-After, and leaves no job row behind', async () => {
+    const http = request(app.getHttpServer());
+    const response = await http.post('/jobs').send(welcome).expect(503);
+    expectErrorBody(response.body);
+    expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    const list = await http.get('/jobs').expect(200);
+    expect(list.body.items).toEqual([]);
+  });
+
+  it('still answers status lookups from the store', async () => {
+    await request(app.getHttpServer()).get('/jobs/01900000-0000-7000-8000-000000000000').expect(404);
+  });
+});

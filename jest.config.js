@@ -1,0 +1,23 @@
+/** Three tiers (see README "Tests"): unit specs beside the code, app tests through Nest, system tests on real processes. */
+const shared = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  setupFiles: ['reflect-metadata', '<rootDir>/test/support/quiet-logs.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }] },
+  moduleNameMapper: {
+    '^@cask/contracts$': '<rootDir>/libs/contracts/src',
+    '^@cask/amqp$': '<rootDir>/libs/amqp/src',
+    '^@cask/config$': '<rootDir>/libs/config/src',
+    '^@cask/testing$': '<rootDir>/test/support',
+  },
+};
+
+module.exports = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts'] },
+    { ...shared, displayName: 'app', testMatch: ['<rootDir>/apps/*/test/**/*.app-spec.ts'] },
+    { ...shared, displayName: 'system', testMatch: ['<rootDir>/test/**/*.system-spec.ts'], slowTestThreshold: 30 },
+  ],
+};

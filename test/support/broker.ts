@@ -1,0 +1,29 @@
+import { topologyFor } from '@cask/contracts';
+import * as amqplib from 'amqplib';
+import { randomBytes } from 'node:crypto';
+import { TEST_AMQP_URL } from './services';
+
+/** A namespace no other test uses, so tests never see each other's messages. */
+export function uniqueNamespace(label: string): string {
+  return `test.${label}.${randomBytes(4).toString('hex')}`;
+}
+
+/** Deletes every exchange and queue of a namespace (job queues named in `queues`). */
+export async function deleteNamespace(namespace: string, queues: readonly string[] = ['default', 'video']): Promise<void> {
+  const topology = topologyFor(namespace);
+  const connection = await amqplib.connect(TEST_AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    for (const queue of [...queues.map(topology.jobQueue), topology.eventsQueue, topology.deadLetterQueue]) await channel.deleteQueue(queue);
+    for (const exchange of [topology.jobsExchange, topology.eventsExchange, topology.deadLetterExchange]) await channel.deleteExchange(exchange);
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** A plain connection for tests that publish or read raw messages. */
+export function rawConnection(): Promise<amqplib.ChannelModel> {
+  return amqplib.connect(TEST_AMQP_URL);
+}

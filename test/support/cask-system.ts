@@ -1,0 +1,103 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deleteNamespace, uniqueNamespace } from './broker';
+import { AppProcess, startApi, startWorker } from './processes';
+import { TEST_AMQP_URL } from './services';
+import { waitFor } from './wait-for';
+
+/** A job as GET /jobs/:id answers it. */
+export interface JobBody {
+  job_id: string;
+  type: string;
+  status: string;
+  attempts: number;
+  progress: unknown;
+  result: Record<string, unknown> | null;
+  error: { code: string; message: string; retryable: boolean } | null;
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** An api and a worker started from the build, in their own namespace and SQLite file. */
+export class CaskSystem {
+  readonly namespace: string;
+  readonly sqlitePath: string;
+  api?: AppProcess;
+  worker?: AppProcess;
+  baseUrl = '';
+
+  constructor(label: string, private readonly env: Record<string, string> = {}) {
+    this.namespace = uniqueNamespace(label);
+    this.sqlitePath = join(mkdtempSync(join(tmpdir(), 'cask-system-')), 'cask.db');
+  }
+
+  get commonEnv(): Record<string, string> {
+    return { AMQP_URL: TEST_AMQP_URL, CASK_NAMESPACE: this.namespace, ...this.env };
+  }
+
+  async startApi(env: Record<string, string> = {}): Promise<void> {
+    const started = await startApi({ ...this.commonEnv, SQLITE_PATH: this.sqlitePath, ...env });
+    this.api = started.process;
+    this.baseUrl = started.baseUrl;
+  }
+
+  async startWorker(env: Record<string, string> = {}): Promise<void> {
+    this.worker = await startWorker({ ...this.commonEnv, ...env });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.api?.stop('SIGKILL'), this.worker?.stop('SIGKILL')]);
+    await deleteNamespace(this.namespace);
+  }
+
+  async post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${this.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** Dispatches over POST /jobs and returns the job id; fails the test on anything but 202. */
+  async dispatch(type: string, payload: unknown): Promise<string> {
+    const response = await this.post('/jobs', { type, payload });
+    if (response.status !== 202) throw new Error(`POST /jobs answered ${response.status}: ${JSON.stringify(response.body)}`);
+    return response.body.job_id as string;
+  }
+
+  async get(id: string): Promise<JobBody> {
+    const response = await fetch(`${this.baseUrl}/jobs/${id}`);
+    if (response.status !== 200) throw new Error(`GET /jobs/${id} answered ${response.status}`);
+    return (await response.json()) as JobBody;
+  }
+
+  /** Waits until every job is terminal and returns them, in the order of `ids`. */
+  async waitForTerminal(ids: readonly string[], timeoutMs = 60_000): Promise<JobBody[]> {
+    const done = new Map<string, JobBody>();
+    await waitFor(
+      async () => {
+        const open = ids.filter((id) => !done.has(id));
+        for (let i = 0; i < open.length; i += 50) {
+          const jobs = await Promise.all(open.slice(i, i + 50).map((id) => this.get(id)));
+          for (const job of jobs) if (TERMINAL.has(job.status)) done.set(job.job_id, job);
+        }
+        return done.size === ids.length;
+      },
+      { timeoutMs, intervalMs: 100, what: `${ids.length} jobs to finish (${done.size} done)` },
+    );
+    return ids.map((id) => done.get(id) as JobBody);
+  }
+}
+
+/** Runs `task` over `items` with at most `width` in flight, keeping order. */
+export async function inParallel<T, R>(items: readonly T[], width: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index], index);
+      }
+    }),
+  );
+  return results;
+}

@@ -1,0 +1,7 @@
+export * from './broker';
+export * from './postgres';
+export * from './services';
+export * from './wait-for';
+export * from './processes';
+export * from './tcp-proxy';
+export * from './cask-system';

@@ -1,0 +1,99 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const ENTRY = {
+  api: join(ROOT, 'dist/apps/api/apps/api/src/main.js'),
+  worker: join(ROOT, 'dist/apps/worker/apps/worker/src/main.js'),
+};
+
+/** A built api or worker running as a real child process, its output kept for assertions. */
+export class AppProcess {
+  readonly output: string[] = [];
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<number | null>;
+  private readonly listeners = new Set<() => void>();
+
+  private constructor(
+    readonly kind: 'api' | 'worker',
+    env: Record<string, string>,
+  ) {
+    this.child = spawn(process.execPath, [ENTRY[kind]], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.output.push(line);
+      for (const listener of this.listeners) listener();
+    };
+    this.child.stdout?.on('data', collect);
+    this.child.stderr?.on('data', collect);
+    this.exited = once(this.child, 'exit').then(([code]) => code as number | null);
+  }
+
+  static start(kind: 'api' | 'worker', env: Record<string, string>): AppProcess {
+    return new AppProcess(kind, env);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Resolves with the first output line matching `pattern`; rejects on timeout or exit. */
+  waitForLine(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const line = this.output.find((l) => pattern.test(l));
+        if (line) {
+          done();
+          resolve(line);
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.kind} did not print ${pattern} within ${timeoutMs} ms. Output:\n${this.output.join('\n')}`));
+      }, timeoutMs);
+      const onExit = (code: number | null) => {
+        done();
+        reject(new Error(`${this.kind} exited (${code}) before printing ${pattern}. Output:\n${this.output.join('\n')}`));
+      };
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        this.child.off('exit', onExit);
+      };
+      this.listeners.add(check);
+      this.child.once('exit', onExit);
+      check();
+    });
+  }
+
+  /** Sends a signal and resolves with the exit code (null when killed by the signal). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Resolves with the exit code once the process exits by itself. */
+  waitForExit(): Promise<number | null> {
+    return this.exited;
+  }
+}
+
+/** Starts an api on a free port and resolves with its base URL once it can dispatch. */
+export async function startApi(env: Record<string, string>): Promise<{ process: AppProcess; baseUrl: string }> {
+  const api = AppProcess.start('api', { PORT: '0', ...env });
+  const line = await api.waitForLine(/listening on port \d+/);
+  await api.waitForLine(/Ready to dispatch jobs/);
+  const port = /listening on port (\d+)/.exec(line)?.[1];
+  return { process: api, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** Starts a worker and resolves once it consumes. */
+export async function startWorker(env: Record<string, string>): Promise<AppProcess> {
+  const worker = AppProcess.start('worker', env);
+  await worker.waitForLine(/consuming/);
+  return worker;
+}
