@@ -1,6 +1,6 @@
 import { CaskSystem, rawConnection, waitFor } from '@cask/testing';
 import { topologyFor } from '@cask/contracts';
-import type { ChannelModel, ConsumeMessage } from 'amqplib';
+import type { ChannelModel, GetMessage } from 'amqplib';
 
 /** Messages no handler can take, published straight to the broker, go to the dead-letter queue. */
 describe('dead letters', () => {
@@ -27,9 +27,9 @@ describe('dead letters', () => {
   }
 
   /** Takes the next `n` dead letters off the queue. */
-  async function takeDeadLetters(n: number): Promise<ConsumeMessage[]> {
+  async function takeDeadLetters(n: number): Promise<GetMessage[]> {
     const channel = await connection.createChannel();
-    const taken: ConsumeMessage[] = [];
+    const taken: GetMessage[] = [];
     await waitFor(
       async () => {
         const message = await channel.get(topology.deadLetterQueue, { noAck: true });
@@ -42,8 +42,8 @@ describe('dead letters', () => {
     return taken;
   }
 
-  const reasonOf = (message: ConsumeMessage) => message.properties.headers?.['x-cask-reason'];
-  const detailOf = (message: ConsumeMessage) => String(message.properties.headers?.['x-cask-detail']);
+  const reasonOf = (message: GetMessage) => message.properties.headers?.['x-cask-reason'];
+  const detailOf = (message: GetMessage) => String(message.properties.headers?.['x-cask-detail']);
 
   it('dead-letters garbage, an envelope missing fields and an unknown job type, with reasons, and keeps serving', async () => {
     const unknown = { v: 1, id: '01900000-0000-7000-8000-000000000001', type: 'no.such.job', payload: {}, attempt: 1, created_at: Date.now() };
@@ -53,13 +53,13 @@ describe('dead letters', () => {
 
     const letters = await takeDeadLetters(3);
     const byBody = new Map(letters.map((m) => [m.content.toString(), m]));
-    const garbage = byBody.get('\u0000 not json at all') as ConsumeMessage;
+    const garbage = byBody.get('\u0000 not json at all') as GetMessage;
     expect(reasonOf(garbage)).toBe('malformed');
     expect(detailOf(garbage)).toContain('not valid JSON');
-    const missing = byBody.get(JSON.stringify({ v: 1, type: 'email.welcome' })) as ConsumeMessage;
+    const missing = byBody.get(JSON.stringify({ v: 1, type: 'email.welcome' })) as GetMessage;
     expect(reasonOf(missing)).toBe('malformed');
     expect(detailOf(missing)).toContain('"id"');
-    const unknownType = byBody.get(JSON.stringify(unknown)) as ConsumeMessage;
+    const unknownType = byBody.get(JSON.stringify(unknown)) as GetMessage;
     expect(reasonOf(unknownType)).toBe('unknown_type');
     expect(detailOf(unknownType)).toContain('no.such.job');
     expect(garbage.properties.headers?.['x-cask-source-queue']).toBe(topology.jobQueue('default'));

@@ -84,10 +84,12 @@ async function applyEvent(trx: Transaction<Database>, event: JobEvent): Promise<
   let update;
   switch (event.kind) {
     case 'started':
-      // `running` is included so a redelivered attempt is still counted and attributed.
+      // `running` is included so a redelivered attempt is still counted and attributed; a late `started`
+      // of an older attempt must not overwrite the newer attempt's start.
       update = base
         .set({ status: 'running', attempts: atLeast(event.attempt), started_at: event.at, worker: event.worker, updated_at: event.at })
-        .where('status', 'in', [...STARTABLE_STATUSES, 'running']);
+        .where('status', 'in', [...STARTABLE_STATUSES, 'running'])
+        .where('attempts', '<=', event.attempt);
       break;
     case 'progress':
       update = base.set({ progress: JSON.stringify(event.progress), updated_at: event.at }).where('status', 'in', OPEN_STATUSES);
