@@ -18,6 +18,8 @@ module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts'] },
     { ...shared, displayName: 'app', testMatch: ['<rootDir>/apps/*/test/**/*.app-spec.ts'] },
-    { ...shared, displayName: 'system', testMatch: ['<rootDir>/test/**/*.system-spec.ts'], slowTestThreshold: 30 },
+    { ...shared, displayName: 'system', testMatch: ['<rootDir>/test/*.system-spec.ts'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/test/support/long-timeout.ts'] },
+    // Faults stop the shared broker and kill processes: `npm run test:faults` runs them one at a time.
+    { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/*.fault-spec.ts'], slowTestThreshold: 60, setupFilesAfterEnv: ['<rootDir>/test/support/long-timeout.ts'] },
   ],
 };

@@ -46,7 +46,18 @@ describe('dead letters', () => {
   const detailOf = (message: GetMessage) => String(message.properties.headers?.['x-cask-detail']);
 
   it('dead-letters garbage, an envelope missing fields and an unknown job type, with reasons, and keeps serving', async () => {
-    const unknown = { v: 1, id: '01900000-0000-7000-8000-000000000001', type: 'no.such.job', payload: {}, attempt: 1, created_at: Date.now() };
+    const unknown = {
+      v: 1,
+      id: '01900000-0000-7000-8000-000000000001',
+      type: 'no.such.job',
+      payload: {},
+      attempt: 1,
+      series: 1,
+      max_attempts: 1,
+      backoff: { type: 'fixed', base_ms: 0, cap_ms: 0, jitter: 0 },
+      timeout_ms: 1000,
+      created_at: Date.now(),
+    };
     await publishRaw(topology.jobsExchange, 'default', '\u0000 not json at all');
     await publishRaw(topology.jobsExchange, 'default', JSON.stringify({ v: 1, type: 'email.welcome' }));
     await publishRaw(topology.jobsExchange, 'default', JSON.stringify(unknown));
@@ -88,7 +99,7 @@ describe('dead letters', () => {
   });
 
   it('ignores a well-formed event for a job that does not exist', async () => {
-    const phantom = [{ kind: 'succeeded', job_id: '01900000-0000-7000-8000-00000000beef', type: 'email.welcome', attempt: 1, at: Date.now(), started_at: Date.now(), worker: 'x', result: {} }];
+    const phantom = [{ kind: 'succeeded', job_id: '01900000-0000-7000-8000-00000000beef', type: 'email.welcome', series: 1, attempt: 1, at: Date.now(), started_at: Date.now(), worker: 'x', result: {} }];
     await publishRaw(topology.eventsExchange, topology.eventsRoutingKey, JSON.stringify(phantom));
     await waitFor(async () => {
       const channel = await connection.createChannel();

@@ -41,9 +41,15 @@ describe('example jobs end to end', () => {
     for (const job of jobs) expect(job).toMatchObject({ status: 'succeeded', attempts: 1, result: { attempts: 1 } });
   });
 
-  it('ends demo.flaky with fail_times 1 failed, its retryable error recorded (retries are not in this release)', async () => {
-    const [job] = await cask.waitForTerminal([await cask.dispatch('demo.flaky', { fail_times: 1 })]);
+  it('ends demo.flaky with fail_times 1 and a single allowed attempt failed, its retryable error recorded', async () => {
+    const [job] = await cask.waitForTerminal([await cask.dispatch('demo.flaky', { fail_times: 1 }, { max_attempts: 1 })]);
     expect(job).toMatchObject({ status: 'failed', attempts: 1, result: null, error: { code: 'flaky', retryable: true, message: expect.stringContaining('attempt 1') } });
+  });
+
+  it('succeeds demo.flaky with fail_times 1 on its second attempt under the default retry policy', async () => {
+    const [job] = await cask.waitForTerminal([await cask.dispatch('demo.flaky', { fail_times: 1 })]);
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2, result: { attempts: 2 } });
+    expect(job.history.map((h) => `${h.status}:${h.attempt}`)).toEqual(['running:1', 'retrying:1', 'running:2', 'succeeded:2']);
   });
 
   it('fails a welcome email to bounce.test with a permanent error', async () => {

@@ -15,6 +15,8 @@ export interface JobBody {
   progress: unknown;
   result: Record<string, unknown> | null;
   error: { code: string; message: string; retryable: boolean } | null;
+  next_attempt_at: string | null;
+  history: Array<{ at: string; status: string; series: number; attempt: number; worker: string | null; error: { code: string } | null }>;
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -26,6 +28,8 @@ export class CaskSystem {
   api?: AppProcess;
   worker?: AppProcess;
   baseUrl = '';
+  /** Every job id this test got a 202 for; anything else in the store is a phantom. */
+  readonly dispatched = new Set<string>();
 
   constructor(label: string, private readonly env: Record<string, string> = {}) {
     this.namespace = uniqueNamespace(label);
@@ -53,13 +57,16 @@ export class CaskSystem {
 
   async post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${this.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const json = (await response.json()) as Record<string, unknown>;
+    if (response.status === 202 && typeof json.job_id === 'string') this.dispatched.add(json.job_id);
+    return { status: response.status, body: json };
   }
 
   /** Dispatches over POST /jobs and returns the job id; fails the test on anything but 202. */
-  async dispatch(type: string, payload: unknown): Promise<string> {
-    const response = await this.post('/jobs', { type, payload });
+  async dispatch(type: string, payload: unknown, options: Record<string, unknown> = {}): Promise<string> {
+    const response = await this.post('/jobs', { type, payload, ...options });
     if (response.status !== 202) throw new Error(`POST /jobs answered ${response.status}: ${JSON.stringify(response.body)}`);
+    this.dispatched.add(response.body.job_id as string);
     return response.body.job_id as string;
   }
 

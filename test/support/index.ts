@@ -5,3 +5,4 @@ export * from './wait-for';
 export * from './processes';
 export * from './tcp-proxy';
 export * from './cask-system';
+export * from './invariants';

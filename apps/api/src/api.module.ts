@@ -5,7 +5,9 @@ import { ApiBroker } from './broker/api-broker';
 import { ApiConfig } from './config/api-config';
 import { AmqpAsyncDispatcher } from './dispatcher/amqp-async-dispatcher';
 import { AsyncDispatcher } from './dispatcher/async-dispatcher';
+import { JobRedriver } from './dispatcher/job-redriver';
 import { JobEventConsumer } from './events/job-event.consumer';
+import { OutboxRelay } from './outbox/outbox-relay';
 import { ExamplesController } from './examples/examples.controller';
 import { JobsController } from './http/jobs.controller';
 import { JobStore } from './store/job-store';
@@ -50,10 +52,17 @@ export class ApiModule {
         },
         ApiBroker,
         {
-          provide: AsyncDispatcher,
-          inject: [JobStore, ConfirmPublisher, CASK_TOPOLOGY],
-          useFactory: (store: JobStore, publisher: ConfirmPublisher, topology: CaskTopology) => new AmqpAsyncDispatcher(store, publisher, topology),
+          provide: OutboxRelay,
+          inject: [JobStore, ConfirmPublisher, AmqpConnection, CASK_TOPOLOGY],
+          useFactory: (store: JobStore, publisher: ConfirmPublisher, connection: AmqpConnection, topology: CaskTopology) =>
+            new OutboxRelay(store, publisher, connection, topology, config),
         },
+        {
+          provide: AsyncDispatcher,
+          inject: [JobStore, OutboxRelay],
+          useFactory: (store: JobStore, relay: OutboxRelay) => new AmqpAsyncDispatcher(store, relay, config),
+        },
+        JobRedriver,
         {
           provide: JobEventConsumer,
           inject: [AmqpConnection, JobStore, ConfirmPublisher, CASK_TOPOLOGY],

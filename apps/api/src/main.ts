@@ -13,7 +13,19 @@ async function bootstrap(): Promise<void> {
   const logger = new ConsoleLogger('cask-api', { logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1) });
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bodyParser: false, logger });
   configureHttp(app);
-  app.enableShutdownHooks();
+  // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal} received; shutting down`);
+      app.close().then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error(`Shutdown failed: ${err.message}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
   await app.listen(config.port);
   const address = app.getHttpServer().address() as AddressInfo;
   logger.log(`Cask api listening on port ${address.port}`);

@@ -1,4 +1,4 @@
-import { TcpProxy, deleteNamespace, rawConnection, uniqueNamespace } from '@cask/testing';
+import { TcpProxy, deleteNamespace, rawConnection, uniqueNamespace, waitFor } from '@cask/testing';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApiApp } from './api-app';
@@ -52,14 +52,14 @@ describe('api HTTP contract', () => {
       expect(response.body.job_id).toMatch(UUID);
       expect(response.headers.location).toBe(`/jobs/${response.body.job_id}`);
       const job = await http.get(response.headers.location).expect(200);
-      expect(job.body).toMatchObject({ job_id: response.body.job_id, type: 'email.welcome', status: 'queued', attempts: 0, max_attempts: 1, result: null, error: null });
-      expect(await queueDepth('default')).toBe(before + 1);
+      expect(job.body).toMatchObject({ job_id: response.body.job_id, type: 'email.welcome', status: 'queued', attempts: 0, max_attempts: 3, result: null, error: null });
+      await waitFor(async () => (await queueDepth('default')) === before + 1, { what: 'the message to reach its queue' });
     });
 
     it('routes a job to the queue its definition names', async () => {
       const before = await queueDepth('video');
       await http.post('/jobs').send({ type: 'video.process', payload: { url: 'https://example.com/a.mp4' } }).expect(202);
-      expect(await queueDepth('video')).toBe(before + 1);
+      await waitFor(async () => (await queueDepth('video')) === before + 1, { what: 'the message to reach the video queue' });
     });
 
     it('accepts a priority from 0 to 9 and refuses 10', async () => {
@@ -91,7 +91,7 @@ describe('api HTTP contract', () => {
       const response = await http.post('/jobs').send({ type: 'nope.never', payload: {} }).expect(400);
       expectErrorBody(response.body);
       expect(response.body.details[0].field).toBe('type');
-      for (const known of ['demo.flaky', 'email.welcome', 'video.process']) expect(response.body.details[0].reason).toContain(known);
+      for (const known of ['demo.fault', 'demo.flaky', 'email.welcome', 'video.process']) expect(response.body.details[0].reason).toContain(known);
     });
 
     it('answers a missing type or a non-object payload with 400 naming the field', async () => {
@@ -122,6 +122,70 @@ describe('api HTTP contract', () => {
       const response = await http.post('/jobs').send({ type: 'email.welcome', payload: { email: 'a@example.com', name } }).expect(413);
       expectErrorBody(response.body);
       expect(await jobCount()).toBe(before);
+    });
+  });
+
+  describe('retry options and idempotency', () => {
+    it('accepts max_attempts, backoff and timeout_ms and shows max_attempts', async () => {
+      const response = await http
+        .post('/jobs')
+        .send({ ...welcome, max_attempts: 5, backoff: { type: 'fixed', base_ms: 100, cap_ms: 100, jitter: 0 }, timeout_ms: 2000 })
+        .expect(202);
+      const job = await http.get(`/jobs/${response.body.job_id}`).expect(200);
+      expect(job.body).toMatchObject({ max_attempts: 5, next_attempt_at: null, history: [] });
+    });
+
+    it('names each bad retry option', async () => {
+      const response = await http
+        .post('/jobs')
+        .send({ ...welcome, max_attempts: 0, backoff: { type: 'linear', base_ms: -1, cap_ms: 10, jitter: 2 }, timeout_ms: 0 })
+        .expect(400);
+      const fields = response.body.details.map((d: { field: string }) => d.field);
+      expect(fields).toEqual(expect.arrayContaining(['max_attempts', 'timeout_ms', 'backoff.type', 'backoff.base_ms', 'backoff.jitter']));
+    });
+
+    it('refuses a backoff whose cap is below its base', async () => {
+      const response = await http.post('/jobs').send({ ...welcome, backoff: { type: 'exponential', base_ms: 500, cap_ms: 100, jitter: 0 } }).expect(400);
+      expect(response.body.details).toEqual([expect.objectContaining({ field: 'backoff.cap_ms' })]);
+    });
+
+    it('returns the same job for a repeated Idempotency-Key and creates no other', async () => {
+      const before = await jobCount();
+      const first = await http.post('/jobs').set('Idempotency-Key', 'app-key-1').send(welcome).expect(202);
+      const again = await http.post('/jobs').set('Idempotency-Key', 'app-key-1').send(welcome).expect(202);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers.location).toBe(first.headers.location);
+      expect(await jobCount()).toBe(before + 1);
+    });
+
+    it('answers 409 for a repeated Idempotency-Key with another body', async () => {
+      await http.post('/jobs').set('Idempotency-Key', 'app-key-2').send(welcome).expect(202);
+      const response = await http.post('/jobs').set('Idempotency-Key', 'app-key-2').send({ ...welcome, priority: 4 }).expect(409);
+      expectErrorBody(response.body);
+    });
+
+    it('answers 400 for a malformed Idempotency-Key', async () => {
+      const response = await http.post('/jobs').set('Idempotency-Key', 'has space').send(welcome).expect(400);
+      expect(response.body.details[0].field).toBe('Idempotency-Key');
+    });
+  });
+
+  describe('POST /jobs/:id/retry and POST /jobs/retry', () => {
+    it('answers 409 for a job that has not failed', async () => {
+      const created = await http.post('/jobs').send(welcome).expect(202);
+      const response = await http.post(`/jobs/${created.body.job_id}/retry`).expect(409);
+      expect(response.body.error).toContain('queued');
+    });
+
+    it('answers 404 for an unknown job and 400 for a malformed id', async () => {
+      expect((await http.post('/jobs/01900000-0000-7000-8000-000000000000/retry').expect(404)).body).toEqual({ error: 'Job not found' });
+      await http.post('/jobs/nope/retry').expect(400);
+    });
+
+    it('bulk retry needs a filter and says how many it redrove', async () => {
+      expect((await http.post('/jobs/retry').send({}).expect(400)).body.details[0].field).toBe('type');
+      expect((await http.post('/jobs/retry').send({ status: 'queued' }).expect(400)).body.details[0].field).toBe('status');
+      expect((await http.post('/jobs/retry').send({ type: 'demo.flaky' }).expect(200)).body).toEqual({ retried: 0 });
     });
   });
 
@@ -202,26 +266,33 @@ describe('api HTTP contract', () => {
 
 describe('api with the broker unreachable', () => {
   let app: INestApplication;
+  let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
     const closedPort = await TcpProxy.reservePort();
-    app = await createApiApp({ CASK_NAMESPACE: uniqueNamespace('down'), AMQP_URL: `amqp://guest:guest@127.0.0.1:${closedPort}` }, { waitForBroker: false });
+    app = await createApiApp(
+      { CASK_NAMESPACE: uniqueNamespace('down'), AMQP_URL: `amqp://guest:guest@127.0.0.1:${closedPort}`, OUTBOX_MAX_BACKLOG: '2' },
+      { waitForBroker: false },
+    );
+    http = request(app.getHttpServer());
   });
 
   afterAll(async () => {
     await app?.close();
   });
 
-  it('answers a dispatch with 503 and Retry-After, and leaves no job row behind', async () => {
-    const http = request(app.getHttpServer());
-    const response = await http.post('/jobs').send(welcome).expect(503);
-    expectErrorBody(response.body);
-    expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
-    const list = await http.get('/jobs').expect(200);
-    expect(list.body.items).toEqual([]);
+  it('accepts jobs into the outbox, then answers 503 with Retry-After at the bound and stores nothing more', async () => {
+    const first = await http.post('/jobs').send(welcome).expect(202);
+    await http.post('/jobs').send(welcome).expect(202);
+    expect((await http.get(`/jobs/${first.body.job_id}`).expect(200)).body.status).toBe('queued');
+
+    const refused = await http.post('/jobs').send(welcome).expect(503);
+    expectErrorBody(refused.body);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await http.get('/jobs').expect(200)).body.items).toHaveLength(2);
   });
 
   it('still answers status lookups from the store', async () => {
-    await request(app.getHttpServer()).get('/jobs/01900000-0000-7000-8000-000000000000').expect(404);
+    await http.get('/jobs/01900000-0000-7000-8000-000000000000').expect(404);
   });
 });

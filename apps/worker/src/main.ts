@@ -12,8 +12,20 @@ async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
   const logger = new ConsoleLogger('cask-worker', { logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1) });
   const strategy = new AmqpJobServer(config, topologyFor(config.namespace), new JobCatalogue(JOB_DEFINITIONS));
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(WorkerModule, { strategy, logger });
-  app.enableShutdownHooks();
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(WorkerModule.forRoot(config), { strategy, logger });
+  // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal} received; shutting down`);
+      app.close().then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error(`Shutdown failed: ${err.message}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
   await app.listen();
 }
 

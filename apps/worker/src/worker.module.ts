@@ -1,13 +1,23 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { WorkerConfig } from './config/worker-config';
 import { EmailHandler } from './examples/email.handler';
+import { FaultHandler } from './examples/fault.handler';
 import { FlakyHandler } from './examples/flaky.handler';
 import { VideoHandler } from './examples/video.handler';
 import { RethrowJobErrorsFilter } from './transport/rethrow-job-errors.filter';
 
 /** The worker's handlers. Add yours to `controllers`; the transport finds them by their @JobHandler. */
-@Module({
-  controllers: [EmailHandler, VideoHandler, FlakyHandler],
-  providers: [{ provide: APP_FILTER, useClass: RethrowJobErrorsFilter }],
-})
-export class WorkerModule {}
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      controllers: [EmailHandler, VideoHandler, FlakyHandler, FaultHandler],
+      providers: [
+        { provide: WorkerConfig, useValue: config },
+        { provide: APP_FILTER, useClass: RethrowJobErrorsFilter },
+      ],
+    };
+  }
+}

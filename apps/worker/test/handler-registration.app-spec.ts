@@ -3,7 +3,8 @@ import { TEST_AMQP_URL, deleteNamespace, uniqueNamespace } from '@cask/testing';
 import { Controller, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import { loadWorkerConfig } from '../src/config/worker-config';
+import { WorkerConfig, loadWorkerConfig } from '../src/config/worker-config';
+import { FaultHandler } from '../src/examples/fault.handler';
 import { EmailHandler } from '../src/examples/email.handler';
 import { FlakyHandler } from '../src/examples/flaky.handler';
 import { VideoHandler } from '../src/examples/video.handler';
@@ -11,9 +12,9 @@ import { AmqpJobServer } from '../src/transport/amqp-job.server';
 import { JobHandler } from '../src/transport/job-handler.decorator';
 
 async function listenWith(controllers: Type[]): Promise<unknown> {
-  @Module({ controllers })
-  class HandlersModule {}
   const config = loadWorkerConfig({ AMQP_URL: TEST_AMQP_URL, CASK_NAMESPACE: uniqueNamespace('handlers') });
+  @Module({ controllers, providers: [{ provide: WorkerConfig, useValue: config }] })
+  class HandlersModule {}
   const strategy = new AmqpJobServer(config, topologyFor(config.namespace), new JobCatalogue(JOB_DEFINITIONS));
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(HandlersModule, { strategy, logger: false });
   try {
@@ -38,22 +39,22 @@ class StrayHandler {
 
 describe('worker handler registration', () => {
   it('starts when every defined job has exactly one handler', async () => {
-    expect(await listenWith([EmailHandler, FlakyHandler, VideoHandler])).toBeUndefined();
+    expect(await listenWith([EmailHandler, FlakyHandler, VideoHandler, FaultHandler])).toBeUndefined();
   });
 
   it('refuses to start with a handler for a job no definition declares', async () => {
-    const error = await listenWith([EmailHandler, FlakyHandler, VideoHandler, StrayHandler]);
+    const error = await listenWith([EmailHandler, FlakyHandler, VideoHandler, FaultHandler, StrayHandler]);
     expect((error as Error).message).toContain('@JobHandler for "stray.job", which no job definition declares');
   });
 
   it('refuses to start when a defined job has no handler, naming it', async () => {
-    const error = await listenWith([EmailHandler, FlakyHandler]);
+    const error = await listenWith([EmailHandler, FlakyHandler, FaultHandler]);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain('job "video.process" has no @JobHandler');
   });
 
   it('refuses to start when a job has two handlers, naming it', async () => {
-    const error = await listenWith([EmailHandler, FlakyHandler, VideoHandler, class extends EmailHandler {}]);
+    const error = await listenWith([EmailHandler, FlakyHandler, VideoHandler, FaultHandler, class extends EmailHandler {}]);
     expect((error as Error).message).toContain('job "email.welcome" has more than one @JobHandler');
   });
 });

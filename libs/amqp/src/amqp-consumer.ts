@@ -52,6 +52,11 @@ export interface AmqpConsumerOptions {
   declare(channel: Channel): Promise<void>;
   /** Called for every message; must settle the delivery eventually. Must not throw. */
   onMessage(delivery: Delivery): void;
+  /**
+   * How often to check that the broker still counts this consumer, and re-attach it if not.
+   * @defaultValue `10000`
+   */
+  watchdogIntervalMs?: number;
 }
 
 /**
@@ -62,6 +67,9 @@ export class AmqpConsumer {
   private readonly logger: Logger;
   private readonly channel: ManagedChannel;
   private attached = false;
+  private consumerTag?: string;
+  private cancelled = false;
+  private watchdog?: NodeJS.Timeout;
 
   constructor(connection: AmqpConnection, private readonly options: AmqpConsumerOptions) {
     if (!Number.isInteger(options.prefetch) || options.prefetch < 1) {
@@ -76,16 +84,47 @@ export class AmqpConsumer {
     return this.attached && this.channel.current !== undefined;
   }
 
-  start(): Promise<void> {
-    return this.channel.start();
+  async start(): Promise<void> {
+    await this.channel.start();
+    this.watchdog = setInterval(() => void this.checkAttached(), this.options.watchdogIntervalMs ?? 10_000);
+    this.watchdog.unref();
+  }
+
+  /** Stops taking new messages but keeps the channel, so deliveries already taken can still be settled. */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    clearInterval(this.watchdog);
+    const channel = this.channel.current;
+    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
+    this.attached = false;
   }
 
   async stop(): Promise<void> {
+    this.cancelled = true;
+    clearInterval(this.watchdog);
     this.attached = false;
     await this.channel.stop();
   }
 
+  /**
+   * A consumer can be connected and still not consume (a cancel that was never delivered, a re-attach that
+   * failed). Ask the broker; re-attach when it counts no consumer on a channel we think is consuming.
+   */
+  private async checkAttached(): Promise<void> {
+    const channel = this.channel.current;
+    if (this.cancelled || !channel) return;
+    try {
+      const { consumerCount } = await channel.checkQueue(this.options.queue);
+      if (this.attached && consumerCount > 0) return;
+      this.logger.warn(`Consumer of ${this.options.queue} is not attached (broker counts ${consumerCount}); re-attaching`);
+      await this.channel.resetup(channel);
+    } catch (err) {
+      this.logger.warn(`Watchdog check of ${this.options.queue} failed: ${(err as Error).message}`);
+    }
+  }
+
   private async attach(channel: Channel): Promise<void> {
+    if (this.cancelled) return;
     this.attached = false;
     channel.once('close', () => {
       this.attached = false;
@@ -93,7 +132,7 @@ export class AmqpConsumer {
     await this.options.declare(channel);
     // Per-consumer (not global) prefetch: RabbitMQ 4.3 refuses global prefetch.
     await channel.prefetch(this.options.prefetch, false);
-    await channel.consume(
+    const { consumerTag } = await channel.consume(
       this.options.queue,
       (message) => {
         if (message === null) {
@@ -106,6 +145,7 @@ export class AmqpConsumer {
       },
       { noAck: false },
     );
+    this.consumerTag = consumerTag;
     this.attached = true;
   }
 }

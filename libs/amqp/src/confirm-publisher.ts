@@ -67,6 +67,15 @@ export class ConfirmPublisher {
     return this.connection.isConnected && !this.connection.isBlocked && this.channel.current !== undefined;
   }
 
+  /** Runs a declaration on the publisher's channel (e.g. a delay queue right before publishing to it). */
+  async declare<T>(action: (channel: ConfirmChannel) => Promise<T>): Promise<T> {
+    const channel = this.channel.current;
+    if (!this.connection.isConnected || !channel) {
+      throw new BrokerUnavailableError(`Not connected to RabbitMQ at ${this.connection.where}`);
+    }
+    return action(channel);
+  }
+
   async publish(exchange: string, routingKey: string, content: Buffer, options: PublishOptions): Promise<void> {
     while (this.drained) await this.drained;
     const channel = this.channel.current;

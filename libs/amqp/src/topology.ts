@@ -26,7 +26,47 @@ export async function declareJobQueues(channel: Channel, topology: CaskTopology,
       },
     });
     await channel.bindQueue(name, topology.jobsExchange, queue);
+    await declareSuspectQueue(channel, topology, queue);
   }
+}
+
+/** The queue a job queue's redelivered messages wait in; consumed one at a time. Idempotent. */
+export async function declareSuspectQueue(channel: Channel, topology: CaskTopology, queue: string): Promise<void> {
+  await channel.assertQueue(topology.suspectQueue(queue), {
+    durable: true,
+    arguments: { 'x-queue-type': 'classic', 'x-max-priority': topology.maxPriority, 'x-dead-letter-exchange': topology.deadLetterExchange },
+  });
+}
+
+/**
+ * Rounds a delay to two significant figures, so retries share a few delay queues instead of one each
+ * (1,234 ms waits 1,200 ms). Delays under 10 ms are 0: publish straight to the job queue.
+ */
+export function delayBucket(delayMs: number): number {
+  if (delayMs < 10) return 0;
+  const magnitude = 10 ** (Math.floor(Math.log10(delayMs)) - 1);
+  return Math.round(delayMs / magnitude) * magnitude;
+}
+
+/**
+ * Declares the queue where a job queue's messages wait `bucketMs` and then dead-letter back to the jobs
+ * exchange with the job queue's routing key: the wait happens in the broker, not in a worker. One TTL per
+ * queue keeps messages in FIFO order. The queue deletes itself when idle long after its last message
+ * expired. Declare it right before each publish, so it cannot expire in between. Idempotent.
+ */
+export async function declareDelayQueue(channel: Channel, topology: CaskTopology, queue: string, bucketMs: number): Promise<string> {
+  const name = topology.delayQueue(queue, bucketMs);
+  await channel.assertQueue(name, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'classic',
+      'x-message-ttl': bucketMs,
+      'x-expires': bucketMs * 2 + 60_000,
+      'x-dead-letter-exchange': topology.jobsExchange,
+      'x-dead-letter-routing-key': queue,
+    },
+  });
+  return name;
 }
 
 /** Declares the events exchange and the quorum queue the api consumes events from. Idempotent. */

@@ -2,7 +2,18 @@ import { JobEnvelope, decodeEnvelope, encodeEnvelope, isUuid } from './envelope'
 
 const ID = '0190b6a4-3c3e-7b6a-9f1e-2d3c4b5a6978';
 
-const valid: JobEnvelope = { v: 1, id: ID, type: 'email.welcome', payload: { email: 'ada@example.com', name: 'Ada' }, attempt: 1, created_at: 1_700_000_000_000 };
+const valid: JobEnvelope = {
+  v: 1,
+  id: ID,
+  type: 'email.welcome',
+  payload: { email: 'ada@example.com', name: 'Ada' },
+  attempt: 1,
+  series: 1,
+  max_attempts: 3,
+  backoff: { type: 'exponential', base_ms: 1000, cap_ms: 300_000, jitter: 0.2 },
+  timeout_ms: 300_000,
+  created_at: 1_700_000_000_000,
+};
 
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -25,6 +36,16 @@ describe('decodeEnvelope', () => {
 
   it('accepts a later attempt and an empty payload object', () => {
     expect(decodeEnvelope(body({ ...valid, attempt: 3, payload: {} })).ok).toBe(true);
+  });
+
+  it('accepts a later series, the retry limits at their bounds and a fixed backoff without jitter', () => {
+    const edge = { ...valid, series: 4, max_attempts: 100, timeout_ms: 1, backoff: { type: 'fixed', base_ms: 0, cap_ms: 0, jitter: 0 } };
+
+    expect(decodeEnvelope(body(edge))).toEqual({ ok: true, value: edge });
+  });
+
+  it('accepts a single attempt', () => {
+    expect(decodeEnvelope(body({ ...valid, max_attempts: 1 })).ok).toBe(true);
   });
 
   it('rejects a body that is not JSON', () => {
@@ -61,6 +82,29 @@ describe('decodeEnvelope', () => {
     ['attempt 0', { attempt: 0 }, 'attempt'],
     ['attempt 1.5', { attempt: 1.5 }, 'attempt'],
     ['attempt a string', { attempt: '1' }, 'attempt'],
+    ['series missing', { series: undefined }, 'series'],
+    ['series 0', { series: 0 }, 'series'],
+    ['series 1.5', { series: 1.5 }, 'series'],
+    ['series a string', { series: '1' }, 'series'],
+    ['max_attempts missing', { max_attempts: undefined }, 'max_attempts'],
+    ['max_attempts 0', { max_attempts: 0 }, 'max_attempts'],
+    ['max_attempts 101', { max_attempts: 101 }, 'max_attempts'],
+    ['max_attempts 2.5', { max_attempts: 2.5 }, 'max_attempts'],
+    ['backoff missing', { backoff: undefined }, 'backoff'],
+    ['backoff null', { backoff: null }, 'backoff'],
+    ['backoff an array', { backoff: [] }, 'backoff'],
+    ['backoff of an unknown type', { backoff: { ...valid.backoff, type: 'linear' } }, 'backoff.type'],
+    ['backoff base_ms negative', { backoff: { ...valid.backoff, base_ms: -1 } }, 'backoff.base_ms'],
+    ['backoff base_ms a string', { backoff: { ...valid.backoff, base_ms: '1000' } }, 'backoff.base_ms'],
+    ['backoff cap_ms below base_ms', { backoff: { ...valid.backoff, cap_ms: 999 } }, 'backoff.cap_ms'],
+    ['backoff cap_ms over a day', { backoff: { ...valid.backoff, cap_ms: 86_400_001 } }, 'backoff.cap_ms'],
+    ['backoff jitter above 1', { backoff: { ...valid.backoff, jitter: 1.5 } }, 'backoff.jitter'],
+    ['backoff jitter missing', { backoff: { ...valid.backoff, jitter: undefined } }, 'backoff.jitter'],
+    ['backoff with an unknown property', { backoff: { ...valid.backoff, max_ms: 5 } }, 'backoff.max_ms'],
+    ['timeout_ms missing', { timeout_ms: undefined }, 'timeout_ms'],
+    ['timeout_ms 0', { timeout_ms: 0 }, 'timeout_ms'],
+    ['timeout_ms 1.5', { timeout_ms: 1.5 }, 'timeout_ms'],
+    ['timeout_ms a string', { timeout_ms: '300000' }, 'timeout_ms'],
     ['created_at missing', { created_at: undefined }, 'created_at'],
     ['created_at a string', { created_at: '2024-01-01T00:00:00Z' }, 'created_at'],
   ])('rejects an envelope with %s, naming the field', (_label, change, field) => {

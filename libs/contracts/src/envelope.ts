@@ -1,4 +1,5 @@
 import { ErrorCode } from './errors';
+import { BackoffWire, RETRY_LIMITS, checkBackoff } from './retry-policy';
 
 /** The body of a job message: everything a worker needs to run one attempt. */
 export interface JobEnvelope {
@@ -12,6 +13,13 @@ export interface JobEnvelope {
   payload: object;
   /** Attempt number this message runs, starting at 1. */
   attempt: number;
+  /** Which series of attempts this is: 1, then +1 for each redrive (`POST /jobs/:id/retry`). */
+  series: number;
+  /** Attempts allowed in this series. */
+  max_attempts: number;
+  backoff: BackoffWire;
+  /** How long one attempt may run. */
+  timeout_ms: number;
   /** When the job was created, in epoch milliseconds. */
   created_at: number;
 }
@@ -49,6 +57,15 @@ export function decodeEnvelope(body: Buffer): Decoded<JobEnvelope> {
     return malformed('field "payload" must be a JSON object');
   }
   if (!Number.isInteger(e.attempt) || (e.attempt as number) < 1) return malformed('field "attempt" must be a positive integer');
+  if (!Number.isInteger(e.series) || (e.series as number) < 1) return malformed('field "series" must be a positive integer');
+  if (!Number.isInteger(e.max_attempts) || (e.max_attempts as number) < 1 || (e.max_attempts as number) > RETRY_LIMITS.maxAttempts.max) {
+    return malformed('field "max_attempts" must be an integer from 1 to 100');
+  }
+  const backoffErrors = checkBackoff(e.backoff);
+  if (backoffErrors.length > 0) return malformed(`field "${backoffErrors[0].field}" ${backoffErrors[0].reason}`);
+  if (!Number.isInteger(e.timeout_ms) || (e.timeout_ms as number) < 1 || (e.timeout_ms as number) > RETRY_LIMITS.timeoutMs.max) {
+    return malformed('field "timeout_ms" must be an integer from 1 to 86400000');
+  }
   if (!Number.isFinite(e.created_at)) return malformed('field "created_at" must be epoch milliseconds');
   return { ok: true, value: e as JobEnvelope };
 }

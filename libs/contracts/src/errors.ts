@@ -17,6 +17,12 @@ export const ErrorCode = {
   UnknownType: 'unknown_type',
   /** The broker could not take the message (down, blocked, unroutable, refused). */
   BrokerUnavailable: 'broker_unavailable',
+  /** The attempt ran past its `timeout_ms`. */
+  Timeout: 'timeout',
+  /** The job crashed the worker process on every delivery, up to its attempt limit. */
+  Poison: 'poison',
+  /** The attempts of the job were used up; the last error is in the history. */
+  Exhausted: 'exhausted',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

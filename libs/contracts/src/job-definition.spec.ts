@@ -1,6 +1,7 @@
 import { IsString } from 'class-validator';
-import { JobCatalogue, JobDefinition, defineJob } from './job-definition';
+import { JobCatalogue, JobDefinition, JobSpec, defineJob } from './job-definition';
 import { JOB_DEFINITIONS } from './jobs/job-definitions';
+import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS } from './retry-policy';
 
 class NotePayload {
   @IsString()
@@ -15,7 +16,14 @@ describe('defineJob', () => {
   it('keeps the queue, payload class and description it is given', () => {
     const job = defineJob('notes.create', { payload: NotePayload, queue: 'slow_lane-2', description: 'Creates a note' });
 
-    expect(job).toEqual({ name: 'notes.create', payload: NotePayload, queue: 'slow_lane-2', description: 'Creates a note' });
+    expect(job).toEqual({
+      name: 'notes.create',
+      payload: NotePayload,
+      queue: 'slow_lane-2',
+      description: 'Creates a note',
+      retry: DEFAULT_RETRY_POLICY,
+      timeoutMs: DEFAULT_TIMEOUT_MS,
+    });
   });
 
   it('returns a definition that cannot be changed', () => {
@@ -24,6 +32,60 @@ describe('defineJob', () => {
     expect(() => {
       (job as { queue: string }).queue = 'other';
     }).toThrow(TypeError);
+  });
+
+  it('retries 3 times with exponential backoff from 1 s (±20 %) up to 5 min, and times out after 5 min, unless told otherwise', () => {
+    const job = defineJob('notes.create', { payload: NotePayload });
+
+    expect([job.retry, job.timeoutMs]).toEqual([
+      { maxAttempts: 3, backoff: { type: 'exponential', baseMs: 1000, capMs: 300_000, jitter: 0.2 } },
+      300_000,
+    ]);
+  });
+
+  it('keeps the attempts, backoff and timeout it is given', () => {
+    const backoff: BackoffPolicy = { type: 'fixed', baseMs: 250, capMs: 250, jitter: 0 };
+
+    const job = defineJob('notes.create', { payload: NotePayload, retry: { maxAttempts: 10, backoff }, timeoutMs: 1500 });
+
+    expect([job.retry, job.timeoutMs]).toEqual([{ maxAttempts: 10, backoff }, 1500]);
+  });
+
+  it('takes the default backoff when only the attempts are given, and the default attempts when only the backoff is', () => {
+    const backoff: BackoffPolicy = { type: 'fixed', baseMs: 100, capMs: 100, jitter: 0 };
+
+    const attemptsOnly = defineJob('notes.a', { payload: NotePayload, retry: { maxAttempts: 1 } });
+    const backoffOnly = defineJob('notes.b', { payload: NotePayload, retry: { backoff } });
+
+    expect(attemptsOnly.retry).toEqual({ maxAttempts: 1, backoff: DEFAULT_RETRY_POLICY.backoff });
+    expect(backoffOnly.retry).toEqual({ maxAttempts: 3, backoff });
+  });
+
+  it('accepts the limits themselves: 1 and 100 attempts, a timeout of 1 ms and of a day', () => {
+    expect(() => defineJob('notes.a', { payload: NotePayload, retry: { maxAttempts: 1 }, timeoutMs: 1 })).not.toThrow();
+    expect(() => defineJob('notes.b', { payload: NotePayload, retry: { maxAttempts: 100 }, timeoutMs: 86_400_000 })).not.toThrow();
+  });
+
+  it.each<[string, Omit<JobSpec<NotePayload>, 'payload'>, string]>([
+    ['0 attempts', { retry: { maxAttempts: 0 } }, 'retry.maxAttempts out of range'],
+    ['101 attempts', { retry: { maxAttempts: 101 } }, 'retry.maxAttempts out of range'],
+    ['2.5 attempts', { retry: { maxAttempts: 2.5 } }, 'retry.maxAttempts out of range'],
+    ['a timeout of 0', { timeoutMs: 0 }, 'timeoutMs out of range'],
+    ['a timeout over a day', { timeoutMs: 86_400_001 }, 'timeoutMs out of range'],
+    ['a fractional timeout', { timeoutMs: 10.5 }, 'timeoutMs out of range'],
+    ['a negative base delay', { retry: { backoff: { type: 'fixed', baseMs: -1, capMs: 10, jitter: 0 } } }, 'retry.backoff.base_ms'],
+    ['a cap below the base delay', { retry: { backoff: { type: 'exponential', baseMs: 1000, capMs: 500, jitter: 0 } } }, 'retry.backoff.cap_ms must be at least base_ms'],
+    ['a jitter above 1', { retry: { backoff: { type: 'exponential', baseMs: 1000, capMs: 5000, jitter: 2 } } }, 'retry.backoff.jitter'],
+    ['an unknown backoff type', { retry: { backoff: { type: 'linear' as 'fixed', baseMs: 1000, capMs: 5000, jitter: 0 } } }, 'retry.backoff.type'],
+  ])('rejects %s with a TypeError naming the job and the setting', (_label, spec, problem) => {
+    expect(() => defineJob('notes.create', { payload: NotePayload, ...spec })).toThrow(TypeError);
+    expect(() => defineJob('notes.create', { payload: NotePayload, ...spec })).toThrow(`Job "notes.create": ${problem}`);
+  });
+
+  it('names every bad setting in one error', () => {
+    expect(() => defineJob('notes.create', { payload: NotePayload, retry: { maxAttempts: 0 }, timeoutMs: 0 })).toThrow(
+      new TypeError('Job "notes.create": retry.maxAttempts out of range; timeoutMs out of range'),
+    );
   });
 
   it.each(['notes', 'notes.create', 'a1.b_2.c-3', 'video.v2'])('accepts the job name %p', (name) => {
@@ -89,7 +151,7 @@ describe('JobCatalogue', () => {
   it('builds from the shipped definitions', () => {
     const catalogue = new JobCatalogue(JOB_DEFINITIONS);
 
-    expect(catalogue.names()).toEqual(['demo.flaky', 'email.welcome', 'video.process']);
+    expect(catalogue.names()).toEqual(['demo.fault', 'demo.flaky', 'email.welcome', 'video.process']);
     expect(catalogue.queues()).toEqual(['default', 'video']);
   });
 });

@@ -1,3 +1,5 @@
+import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, RETRY_LIMITS, RetryPolicy, backoffToWire, checkBackoff } from './retry-policy';
+
 /** A class whose instances are a job's payload; its class-validator decorators are the payload's rules. */
 export type PayloadClass<P extends object = object> = new () => P;
 
@@ -14,6 +16,10 @@ export interface JobDefinition<P extends object = object, R = unknown> {
   readonly queue: string;
   /** One sentence for docs and the known-types list. */
   readonly description: string;
+  /** Attempts and backoff; per-dispatch options override them. */
+  readonly retry: RetryPolicy;
+  /** How long one attempt may run before its AbortSignal fires and it fails with code `timeout`. */
+  readonly timeoutMs: number;
   /** Carries the result type for the compiler only; always `undefined` at run time. */
   readonly resultType?: R;
 }
@@ -25,12 +31,23 @@ export interface JobSpec<P extends object> {
   queue?: string;
   /** @defaultValue `''` */
   description?: string;
+  /**
+   * Overrides of {@link DEFAULT_RETRY_POLICY}; `backoff` replaces the default backoff whole.
+   * @defaultValue 3 attempts, exponential backoff from 1 s (±20 %) up to 5 min
+   */
+  retry?: { maxAttempts?: number; backoff?: BackoffPolicy };
+  /** @defaultValue `300000` (5 minutes) */
+  timeoutMs?: number;
 }
 
 /** The payload type of a job definition. */
 export type PayloadOf<J> = J extends JobDefinition<infer P, unknown> ? P : never;
 /** The result type of a job definition. */
 export type ResultOf<J> = J extends JobDefinition<object, infer R> ? R : never;
+
+function inRange(value: number, range: { min: number; max: number }): boolean {
+  return Number.isInteger(value) && value >= range.min && value <= range.max;
+}
 
 const JOB_NAME = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
 const QUEUE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -52,7 +69,19 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
   if (!QUEUE_NAME.test(queue)) {
     throw new TypeError(`Queue "${queue}" of job "${name}" must be lower-case letters, digits, "-" or "_"`);
   }
-  return Object.freeze({ name, payload: spec.payload, queue, description: spec.description ?? '' });
+  const retry: RetryPolicy = Object.freeze({
+    maxAttempts: spec.retry?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    backoff: Object.freeze({ ...(spec.retry?.backoff ?? DEFAULT_RETRY_POLICY.backoff) }),
+  });
+  const problems = [
+    ...checkBackoff(backoffToWire(retry.backoff), 'retry.backoff'),
+    ...(inRange(retry.maxAttempts, RETRY_LIMITS.maxAttempts) ? [] : [{ field: 'retry.maxAttempts', reason: 'out of range' }]),
+    ...(inRange(spec.timeoutMs ?? DEFAULT_TIMEOUT_MS, RETRY_LIMITS.timeoutMs) ? [] : [{ field: 'timeoutMs', reason: 'out of range' }]),
+  ];
+  if (problems.length > 0) {
+    throw new TypeError(`Job "${name}": ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
+  }
+  return Object.freeze({ name, payload: spec.payload, queue, description: spec.description ?? '', retry, timeoutMs: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS });
 }
 
 /** A set of job definitions looked up by name; rejects two definitions with one name. */

@@ -2,13 +2,28 @@ import { JobEvent, decodeEvents, encodeEvents } from './job-events';
 
 const ID = '0190b6a4-3c3e-7b6a-9f1e-2d3c4b5a6978';
 const OTHER_ID = '0190b6a4-3c3f-7000-8000-000000000001';
-const base = { job_id: ID, type: 'video.process', attempt: 1, at: 1_700_000_000_100, worker: 'host-123' };
+const base = { job_id: ID, type: 'video.process', series: 1, attempt: 1, at: 1_700_000_000_100, worker: 'host-123' };
 
 const started: JobEvent = { ...base, kind: 'started' };
 const progressNumber: JobEvent = { ...base, kind: 'progress', progress: 40 };
 const progressObject: JobEvent = { ...base, kind: 'progress', progress: { frames: 12, of: 30 } };
 const succeeded: JobEvent = { ...base, kind: 'succeeded', started_at: 1_700_000_000_000, result: { frames: 30 } };
 const failed: JobEvent = { ...base, job_id: OTHER_ID, kind: 'failed', started_at: 1_700_000_000_000, error: { code: 'permanent', message: 'bad', retryable: false } };
+const retrying: JobEvent = {
+  ...base,
+  kind: 'retrying',
+  started_at: 1_700_000_000_000,
+  error: { code: 'timeout', message: 'attempt ran past 30000 ms', retryable: true },
+  next_attempt_at: 1_700_000_001_100,
+};
+const retryingBeforeStart: JobEvent = {
+  ...base,
+  kind: 'retrying',
+  series: 3,
+  attempt: 2,
+  error: { code: 'handler_error', message: 'connection reset', retryable: true },
+  next_attempt_at: 1_700_000_002_100,
+};
 const failedBeforeStart: JobEvent = { ...base, kind: 'failed', error: { code: 'invalid_payload', message: 'url: must be a URL', retryable: false } };
 
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -23,15 +38,19 @@ function reasonFor(raw: Buffer): string {
 
 describe('decodeEvents', () => {
   it('accepts one event of every kind in one message, in order', () => {
-    const events = [started, progressNumber, progressObject, succeeded, failed, failedBeforeStart];
+    const events = [started, progressNumber, progressObject, succeeded, retrying, retryingBeforeStart, failed, failedBeforeStart];
 
     expect(decodeEvents(body(events))).toEqual({ ok: true, value: events });
   });
 
   it('gives back what encodeEvents wrote', () => {
-    const events = [started, progressObject, succeeded];
+    const events = [started, progressObject, retrying, succeeded];
 
     expect(decodeEvents(encodeEvents(events))).toEqual({ ok: true, value: events });
+  });
+
+  it('accepts events of a later series', () => {
+    expect(decodeEvents(body([{ ...started, series: 2 }, { ...failed, series: 7 }])).ok).toBe(true);
   });
 
   it('accepts an empty array', () => {
@@ -68,12 +87,20 @@ describe('decodeEvents', () => {
     ['type missing', started, { type: undefined }, 'type'],
     ['attempt 0', started, { attempt: 0 }, 'attempt'],
     ['attempt a string', started, { attempt: '1' }, 'attempt'],
+    ['series missing', started, { series: undefined }, 'series'],
+    ['series 0', started, { series: 0 }, 'series'],
+    ['series 1.5', succeeded, { series: 1.5 }, 'series'],
+    ['series a string', failed, { series: '2' }, 'series'],
     ['at missing', started, { at: undefined }, 'at'],
     ['at a string', started, { at: '2024-01-01' }, 'at'],
     ['worker missing', started, { worker: undefined }, 'worker'],
     ['worker of 201 characters', started, { worker: 'w'.repeat(201) }, 'worker'],
     ['kind missing', started, { kind: undefined }, 'kind'],
     ['kind unknown', started, { kind: 'cancelled' }, 'kind'],
+    ['next_attempt_at missing on a retry', retrying, { next_attempt_at: undefined }, 'next_attempt_at'],
+    ['next_attempt_at a string on a retry', retrying, { next_attempt_at: '2024-01-01T00:00:01Z' }, 'next_attempt_at'],
+    ['error missing on a retry', retrying, { error: undefined }, 'error'],
+    ['error without a message on a retry', retrying, { error: { code: 'timeout', retryable: true } }, 'error'],
     ['progress missing', progressNumber, { progress: undefined }, 'progress'],
     ['progress null', progressNumber, { progress: null }, 'progress'],
     ['progress a string', progressNumber, { progress: '50%' }, 'progress'],

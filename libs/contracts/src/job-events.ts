@@ -7,6 +7,8 @@ export type JobProgress = number | Record<string, unknown>;
 interface JobEventBase {
   job_id: string;
   type: string;
+  /** The series of attempts the event belongs to; events of an older series are ignored. */
+  series: number;
   attempt: number;
   /** When the worker saw it happen, epoch milliseconds. */
   at: number;
@@ -29,6 +31,15 @@ export interface JobSucceededEvent extends JobEventBase {
   result: unknown;
 }
 
+/** An attempt failed and another is scheduled. */
+export interface JobRetryingEvent extends JobEventBase {
+  kind: 'retrying';
+  started_at?: number;
+  error: JobError;
+  /** When the next attempt becomes runnable, epoch milliseconds. */
+  next_attempt_at: number;
+}
+
 export interface JobFailedEvent extends JobEventBase {
   kind: 'failed';
   /** Absent when the attempt failed before it started (e.g. invalid payload). */
@@ -37,7 +48,7 @@ export interface JobFailedEvent extends JobEventBase {
 }
 
 /** What a worker reports about an attempt; the api applies these to the job store. */
-export type JobEvent = JobStartedEvent | JobProgressEvent | JobSucceededEvent | JobFailedEvent;
+export type JobEvent = JobStartedEvent | JobProgressEvent | JobSucceededEvent | JobRetryingEvent | JobFailedEvent;
 
 export type JobEventKind = JobEvent['kind'];
 
@@ -58,11 +69,17 @@ export function decodeEvents(body: Buffer): Decoded<JobEvent[]> {
   return { ok: true, value: parsed.value as JobEvent[] };
 }
 
-function checkEvent(e: Partial<JobEvent & { progress: unknown; error: unknown }> | null): string | undefined {
+function checkError(value: unknown): string | undefined {
+  const error = value as Partial<JobError> | undefined;
+  return error && typeof error.code === 'string' && typeof error.message === 'string' ? undefined : 'field "error" must have a code and a message';
+}
+
+function checkEvent(e: Partial<JobEvent & { progress: unknown; error: unknown; next_attempt_at: unknown }> | null): string | undefined {
   if (typeof e !== 'object' || e === null) return 'not an object';
   if (!isUuid(e.job_id)) return 'field "job_id" must be a UUID';
   if (typeof e.type !== 'string') return 'field "type" must be a string';
   if (!Number.isInteger(e.attempt) || (e.attempt as number) < 1) return 'field "attempt" must be a positive integer';
+  if (!Number.isInteger(e.series) || (e.series as number) < 1) return 'field "series" must be a positive integer';
   if (!Number.isFinite(e.at)) return 'field "at" must be epoch milliseconds';
   if (typeof e.worker !== 'string' || e.worker.length > 200) return 'field "worker" must be a string of at most 200 characters';
   switch (e.kind) {
@@ -74,13 +91,12 @@ function checkEvent(e: Partial<JobEvent & { progress: unknown; error: unknown }>
         : 'field "progress" must be a number or an object';
     case 'succeeded':
       return Number.isFinite(e.started_at) ? undefined : 'field "started_at" must be epoch milliseconds';
-    case 'failed': {
-      const error = e.error as Partial<JobError> | undefined;
-      return error && typeof error.code === 'string' && typeof error.message === 'string'
-        ? undefined
-        : 'field "error" must have a code and a message';
-    }
+    case 'retrying':
+      if (!Number.isFinite((e as Partial<JobRetryingEvent>).next_attempt_at)) return 'field "next_attempt_at" must be epoch milliseconds';
+      return checkError(e.error);
+    case 'failed':
+      return checkError(e.error);
     default:
-      return 'field "kind" must be started, progress, succeeded or failed';
+      return 'field "kind" must be started, progress, succeeded, retrying or failed';
   }
 }

@@ -12,6 +12,8 @@ export interface JobView<R = unknown> {
   progress: JobProgress | null;
   result: R | null;
   error: JobError | null;
+  /** While `retrying`: when the next attempt becomes runnable. */
+  next_attempt_at: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

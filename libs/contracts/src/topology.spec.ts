@@ -1,10 +1,15 @@
-import { topologyFor } from './topology';
+import { DeadLetterHeader, topologyFor } from './topology';
 
 describe('topologyFor', () => {
   it('names every exchange and queue under the namespace', () => {
     const topology = topologyFor('acme.prod');
 
-    expect({ ...topology, jobQueue: topology.jobQueue('video') }).toEqual({
+    expect({
+      ...topology,
+      jobQueue: topology.jobQueue('video'),
+      suspectQueue: topology.suspectQueue('video'),
+      delayQueue: topology.delayQueue('video', 1200),
+    }).toEqual({
       namespace: 'acme.prod',
       jobsExchange: 'acme.prod.jobs',
       eventsExchange: 'acme.prod.events',
@@ -14,7 +19,24 @@ describe('topologyFor', () => {
       deadLetterQueue: 'acme.prod.dead',
       maxPriority: 9,
       jobQueue: 'acme.prod.jobs.video',
+      suspectQueue: 'acme.prod.suspect.video',
+      delayQueue: 'acme.prod.delay.video.1200',
     });
+  });
+
+  it('gives each job queue its own suspect queue and each delay its own delay queue', () => {
+    const topology = topologyFor();
+    const names = [
+      topology.jobQueue('default'),
+      topology.jobQueue('video'),
+      topology.suspectQueue('default'),
+      topology.suspectQueue('video'),
+      topology.delayQueue('default', 1000),
+      topology.delayQueue('default', 2000),
+      topology.delayQueue('video', 1000),
+    ];
+
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('uses the namespace "cask" when none is given', () => {
@@ -26,7 +48,16 @@ describe('topologyFor', () => {
   it('gives two namespaces no name in common', () => {
     const names = (namespace: string) => {
       const t = topologyFor(namespace);
-      return [t.jobsExchange, t.eventsExchange, t.eventsQueue, t.deadLetterExchange, t.deadLetterQueue, t.jobQueue('default')];
+      return [
+        t.jobsExchange,
+        t.eventsExchange,
+        t.eventsQueue,
+        t.deadLetterExchange,
+        t.deadLetterQueue,
+        t.jobQueue('default'),
+        t.suspectQueue('default'),
+        t.delayQueue('default', 1000),
+      ];
     };
     const first = names('tenant-a');
 
@@ -41,5 +72,15 @@ describe('topologyFor', () => {
     ['with a space', 'cask prod'],
   ])('rejects a namespace that is %s, quoting it', (_label, namespace) => {
     expect(() => topologyFor(namespace)).toThrow(new TypeError(`Namespace "${namespace}" must be lower-case letters, digits, ".", "-" or "_"`));
+  });
+});
+
+describe('DeadLetterHeader', () => {
+  it('names every header under x-cask-, each once', () => {
+    const headers = Object.values(DeadLetterHeader);
+
+    expect(headers.every((header) => header.startsWith('x-cask-'))).toBe(true);
+    expect(new Set(headers).size).toBe(headers.length);
+    expect(DeadLetterHeader.Crashes).toBe('x-cask-crashes');
   });
 });

@@ -17,6 +17,13 @@ export interface CaskTopology {
   readonly maxPriority: number;
   /** The broker queue that holds a job queue's messages. */
   jobQueue(queue: string): string;
+  /**
+   * Where messages redelivered after a worker died wait, to run one at a time per worker so that a job
+   * that kills its worker is found out without taking its neighbours along.
+   */
+  suspectQueue(queue: string): string;
+  /** The queue where a job queue's retries wait `delayMs` before returning to it. */
+  delayQueue(queue: string, delayMs: number): string;
 }
 
 /** Headers Cask sets on dead-lettered messages. */
@@ -29,6 +36,8 @@ export const DeadLetterHeader = {
   SourceQueue: 'x-cask-source-queue',
   /** When it was dead-lettered, epoch milliseconds. */
   At: 'x-cask-dead-lettered-at',
+  /** Set on suspect messages: how many times the job was running when its worker died. */
+  Crashes: 'x-cask-crashes',
 } as const;
 
 const NAMESPACE = /^[a-z0-9][a-z0-9_.-]*$/;
@@ -51,5 +60,7 @@ export function topologyFor(namespace = 'cask'): CaskTopology {
     deadLetterQueue: `${namespace}.dead`,
     maxPriority: 9,
     jobQueue: (queue: string) => `${namespace}.jobs.${queue}`,
+    suspectQueue: (queue: string) => `${namespace}.suspect.${queue}`,
+    delayQueue: (queue: string, delayMs: number) => `${namespace}.delay.${queue}.${delayMs}`,
   });
 }

@@ -39,6 +39,26 @@ class ApiEnv {
   @Max(5000, { message: 'must be at most 5000' })
   EVENT_BATCH_SIZE: number = 500;
 
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  @Max(10_000_000, { message: 'must be at most 10000000' })
+  OUTBOX_MAX_BACKLOG: number = 10_000;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(50, { message: 'must be at least 50' })
+  @Max(60_000, { message: 'must be at most 60000' })
+  OUTBOX_POLL_MS: number = 1000;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(1000, { message: 'must be at least 1000' })
+  @Max(30 * 24 * 3600 * 1000, { message: 'must be at most 30 days' })
+  IDEMPOTENCY_TTL_MS: number = 24 * 3600 * 1000;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(600_000, { message: 'must be at most 600000' })
+  SHUTDOWN_GRACE_MS: number = 10_000;
+
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'log';
 }
@@ -57,6 +77,14 @@ export class ApiConfig {
   publishConfirmTimeoutMs: number;
   /** Events applied to the store in one transaction, at most; also the event consumer's prefetch. */
   eventBatchSize: number;
+  /** Jobs the outbox may hold while the broker is away; past it dispatch answers 503. */
+  outboxMaxBacklog: number;
+  /** How often the relay looks for messages to publish. */
+  outboxPollMs: number;
+  /** How long an `Idempotency-Key` is remembered. */
+  idempotencyTtlMs: number;
+  /** How long shutdown waits for the event consumer and relay to finish what they hold. */
+  shutdownGraceMs: number;
   logLevel: LogLevel;
 }
 
@@ -72,6 +100,10 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     publishConfirmTimeoutMs: e.PUBLISH_CONFIRM_TIMEOUT_MS,
     eventBatchSize: e.EVENT_BATCH_SIZE,
+    outboxMaxBacklog: e.OUTBOX_MAX_BACKLOG,
+    outboxPollMs: e.OUTBOX_POLL_MS,
+    idempotencyTtlMs: e.IDEMPOTENCY_TTL_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

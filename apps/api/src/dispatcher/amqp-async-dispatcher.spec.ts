@@ -1,15 +1,18 @@
 import { AmqpConnection, ConfirmPublisher } from '@cask/amqp';
-import { BrokerUnavailableError, DemoFlaky, WelcomeEmail, decodeEnvelope, topologyFor } from '@cask/contracts';
+import { DemoFlaky, WelcomeEmail, decodeEnvelope, topologyFor } from '@cask/contracts';
 import { EventEmitter } from 'node:events';
+import { loadApiConfig } from '../config/api-config';
+import { OutboxRelay } from '../outbox/outbox-relay';
 import { SqliteJobStore } from '../store/sqlite-job-store';
 import { AmqpAsyncDispatcher } from './amqp-async-dispatcher';
+import { BacklogFullError, IdempotencyConflictError } from './dispatch-errors';
 import { InvalidPayloadError } from './invalid-payload.error';
 
 interface Published {
   exchange: string;
   routingKey: string;
   content: Buffer;
-  properties: { messageId: string; persistent: boolean; mandatory: boolean; priority?: number; type?: string };
+  properties: { messageId: string; persistent: boolean; mandatory: boolean; priority?: number };
   callback: (err: Error | null) => void;
 }
 
@@ -42,26 +45,33 @@ class FakeConfirmChannel extends EventEmitter {
   }
 }
 
-class FakeConnection {
+class FakeConnection extends EventEmitter {
   isConnected = true;
   isBlocked = false;
   readonly where = 'amqp://fake';
-  constructor(readonly channel: FakeConfirmChannel) {}
+  constructor(readonly channel: FakeConfirmChannel) {
+    super();
+  }
   async createConfirmChannel(): Promise<FakeConfirmChannel> {
     return this.channel;
   }
 }
 
-/** Resolves once `n` messages have been handed to the channel. */
-async function publishedCount(channel: FakeConfirmChannel, n: number): Promise<void> {
-  while (channel.published.length < n) await new Promise((resolve) => setImmediate(resolve));
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i += 1) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('condition never held');
 }
 
-describe('AmqpAsyncDispatcher over a fake confirm channel', () => {
+describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel', () => {
   const topology = topologyFor('unit');
+  const config = loadApiConfig({ OUTBOX_MAX_BACKLOG: '2', PUBLISH_CONFIRM_TIMEOUT_MS: '200' });
   let channel: FakeConfirmChannel;
   let connection: FakeConnection;
   let store: SqliteJobStore;
+  let relay: OutboxRelay;
   let dispatcher: AmqpAsyncDispatcher;
 
   beforeEach(async () => {
@@ -71,108 +81,141 @@ describe('AmqpAsyncDispatcher over a fake confirm channel', () => {
     await store.migrate();
     const publisher = new ConfirmPublisher(connection as unknown as AmqpConnection, { name: 'test', setup: async () => undefined, confirmTimeoutMs: 200 });
     await publisher.start();
-    dispatcher = new AmqpAsyncDispatcher(store, publisher, topology);
+    relay = new OutboxRelay(store, publisher, connection as unknown as AmqpConnection, topology, config);
+    dispatcher = new AmqpAsyncDispatcher(store, relay, config);
   });
 
-  afterEach(() => store.close());
+  afterEach(async () => {
+    await relay.beforeApplicationShutdown();
+    await store.close();
+  });
 
-  it('publishes a persistent, mandatory envelope to the jobs exchange and resolves only after the confirm', async () => {
-    let resolved = false;
-    const dispatched = dispatcher.dispatch(WelcomeEmail, { email: 'ada@example.com', name: 'Ada' }).then((id) => {
-      resolved = true;
-      return id;
-    });
-    await publishedCount(channel, 1);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(resolved).toBe(false);
+  it('commits the job with its message, publishes it persistent and mandatory, and clears the outbox on the confirm', async () => {
+    const id = await dispatcher.dispatch(WelcomeEmail, { email: 'ada@example.com', name: 'Ada' }, { priority: 3 });
+    expect(await store.get(id)).toMatchObject({ status: 'queued', type: 'email.welcome', queue: 'default', priority: 3 });
+    expect(await store.outboxBacklog()).toBe(1);
 
+    await until(() => channel.published.length === 1);
     const message = channel.published[0];
     expect(message.exchange).toBe('unit.jobs');
     expect(message.routingKey).toBe('default');
-    expect(message.properties).toMatchObject({ persistent: true, mandatory: true, type: 'email.welcome', priority: 0 });
+    expect(message.properties).toMatchObject({ persistent: true, mandatory: true, priority: 3, messageId: id });
     const envelope = decodeEnvelope(message.content);
-    expect(envelope.ok && envelope.value).toMatchObject({ v: 1, type: 'email.welcome', attempt: 1, payload: { email: 'ada@example.com', name: 'Ada' } });
+    expect(envelope.ok && envelope.value).toMatchObject({
+      v: 1,
+      id,
+      type: 'email.welcome',
+      attempt: 1,
+      series: 1,
+      max_attempts: WelcomeEmail.retry.maxAttempts,
+      timeout_ms: WelcomeEmail.timeoutMs,
+      payload: { email: 'ada@example.com', name: 'Ada' },
+    });
 
     channel.ack(0);
-    const id = await dispatched;
-    expect(message.properties.messageId).toBe(id);
-    expect(envelope.ok && envelope.value.id).toBe(id);
-    expect(await store.get(id)).toMatchObject({ status: 'queued', type: 'email.welcome', queue: 'default' });
+    await until(async () => (await store.outboxBacklog()) === 0);
   });
 
-  it('stores the row before publishing, so an event can never arrive for a job the store lacks', async () => {
-    const dispatched = dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
-    await publishedCount(channel, 1);
-    const id = channel.published[0].properties.messageId;
-    expect(await store.get(id)).toMatchObject({ status: 'queued' });
-    channel.ack(0);
-    await dispatched;
+  it('carries per-dispatch attempts, backoff and timeout in the job and its message', async () => {
+    const backoff = { type: 'fixed' as const, baseMs: 50, capMs: 50, jitter: 0 };
+    const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 1 }, { maxAttempts: 5, backoff, timeoutMs: 1234 });
+    await until(() => channel.published.length === 1);
+    const envelope = decodeEnvelope(channel.published[0].content);
+    expect(envelope.ok && envelope.value).toMatchObject({ max_attempts: 5, timeout_ms: 1234, backoff: { type: 'fixed', base_ms: 50, cap_ms: 50, jitter: 0 } });
+    expect(await store.get(id)).toMatchObject({ maxAttempts: 5, timeoutMs: 1234, backoff });
   });
 
   it.each([
     ['nacks the message', (c: FakeConfirmChannel) => c.nack(0)],
     ['returns it as unroutable', (c: FakeConfirmChannel) => c.returnUnroutable(0)],
     ['closes the channel before confirming', (c: FakeConfirmChannel) => c.published[0].callback(new Error('channel closed'))],
-  ])('rejects with BrokerUnavailableError and removes the row when the broker %s', async (_what, broker) => {
-    const dispatched = dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
-    await publishedCount(channel, 1);
-    const id = channel.published[0].properties.messageId;
+  ])('keeps the job in the outbox when the broker %s, and the relay publishes it again', async (_what, broker) => {
+    const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await until(() => channel.published.length === 1);
     broker(channel);
-    await expect(dispatched).rejects.toBeInstanceOf(BrokerUnavailableError);
-    expect(await store.get(id)).toBeUndefined();
+    // Released by the failed inline publish, the relay takes it again at once.
+    await until(() => channel.published.length === 2);
+    expect(channel.published[1].properties.messageId).toBe(id);
+    expect(await store.outboxBacklog()).toBe(1);
+    channel.ack(1);
+    await until(async () => (await store.outboxBacklog()) === 0);
+    expect(await store.get(id)).toMatchObject({ status: 'queued' });
   });
 
-  it('rejects when the broker does not confirm within the timeout, and removes the row', async () => {
-    const dispatched = dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
-    await publishedCount(channel, 1);
-    const id = channel.published[0].properties.messageId;
-    await expect(dispatched).rejects.toThrow(/did not confirm/);
-    expect(await store.get(id)).toBeUndefined();
-  });
-
-  it('fails at once without publishing while disconnected, leaving no row', async () => {
+  it('accepts jobs while disconnected and publishes them from the outbox once connected', async () => {
     connection.isConnected = false;
-    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 })).rejects.toBeInstanceOf(BrokerUnavailableError);
+    const ids = [await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }), await dispatcher.dispatch(DemoFlaky, { fail_times: 1 })];
     expect(channel.published).toHaveLength(0);
-    expect(await store.list({ limit: 10 })).toEqual([]);
+    expect(await store.outboxBacklog()).toBe(2);
+
+    connection.isConnected = true;
+    // What the 'connected' event does; repeated because the failed publishes release their rows asynchronously.
+    await until(() => {
+      relay.kick();
+      return channel.published.length === 2;
+    });
+    expect(channel.published.map((m) => m.properties.messageId).sort()).toEqual([...ids].sort());
+    channel.ack(0);
+    channel.ack(1);
+    await until(async () => (await store.outboxBacklog()) === 0);
   });
 
-  it('fails at once while the broker blocks publishers', async () => {
+  it('refuses a dispatch with BacklogFullError, storing nothing, once the outbox is at its bound while disconnected', async () => {
+    connection.isConnected = false;
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 })).rejects.toBeInstanceOf(BacklogFullError);
+    expect(await store.list({ limit: 10 })).toHaveLength(2);
+  });
+
+  it('refuses while the broker blocks publishers just as while disconnected', async () => {
     connection.isBlocked = true;
-    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 })).rejects.toThrow(/blocking/);
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 })).rejects.toBeInstanceOf(BacklogFullError);
     expect(channel.published).toHaveLength(0);
   });
 
-  it('rejects an invalid payload before storing or publishing anything', async () => {
+  it('rejects an invalid payload or option before storing or publishing anything', async () => {
     const error = await dispatcher.dispatch(WelcomeEmail, { email: 'nope', name: 'Ada' }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(InvalidPayloadError);
     expect((error as InvalidPayloadError).errors.map((e) => e.field)).toEqual(['email']);
+    const option = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { maxAttempts: 0 }).catch((err: unknown) => err);
+    expect((option as InvalidPayloadError).errors.map((e) => e.field)).toEqual(['max_attempts']);
     expect(channel.published).toHaveLength(0);
     expect(await store.list({ limit: 10 })).toEqual([]);
+  });
+
+  it('returns the first job for a repeated Idempotency-Key and publishes it once', async () => {
+    const first = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-42' });
+    const again = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-42' });
+    expect(again).toBe(first);
+    await until(() => channel.published.length === 1);
+    expect(await store.list({ limit: 10 })).toHaveLength(1);
+  });
+
+  it('refuses a repeated Idempotency-Key with a different request', async () => {
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-43' });
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 3 }, { idempotencyKey: 'order-43' })).rejects.toBeInstanceOf(IdempotencyConflictError);
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-43', priority: 5 })).rejects.toBeInstanceOf(IdempotencyConflictError);
   });
 
   it('waits for drain before writing more when the channel buffer is full', async () => {
     channel.writable = false;
-    const first = dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
-    await publishedCount(channel, 1);
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await until(() => channel.published.length === 1);
     channel.writable = true;
-    const second = dispatcher.dispatch(DemoFlaky, { fail_times: 1 });
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 1 });
     for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
     expect(channel.published).toHaveLength(1);
     channel.emit('drain');
-    await publishedCount(channel, 2);
-    channel.ack(0);
-    channel.ack(1);
-    await expect(Promise.all([first, second])).resolves.toHaveLength(2);
+    await until(() => channel.published.length === 2);
   });
 
   it('getResult answers null for an unknown or malformed id and the view for a stored one', async () => {
     expect(await dispatcher.getResult('01900000-0000-7000-8000-000000000000')).toBeNull();
     expect(await dispatcher.getResult('not-an-id')).toBeNull();
-    const dispatched = dispatcher.dispatch(DemoFlaky, { fail_times: 2 });
-    await publishedCount(channel, 1);
-    channel.ack(0);
-    const id = await dispatched;
-    expect(await dispatcher.getResult(id)).toMatchObject({ job_id: id, type: 'demo.flaky', status: 'queued', attempts: 0, result: null });
+    const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 });
+    expect(await dispatcher.getResult(id)).toMatchObject({ job_id: id, type: 'demo.flaky', status: 'queued', attempts: 0, result: null, next_attempt_at: null });
   });
 });

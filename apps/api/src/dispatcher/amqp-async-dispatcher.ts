@@ -1,22 +1,40 @@
-import { ConfirmPublisher } from '@cask/amqp';
-import { CaskTopology, JobDefinition, JobView, encodeEnvelope, isUuid, validatePayload } from '@cask/contracts';
+import { JobDefinition, JobView, isUuid, validatePayload } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
+import type { ApiConfig } from '../config/api-config';
+import { OutboxRelay } from '../outbox/outbox-relay';
 import { JobStore } from '../store/job-store';
 import { toJobView } from '../store/job-view.mapper';
 import { AsyncDispatcher, DispatchOptions } from './async-dispatcher';
+import { BacklogFullError, IdempotencyConflictError } from './dispatch-errors';
 import { checkDispatchOptions } from './dispatch-options';
 import { InvalidPayloadError } from './invalid-payload.error';
+import { firstAttemptMessage } from './job-message';
 
-/** Stores the job, then publishes it with a broker confirm; undoes the row if the broker does not take it. */
+/** JSON with object keys sorted, so equal requests hash equally whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Commits the job and its message together (the transactional outbox), then publishes the message with
+ * a broker confirm. A job is never only in memory: if the publish fails or the process dies, the relay
+ * publishes it from the store.
+ */
 @Injectable()
 export class AmqpAsyncDispatcher extends AsyncDispatcher {
   private readonly logger = new Logger(AmqpAsyncDispatcher.name);
 
   constructor(
     private readonly store: JobStore,
-    private readonly publisher: ConfirmPublisher,
-    private readonly topology: CaskTopology,
+    private readonly relay: OutboxRelay,
+    private readonly config: ApiConfig,
   ) {
     super();
   }
@@ -25,27 +43,47 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     const validation = validatePayload(job, payload);
     if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
     checkDispatchOptions(job.name, options);
-    const id = uuidv7();
-    const createdAt = Date.now();
-    const priority = options.priority ?? 0;
-    await this.store.insert({ id, type: job.name, queue: job.queue, status: 'queued', payload: validation.value, maxAttempts: 1, priority, createdAt });
-    const body = encodeEnvelope({ v: 1, id, type: job.name, payload: validation.value, attempt: 1, created_at: createdAt });
-    try {
-      await this.publisher.publish(this.topology.jobsExchange, job.queue, body, { messageId: id, type: job.name, priority });
-    } catch (err) {
-      // The broker never confirmed the job: a row saying "queued" would be a promise nobody keeps.
-      await this.store.remove(id).catch((removeErr: Error) =>
-        this.logger.error(`Job ${job.name} ${id}: publish failed and its row could not be removed: ${removeErr.message}`),
-      );
-      throw err;
+    const { full, backlog } = await this.relay.isBacklogFull();
+    if (full) throw new BacklogFullError(backlog);
+
+    const now = Date.now();
+    const record = {
+      id: uuidv7(),
+      type: job.name,
+      queue: job.queue,
+      status: 'queued' as const,
+      payload: validation.value,
+      series: 1,
+      maxAttempts: options.maxAttempts ?? job.retry.maxAttempts,
+      backoff: options.backoff ?? job.retry.backoff,
+      timeoutMs: options.timeoutMs ?? job.timeoutMs,
+      priority: options.priority ?? 0,
+      createdAt: now,
+    };
+    const message = { ...firstAttemptMessage(record, now), availableAt: now + this.relay.inlineLeaseMs };
+    const idempotency = options.idempotencyKey
+      ? { key: options.idempotencyKey, requestHash: this.requestHash(job.name, payload, options), expiresAt: now + this.config.idempotencyTtlMs }
+      : undefined;
+
+    const outcome = await this.store.createJob(record, message, idempotency);
+    if (!outcome.created) {
+      if (outcome.requestHash !== idempotency?.requestHash) throw new IdempotencyConflictError(outcome.jobId);
+      this.logger.debug(`Job ${job.name} ${outcome.jobId}: idempotent replay`);
+      return outcome.jobId;
     }
-    this.logger.debug(`Job ${job.name} ${id} dispatched`);
-    return id;
+    this.relay.publishNow(message);
+    this.logger.debug(`Job ${job.name} ${record.id} dispatched`);
+    return record.id;
   }
 
   override async getResult<R = unknown>(jobId: string): Promise<JobView<R> | null> {
     if (!isUuid(jobId)) return null;
     const record = await this.store.get(jobId);
     return record ? toJobView<R>(record) : null;
+  }
+
+  private requestHash(type: string, payload: unknown, options: DispatchOptions): string {
+    const { idempotencyKey: _key, ...rest } = options;
+    return createHash('sha256').update(canonicalJson({ type, payload, options: rest })).digest('hex');
   }
 }

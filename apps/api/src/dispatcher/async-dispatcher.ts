@@ -1,4 +1,4 @@
-import type { JobDefinition, JobView } from '@cask/contracts';
+import type { BackoffPolicy, JobDefinition, JobView } from '@cask/contracts';
 
 /** Per-dispatch settings that override the job definition's. */
 export interface DispatchOptions {
@@ -7,6 +7,17 @@ export interface DispatchOptions {
    * @defaultValue `0`
    */
   priority?: number;
+  /** Attempts in all, 1–100. @defaultValue the definition's `retry.maxAttempts` */
+  maxAttempts?: number;
+  /** @defaultValue the definition's `retry.backoff` */
+  backoff?: BackoffPolicy;
+  /** How long one attempt may run, in ms. @defaultValue the definition's `timeoutMs` */
+  timeoutMs?: number;
+  /**
+   * A client's key for this request: the same key with the same job and options returns the first job's
+   * id instead of creating another; with anything different it is an `IdempotencyConflictError`.
+   */
+  idempotencyKey?: string;
 }
 
 /**
@@ -16,9 +27,9 @@ export interface DispatchOptions {
  */
 export abstract class AsyncDispatcher {
   /**
-   * Validates the payload, records the job and hands it to the broker. Resolves with the job id once the
-   * job is durable; rejects with `InvalidPayloadError` (nothing stored) or `BrokerUnavailableError`
-   * (nothing stored).
+   * Validates the payload and records the job with its message in one transaction; resolves with the
+   * job id once that is committed. The message reaches the broker at once, or from the outbox when the
+   * broker is back. Rejects with `InvalidPayloadError` or `BacklogFullError` (nothing stored).
    */
   abstract dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options?: DispatchOptions): Promise<string>;
 

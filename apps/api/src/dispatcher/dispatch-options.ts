@@ -1,10 +1,19 @@
+import { FieldError, RETRY_LIMITS, backoffToWire, checkBackoff } from '@cask/contracts';
 import type { DispatchOptions } from './async-dispatcher';
 import { InvalidPayloadError } from './invalid-payload.error';
 
-/** Rejects out-of-range options the same way for every dispatcher. */
+function checkInt(field: string, value: number | undefined, min: number, max: number): FieldError[] {
+  if (value === undefined || (Number.isInteger(value) && value >= min && value <= max)) return [];
+  return [{ field, reason: `${field} must be an integer from ${min} to ${max}` }];
+}
+
+/** Rejects out-of-range options the same way for every dispatcher; fields are named as in HTTP. */
 export function checkDispatchOptions(jobType: string, options: DispatchOptions): void {
-  const { priority } = options;
-  if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 9)) {
-    throw new InvalidPayloadError(jobType, [{ field: 'priority', reason: 'priority must be an integer from 0 to 9' }]);
-  }
+  const errors = [
+    ...checkInt('priority', options.priority, 0, 9),
+    ...checkInt('max_attempts', options.maxAttempts, RETRY_LIMITS.maxAttempts.min, RETRY_LIMITS.maxAttempts.max),
+    ...checkInt('timeout_ms', options.timeoutMs, RETRY_LIMITS.timeoutMs.min, RETRY_LIMITS.timeoutMs.max),
+    ...(options.backoff ? checkBackoff(backoffToWire(options.backoff)) : []),
+  ];
+  if (errors.length > 0) throw new InvalidPayloadError(jobType, errors, false);
 }

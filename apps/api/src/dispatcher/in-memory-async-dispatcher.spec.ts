@@ -1,4 +1,5 @@
-import { DemoFlaky, ErrorCode, PermanentJobError, VideoProcess, VideoProcessPayload, WelcomeEmail } from '@cask/contracts';
+import { DemoFlaky, ErrorCode, PermanentJobError, RetryableJobError, VideoProcess, VideoProcessPayload, WelcomeEmail, defineJob } from '@cask/contracts';
+import { IsString } from 'class-validator';
 import { InMemoryAsyncDispatcher } from './in-memory-async-dispatcher';
 import { InvalidPayloadError } from './invalid-payload.error';
 
@@ -12,6 +13,14 @@ function deferred<T = void>() {
 }
 
 const ADA = { email: 'ada@example.com', name: 'Ada' };
+
+class NotePayload {
+  @IsString()
+  text: string;
+}
+
+/** A job whose definition allows five attempts. */
+const PatientNote = defineJob<NotePayload, string>('notes.patient', { payload: NotePayload, retry: { maxAttempts: 5 } });
 
 describe('InMemoryAsyncDispatcher', () => {
   it('runs the registered handler with the validated payload and records its result', async () => {
@@ -30,9 +39,10 @@ describe('InMemoryAsyncDispatcher', () => {
       type: 'email.welcome',
       status: 'succeeded',
       attempts: 1,
-      max_attempts: 1,
+      max_attempts: 3,
       result: { delivered_to: 'ada@example.com', message_id: 'm-1' },
       error: null,
+      next_attempt_at: null,
     });
   });
 
@@ -63,17 +73,20 @@ describe('InMemoryAsyncDispatcher', () => {
     expect(seen[0].duration_ms).toBe(1000);
   });
 
-  it('records a PermanentJobError as failed with its code and not retryable', async () => {
-    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, () => {
+  it('fails a PermanentJobError at once, with its code and not retryable, whatever attempts remain', async () => {
+    const handler = jest.fn(() => {
       throw new PermanentJobError('mailbox does not exist', { code: 'bounced' });
     });
+    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, handler);
 
-    const id = await dispatcher.dispatch(WelcomeEmail, ADA);
+    const id = await dispatcher.dispatch(WelcomeEmail, ADA, { maxAttempts: 3 });
     await dispatcher.drain();
 
+    expect(handler).toHaveBeenCalledTimes(1);
     expect(await dispatcher.getResult(id)).toMatchObject({
       status: 'failed',
       attempts: 1,
+      max_attempts: 3,
       result: null,
       error: { code: 'bounced', message: 'mailbox does not exist', retryable: false },
     });
@@ -88,6 +101,120 @@ describe('InMemoryAsyncDispatcher', () => {
     await dispatcher.drain();
 
     expect((await dispatcher.getResult(id))?.error).toEqual({ code: ErrorCode.HandlerError, message: 'database briefly down', retryable: true });
+  });
+
+  describe('retries', () => {
+    it('retries a retryable failure at once and succeeds on the third of three attempts', async () => {
+      const attempts: number[] = [];
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, (payload, context) => {
+        attempts.push(context.attempt);
+        if (context.attempt <= payload.fail_times) throw new RetryableJobError(`attempt ${context.attempt} failed`);
+        return { attempts: context.attempt };
+      });
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { maxAttempts: 3 });
+      await dispatcher.drain();
+
+      expect(attempts).toEqual([1, 2, 3]);
+      expect(await dispatcher.getResult(id)).toMatchObject({
+        status: 'succeeded',
+        attempts: 3,
+        max_attempts: 3,
+        result: { attempts: 3 },
+        error: null,
+        next_attempt_at: null,
+      });
+    });
+
+    it('retries a plain thrown error, since it counts as retryable', async () => {
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, (_payload, context) => {
+        if (context.attempt === 1) throw new Error('connection reset');
+        return { attempts: context.attempt };
+      });
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 1 });
+      await dispatcher.drain();
+
+      expect(await dispatcher.getResult(id)).toMatchObject({ status: 'succeeded', attempts: 2, error: null });
+    });
+
+    it('fails with the last error once every attempt is used up', async () => {
+      const handler = jest.fn((_payload: object, context: { attempt: number }) => {
+        throw new RetryableJobError(`attempt ${context.attempt} failed`);
+      });
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, handler);
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 10 }, { maxAttempts: 4 });
+      await dispatcher.drain();
+
+      expect(handler).toHaveBeenCalledTimes(4);
+      expect(await dispatcher.getResult(id)).toMatchObject({
+        status: 'failed',
+        attempts: 4,
+        max_attempts: 4,
+        result: null,
+        error: { code: ErrorCode.Retryable, message: 'attempt 4 failed', retryable: true },
+        next_attempt_at: null,
+      });
+    });
+
+    it('runs once when maxAttempts is 1, even for a retryable failure', async () => {
+      const handler = jest.fn(() => {
+        throw new RetryableJobError('flaky');
+      });
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, handler);
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 1 }, { maxAttempts: 1 });
+      await dispatcher.drain();
+
+      expect(handler).toHaveBeenCalledTimes(1);
+      expect(await dispatcher.getResult(id)).toMatchObject({ status: 'failed', attempts: 1, max_attempts: 1 });
+    });
+
+    it('takes the attempts from the job definition when the dispatch does not say', async () => {
+      const handler = jest.fn((): string => {
+        throw new Error('still down');
+      });
+      const dispatcher = new InMemoryAsyncDispatcher().register(PatientNote, handler);
+
+      const id = await dispatcher.dispatch(PatientNote, { text: 'hello' });
+      await dispatcher.drain();
+
+      expect(handler).toHaveBeenCalledTimes(5);
+      expect(await dispatcher.getResult(id)).toMatchObject({ status: 'failed', attempts: 5, max_attempts: 5 });
+    });
+
+    it('gives each attempt a fresh context with its attempt number and a signal not aborted', async () => {
+      const contexts: Array<{ attempt: number; aborted: boolean; signal: AbortSignal }> = [];
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, (_payload, context) => {
+        contexts.push({ attempt: context.attempt, aborted: context.signal.aborted, signal: context.signal });
+        if (context.attempt < 3) throw new RetryableJobError('again');
+        return { attempts: context.attempt };
+      });
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { maxAttempts: 3 });
+      await dispatcher.drain();
+
+      expect(contexts.map(({ attempt, aborted }) => ({ attempt, aborted }))).toEqual([
+        { attempt: 1, aborted: false },
+        { attempt: 2, aborted: false },
+        { attempt: 3, aborted: false },
+      ]);
+      expect(new Set(contexts.map((context) => context.signal)).size).toBe(3);
+      expect((await dispatcher.getResult(id))?.status).toBe('succeeded');
+    });
+
+    it.each([0, 101, 2.5])('rejects maxAttempts %p with InvalidPayloadError naming max_attempts, and never runs the handler', async (maxAttempts) => {
+      const handler = jest.fn(() => ({ attempts: 1 }));
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, handler);
+
+      await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { maxAttempts })).rejects.toMatchObject({
+        code: ErrorCode.InvalidPayload,
+        errors: [{ field: 'max_attempts', reason: expect.any(String) }],
+      });
+      await dispatcher.drain();
+      expect(handler).not.toHaveBeenCalled();
+    });
   });
 
   it('rejects an invalid payload with InvalidPayloadError naming the field, and never runs the handler', async () => {

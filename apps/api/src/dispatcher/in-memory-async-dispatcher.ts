@@ -6,7 +6,8 @@ import { InvalidPayloadError } from './invalid-payload.error';
 
 /**
  * Runs jobs in this process, for users' unit tests: no broker, no store. Register the handlers a test
- * needs, dispatch, then `await dispatcher.drain()` before reading results.
+ * needs, dispatch, then `await dispatcher.drain()` before reading results. Retryable failures are
+ * retried up to `max_attempts` at once, without the backoff wait; timeouts are not enforced.
  *
  * ```ts
  * const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, (payload) => ({ delivered_to: payload.email, message_id: 'm1' }));
@@ -35,10 +36,11 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
       type: job.name,
       status: 'queued',
       attempts: 0,
-      max_attempts: 1,
+      max_attempts: options.maxAttempts ?? job.retry.maxAttempts,
       progress: null,
       result: null,
       error: null,
+      next_attempt_at: null,
       created_at: new Date().toISOString(),
       started_at: null,
       finished_at: null,
@@ -61,25 +63,30 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
 
   private async run(view: JobView, handler: JobHandlerFn<object, unknown>, payload: object): Promise<void> {
     await Promise.resolve();
-    const controller = new AbortController();
-    const context: JobContext = {
-      jobId: view.job_id,
-      type: view.type,
-      attempt: 1,
-      signal: controller.signal,
-      progress: async (value) => {
-        view.progress = value;
-      },
-    };
-    view.status = 'running';
-    view.attempts = 1;
     view.started_at = new Date().toISOString();
-    try {
-      view.result = (await handler(payload, context)) ?? null;
-      view.status = 'succeeded';
-    } catch (err) {
-      view.error = toJobError(err);
-      view.status = 'failed';
+    for (let attempt = 1; attempt <= view.max_attempts; attempt += 1) {
+      const controller = new AbortController();
+      const context: JobContext = {
+        jobId: view.job_id,
+        type: view.type,
+        attempt,
+        signal: controller.signal,
+        progress: async (value) => {
+          view.progress = value;
+        },
+      };
+      view.status = 'running';
+      view.attempts = attempt;
+      try {
+        view.result = (await handler(payload, context)) ?? null;
+        view.status = 'succeeded';
+        view.error = null;
+        break;
+      } catch (err) {
+        view.error = toJobError(err);
+        view.status = view.error.retryable && attempt < view.max_attempts ? 'retrying' : 'failed';
+        if (view.status === 'failed') break;
+      }
     }
     view.finished_at = new Date().toISOString();
   }

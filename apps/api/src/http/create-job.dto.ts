@@ -1,4 +1,28 @@
-import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Backoff between attempts, as `POST /jobs` takes it. */
+export class BackoffDto {
+  @IsIn(['fixed', 'exponential'])
+  type: 'fixed' | 'exponential';
+
+  @IsInt()
+  @Min(0)
+  @Max(DAY_MS)
+  base_ms: number;
+
+  @IsInt()
+  @Min(0)
+  @Max(DAY_MS)
+  cap_ms: number;
+
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  jitter: number = 0.2;
+}
 
 /** Body of `POST /jobs`. */
 export class CreateJobDto {
@@ -17,4 +41,35 @@ export class CreateJobDto {
   @Min(0)
   @Max(9)
   priority?: number;
+
+  /** Attempts in all, overriding the job type's. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  max_attempts?: number;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BackoffDto)
+  backoff?: BackoffDto;
+
+  /** How long one attempt may run, overriding the job type's. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(DAY_MS)
+  timeout_ms?: number;
+}
+
+/** Body of `POST /jobs/retry`: at least one filter. */
+export class RetryJobsDto {
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  type?: string;
+
+  @IsOptional()
+  @IsIn(['failed', 'cancelled'])
+  status?: 'failed' | 'cancelled';
 }

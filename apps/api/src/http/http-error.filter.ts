@@ -1,7 +1,9 @@
 import { BrokerUnavailableError } from '@cask/contracts';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { BacklogFullError, IdempotencyConflictError } from '../dispatcher/dispatch-errors';
 import { InvalidPayloadError } from '../dispatcher/invalid-payload.error';
+import { NotRetryableStateError } from '../dispatcher/job-redriver';
 import { errorBody } from './error-body';
 
 /** Seconds a client should wait before retrying a dispatch the broker could not take. */
@@ -16,10 +18,22 @@ export class HttpErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof InvalidPayloadError) {
       const details = exception.errors.map(({ field, reason }) => ({
-        field: field === 'priority' ? field : field ? `payload.${field}` : 'payload',
+        field: !exception.inPayload ? field : field ? `payload.${field}` : 'payload',
         reason,
       }));
       response.status(HttpStatus.BAD_REQUEST).json(errorBody(`Invalid payload for job type "${exception.jobType}"`, details));
+      return;
+    }
+    if (exception instanceof BacklogFullError) {
+      this.logger.warn(`Dispatch refused: ${exception.message}`);
+      response
+        .status(HttpStatus.SERVICE_UNAVAILABLE)
+        .setHeader('Retry-After', String(BROKER_RETRY_AFTER_SECONDS))
+        .json(errorBody('Job broker unavailable and the outbox is full; nothing was queued, retry later'));
+      return;
+    }
+    if (exception instanceof IdempotencyConflictError || exception instanceof NotRetryableStateError) {
+      response.status(HttpStatus.CONFLICT).json(errorBody(exception.message));
       return;
     }
     if (exception instanceof BrokerUnavailableError) {

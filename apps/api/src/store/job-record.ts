@@ -1,4 +1,4 @@
-import type { JobError, JobProgress, JobStatus } from '@cask/contracts';
+import type { BackoffPolicy, JobError, JobProgress, JobStatus } from '@cask/contracts';
 
 /** A job as the store keeps it (times in epoch milliseconds). */
 export interface JobRecord {
@@ -18,10 +18,52 @@ export interface JobRecord {
   updatedAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** 1, then +1 for each redrive. */
+  series: number;
+  nextAttemptAt: number | null;
+  backoff: BackoffPolicy;
+  timeoutMs: number;
 }
 
 /** What dispatch writes for a new job. */
-export type NewJob = Pick<JobRecord, 'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt'>;
+export type NewJob = Pick<JobRecord, 'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt' | 'backoff' | 'timeoutMs'>;
+
+/** One status change in a job's history. */
+export interface JobTransition {
+  series: number;
+  attempt: number;
+  status: JobStatus;
+  at: number;
+  worker: string | null;
+  error: JobError | null;
+}
+
+/** A job message waiting in the outbox until the broker confirms it. */
+export interface OutboxMessage {
+  id: string;
+  jobId: string;
+  /** The job's queue: the routing key on the jobs exchange. */
+  routingKey: string;
+  body: string;
+  priority: number;
+  createdAt: number;
+  /** Not before this may the relay publish it; dispatch sets it past the inline publish's deadline. */
+  availableAt?: number;
+}
+
+/** An `Idempotency-Key` to record with a new job. */
+export interface IdempotencyClaim {
+  key: string;
+  /** Digest of the request body: the same key with another body is a conflict. */
+  requestHash: string;
+  expiresAt: number;
+}
+
+/** What {@link JobStore.createJob} did. */
+export type CreateJobResult =
+  | { created: true }
+  /** The key was used before and has not expired: nothing was written. */
+  | { created: false; jobId: string; requestHash: string };
 
 /** A page query over jobs, newest first. */
 export interface JobQuery {
@@ -30,6 +72,13 @@ export interface JobQuery {
   limit: number;
   /** Only jobs older than this id (ids are UUIDv7, so id order is creation order). */
   beforeId?: string;
+}
+
+/** Which jobs a bulk redrive takes. */
+export interface RedriveFilter {
+  type?: string;
+  /** `failed` or `cancelled`. */
+  status?: JobStatus;
 }
 
 /** What applying a batch of events did. */

@@ -1,11 +1,21 @@
-import { JobError, JobEvent, JobFailedEvent, JobProgress, JobStartedEvent, JobSucceededEvent } from '@cask/contracts';
-import { createTestDatabase } from '@cask/testing';
+import {
+  BackoffPolicy,
+  JobError,
+  JobFailedEvent,
+  JobProgress,
+  JobProgressEvent,
+  JobRetryingEvent,
+  JobStartedEvent,
+  JobStatus,
+  JobSucceededEvent,
+} from '@cask/contracts';
+import { createTestDatabase, waitFor } from '@cask/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { JobRecord, NewJob } from './job-record';
+import { IdempotencyClaim, JobRecord, JobTransition, NewJob, OutboxMessage } from './job-record';
 import { JobStore } from './job-store';
 import { PostgresJobStore } from './postgres-job-store';
 import { SqliteJobStore } from './sqlite-job-store';
@@ -66,6 +76,7 @@ function postgresBackend(): Backend {
 
 const T0 = 1_700_000_000_000;
 const WORKER = 'worker-1';
+const BACKOFF: BackoffPolicy = { type: 'exponential', baseMs: 500, capMs: 60_000, jitter: 0.1 };
 
 function newJob(overrides: Partial<NewJob> = {}): NewJob {
   return {
@@ -77,44 +88,84 @@ function newJob(overrides: Partial<NewJob> = {}): NewJob {
     maxAttempts: 3,
     priority: 0,
     createdAt: T0,
+    backoff: BACKOFF,
+    timeoutMs: 30_000,
     ...overrides,
   };
 }
 
-function started(jobId: string, options: { attempt?: number; at?: number; worker?: string } = {}): JobStartedEvent {
-  return { kind: 'started', job_id: jobId, type: 'email.welcome', attempt: options.attempt ?? 1, at: options.at ?? T0 + 100, worker: options.worker ?? WORKER };
-}
-
-function progress(jobId: string, value: JobProgress, at = T0 + 150): JobEvent {
-  return { kind: 'progress', job_id: jobId, type: 'email.welcome', attempt: 1, at, worker: WORKER, progress: value };
-}
-
-function succeeded(jobId: string, result: unknown, options: { attempt?: number; at?: number; startedAt?: number } = {}): JobSucceededEvent {
+/** The message committed with a job; its body is opaque to the store. */
+function messageFor(job: { id: string; queue: string; priority: number; series?: number }, overrides: Partial<OutboxMessage> = {}): OutboxMessage {
   return {
-    kind: 'succeeded',
+    id: uuidv7(),
+    jobId: job.id,
+    routingKey: job.queue,
+    body: JSON.stringify({ id: job.id, series: job.series ?? 1 }),
+    priority: job.priority,
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+function keyClaim(key: string, overrides: Partial<IdempotencyClaim> = {}): IdempotencyClaim {
+  return { key, requestHash: `hash-of-${key}`, expiresAt: T0 + 60_000, ...overrides };
+}
+
+interface EventOptions {
+  attempt?: number;
+  series?: number;
+  at?: number;
+  worker?: string;
+}
+
+function eventBase(jobId: string, options: EventOptions, defaultAt: number) {
+  return {
     job_id: jobId,
     type: 'email.welcome',
+    series: options.series ?? 1,
     attempt: options.attempt ?? 1,
-    at: options.at ?? T0 + 200,
+    at: options.at ?? defaultAt,
+    worker: options.worker ?? WORKER,
+  };
+}
+
+function started(jobId: string, options: EventOptions = {}): JobStartedEvent {
+  return { kind: 'started', ...eventBase(jobId, options, T0 + 100) };
+}
+
+function progress(jobId: string, value: JobProgress, options: EventOptions = {}): JobProgressEvent {
+  return { kind: 'progress', ...eventBase(jobId, options, T0 + 150), progress: value };
+}
+
+function succeeded(jobId: string, result: unknown, options: EventOptions & { startedAt?: number } = {}): JobSucceededEvent {
+  return { kind: 'succeeded', ...eventBase(jobId, options, T0 + 200), started_at: options.startedAt ?? T0 + 100, result };
+}
+
+const TIMED_OUT: JobError = { code: 'timeout', message: 'attempt ran past 30000 ms', retryable: true };
+
+function retrying(jobId: string, options: EventOptions & { startedAt?: number; error?: JobError; nextAttemptAt?: number } = {}): JobRetryingEvent {
+  return {
+    kind: 'retrying',
+    ...eventBase(jobId, options, T0 + 300),
     started_at: options.startedAt ?? T0 + 100,
-    worker: WORKER,
-    result,
+    error: options.error ?? TIMED_OUT,
+    next_attempt_at: options.nextAttemptAt ?? T0 + 1300,
   };
 }
 
 const BOUNCED: JobError = { code: 'permanent', message: 'mailbox does not exist', retryable: false };
 
-function failed(jobId: string, options: { attempt?: number; at?: number; error?: JobError } = {}): JobFailedEvent {
-  return {
-    kind: 'failed',
-    job_id: jobId,
-    type: 'email.welcome',
-    attempt: options.attempt ?? 1,
-    at: options.at ?? T0 + 300,
-    started_at: T0 + 100,
-    worker: WORKER,
-    error: options.error ?? BOUNCED,
-  };
+function failed(jobId: string, options: EventOptions & { error?: JobError } = {}): JobFailedEvent {
+  return { kind: 'failed', ...eventBase(jobId, options, T0 + 300), started_at: T0 + 100, error: options.error ?? BOUNCED };
+}
+
+function transition(status: JobStatus, at: number, options: { series?: number; attempt?: number; worker?: string | null; error?: JobError | null } = {}): JobTransition {
+  return { series: options.series ?? 1, attempt: options.attempt ?? 1, status, at, worker: options.worker === undefined ? WORKER : options.worker, error: options.error ?? null };
+}
+
+/** A redrive message builder that the test can ask what it was called with. */
+function redriveMessage() {
+  return jest.fn((job: JobRecord) => messageFor(job, { createdAt: Date.now() }));
 }
 
 describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
@@ -131,11 +182,18 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
   afterEach(() => store.close());
 
-  /** Inserts a job and returns its id. */
+  /** Creates a job with its message and returns its id. */
   async function given(overrides: Partial<NewJob> = {}): Promise<string> {
     const job = newJob(overrides);
-    await store.insert(job);
+    expect(await store.createJob(job, messageFor(job))).toEqual({ created: true });
     return job.id;
+  }
+
+  /** A job that ran once and failed for good. */
+  async function givenFailed(overrides: Partial<NewJob> = {}): Promise<string> {
+    const id = await given(overrides);
+    await store.applyEvents([started(id), failed(id)]);
+    return id;
   }
 
   async function mustGet(id: string): Promise<JobRecord> {
@@ -143,6 +201,13 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     if (!record) throw new Error(`job ${id} is not in the store`);
     return record;
   }
+
+  /** Every due outbox message, claimed with no lease so that they stay due. */
+  async function dueMessages(): Promise<OutboxMessage[]> {
+    return store.claimOutbox(1000, 0);
+  }
+
+  const ids = (records: Array<{ id: string }>) => records.map((record) => record.id);
 
   describe('migrate', () => {
     it('runs again on a migrated database, from another instance, and keeps its jobs', async () => {
@@ -158,10 +223,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     });
   });
 
-  describe('insert, get and remove', () => {
-    it('returns an inserted job with its payload, times as numbers, no attempts yet and status queued', async () => {
+  describe('createJob and get', () => {
+    it('returns a created job with its payload, settings, times as numbers, series 1, no attempts yet and status queued', async () => {
       const job = newJob({ payload: { email: 'ada@example.com', name: 'Ada', tags: ['a', 'b'], nested: { n: 1 } }, priority: 7 });
-      await store.insert(job);
+
+      expect(await store.createJob(job, messageFor(job))).toEqual({ created: true });
 
       expect(await store.get(job.id)).toEqual({
         id: job.id,
@@ -180,6 +246,10 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         updatedAt: T0,
         startedAt: null,
         finishedAt: null,
+        series: 1,
+        nextAttemptAt: null,
+        backoff: BACKOFF,
+        timeoutMs: 30_000,
       });
     });
 
@@ -189,20 +259,149 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect(await store.get(uuidv7())).toBeUndefined();
     });
 
-    it('forgets a removed job and keeps the others', async () => {
-      const removed = await given();
-      const kept = await given();
+    it('commits the job message with the job, as given', async () => {
+      const job = newJob({ queue: 'video', type: 'video.process', priority: 5 });
+      const message = messageFor(job);
 
-      await store.remove(removed);
+      await store.createJob(job, message);
 
-      expect(await store.get(removed)).toBeUndefined();
-      expect(await store.get(kept)).toMatchObject({ id: kept });
+      expect(await store.outboxBacklog()).toBe(1);
+      expect(await dueMessages()).toEqual([message]);
+    });
+
+    it('writes neither job nor message when the message cannot be stored', async () => {
+      const first = newJob();
+      const message = messageFor(first);
+      await store.createJob(first, message);
+      const second = newJob();
+
+      await expect(store.createJob(second, { ...messageFor(second), id: message.id })).rejects.toThrow();
+
+      expect(await store.get(second.id)).toBeUndefined();
+      expect(await store.outboxBacklog()).toBe(1);
+    });
+
+    it('writes no second message when the job id is already taken', async () => {
+      const job = newJob();
+      await store.createJob(job, messageFor(job));
+
+      await expect(store.createJob({ ...job, type: 'video.process' }, messageFor(job))).rejects.toThrow();
+
+      expect(await mustGet(job.id)).toMatchObject({ type: 'email.welcome' });
+      expect(await store.outboxBacklog()).toBe(1);
+    });
+  });
+
+  describe('idempotency keys', () => {
+    it('answers a key seen before with the job it created and its request hash, writing nothing', async () => {
+      const first = newJob();
+      await store.createJob(first, messageFor(first), keyClaim('order-42', { requestHash: 'h1' }));
+      const second = newJob({ createdAt: T0 + 1000 });
+
+      const outcome = await store.createJob(second, messageFor(second), keyClaim('order-42', { requestHash: 'h2' }));
+
+      expect(outcome).toEqual({ created: false, jobId: first.id, requestHash: 'h1' });
+      expect(await store.get(second.id)).toBeUndefined();
+      expect(await store.outboxBacklog()).toBe(1);
+      expect(ids(await store.list({ limit: 10 }))).toEqual([first.id]);
+    });
+
+    it('creates one job per distinct key', async () => {
+      const a = newJob();
+      const b = newJob();
+
+      const outcomes = [await store.createJob(a, messageFor(a), keyClaim('key-a')), await store.createJob(b, messageFor(b), keyClaim('key-b'))];
+
+      expect(outcomes).toEqual([{ created: true }, { created: true }]);
+      expect(ids(await store.list({ limit: 10 }))).toEqual([b.id, a.id]);
+    });
+
+    it('replaces an expired key: a new job is created and the key answers with it from then on', async () => {
+      const first = newJob();
+      await store.createJob(first, messageFor(first), keyClaim('order-42', { requestHash: 'h1', expiresAt: T0 + 1000 }));
+      const second = newJob({ createdAt: T0 + 1000 });
+
+      const replaced = await store.createJob(second, messageFor(second), keyClaim('order-42', { requestHash: 'h2', expiresAt: T0 + 5000 }));
+      const third = newJob({ createdAt: T0 + 2000 });
+      const again = await store.createJob(third, messageFor(third), keyClaim('order-42', { requestHash: 'h3' }));
+
+      expect(replaced).toEqual({ created: true });
+      expect(again).toEqual({ created: false, jobId: second.id, requestHash: 'h2' });
+      expect(ids(await store.list({ limit: 10 }))).toEqual([second.id, first.id]);
+      expect(await store.outboxBacklog()).toBe(2);
+    });
+
+    it('does not remember a key whose job failed to commit', async () => {
+      const first = newJob();
+      const taken = messageFor(first);
+      await store.createJob(first, taken);
+      const failing = newJob();
+
+      await expect(store.createJob(failing, { ...messageFor(failing), id: taken.id }, keyClaim('order-42'))).rejects.toThrow();
+      const retried = newJob();
+      const outcome = await store.createJob(retried, messageFor(retried), keyClaim('order-42'));
+
+      expect(outcome).toEqual({ created: true });
+      expect(await store.get(retried.id)).toMatchObject({ id: retried.id });
+    });
+
+    // Source bug (kysely-job-store.ts createJob catch): after a failed replacement of an expired key, the
+    // rolled-back expired row is taken for a racing winner, so the error is swallowed and the old job returned.
+    it('reports the error, not the expired job, when replacing an expired key fails', async () => {
+      const first = newJob();
+      const taken = messageFor(first);
+      await store.createJob(first, taken, keyClaim('order-42', { expiresAt: T0 + 1000 }));
+      const second = newJob({ createdAt: T0 + 5000 });
+
+      await expect(store.createJob(second, { ...messageFor(second), id: taken.id }, keyClaim('order-42'))).rejects.toThrow();
+    });
+
+    it('creates exactly one job when ten requests race with one key, and answers all of them with it', async () => {
+      const jobs = Array.from({ length: 10 }, () => newJob());
+
+      const outcomes = await Promise.all(jobs.map((job) => store.createJob(job, messageFor(job), keyClaim('race', { requestHash: 'same' }))));
+
+      const listed = await store.list({ limit: 100 });
+      expect(listed).toHaveLength(1);
+      const winner = listed[0].id;
+      expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1);
+      expect(outcomes[jobs.findIndex((job) => job.id === winner)]).toEqual({ created: true });
+      expect(outcomes.filter((outcome) => !outcome.created)).toEqual(Array(9).fill({ created: false, jobId: winner, requestHash: 'same' }));
+      expect(await store.outboxBacklog()).toBe(1);
+    });
+  });
+
+  describe('purgeExpiredKeys', () => {
+    it('removes keys expired at the given time and keeps the others', async () => {
+      const jobs = [newJob(), newJob(), newJob()];
+      for (const [i, job] of jobs.entries()) {
+        await store.createJob(job, messageFor(job), keyClaim(`key-${i}`, { expiresAt: T0 + 1000 * (i + 1) }));
+      }
+
+      const purged = await store.purgeExpiredKeys(T0 + 2000);
+      // A purged key is free again even for a request made before it expired; the kept one still answers.
+      const reuse = newJob();
+      const reused = await store.createJob(reuse, messageFor(reuse), keyClaim('key-1'));
+      const repeat = newJob();
+      const repeated = await store.createJob(repeat, messageFor(repeat), keyClaim('key-2'));
+
+      expect(purged).toBe(2);
+      expect(reused).toEqual({ created: true });
+      expect(repeated).toEqual({ created: false, jobId: jobs[2].id, requestHash: 'hash-of-key-2' });
+      expect(await store.purgeExpiredKeys(T0 + 2000)).toBe(0);
+    });
+
+    it('keeps the jobs whose keys it removed', async () => {
+      const job = newJob();
+      await store.createJob(job, messageFor(job), keyClaim('key', { expiresAt: T0 + 1000 }));
+
+      await store.purgeExpiredKeys(T0 + 5000);
+
+      expect(await store.get(job.id)).toMatchObject({ id: job.id, status: 'queued' });
     });
   });
 
   describe('list', () => {
-    const ids = (records: JobRecord[]) => records.map((record) => record.id);
-
     it('lists jobs newest first by id', async () => {
       const a = await given();
       const b = await given();
@@ -320,7 +519,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       await store.applyEvents([failed(id, { at: T0 + 300 })]);
 
-      expect(await mustGet(id)).toMatchObject({ status: 'failed', error: BOUNCED, result: null, attempts: 1, finishedAt: T0 + 300 });
+      expect(await mustGet(id)).toMatchObject({ status: 'failed', error: BOUNCED, result: null, attempts: 1, finishedAt: T0 + 300, nextAttemptAt: null });
     });
 
     it('ignores a duplicate success and keeps the first outcome', async () => {
@@ -334,18 +533,19 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect(await mustGet(id)).toEqual(before);
     });
 
-    it('ignores late started, progress and failed events for a succeeded job', async () => {
+    it('ignores late started, progress, retrying and failed events for a succeeded job', async () => {
       const id = await given();
       await store.applyEvents([started(id), succeeded(id, { n: 1 }, { at: T0 + 200 })]);
       const before = await mustGet(id);
 
       const outcome = await store.applyEvents([
         started(id, { attempt: 2, at: T0 + 500, worker: 'worker-2' }),
-        progress(id, 99, T0 + 600),
+        progress(id, 99, { attempt: 2, at: T0 + 600 }),
+        retrying(id, { attempt: 2, at: T0 + 650 }),
         failed(id, { attempt: 2, at: T0 + 700 }),
       ]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 3 });
+      expect(outcome).toEqual({ applied: 0, ignored: 4 });
       expect(await mustGet(id)).toEqual(before);
       expect(before).toMatchObject({ status: 'succeeded', result: { n: 1 }, finishedAt: T0 + 200 });
     });
@@ -364,10 +564,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     it('ignores events for jobs it does not know, without creating them', async () => {
       const unknown = uuidv7();
 
-      const outcome = await store.applyEvents([started(unknown), succeeded(unknown, 'x')]);
+      const outcome = await store.applyEvents([started(unknown), retrying(unknown), succeeded(unknown, 'x')]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 2 });
+      expect(outcome).toEqual({ applied: 0, ignored: 3 });
       expect(await store.get(unknown)).toBeUndefined();
+      expect(await store.history(unknown)).toEqual([]);
     });
 
     it('never lowers attempts when an older attempt reports late', async () => {
@@ -399,7 +600,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         started(video),
         progress(video, 50),
         failed(email, { at: T0 + 300 }),
-        progress(video, 100, T0 + 350),
+        progress(video, 100, { at: T0 + 350 }),
         succeeded(video, { frames: 400 }, { at: T0 + 400 }),
       ]);
 
@@ -420,6 +621,461 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
     it('applies nothing for an empty batch', async () => {
       expect(await store.applyEvents([])).toEqual({ applied: 0, ignored: 0 });
+    });
+  });
+
+  describe('retrying', () => {
+    it('marks a job retrying with the error, the next attempt time and the attempt counted, not finished', async () => {
+      const id = await given();
+      await store.applyEvents([started(id, { at: T0 + 100 })]);
+
+      const outcome = await store.applyEvents([retrying(id, { at: T0 + 300, nextAttemptAt: T0 + 1300, worker: 'worker-3' })]);
+
+      expect(outcome).toEqual({ applied: 1, ignored: 0 });
+      expect(await mustGet(id)).toMatchObject({
+        status: 'retrying',
+        error: TIMED_OUT,
+        nextAttemptAt: T0 + 1300,
+        attempts: 1,
+        startedAt: T0 + 100,
+        finishedAt: null,
+        worker: 'worker-3',
+        updatedAt: T0 + 300,
+      });
+    });
+
+    it('takes the start time from the retrying event when the started event never arrived', async () => {
+      const id = await given();
+
+      await store.applyEvents([retrying(id, { startedAt: T0 + 120 })]);
+
+      expect(await mustGet(id)).toMatchObject({ status: 'retrying', attempts: 1, startedAt: T0 + 120 });
+    });
+
+    it('runs the next attempt: running, attempts 2, no next attempt time', async () => {
+      const id = await given();
+      await store.applyEvents([started(id), retrying(id, { nextAttemptAt: T0 + 1300 })]);
+
+      const outcome = await store.applyEvents([started(id, { attempt: 2, at: T0 + 1400, worker: 'worker-2' })]);
+
+      expect(outcome).toEqual({ applied: 1, ignored: 0 });
+      expect(await mustGet(id)).toMatchObject({ status: 'running', attempts: 2, nextAttemptAt: null, startedAt: T0 + 1400, worker: 'worker-2' });
+    });
+
+    it('succeeds on a later attempt, clearing the error of the earlier one', async () => {
+      const id = await given();
+      await store.applyEvents([started(id), retrying(id), started(id, { attempt: 2, at: T0 + 1400 })]);
+
+      await store.applyEvents([succeeded(id, 'ok', { attempt: 2, at: T0 + 1500, startedAt: T0 + 1400 })]);
+
+      expect(await mustGet(id)).toMatchObject({ status: 'succeeded', result: 'ok', error: null, attempts: 2, nextAttemptAt: null, finishedAt: T0 + 1500 });
+    });
+
+    it('fails for good on the last attempt with its error and no next attempt time', async () => {
+      const id = await given({ maxAttempts: 2 });
+      await store.applyEvents([started(id), retrying(id), started(id, { attempt: 2, at: T0 + 1400 })]);
+
+      await store.applyEvents([failed(id, { attempt: 2, at: T0 + 1600 })]);
+
+      expect(await mustGet(id)).toMatchObject({ status: 'failed', error: BOUNCED, attempts: 2, nextAttemptAt: null, finishedAt: T0 + 1600 });
+    });
+
+    it('ends failed when the attempt that was retrying is reported failed, with no next attempt time', async () => {
+      const id = await given();
+      await store.applyEvents([started(id), retrying(id)]);
+
+      await store.applyEvents([failed(id, { at: T0 + 400 })]);
+
+      expect(await mustGet(id)).toMatchObject({ status: 'failed', nextAttemptAt: null, finishedAt: T0 + 400 });
+    });
+
+    it('ignores a late retrying of an older attempt once the next attempt started', async () => {
+      const id = await given();
+      await store.applyEvents([started(id), started(id, { attempt: 2, at: T0 + 1400 })]);
+      const before = await mustGet(id);
+
+      const outcome = await store.applyEvents([retrying(id, { attempt: 1, at: T0 + 300 })]);
+
+      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect(await mustGet(id)).toEqual(before);
+      expect(before).toMatchObject({ status: 'running', attempts: 2, nextAttemptAt: null, error: null });
+    });
+
+    it('ignores progress of an older attempt once the next attempt started', async () => {
+      const id = await given();
+      await store.applyEvents([started(id), retrying(id), started(id, { attempt: 2, at: T0 + 1400 }), progress(id, 10, { attempt: 2, at: T0 + 1450 })]);
+
+      const outcome = await store.applyEvents([progress(id, 90, { attempt: 1, at: T0 + 1460 })]);
+
+      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect((await mustGet(id)).progress).toBe(10);
+    });
+
+    // Source bug (event-transitions.ts, case 'started'): `retrying` is startable and the guard is
+    // `attempts <= event.attempt`, so a redelivered started of the attempt that already failed flips the job
+    // back to running and drops next_attempt_at while it waits for the next attempt.
+    it('ignores a redelivered started of the attempt that is already retrying', async () => {
+      const id = await given();
+      await store.applyEvents([started(id), retrying(id, { nextAttemptAt: T0 + 1300 })]);
+      const before = await mustGet(id);
+
+      const outcome = await store.applyEvents([started(id)]);
+
+      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect(await mustGet(id)).toEqual(before);
+    });
+  });
+
+  describe('history', () => {
+    it('records every status change of a run with retries, oldest first, and nothing for progress', async () => {
+      const id = await given();
+
+      await store.applyEvents([
+        started(id, { at: T0 + 100 }),
+        progress(id, 30, { at: T0 + 150 }),
+        retrying(id, { at: T0 + 300, worker: 'worker-1' }),
+        started(id, { attempt: 2, at: T0 + 1400, worker: 'worker-2' }),
+        progress(id, 60, { attempt: 2, at: T0 + 1450, worker: 'worker-2' }),
+        succeeded(id, 'ok', { attempt: 2, at: T0 + 1500, worker: 'worker-2' }),
+      ]);
+
+      expect(await store.history(id)).toEqual([
+        transition('running', T0 + 100),
+        transition('retrying', T0 + 300, { error: TIMED_OUT }),
+        transition('running', T0 + 1400, { attempt: 2, worker: 'worker-2' }),
+        transition('succeeded', T0 + 1500, { attempt: 2, worker: 'worker-2' }),
+      ]);
+    });
+
+    it('records a failure with its error', async () => {
+      const id = await given();
+
+      await store.applyEvents([started(id, { at: T0 + 100 }), failed(id, { at: T0 + 300 })]);
+
+      expect(await store.history(id)).toEqual([transition('running', T0 + 100), transition('failed', T0 + 300, { error: BOUNCED })]);
+    });
+
+    it('keeps the order of a start and a failure in the same millisecond', async () => {
+      const id = await given();
+
+      await store.applyEvents([started(id, { at: T0 + 100 }), failed(id, { at: T0 + 100 })]);
+
+      expect((await store.history(id)).map((row) => row.status)).toEqual(['running', 'failed']);
+    });
+
+    it('records nothing for ignored events', async () => {
+      const id = await given();
+      await store.applyEvents([started(id), succeeded(id, 'ok')]);
+      const before = await store.history(id);
+
+      await store.applyEvents([succeeded(id, 'again', { at: T0 + 900 }), failed(id, { at: T0 + 950 }), retrying(id, { at: T0 + 960 }), started(id, { series: 2, attempt: 1 })]);
+
+      expect(before).toHaveLength(2);
+      expect(await store.history(id)).toEqual(before);
+    });
+
+    it('keeps each job its own history', async () => {
+      const a = await given();
+      const b = await given();
+
+      await store.applyEvents([started(a), started(b, { at: T0 + 110 }), succeeded(b, 'ok', { at: T0 + 210 })]);
+
+      expect(await store.history(a)).toEqual([transition('running', T0 + 100)]);
+      expect((await store.history(b)).map((row) => row.status)).toEqual(['running', 'succeeded']);
+    });
+  });
+
+  describe('redrive', () => {
+    it('reruns a failed job as series 2: queued, attempts 0, outcome cleared, its message committed with it', async () => {
+      const id = await given({ priority: 4 });
+      await store.applyEvents([started(id), progress(id, 50), failed(id)]);
+      const created = { ...(await mustGet(id)) };
+      const build = redriveMessage();
+
+      const before = Date.now();
+      const job = await store.redrive(id, build);
+      const after = Date.now();
+
+      expect(job).toEqual({
+        ...created,
+        status: 'queued',
+        series: 2,
+        attempts: 0,
+        result: null,
+        error: null,
+        progress: null,
+        startedAt: null,
+        finishedAt: null,
+        nextAttemptAt: null,
+        worker: null,
+        updatedAt: expect.any(Number),
+      });
+      expect(job!.updatedAt).toBeGreaterThanOrEqual(before);
+      expect(job!.updatedAt).toBeLessThanOrEqual(after);
+      expect(await store.get(id)).toEqual(job);
+      expect(build.mock.calls).toEqual([[job]]);
+      expect(await store.outboxBacklog()).toBe(2);
+      expect(await dueMessages()).toContainEqual(build.mock.results[0].value);
+      expect((await store.history(id)).at(-1)).toEqual(transition('queued', job!.updatedAt, { series: 2, attempt: 0, worker: null }));
+    });
+
+    it('reruns a cancelled job', async () => {
+      // The store has no cancel yet, so the job is written cancelled.
+      const id = await given({ status: 'cancelled' });
+
+      const job = await store.redrive(id, redriveMessage());
+
+      expect(job).toMatchObject({ id, status: 'queued', series: 2 });
+    });
+
+    it('runs the new series from its first attempt and redrives it again as series 3', async () => {
+      const id = await givenFailed();
+      await store.redrive(id, redriveMessage());
+      const now = Date.now();
+
+      const outcome = await store.applyEvents([started(id, { series: 2, at: now + 100 }), failed(id, { series: 2, at: now + 200 })]);
+      const failedAgain = await mustGet(id);
+      const third = await store.redrive(id, redriveMessage());
+
+      expect(outcome).toEqual({ applied: 2, ignored: 0 });
+      expect(failedAgain).toMatchObject({ status: 'failed', series: 2, attempts: 1 });
+      expect(third).toMatchObject({ status: 'queued', series: 3, attempts: 0 });
+    });
+
+    it('ignores every event of the series before the redrive', async () => {
+      const id = await givenFailed();
+      await store.redrive(id, redriveMessage());
+      const before = await mustGet(id);
+      const historyBefore = await store.history(id);
+
+      const outcome = await store.applyEvents([
+        started(id, { attempt: 2, at: T0 + 1400 }),
+        progress(id, 70, { attempt: 2, at: T0 + 1450 }),
+        retrying(id, { attempt: 2, at: T0 + 1500 }),
+        succeeded(id, 'late', { attempt: 2, at: T0 + 1600 }),
+        failed(id, { attempt: 2, at: T0 + 1700 }),
+      ]);
+
+      expect(outcome).toEqual({ applied: 0, ignored: 5 });
+      expect(await mustGet(id)).toEqual(before);
+      expect(await store.history(id)).toEqual(historyBefore);
+    });
+
+    it('ignores an event of a series the job has not reached', async () => {
+      const id = await given();
+
+      const outcome = await store.applyEvents([started(id, { series: 2 })]);
+
+      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect(await mustGet(id)).toMatchObject({ status: 'queued', series: 1, attempts: 0 });
+    });
+
+    it.each<[JobStatus, (id: string) => ReturnType<JobStore['applyEvents']> | undefined]>([
+      ['queued', () => undefined],
+      ['running', (id) => store.applyEvents([started(id)])],
+      ['retrying', (id) => store.applyEvents([started(id), retrying(id)])],
+      ['succeeded', (id) => store.applyEvents([started(id), succeeded(id, 'ok')])],
+    ])('refuses a %s job: undefined, nothing written, no message built', async (status, bringTo) => {
+      const id = await given();
+      await bringTo(id);
+      const before = await mustGet(id);
+      const historyBefore = await store.history(id);
+      const build = redriveMessage();
+
+      const job = await store.redrive(id, build);
+
+      expect(before.status).toBe(status);
+      expect(job).toBeUndefined();
+      expect(build).not.toHaveBeenCalled();
+      expect(await mustGet(id)).toEqual(before);
+      expect(await store.history(id)).toEqual(historyBefore);
+      expect(await store.outboxBacklog()).toBe(1);
+    });
+
+    it('returns undefined for a job it does not know, building no message', async () => {
+      const build = redriveMessage();
+
+      expect(await store.redrive(uuidv7(), build)).toBeUndefined();
+      expect(build).not.toHaveBeenCalled();
+      expect(await store.outboxBacklog()).toBe(0);
+    });
+
+    it('changes nothing when the message cannot be stored', async () => {
+      const first = newJob();
+      const taken = messageFor(first);
+      await store.createJob(first, taken);
+      const id = await givenFailed();
+      const before = await mustGet(id);
+      const historyBefore = await store.history(id);
+
+      await expect(store.redrive(id, (job) => ({ ...messageFor(job), id: taken.id }))).rejects.toThrow();
+
+      expect(await mustGet(id)).toEqual(before);
+      expect(await store.history(id)).toEqual(historyBefore);
+      expect(await store.outboxBacklog()).toBe(2);
+    });
+  });
+
+  describe('redriveMany', () => {
+    it('redrives the failed and cancelled jobs of a type and says how many', async () => {
+      const failedEmails = [await givenFailed(), await givenFailed()];
+      const cancelledEmail = await given({ status: 'cancelled' });
+      const failedVideo = await givenFailed({ type: 'video.process', queue: 'video' });
+      const succeededEmail = await given();
+      await store.applyEvents([started(succeededEmail), succeeded(succeededEmail, 'ok')]);
+      const queuedEmail = await given();
+      const build = redriveMessage();
+
+      const count = await store.redriveMany({ type: 'email.welcome' }, build);
+
+      expect(count).toBe(3);
+      expect(build.mock.calls.map(([job]) => job.id).sort()).toEqual([...failedEmails, cancelledEmail].sort());
+      expect((await store.list({ status: 'queued', limit: 10 })).map((job) => [job.id, job.series])).toEqual(
+        [
+          [queuedEmail, 1],
+          [cancelledEmail, 2],
+          [failedEmails[1], 2],
+          [failedEmails[0], 2],
+        ].sort((a, b) => (a[0] < b[0] ? 1 : -1)),
+      );
+      expect(await mustGet(failedVideo)).toMatchObject({ status: 'failed', series: 1 });
+      expect(await mustGet(succeededEmail)).toMatchObject({ status: 'succeeded', series: 1 });
+      expect(await store.outboxBacklog()).toBe(6 + 3);
+    });
+
+    it('redrives only jobs of the given status, of every type', async () => {
+      const failedEmail = await givenFailed();
+      const failedVideo = await givenFailed({ type: 'video.process', queue: 'video' });
+      const cancelled = await given({ status: 'cancelled' });
+
+      const failedCount = await store.redriveMany({ status: 'failed' }, redriveMessage());
+
+      expect(failedCount).toBe(2);
+      expect(ids(await store.list({ status: 'queued', limit: 10 })).sort()).toEqual([failedEmail, failedVideo].sort());
+      expect(await mustGet(cancelled)).toMatchObject({ status: 'cancelled', series: 1 });
+      expect(await store.redriveMany({ status: 'cancelled' }, redriveMessage())).toBe(1);
+      expect(await mustGet(cancelled)).toMatchObject({ status: 'queued', series: 2 });
+    });
+
+    it('combines type and status', async () => {
+      await givenFailed();
+      const target = await givenFailed({ type: 'video.process', queue: 'video' });
+      await given({ type: 'video.process', queue: 'video', status: 'cancelled' });
+
+      expect(await store.redriveMany({ type: 'video.process', status: 'failed' }, redriveMessage())).toBe(1);
+      expect(ids(await store.list({ status: 'queued', limit: 10 }))).toEqual([target]);
+    });
+
+    it('redrives nothing for a status that cannot be redriven, or a type with no failed jobs', async () => {
+      const done = await given();
+      await store.applyEvents([started(done), succeeded(done, 'ok')]);
+      await given();
+      await givenFailed({ type: 'video.process', queue: 'video' });
+      const build = redriveMessage();
+
+      const counts = [
+        await store.redriveMany({ status: 'succeeded' }, build),
+        await store.redriveMany({ status: 'queued' }, build),
+        await store.redriveMany({ type: 'email.welcome' }, build),
+      ];
+
+      expect(counts).toEqual([0, 0, 0]);
+      expect(build).not.toHaveBeenCalled();
+      expect(await mustGet(done)).toMatchObject({ status: 'succeeded', series: 1 });
+      expect(await store.outboxBacklog()).toBe(3);
+    });
+  });
+
+  describe('outbox', () => {
+    it('counts every waiting message, due or not', async () => {
+      const a = newJob();
+      const b = newJob();
+      await store.createJob(a, messageFor(a));
+      await store.createJob(b, messageFor(b, { availableAt: Date.now() + 60_000 }));
+
+      expect(await store.outboxBacklog()).toBe(2);
+    });
+
+    it('claims only messages that are due', async () => {
+      const due = newJob();
+      const later = newJob();
+      const dueMessage = messageFor(due);
+      await store.createJob(due, dueMessage);
+      await store.createJob(later, messageFor(later, { availableAt: Date.now() + 60_000 }));
+
+      expect(await store.claimOutbox(10, 30_000)).toEqual([dueMessage]);
+    });
+
+    it('hides a claimed message for its lease: a second claim right after gets none', async () => {
+      await given();
+
+      const first = await store.claimOutbox(10, 60_000);
+      const second = await store.claimOutbox(10, 60_000);
+
+      expect(first).toHaveLength(1);
+      expect(second).toEqual([]);
+      expect(await store.outboxBacklog()).toBe(1);
+    });
+
+    it('makes a released message claimable again at once', async () => {
+      await given();
+      const [claimed] = await store.claimOutbox(10, 60_000);
+
+      await store.releaseOutbox(claimed.id);
+
+      expect(await store.claimOutbox(10, 60_000)).toEqual([claimed]);
+    });
+
+    it('makes a message due again when its lease ends', async () => {
+      await given();
+      const [claimed] = await store.claimOutbox(10, 200);
+      expect(await store.claimOutbox(10, 200)).toEqual([]);
+
+      const again = await waitFor(async () => {
+        const messages = await store.claimOutbox(10, 200);
+        return messages.length > 0 && messages;
+      }, { timeoutMs: 5000, what: 'the lease to end' });
+
+      expect(again).toEqual([claimed]);
+    });
+
+    it('claims at most limit messages, the earliest due first', async () => {
+      const jobs = [newJob(), newJob(), newJob()];
+      const messages = jobs.map((job, i) => messageFor(job, { availableAt: T0 + 100 * (3 - i) }));
+      for (const [i, job] of jobs.entries()) await store.createJob(job, messages[i]);
+
+      const first = await store.claimOutbox(2, 60_000);
+      const rest = await store.claimOutbox(2, 60_000);
+
+      expect(ids(first)).toEqual([messages[2].id, messages[1].id]);
+      expect(ids(rest)).toEqual([messages[0].id]);
+    });
+
+    it('never hands one message to two stores claiming at once', async () => {
+      for (let i = 0; i < 20; i += 1) await given();
+      const other = backend.open();
+      try {
+        const [mine, theirs] = await Promise.all([store.claimOutbox(20, 60_000), other.claimOutbox(20, 60_000)]);
+
+        const claimed = [...ids(mine), ...ids(theirs)];
+        expect(new Set(claimed).size).toBe(claimed.length);
+        expect(claimed.length).toBeGreaterThan(0);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('deletes confirmed messages and keeps the others', async () => {
+      const jobs = [newJob(), newJob(), newJob()];
+      const messages = jobs.map((job) => messageFor(job));
+      for (const [i, job] of jobs.entries()) await store.createJob(job, messages[i]);
+
+      await store.deleteOutbox([messages[0].id, messages[2].id]);
+      await store.deleteOutbox([]);
+
+      expect(await store.outboxBacklog()).toBe(1);
+      expect(await dueMessages()).toEqual([messages[1]]);
+      expect(ids(await store.list({ limit: 10 }))).toHaveLength(3);
     });
   });
 });

@@ -1,5 +1,18 @@
 import type { JobEvent } from '@cask/contracts';
-import type { ApplyResult, JobQuery, JobRecord, NewJob } from './job-record';
+import type {
+  ApplyResult,
+  CreateJobResult,
+  IdempotencyClaim,
+  JobQuery,
+  JobRecord,
+  JobTransition,
+  NewJob,
+  OutboxMessage,
+  RedriveFilter,
+} from './job-record';
+
+/** Builds the outbox message that reruns a job, from the job as it is after the redrive. */
+export type RedriveMessage = (job: JobRecord) => OutboxMessage;
 
 /**
  * Where jobs live. The api is its only writer. Implementations pass one shared test suite
@@ -9,20 +22,51 @@ export abstract class JobStore {
   /** Creates or upgrades the schema; safe to run on every start, from several instances. */
   abstract migrate(): Promise<void>;
 
-  abstract insert(job: NewJob): Promise<void>;
-
-  /** Removes a job the broker never took, so no row claims a job is queued when it is not. */
-  abstract remove(id: string): Promise<void>;
+  /**
+   * Commits a job, its message for the relay and its idempotency key in one transaction. With a key seen
+   * before (and not expired), writes nothing and returns the job that key created.
+   */
+  abstract createJob(job: NewJob, message: OutboxMessage, idempotency?: IdempotencyClaim): Promise<CreateJobResult>;
 
   abstract get(id: string): Promise<JobRecord | undefined>;
 
   abstract list(query: JobQuery): Promise<JobRecord[]>;
 
+  /** Every status change of a job, oldest first. */
+  abstract history(id: string): Promise<JobTransition[]>;
+
   /**
    * Applies worker events in order, in one transaction. Transitions only move forward: a duplicate or
-   * late event never changes a terminal job.
+   * late event, or one from an older series, never changes a job.
    */
   abstract applyEvents(events: readonly JobEvent[]): Promise<ApplyResult>;
+
+  /**
+   * Reruns a failed or cancelled job as a new series of attempts, committing its message with it.
+   * Returns the job as it now is, or undefined if it was not in a state that can be redriven.
+   */
+  abstract redrive(id: string, message: RedriveMessage): Promise<JobRecord | undefined>;
+
+  /** Redrives every job matching the filter (failed or cancelled only); returns how many. */
+  abstract redriveMany(filter: RedriveFilter, message: RedriveMessage): Promise<number>;
+
+  /** Messages waiting in the outbox. */
+  abstract outboxBacklog(): Promise<number>;
+
+  /**
+   * Claims up to `limit` outbox messages that are due, hiding each from other claimers for `leaseMs`.
+   * A message whose publish is not confirmed comes back when its lease ends.
+   */
+  abstract claimOutbox(limit: number, leaseMs: number): Promise<OutboxMessage[]>;
+
+  /** Makes a message due now (its inline publish failed, so the relay should not wait for the lease). */
+  abstract releaseOutbox(id: string): Promise<void>;
+
+  /** Removes messages the broker confirmed. */
+  abstract deleteOutbox(ids: readonly string[]): Promise<void>;
+
+  /** Removes idempotency keys past their expiry; returns how many. */
+  abstract purgeExpiredKeys(now: number): Promise<number>;
 
   /** Throws if the store cannot be reached. */
   abstract ping(): Promise<void>;

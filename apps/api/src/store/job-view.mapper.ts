@@ -1,5 +1,5 @@
 import type { JobView } from '@cask/contracts';
-import type { JobRecord } from './job-record';
+import type { JobRecord, JobTransition } from './job-record';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -14,8 +14,30 @@ export function toJobView<R = unknown>(record: JobRecord): JobView<R> {
     progress: record.progress,
     result: (record.result ?? null) as R | null,
     error: record.error,
+    next_attempt_at: iso(record.nextAttemptAt),
     created_at: new Date(record.createdAt).toISOString(),
     started_at: iso(record.startedAt),
     finished_at: iso(record.finishedAt),
+  };
+}
+
+/** One entry of `history` in `GET /jobs/:id`. */
+export interface TransitionView {
+  at: string;
+  status: string;
+  series: number;
+  attempt: number;
+  worker: string | null;
+  error: JobTransition['error'];
+}
+
+export function toTransitionView(transition: JobTransition): TransitionView {
+  return {
+    at: new Date(transition.at).toISOString(),
+    status: transition.status,
+    series: transition.series,
+    attempt: transition.attempt,
+    worker: transition.worker,
+    error: transition.error,
   };
 }

@@ -1,9 +1,27 @@
-import { JOB_STATUSES, JobEvent, JobStatus, STARTABLE_STATUSES, TERMINAL_STATUSES } from '@cask/contracts';
-import { Kysely, Selectable, Transaction, sql } from 'kysely';
-import { ApplyResult, JobQuery, JobRecord, NewJob } from './job-record';
-import { JobStore } from './job-store';
+import type { JobEvent, JobStatus } from '@cask/contracts';
+import { Kysely, sql } from 'kysely';
+import { applyEvent } from './event-transitions';
+import type {
+  ApplyResult,
+  CreateJobResult,
+  IdempotencyClaim,
+  JobQuery,
+  JobRecord,
+  JobTransition,
+  NewJob,
+  OutboxMessage,
+  RedriveFilter,
+} from './job-record';
+import { outboxRow, toOutboxMessage, toRecord, toTransition } from './job-rows';
+import { JobStore, RedriveMessage } from './job-store';
 import { migrateToLatest } from './migrations';
-import type { Database, JobsTable } from './schema';
+import type { Database } from './schema';
+
+/** Where each status falls within one attempt, for ordering history. */
+const STATUS_ORDER: Record<JobStatus, number> = { queued: 0, scheduled: 0, running: 1, retrying: 2, succeeded: 3, failed: 3, cancelled: 3 };
+
+/** How many jobs one bulk redrive takes at most; callers repeat for more. */
+const REDRIVE_BATCH = 1000;
 
 /** The store over Kysely; the SQLite and PostgreSQL stores differ only in how they connect. */
 export abstract class KyselyJobStore extends JobStore {
@@ -15,25 +33,48 @@ export abstract class KyselyJobStore extends JobStore {
     return migrateToLatest(this.db);
   }
 
-  override async insert(job: NewJob): Promise<void> {
-    await this.db
-      .insertInto('jobs')
-      .values({
-        id: job.id,
-        type: job.type,
-        queue: job.queue,
-        status: job.status,
-        payload: JSON.stringify(job.payload),
-        max_attempts: job.maxAttempts,
-        priority: job.priority,
-        created_at: job.createdAt,
-        updated_at: job.createdAt,
-      })
-      .execute();
-  }
-
-  override async remove(id: string): Promise<void> {
-    await this.db.deleteFrom('jobs').where('id', '=', id).execute();
+  override async createJob(job: NewJob, message: OutboxMessage, idempotency?: IdempotencyClaim): Promise<CreateJobResult> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        if (idempotency) {
+          const existing = await trx.selectFrom('idempotency_keys').selectAll().where('key', '=', idempotency.key).executeTakeFirst();
+          if (existing && Number(existing.expires_at) > job.createdAt) {
+            return { created: false, jobId: existing.job_id, requestHash: existing.request_hash } as const;
+          }
+          if (existing) await trx.deleteFrom('idempotency_keys').where('key', '=', idempotency.key).execute();
+          // Two requests racing with one key: the primary key lets exactly one insert win.
+          await trx
+            .insertInto('idempotency_keys')
+            .values({ key: idempotency.key, request_hash: idempotency.requestHash, job_id: job.id, expires_at: idempotency.expiresAt })
+            .execute();
+        }
+        await trx
+          .insertInto('jobs')
+          .values({
+            id: job.id,
+            type: job.type,
+            queue: job.queue,
+            status: job.status,
+            payload: JSON.stringify(job.payload),
+            max_attempts: job.maxAttempts,
+            priority: job.priority,
+            created_at: job.createdAt,
+            updated_at: job.createdAt,
+            backoff: JSON.stringify(job.backoff),
+            timeout_ms: job.timeoutMs,
+          })
+          .execute();
+        await trx.insertInto('outbox').values(outboxRow(message)).execute();
+        return { created: true } as const;
+      });
+    } catch (err) {
+      if (!idempotency) throw err;
+      // The racing request committed the key first: answer with its job. Anything else (an expired key
+      // whose replacement rolled back, any other failure) is this request's own error.
+      const winner = await this.db.selectFrom('idempotency_keys').selectAll().where('key', '=', idempotency.key).executeTakeFirst();
+      if (!winner || winner.job_id === job.id || Number(winner.expires_at) <= job.createdAt) throw err;
+      return { created: false, jobId: winner.job_id, requestHash: winner.request_hash };
+    }
   }
 
   override async get(id: string): Promise<JobRecord | undefined> {
@@ -50,6 +91,13 @@ export abstract class KyselyJobStore extends JobStore {
     return rows.map(toRecord);
   }
 
+  override async history(id: string): Promise<JobTransition[]> {
+    const rows = await this.db.selectFrom('job_transitions').selectAll().where('job_id', '=', id).execute();
+    // Clocks of different processes and same-millisecond transitions make time alone ambiguous: order by
+    // series, attempt and the state machine's own order, then time.
+    return rows.map(toTransition).sort((a, b) => a.series - b.series || a.attempt - b.attempt || STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.at - b.at);
+  }
+
   override async applyEvents(events: readonly JobEvent[]): Promise<ApplyResult> {
     if (events.length === 0) return { applied: 0, ignored: 0 };
     return this.db.transaction().execute(async (trx) => {
@@ -61,6 +109,81 @@ export abstract class KyselyJobStore extends JobStore {
     });
   }
 
+  override redrive(id: string, message: RedriveMessage): Promise<JobRecord | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const now = Date.now();
+      const result = await trx
+        .updateTable('jobs')
+        .set({
+          status: 'queued',
+          series: sql<number>`series + 1`,
+          attempts: 0,
+          result: null,
+          error: null,
+          progress: null,
+          started_at: null,
+          finished_at: null,
+          next_attempt_at: null,
+          worker: null,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .where('status', 'in', ['failed', 'cancelled'])
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return undefined;
+      const job = toRecord(await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+      await trx.insertInto('outbox').values(outboxRow(message(job))).execute();
+      await trx.insertInto('job_transitions').values({ job_id: id, series: job.series, attempt: 0, status: 'queued', at: now, worker: null, error: null }).execute();
+      return job;
+    });
+  }
+
+  override async redriveMany(filter: RedriveFilter, message: RedriveMessage): Promise<number> {
+    let select = this.db.selectFrom('jobs').select('id').orderBy('id').limit(REDRIVE_BATCH);
+    select = filter.status ? select.where('status', '=', filter.status) : select.where('status', 'in', ['failed', 'cancelled']);
+    if (filter.type) select = select.where('type', '=', filter.type);
+    let count = 0;
+    for (const { id } of await select.execute()) {
+      if (await this.redrive(id, message)) count += 1;
+    }
+    return count;
+  }
+
+  override async outboxBacklog(): Promise<number> {
+    const row = await this.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  override async claimOutbox(limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+    const now = Date.now();
+    const due = await this.db.selectFrom('outbox').selectAll().where('available_at', '<=', now).orderBy('available_at').orderBy('id').limit(limit).execute();
+    const claimed: OutboxMessage[] = [];
+    for (const row of due) {
+      // A claim only wins if nobody moved the row since we read it: safe across api instances.
+      const result = await this.db
+        .updateTable('outbox')
+        .set({ available_at: now + leaseMs })
+        .where('id', '=', row.id)
+        .where('available_at', '=', row.available_at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) claimed.push(toOutboxMessage(row));
+    }
+    return claimed;
+  }
+
+  override async releaseOutbox(id: string): Promise<void> {
+    await this.db.updateTable('outbox').set({ available_at: Date.now() }).where('id', '=', id).execute();
+  }
+
+  override async deleteOutbox(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.db.deleteFrom('outbox').where('id', 'in', ids).execute();
+  }
+
+  override async purgeExpiredKeys(now: number): Promise<number> {
+    const result = await this.db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   override async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
   }
@@ -68,85 +191,4 @@ export abstract class KyselyJobStore extends JobStore {
   override async close(): Promise<void> {
     await this.db.destroy();
   }
-}
-
-/** Statuses an event may still change. */
-const OPEN_STATUSES = JOB_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
-
-/** Counts an attempt once, however often its events arrive: attempts only grow. */
-function atLeast(attempt: number) {
-  return sql<number>`case when attempts < ${attempt} then ${attempt} else attempts end`;
-}
-
-/** One conditional UPDATE per event: the WHERE clause is the state machine, so no read is needed. */
-async function applyEvent(trx: Transaction<Database>, event: JobEvent): Promise<boolean> {
-  const base = trx.updateTable('jobs').where('id', '=', event.job_id);
-  let update;
-  switch (event.kind) {
-    case 'started':
-      // `running` is included so a redelivered attempt is still counted and attributed; a late `started`
-      // of an older attempt must not overwrite the newer attempt's start.
-      update = base
-        .set({ status: 'running', attempts: atLeast(event.attempt), started_at: event.at, worker: event.worker, updated_at: event.at })
-        .where('status', 'in', [...STARTABLE_STATUSES, 'running'])
-        .where('attempts', '<=', event.attempt);
-      break;
-    case 'progress':
-      update = base.set({ progress: JSON.stringify(event.progress), updated_at: event.at }).where('status', 'in', OPEN_STATUSES);
-      break;
-    case 'succeeded':
-      update = base
-        .set({
-          status: 'succeeded',
-          result: JSON.stringify(event.result ?? null),
-          error: null,
-          attempts: atLeast(event.attempt),
-          started_at: sql<number>`coalesce(started_at, ${event.started_at})`,
-          finished_at: event.at,
-          worker: event.worker,
-          updated_at: event.at,
-        })
-        .where('status', 'in', OPEN_STATUSES);
-      break;
-    case 'failed':
-      update = base
-        .set({
-          status: 'failed',
-          error: JSON.stringify(event.error),
-          attempts: atLeast(event.attempt),
-          started_at: event.started_at === undefined ? sql<number | null>`started_at` : sql<number>`coalesce(started_at, ${event.started_at})`,
-          finished_at: event.at,
-          worker: event.worker,
-          updated_at: event.at,
-        })
-        .where('status', 'in', OPEN_STATUSES);
-      break;
-  }
-  const result = await update.executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
-}
-
-function parse<T>(text: string | null): T | null {
-  return text === null ? null : (JSON.parse(text) as T);
-}
-
-function toRecord(row: Selectable<JobsTable>): JobRecord {
-  return {
-    id: row.id,
-    type: row.type,
-    queue: row.queue,
-    status: row.status as JobStatus,
-    payload: parse<object>(row.payload) ?? {},
-    result: parse(row.result),
-    error: parse(row.error),
-    progress: parse(row.progress),
-    attempts: Number(row.attempts),
-    maxAttempts: Number(row.max_attempts),
-    priority: Number(row.priority),
-    worker: row.worker,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    startedAt: row.started_at === null ? null : Number(row.started_at),
-    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
-  };
 }

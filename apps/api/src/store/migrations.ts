@@ -32,6 +32,50 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('jobs').execute();
     },
   },
+  '0002_retries_outbox_idempotency': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('jobs').addColumn('series', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable('jobs').addColumn('next_attempt_at', 'bigint').execute();
+      await db.schema.alterTable('jobs').addColumn('backoff', 'text').execute();
+      await db.schema.alterTable('jobs').addColumn('timeout_ms', 'integer').execute();
+      await db.schema
+        .createTable('job_transitions')
+        .addColumn('job_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('series', 'integer', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('worker', 'varchar(200)')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('job_transitions_job').on('job_transitions').columns(['job_id', 'at']).execute();
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('job_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('routing_key', 'varchar(200)', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('available_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('outbox_available').on('outbox').columns(['available_at']).execute();
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('key', 'varchar(300)', (c) => c.primaryKey())
+        .addColumn('request_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('job_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').columns(['expires_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('idempotency_keys').execute();
+      await db.schema.dropTable('outbox').execute();
+      await db.schema.dropTable('job_transitions').execute();
+      for (const column of ['series', 'next_attempt_at', 'backoff', 'timeout_ms']) await db.schema.alterTable('jobs').dropColumn(column).execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

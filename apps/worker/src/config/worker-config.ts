@@ -28,6 +28,14 @@ class WorkerEnv {
   @Max(120_000, { message: 'must be at most 120000' })
   PUBLISH_CONFIRM_TIMEOUT_MS: number = 10_000;
 
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(3_600_000, { message: 'must be at most 3600000' })
+  WORKER_SHUTDOWN_GRACE_MS: number = 30_000;
+
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  WORKER_ENABLE_CRASH_DEMO: string = 'false';
+
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'log';
 }
@@ -41,6 +49,10 @@ export class WorkerConfig {
   /** Names this process in job history and logs. */
   workerId: string;
   publishConfirmTimeoutMs: number;
+  /** On SIGTERM, how long running jobs may take to finish before they are aborted and requeued. */
+  shutdownGraceMs: number;
+  /** Lets the `demo.fault` example job kill its worker (for fault-injection tests only). */
+  enableCrashDemo: boolean;
   logLevel: LogLevel;
 }
 
@@ -53,6 +65,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     concurrency: e.WORKER_CONCURRENCY,
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
     publishConfirmTimeoutMs: e.PUBLISH_CONFIRM_TIMEOUT_MS,
+    shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+    enableCrashDemo: e.WORKER_ENABLE_CRASH_DEMO === 'true',
     logLevel: e.LOG_LEVEL,
   };
 }

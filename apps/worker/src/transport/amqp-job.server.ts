@@ -1,13 +1,5 @@
-import {
-  AmqpConnection,
-  AmqpConsumer,
-  ConfirmPublisher,
-  Delivery,
-  declareEventQueue,
-  declareJobQueues,
-  publishDeadLetter,
-} from '@cask/amqp';
-import { CaskTopology, ErrorCode, JobCatalogue, JobContext, decodeEnvelope } from '@cask/contracts';
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQueue, declareJobQueues } from '@cask/amqp';
+import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, decodeEnvelope } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
@@ -15,19 +7,28 @@ import type { WorkerConfig } from '../config/worker-config';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { EventPublisher } from './event-publisher';
 import { JobExecutor } from './job-executor';
+import { JobOutcomes } from './job-outcomes';
 
 /**
  * The worker's Nest transport: consumes each job queue with manual acks and a finite prefetch, routes
  * messages to `@JobHandler` methods, and dead-letters what no handler can take.
+ *
+ * A message redelivered to a job queue was in the hands of a worker that died or lost its channel. It is
+ * moved to the queue's suspect queue, which each worker consumes one message at a time: if a worker dies
+ * there, the job in hand is the one that killed it. Such a job is retried up to its attempt limit and
+ * then failed with code `poison`, while the messages that were prefetched beside it run normally.
  */
 export class AmqpJobServer extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger(AmqpJobServer.name);
   private readonly connection: AmqpConnection;
   private readonly publisher: ConfirmPublisher;
-  private readonly consumers: AmqpConsumer[];
+  private readonly consumers: AmqpConsumer[] = [];
   private readonly executor: JobExecutor;
+  private readonly outcomes: JobOutcomes;
+  private readonly events: EventPublisher;
   private readonly limiter: ConcurrencyLimiter;
   private readonly duplicates = new Set<string>();
+  private closing = false;
 
   constructor(
     private readonly config: WorkerConfig,
@@ -41,19 +42,30 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       confirmTimeoutMs: config.publishConfirmTimeoutMs,
       setup: async (channel) => {
         await declareEventQueue(channel, topology);
+        await declareJobQueues(channel, topology, catalogue.queues());
       },
     });
     this.limiter = new ConcurrencyLimiter(config.concurrency);
-    this.executor = new JobExecutor(new EventPublisher(this.publisher, topology), (type, payload, context) => this.invoke(type, payload, context), config.workerId);
-    this.consumers = catalogue.queues().map(
-      (queue) =>
+    this.events = new EventPublisher(this.publisher, topology);
+    this.outcomes = new JobOutcomes(this.publisher, topology);
+    this.executor = new JobExecutor(this.events, this.outcomes, (type, payload, context) => this.invoke(type, payload, context), config.workerId);
+    for (const queue of catalogue.queues()) {
+      this.consumers.push(
         new AmqpConsumer(this.connection, {
           queue: topology.jobQueue(queue),
           prefetch: config.concurrency,
           declare: (channel) => declareJobQueues(channel, topology, [queue]),
-          onMessage: (delivery) => this.receive(queue, delivery),
+          onMessage: (delivery) => this.receive(queue, delivery, false),
         }),
-    );
+        new AmqpConsumer(this.connection, {
+          queue: topology.suspectQueue(queue),
+          // One at a time: when the worker dies here, the message in hand is the one that killed it.
+          prefetch: 1,
+          declare: (channel) => declareJobQueues(channel, topology, [queue]),
+          onMessage: (delivery) => this.receive(queue, delivery, true),
+        }),
+      );
+    }
   }
 
   /** Remembers a second handler for one job instead of silently replacing the first. */
@@ -79,11 +91,26 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     }
   }
 
+  /**
+   * Graceful shutdown: take no more jobs, hand back the ones not started, let running ones finish within
+   * the grace period, then abort and requeue what is left.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.consumers.map((consumer) => consumer.cancel()));
+    this.limiter.releaseWaiting();
+    const running = this.executor.inFlight;
+    if (running > 0) this.logger.log(`Waiting up to ${this.config.shutdownGraceMs} ms for ${running} running job(s)`);
+    const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.config.shutdownGraceMs).unref());
+    if ((await Promise.race([this.executor.idle(), graceOver])) === 'timeout') {
+      this.logger.warn(`Grace period over with ${this.executor.inFlight} job(s) running; aborting and requeueing them`);
+      this.executor.abortAll('worker shutting down');
+      await this.executor.idle();
+    }
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
-    this.executor.abortAll('worker shutting down');
     await this.publisher.stop();
     await this.connection.close();
+    this.logger.log('Worker stopped');
   }
 
   on(): never {
@@ -107,22 +134,67 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     if (problems.length > 0) throw new Error(`Worker refuses to start: ${problems.join('; ')}`);
   }
 
-  private receive(queue: string, delivery: Delivery): void {
+  private receive(queue: string, delivery: Delivery, suspect: boolean): void {
+    const source = suspect ? this.topology.suspectQueue(queue) : this.topology.jobQueue(queue);
     const decoded = decodeEnvelope(delivery.message.content);
     if (!decoded.ok) {
-      void this.deadLetter(queue, delivery, decoded.code, decoded.reason);
+      void this.deadLetter(source, delivery, decoded.code, decoded.reason);
       return;
     }
     const envelope = decoded.value;
     const definition = this.catalogue.get(envelope.type);
     if (!definition || definition.queue !== queue) {
-      void this.deadLetter(queue, delivery, ErrorCode.UnknownType, `no job type "${envelope.type.slice(0, 200)}" on queue "${queue}"`);
+      void this.deadLetter(source, delivery, ErrorCode.UnknownType, `no job type "${envelope.type.slice(0, 200)}" on queue "${queue}"`);
       return;
     }
-    void this.limiter.run(() => this.executor.execute(envelope, definition, delivery)).catch((err: Error) => {
-      this.logger.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err.stack);
+    if (delivery.message.fields.redelivered) {
+      void this.handleRedelivery(queue, delivery, envelope, suspect);
+      return;
+    }
+    void this.limiter
+      .run(() => (this.closing ? this.handBack(queue, delivery, envelope) : this.executor.execute({ envelope, definition, delivery, queue })))
+      .catch((err: Error) => {
+        this.logger.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err.stack);
+        delivery.nack(true);
+      });
+  }
+
+  /**
+   * A redelivered job queue message goes to the suspect queue. A redelivered suspect message was running
+   * when its worker died: past `max_attempts` such deaths the job is poison. Each move counts an attempt,
+   * since the job may have run before its worker died.
+   */
+  private async handleRedelivery(queue: string, delivery: Delivery, envelope: JobEnvelope, suspect: boolean): Promise<void> {
+    const priority = delivery.message.properties.priority as number | undefined;
+    const crashes = Number(delivery.message.properties.headers?.[DeadLetterHeader.Crashes] ?? 0) + (suspect ? 1 : 0);
+    const next = { ...envelope, attempt: envelope.attempt + 1 };
+    try {
+      if (crashes >= envelope.max_attempts) {
+        const error = { code: ErrorCode.Poison, message: `The worker died ${crashes} time(s) while running this job`, retryable: false };
+        this.logger.error(`Job ${envelope.type} ${envelope.id}: ${error.message}; failing it as poison`);
+        await this.outcomes.deadLetter(delivery.message, this.topology.suspectQueue(queue), ErrorCode.Poison, error.message);
+        await this.events.publish([
+          { kind: 'failed', job_id: envelope.id, type: envelope.type, series: envelope.series, attempt: envelope.attempt, at: Date.now(), worker: this.config.workerId, error },
+        ]);
+      } else {
+        if (suspect) this.logger.warn(`Job ${envelope.type} ${envelope.id}: its worker died running attempt ${envelope.attempt} (${crashes} so far)`);
+        await this.outcomes.toSuspect(next, queue, priority, crashes);
+      }
+      delivery.ack();
+    } catch (err) {
+      this.logger.error(`Job ${envelope.type} ${envelope.id}: could not move a redelivered message (${(err as Error).message}); requeueing`);
       delivery.nack(true);
-    });
+    }
+  }
+
+  /** Shutdown: a job not started yet goes back to its queue as a fresh message. */
+  private async handBack(queue: string, delivery: Delivery, envelope: JobEnvelope): Promise<void> {
+    try {
+      await this.outcomes.requeue(envelope, queue, delivery.message.properties.priority as number | undefined);
+      delivery.ack();
+    } catch {
+      delivery.nack(true);
+    }
   }
 
   private async invoke(type: string, payload: object, context: JobContext): Promise<unknown> {
@@ -131,10 +203,10 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     return lastValueFrom(this.transformToObservable(await handler(payload, context)), { defaultValue: undefined });
   }
 
-  private async deadLetter(queue: string, delivery: Delivery, code: string, detail: string): Promise<void> {
-    this.logger.warn(`Dead-lettering a message from ${this.topology.jobQueue(queue)} (${code}: ${detail})`);
+  private async deadLetter(source: string, delivery: Delivery, code: string, detail: string): Promise<void> {
+    this.logger.warn(`Dead-lettering a message from ${source} (${code}: ${detail})`);
     try {
-      await publishDeadLetter(this.publisher, this.topology, delivery.message, this.topology.jobQueue(queue), { code, detail });
+      await this.outcomes.deadLetter(delivery.message, source, code, detail);
       delivery.ack();
     } catch (err) {
       // The job queue dead-letters rejected messages too; the reason header is lost, the message is not.

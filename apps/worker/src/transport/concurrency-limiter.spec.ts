@@ -163,4 +163,61 @@ describe('ConcurrencyLimiter', () => {
     await Promise.all(results);
     expect(h.limiter.running).toBe(0);
   });
+
+  describe('releaseWaiting', () => {
+    it('starts every waiting task at once, in arrival order, past the limit', async () => {
+      const h = harness(1);
+      for (const name of ['a', 'b', 'c', 'd']) void h.submit(name);
+      await settle();
+
+      h.limiter.releaseWaiting();
+      await settle();
+
+      expect(h.startOrder).toEqual(['a', 'b', 'c', 'd']);
+      expect(h.limiter.running).toBe(4);
+    });
+
+    it('delivers the results of released tasks and of the task that was running', async () => {
+      const h = harness(1);
+      const results = ['a', 'b', 'c'].map((name) => h.submit(name));
+      await settle();
+
+      h.limiter.releaseWaiting();
+      await settle();
+      for (const name of ['c', 'a', 'b']) h.finish(name);
+
+      await expect(Promise.all(results)).resolves.toEqual(['a done', 'b done', 'c done']);
+      expect(h.limiter.running).toBe(0);
+    });
+
+    it('changes nothing when no task is waiting', async () => {
+      const h = harness(2);
+      void h.submit('a');
+      await settle();
+
+      h.limiter.releaseWaiting();
+      for (const name of ['b', 'c']) void h.submit(name);
+      await settle();
+
+      expect(h.startOrder).toEqual(['a', 'b']);
+      expect(h.limiter.running).toBe(2);
+    });
+
+    it('holds the limit again once the released tasks have finished', async () => {
+      const h = harness(1);
+      const released = ['a', 'b', 'c'].map((name) => h.submit(name));
+      await settle();
+      h.limiter.releaseWaiting();
+      h.limiter.releaseWaiting();
+      await settle();
+      for (const name of ['a', 'b', 'c']) h.finish(name);
+      await Promise.all(released);
+
+      for (const name of ['x', 'y']) void h.submit(name);
+      await settle();
+
+      expect(h.startOrder).toEqual(['a', 'b', 'c', 'x']);
+      expect(h.limiter.running).toBe(1);
+    });
+  });
 });

@@ -9,6 +9,11 @@ export class ConcurrencyLimiter {
     return this.active;
   }
 
+  /** Lets every waiting task start now, past the limit (shutdown: they only hand their job back). */
+  releaseWaiting(): void {
+    for (const start of this.waiting.splice(0)) start();
+  }
+
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active += 1;

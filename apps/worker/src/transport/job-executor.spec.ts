@@ -1,36 +1,61 @@
 import type { Delivery } from '@cask/amqp';
-import { DemoFlaky, JobEnvelope, JobEvent, PermanentJobError, VideoProcess, WelcomeEmail } from '@cask/contracts';
+import { DemoFlaky, JobDefinition, JobEnvelope, JobEvent, PermanentJobError, RetryableJobError, VideoProcess, WelcomeEmail } from '@cask/contracts';
 import type { EventPublisher } from './event-publisher';
 import { HandlerInvoker, JobExecutor } from './job-executor';
+import type { JobOutcomes } from './job-outcomes';
 
-/** Records events; the test decides when (and whether) the broker confirms each publish. */
-class FakeEvents {
-  readonly sent: JobEvent[][] = [];
-  private readonly confirms: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+/** Records everything the executor sends to the broker, in order; the test decides about confirms. */
+class FakeBroker {
+  readonly log: string[] = [];
+  readonly events: JobEvent[] = [];
+  readonly retries: Array<{ next: JobEnvelope; queue: string; delayMs: number }> = [];
+  readonly deadLetters: Array<{ code: string; detail: string }> = [];
+  private readonly pending: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   autoConfirm = true;
 
-  publish(events: JobEvent[]): Promise<void> {
-    this.sent.push(events);
+  private confirm(): Promise<void> {
     if (this.autoConfirm) return Promise.resolve();
-    return new Promise((resolve, reject) => this.confirms.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
   }
 
-  confirmLast(): void {
-    this.confirms.pop()?.resolve();
+  readonly publisher = {
+    publish: (events: JobEvent[]) => {
+      this.events.push(...events);
+      this.log.push(...events.map((e) => `event:${e.kind}`));
+      return this.confirm();
+    },
+  };
+
+  readonly outcomes = {
+    scheduleRetry: (next: JobEnvelope, queue: string, _priority: number | undefined, delayMs: number) => {
+      this.retries.push({ next, queue, delayMs });
+      this.log.push('retry');
+      return this.confirm();
+    },
+    deadLetter: (_message: unknown, _source: string, code: string, detail: string) => {
+      this.deadLetters.push({ code, detail });
+      this.log.push(`dead-letter:${code}`);
+      return this.confirm();
+    },
+  };
+
+  confirmNext(): void {
+    this.pending.shift()?.resolve();
   }
 
-  refuseLast(): void {
-    this.confirms.pop()?.reject(new Error('nacked'));
+  refuseNext(): void {
+    this.pending.shift()?.reject(new Error('nacked'));
   }
 
   kinds(): string[] {
-    return this.sent.flat().map((event) => event.kind);
+    return this.events.map((e) => e.kind);
   }
 }
 
 class FakeDelivery {
   acks = 0;
   nacks: boolean[] = [];
+  readonly message = { properties: { priority: 4 }, content: Buffer.from('{}'), fields: { redelivered: false } };
   ack(): boolean {
     this.acks += 1;
     return true;
@@ -41,13 +66,18 @@ class FakeDelivery {
   }
 }
 
-const envelope = (type: string, payload: object, attempt = 1): JobEnvelope => ({
+const envelope = (type: string, payload: object, overrides: Partial<JobEnvelope> = {}): JobEnvelope => ({
   v: 1,
   id: '01900000-0000-7000-8000-000000000001',
   type,
   payload,
-  attempt,
+  attempt: 1,
+  series: 1,
+  max_attempts: 3,
+  backoff: { type: 'exponential', base_ms: 100, cap_ms: 1000, jitter: 0 },
+  timeout_ms: 5000,
   created_at: Date.now(),
+  ...overrides,
 });
 
 async function settle(): Promise<void> {
@@ -55,88 +85,162 @@ async function settle(): Promise<void> {
 }
 
 describe('JobExecutor', () => {
-  let events: FakeEvents;
+  let broker: FakeBroker;
   let delivery: FakeDelivery;
 
   beforeEach(() => {
-    events = new FakeEvents();
+    broker = new FakeBroker();
     delivery = new FakeDelivery();
   });
 
-  const executor = (invoke: HandlerInvoker) => new JobExecutor(events as unknown as EventPublisher, invoke, 'worker-1');
+  const executor = (invoke: HandlerInvoker) =>
+    new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1');
+  const run = (exec: JobExecutor, env: JobEnvelope, definition: JobDefinition = DemoFlaky) =>
+    exec.execute({ envelope: env, definition, delivery: delivery as unknown as Delivery, queue: definition.queue });
 
   it('reports started then succeeded with the result, and acks once', async () => {
-    await executor(async (_type, payload) => ({ echoed: payload })).execute(envelope(DemoFlaky.name, { fail_times: 0 }), DemoFlaky, delivery as unknown as Delivery);
-    expect(events.kinds()).toEqual(['started', 'succeeded']);
-    expect(events.sent[1][0]).toMatchObject({ kind: 'succeeded', worker: 'worker-1', attempt: 1, result: { echoed: { fail_times: 0 } } });
+    await run(executor(async (_type, payload) => ({ echoed: payload })), envelope(DemoFlaky.name, { fail_times: 0 }));
+    expect(broker.kinds()).toEqual(['started', 'succeeded']);
+    expect(broker.events[1]).toMatchObject({ kind: 'succeeded', worker: 'worker-1', attempt: 1, series: 1, result: { echoed: { fail_times: 0 } } });
     expect(delivery.acks).toBe(1);
     expect(delivery.nacks).toEqual([]);
   });
 
   it('fails an invalid payload with invalid_payload without running the handler, and acks', async () => {
     const invoke = jest.fn();
-    await executor(invoke).execute(envelope(WelcomeEmail.name, { email: 'nope', name: 'A' }), WelcomeEmail, delivery as unknown as Delivery);
+    await run(executor(invoke), envelope(WelcomeEmail.name, { email: 'nope', name: 'A' }), WelcomeEmail);
     expect(invoke).not.toHaveBeenCalled();
-    expect(events.kinds()).toEqual(['failed']);
-    expect(events.sent[0][0]).toMatchObject({ kind: 'failed', error: { code: 'invalid_payload', retryable: false, message: expect.stringContaining('email') } });
+    expect(broker.kinds()).toEqual(['failed']);
+    expect(broker.events[0]).toMatchObject({ error: { code: 'invalid_payload', retryable: false, message: expect.stringContaining('email') } });
+    expect(broker.retries).toEqual([]);
     expect(delivery.acks).toBe(1);
   });
 
   it('hands the handler the payload with defaults applied', async () => {
     const invoke = jest.fn(async () => undefined);
-    await executor(invoke).execute(envelope(VideoProcess.name, { url: 'https://example.com/v.mp4' }), VideoProcess, delivery as unknown as Delivery);
+    await run(executor(invoke), envelope(VideoProcess.name, { url: 'https://example.com/v.mp4' }), VideoProcess);
     expect(invoke).toHaveBeenCalledWith(VideoProcess.name, expect.objectContaining({ duration_ms: 1000 }), expect.anything());
   });
 
-  it('records a handler error with its code and retryability', async () => {
-    await executor(async () => {
-      throw new PermanentJobError('no such mailbox', { code: 'mailbox_rejected' });
-    }).execute(envelope(DemoFlaky.name, { fail_times: 0 }), DemoFlaky, delivery as unknown as Delivery);
-    expect(events.sent[1][0]).toMatchObject({ kind: 'failed', error: { code: 'mailbox_rejected', retryable: false, message: 'no such mailbox' } });
+  it('fails a permanent error at once, without a retry or a dead letter', async () => {
+    await run(
+      executor(async () => {
+        throw new PermanentJobError('no such mailbox', { code: 'mailbox_rejected' });
+      }),
+      envelope(DemoFlaky.name, { fail_times: 0 }),
+    );
+    expect(broker.events[1]).toMatchObject({ kind: 'failed', error: { code: 'mailbox_rejected', retryable: false, message: 'no such mailbox' } });
+    expect(broker.retries).toEqual([]);
+    expect(broker.deadLetters).toEqual([]);
     expect(delivery.acks).toBe(1);
+  });
+
+  it('schedules the next attempt after the backoff, confirmed before the retrying event, then acks', async () => {
+    const before = Date.now();
+    await run(
+      executor(async () => {
+        throw new RetryableJobError('try later', { code: 'busy' });
+      }),
+      envelope(DemoFlaky.name, { fail_times: 0 }, { attempt: 2 }),
+    );
+    expect(broker.log).toEqual(['event:started', 'retry', 'event:retrying']);
+    expect(broker.retries[0]).toMatchObject({ queue: 'default', delayMs: 200, next: { attempt: 3, series: 1, id: '01900000-0000-7000-8000-000000000001' } });
+    const retrying = broker.events[1] as Extract<JobEvent, { kind: 'retrying' }>;
+    expect(retrying).toMatchObject({ kind: 'retrying', attempt: 2, error: { code: 'busy', retryable: true } });
+    expect(retrying.next_attempt_at).toBeGreaterThanOrEqual(before + 200);
+    expect(delivery.acks).toBe(1);
+  });
+
+  it('fails on the last attempt with a dead-letter copy before the failed event', async () => {
+    await run(
+      executor(async () => {
+        throw new Error('still broken');
+      }),
+      envelope(DemoFlaky.name, { fail_times: 0 }, { attempt: 3, max_attempts: 3 }),
+    );
+    expect(broker.log).toEqual(['event:started', 'dead-letter:exhausted', 'event:failed']);
+    expect(broker.deadLetters[0].detail).toContain('still broken');
+    expect(broker.events[1]).toMatchObject({ kind: 'failed', attempt: 3, error: { code: 'handler_error', message: 'still broken' } });
+    expect(broker.retries).toEqual([]);
+    expect(delivery.acks).toBe(1);
+  });
+
+  it('times out a handler that ignores its signal: the signal fires, the attempt fails with timeout, the late result is dropped', async () => {
+    let signal: AbortSignal | undefined;
+    let finishLate!: () => void;
+    const late = new Promise<string>((resolve) => (finishLate = () => resolve('too late')));
+    await run(
+      executor((_type, _payload, context) => {
+        signal = context.signal;
+        return late;
+      }),
+      envelope(DemoFlaky.name, { fail_times: 0 }, { timeout_ms: 20, max_attempts: 1 }),
+    );
+    expect(signal?.aborted).toBe(true);
+    expect(broker.events[1]).toMatchObject({ kind: 'failed', error: { code: 'timeout', retryable: true } });
+    finishLate();
+    await settle();
+    expect(broker.kinds()).toEqual(['started', 'failed']);
+    expect(delivery.acks).toBe(1);
+  });
+
+  it('retries a timed-out attempt per the policy', async () => {
+    await run(
+      executor((_type, _payload, context) => new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(context.signal.reason)))),
+      envelope(DemoFlaky.name, { fail_times: 0 }, { timeout_ms: 20 }),
+    );
+    expect(broker.log).toEqual(['event:started', 'retry', 'event:retrying']);
+    expect(broker.events[1]).toMatchObject({ error: { code: 'timeout' } });
   });
 
   it('fails a result that cannot be serialised instead of losing it', async () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    await executor(async () => circular).execute(envelope(DemoFlaky.name, { fail_times: 0 }), DemoFlaky, delivery as unknown as Delivery);
-    expect(events.sent[1][0]).toMatchObject({ kind: 'failed', error: { code: 'handler_error' } });
+    await run(executor(async () => circular), envelope(DemoFlaky.name, { fail_times: 0 }, { max_attempts: 1 }));
+    expect(broker.events[1]).toMatchObject({ kind: 'failed', error: { code: 'handler_error' } });
   });
 
   it('acks only after the outcome is confirmed', async () => {
-    events.autoConfirm = false;
-    const running = executor(async () => 'done').execute(envelope(DemoFlaky.name, { fail_times: 0 }), DemoFlaky, delivery as unknown as Delivery);
+    broker.autoConfirm = false;
+    const running = run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }));
     await settle();
-    expect(events.kinds()).toEqual(['started', 'succeeded']);
+    broker.confirmNext();
+    await settle();
+    expect(broker.kinds()).toEqual(['started', 'succeeded']);
     expect(delivery.acks).toBe(0);
-    events.confirmLast();
+    broker.confirmNext();
     await running;
     expect(delivery.acks).toBe(1);
   });
 
   it('requeues the job when the outcome is not confirmed', async () => {
-    events.autoConfirm = false;
-    const running = executor(async () => 'done').execute(envelope(DemoFlaky.name, { fail_times: 0 }), DemoFlaky, delivery as unknown as Delivery);
+    broker.autoConfirm = false;
+    const running = run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }));
     await settle();
-    events.refuseLast();
+    broker.confirmNext();
+    await settle();
+    broker.refuseNext();
     await running;
     expect(delivery.acks).toBe(0);
     expect(delivery.nacks).toEqual([true]);
   });
 
   it('publishes progress events carrying the attempt', async () => {
-    await executor(async (_type, _payload, context) => {
-      await context.progress(50);
-      await context.progress({ stage: 'encode' });
-      return 'ok';
-    }).execute(envelope(DemoFlaky.name, { fail_times: 0 }, 3), DemoFlaky, delivery as unknown as Delivery);
-    expect(events.sent.flat().filter((e) => e.kind === 'progress')).toEqual([
+    await run(
+      executor(async (_type, _payload, context) => {
+        await context.progress(50);
+        await context.progress({ stage: 'encode' });
+        return 'ok';
+      }),
+      envelope(DemoFlaky.name, { fail_times: 0 }, { attempt: 3 }),
+    );
+    expect(broker.events.filter((e) => e.kind === 'progress')).toEqual([
       expect.objectContaining({ progress: 50, attempt: 3 }),
       expect.objectContaining({ progress: { stage: 'encode' }, attempt: 3 }),
     ]);
   });
 
-  it("fires the running handler's AbortSignal on abortAll", async () => {
+  it('on abortAll (shutdown) fires the signal and gives the job back to the queue without an outcome', async () => {
     let signal: AbortSignal | undefined;
     const exec = executor(
       (_type, _payload, context) =>
@@ -145,14 +249,15 @@ describe('JobExecutor', () => {
           context.signal.addEventListener('abort', () => reject(context.signal.reason));
         }),
     );
-    const running = exec.execute(envelope(DemoFlaky.name, { fail_times: 0 }), DemoFlaky, delivery as unknown as Delivery);
+    const running = run(exec, envelope(DemoFlaky.name, { fail_times: 0 }));
     await settle();
     expect(exec.inFlight).toBe(1);
-    expect(signal?.aborted).toBe(false);
     exec.abortAll('shutting down');
     await running;
     expect(signal?.aborted).toBe(true);
     expect(exec.inFlight).toBe(0);
-    expect(events.sent[1][0]).toMatchObject({ kind: 'failed', error: { message: 'shutting down' } });
+    expect(broker.kinds()).toEqual(['started']);
+    expect(delivery.nacks).toEqual([true]);
+    expect(delivery.acks).toBe(0);
   });
 });

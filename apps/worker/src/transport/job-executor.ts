@@ -4,27 +4,52 @@ import {
   JobContext,
   JobDefinition,
   JobEnvelope,
+  JobError,
   JobEvent,
   JobProgress,
+  backoffDelay,
+  backoffFromWire,
   toJobError,
   validatePayload,
 } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
 import { EventPublisher } from './event-publisher';
+import { JobOutcomes } from './job-outcomes';
 
 /** Calls the registered handler with the payload and context and resolves with its result. */
 export type HandlerInvoker = (type: string, payload: object, context: JobContext) => Promise<unknown>;
 
+/** Why an attempt was stopped from outside. */
+class AttemptTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`Attempt exceeded its timeout of ${timeoutMs} ms`);
+    this.name = 'AttemptTimeout';
+  }
+}
+
+/** What the executor needs to know about where a job came from. */
+export interface JobSource {
+  envelope: JobEnvelope;
+  definition: JobDefinition;
+  delivery: Delivery;
+  /** The job queue (not the broker queue) the job belongs to. */
+  queue: string;
+}
+
 /**
- * Runs one attempt of a job: validates the payload again, runs the handler, reports `started`,
- * `progress` and the outcome, and acks the message only after the outcome is confirmed by the broker.
+ * Runs one attempt of a job: validates the payload again, runs the handler under its timeout, reports
+ * `started` and `progress`, then settles the outcome: success, a retry after backoff (waiting in the
+ * broker), or failure (with a dead-letter copy when the attempts ran out). The message is acked only
+ * after everything the outcome publishes is confirmed; if that fails the message goes back to its queue.
  */
 export class JobExecutor {
   private readonly logger = new Logger(JobExecutor.name);
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private shuttingDown = false;
 
   constructor(
     private readonly events: EventPublisher,
+    private readonly outcomes: JobOutcomes,
     private readonly invoke: HandlerInvoker,
     private readonly workerId: string,
   ) {}
@@ -33,25 +58,44 @@ export class JobExecutor {
     return this.running.size;
   }
 
-  /** Fires every running handler's AbortSignal (shutdown). */
-  abortAll(reason: string): void {
-    for (const controller of this.running.values()) controller.abort(new Error(reason));
+  /** Resolves when every running attempt has settled. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
-  async execute(envelope: JobEnvelope, definition: JobDefinition, delivery: Delivery): Promise<void> {
-    const { id, type, attempt } = envelope;
-    const base = { job_id: id, type, attempt, worker: this.workerId };
+  /** Shutdown past its grace period: fire every running handler's AbortSignal and give their jobs back. */
+  abortAll(reason: string): void {
+    this.shuttingDown = true;
+    for (const { controller } of this.running.values()) controller.abort(new Error(reason));
+  }
+
+  execute(source: JobSource): Promise<void> {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const key = `${source.envelope.id}:${source.envelope.series}:${source.envelope.attempt}:${this.running.size}:${Date.now()}`;
+    const controller = new AbortController();
+    this.running.set(key, { controller, done });
+    return this.run(source, controller).finally(() => {
+      this.running.delete(key);
+      finish();
+    });
+  }
+
+  private async run(source: JobSource, controller: AbortController): Promise<void> {
+    const { envelope, definition, delivery } = source;
+    const { id, type, attempt, series } = envelope;
+    const base = { job_id: id, type, series, attempt, worker: this.workerId };
     const validation = validatePayload(definition, envelope.payload);
     if (!validation.ok) {
       const message = validation.errors.map((e) => `${e.field || 'payload'}: ${e.reason}`).join('; ');
       this.logger.warn(`Job ${type} ${id}: invalid payload (${message})`);
-      await this.finish(delivery, { ...base, kind: 'failed', at: Date.now(), error: { code: ErrorCode.InvalidPayload, message, retryable: false } });
+      const error = { code: ErrorCode.InvalidPayload, message, retryable: false };
+      await this.settle(source, () => this.events.publish([{ ...base, kind: 'failed', at: Date.now(), error }]));
       return;
     }
+
     const startedAt = Date.now();
-    const controller = new AbortController();
-    this.running.set(id, controller);
-    // Not awaited: the outcome event follows on the same channel, so the store still sees them in order,
+    // Not awaited: the outcome follows on the same channel, so the store still sees them in order,
     // and the message is acked only once the outcome is confirmed.
     this.events.publish([{ ...base, kind: 'started', at: startedAt }]).catch((err: Error) =>
       this.logger.debug(`Job ${type} ${id}: started event not confirmed (${err.message})`),
@@ -63,31 +107,78 @@ export class JobExecutor {
       signal: controller.signal,
       progress: (value: JobProgress) => this.events.publish([{ ...base, kind: 'progress', at: Date.now(), progress: value }]),
     };
-    let outcome: JobEvent;
-    try {
-      const result = await this.invoke(type, validation.value, context);
-      outcome = { ...base, kind: 'succeeded', at: Date.now(), started_at: startedAt, result: result ?? null };
-      JSON.stringify(outcome.result);
-      this.logger.debug(`Job ${type} ${id}: succeeded in ${outcome.at - startedAt} ms`);
-    } catch (err) {
-      const error = toJobError(err);
-      outcome = { ...base, kind: 'failed', at: Date.now(), started_at: startedAt, error };
-      this.logger.warn(`Job ${type} ${id}: attempt ${attempt} failed (${error.code}: ${error.message})`);
-    } finally {
-      this.running.delete(id);
-    }
-    await this.finish(delivery, outcome);
-  }
 
-  private async finish(delivery: Delivery, outcome: JobEvent): Promise<void> {
+    let result: unknown;
+    let failure: JobError | undefined;
     try {
-      await this.events.publish([outcome]);
+      result = await this.withTimeout(envelope, controller, this.invoke(type, validation.value, context));
+      JSON.stringify(result ?? null);
     } catch (err) {
-      // Without a confirmed outcome the job must run again: give it back to the queue.
-      this.logger.error(`Job ${outcome.type} ${outcome.job_id}: outcome not confirmed (${(err as Error).message}); requeueing`);
-      delivery.nack(true);
+      if (this.shuttingDown && controller.signal.aborted && !(err instanceof AttemptTimeout)) {
+        this.logger.warn(`Job ${type} ${id}: stopped by shutdown; returning it to the queue`);
+        delivery.nack(true);
+        return;
+      }
+      failure = err instanceof AttemptTimeout ? { code: ErrorCode.Timeout, message: err.message, retryable: true } : toJobError(err);
+    }
+
+    const at = Date.now();
+    if (!failure) {
+      this.logger.debug(`Job ${type} ${id}: succeeded in ${at - startedAt} ms`);
+      await this.settle(source, () => this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, result: result ?? null }]));
       return;
     }
-    delivery.ack();
+    if (failure.retryable && attempt < envelope.max_attempts) {
+      const delayMs = backoffDelay(backoffFromWire(envelope.backoff), attempt);
+      this.logger.warn(`Job ${type} ${id}: attempt ${attempt} failed (${failure.code}: ${failure.message}); retrying in ${delayMs} ms`);
+      const retrying: JobEvent = { ...base, kind: 'retrying', at, started_at: startedAt, error: failure, next_attempt_at: at + delayMs };
+      await this.settle(source, async () => {
+        // The next attempt is confirmed before the event that announces it, so "retrying" is never a promise nobody keeps.
+        await this.outcomes.scheduleRetry({ ...envelope, attempt: attempt + 1 }, source.queue, delivery.message.properties.priority, delayMs);
+        await this.events.publish([retrying]);
+      });
+      return;
+    }
+    const exhausted = failure.retryable;
+    this.logger.warn(`Job ${type} ${id}: failed on attempt ${attempt} of ${envelope.max_attempts} (${failure.code}: ${failure.message})`);
+    await this.settle(source, async () => {
+      if (exhausted) {
+        await this.outcomes.deadLetter(delivery.message, source.queue, ErrorCode.Exhausted, `${attempt} attempt(s) failed; last: ${failure.code}: ${failure.message}`);
+      }
+      await this.events.publish([{ ...base, kind: 'failed', at, started_at: startedAt, error: failure }]);
+    });
+  }
+
+  /** Races the handler against the job's deadline; at the deadline its signal fires and the attempt fails. */
+  private withTimeout<T>(envelope: JobEnvelope, controller: AbortController, work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        const timeout = new AttemptTimeout(envelope.timeout_ms);
+        controller.abort(timeout);
+        reject(timeout);
+      }, envelope.timeout_ms);
+    });
+    work.then(
+      () => {
+        if (controller.signal.reason instanceof AttemptTimeout) {
+          this.logger.warn(`Job ${envelope.type} ${envelope.id}: late result after its timeout discarded`);
+        }
+      },
+      () => undefined,
+    );
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /** Publishes the outcome, then acks; without a confirmed outcome the job goes back to its queue. */
+  private async settle(source: JobSource, publish: () => Promise<void>): Promise<void> {
+    try {
+      await publish();
+    } catch (err) {
+      this.logger.error(`Job ${source.envelope.type} ${source.envelope.id}: outcome not confirmed (${(err as Error).message}); requeueing`);
+      source.delivery.nack(true);
+      return;
+    }
+    source.delivery.ack();
   }
 }

@@ -1,0 +1,53 @@
+import { ConfigError } from '@cask/config';
+import { loadApiConfig } from './api-config';
+
+function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadApiConfig', () => {
+  it('uses the documented defaults in an empty environment', () => {
+    expect(loadApiConfig({})).toEqual({
+      port: 3000,
+      amqpUrl: 'amqp://guest:guest@localhost:5672',
+      namespace: 'cask',
+      databaseUrl: undefined,
+      sqlitePath: './data/cask.db',
+      databasePoolSize: 10,
+      publishConfirmTimeoutMs: 10_000,
+      eventBatchSize: 500,
+      outboxMaxBacklog: 10_000,
+      outboxPollMs: 1000,
+      idempotencyTtlMs: 24 * 3600 * 1000,
+      shutdownGraceMs: 10_000,
+      logLevel: 'log',
+    });
+  });
+
+  it('reads and converts set variables', () => {
+    const config = loadApiConfig({ PORT: '8080', DATABASE_URL: 'postgres://db/cask', EVENT_BATCH_SIZE: '50', LOG_LEVEL: 'debug' });
+
+    expect(config).toMatchObject({ port: 8080, databaseUrl: 'postgres://db/cask', eventBatchSize: 50, logLevel: 'debug' });
+  });
+
+  it('names every bad variable in one error', () => {
+    const error = configErrorOf(() =>
+      loadApiConfig({ PORT: '70000', AMQP_URL: 'http://rabbit', DATABASE_URL: 'mysql://db', LOG_LEVEL: 'loud', CASK_NAMESPACE: 'Prod' }),
+    );
+
+    expect(error.problems.sort()).toEqual([
+      'AMQP_URL: must be an amqp:// or amqps:// URL',
+      'CASK_NAMESPACE: must be lower-case letters, digits, ".", "-" or "_"',
+      'DATABASE_URL: must be a postgres:// or postgresql:// URL',
+      'LOG_LEVEL: must be one of error, warn, log, debug, verbose',
+      'PORT: must be at most 65535',
+    ]);
+  });
+});
+

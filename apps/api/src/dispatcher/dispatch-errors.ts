@@ -1,0 +1,15 @@
+import { CaskError } from '@cask/contracts';
+
+/** The outbox holds as many undelivered jobs as it may: refuse new ones until the broker catches up. */
+export class BacklogFullError extends CaskError {
+  constructor(readonly backlog: number) {
+    super(`The broker is unavailable and ${backlog} jobs are waiting to be published`, { code: 'backlog_full', retryable: true });
+  }
+}
+
+/** An `Idempotency-Key` reused with a different request. */
+export class IdempotencyConflictError extends CaskError {
+  constructor(readonly existingJobId: string) {
+    super('This Idempotency-Key was used with a different request', { code: 'idempotency_conflict', retryable: false });
+  }
+}

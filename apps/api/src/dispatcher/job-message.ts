@@ -1,0 +1,20 @@
+import { JobEnvelope, backoffToWire } from '@cask/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import type { JobRecord, OutboxMessage } from '../store/job-record';
+
+/** The message that runs the first attempt of a job's current series. */
+export function firstAttemptMessage(job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'>, now = Date.now()): OutboxMessage {
+  const envelope: JobEnvelope = {
+    v: 1,
+    id: job.id,
+    type: job.type,
+    payload: job.payload,
+    attempt: 1,
+    series: job.series,
+    max_attempts: job.maxAttempts,
+    backoff: backoffToWire(job.backoff),
+    timeout_ms: job.timeoutMs,
+    created_at: job.createdAt,
+  };
+  return { id: uuidv7(), jobId: job.id, routingKey: job.queue, body: JSON.stringify(envelope), priority: job.priority, createdAt: now };
+}

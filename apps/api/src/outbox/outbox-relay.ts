@@ -1,0 +1,142 @@
+import { AmqpConnection, ConfirmPublisher } from '@cask/amqp';
+import type { CaskTopology } from '@cask/contracts';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { ApiConfig } from '../config/api-config';
+import type { OutboxMessage } from '../store/job-record';
+import { JobStore } from '../store/job-store';
+
+/** Messages the relay claims per round. */
+const CLAIM_BATCH = 200;
+/** How often expired idempotency keys are purged. */
+const PURGE_INTERVAL_MS = 60_000;
+
+/**
+ * Gets committed job messages to the broker. Dispatch publishes each at once ({@link publishNow}); the
+ * relay publishes whatever that did not confirm: messages written while the broker was down or blocked,
+ * and messages left by an api that crashed between commit and publish. A message leaves the outbox only
+ * once the broker confirmed it.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly inFlight = new Set<string>();
+  private confirmed: string[] = [];
+  private deleting?: Promise<void>;
+  private draining?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private lastPurge = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly publisher: ConfirmPublisher,
+    private readonly connection: AmqpConnection,
+    private readonly topology: CaskTopology,
+    private readonly config: ApiConfig,
+  ) {}
+
+  /** How long a freshly dispatched message is left to its inline publish before the relay takes it. */
+  get inlineLeaseMs(): number {
+    return this.config.publishConfirmTimeoutMs + 5_000;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), this.config.outboxPollMs);
+    this.timer.unref();
+    this.connection.on('connected', () => this.kick());
+    this.kick();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.draining;
+    await this.flushDeletes();
+  }
+
+  /** True when dispatch must refuse: the broker cannot take jobs and the outbox is at its bound. */
+  async isBacklogFull(): Promise<{ full: boolean; backlog: number }> {
+    if (this.publisher.isReady) return { full: false, backlog: 0 };
+    const backlog = await this.store.outboxBacklog();
+    return { full: backlog >= this.config.outboxMaxBacklog, backlog };
+  }
+
+  /** Publishes a just-committed message; on failure leaves it to the relay. Never throws. */
+  publishNow(message: OutboxMessage): void {
+    if (!this.publisher.isReady) {
+      this.release(message);
+      return;
+    }
+    this.inFlight.add(message.id);
+    this.publish(message)
+      .then(
+        () => this.confirm(message.id),
+        (err: Error) => {
+          this.logger.warn(`Job ${message.jobId}: publish not confirmed (${err.message}); the outbox relay will retry`);
+          this.release(message);
+        },
+      )
+      .finally(() => this.inFlight.delete(message.id));
+  }
+
+  /** Starts a relay round unless one is running or the broker cannot take messages. */
+  kick(): void {
+    if (this.stopped || this.draining || !this.publisher.isReady) return;
+    this.draining = this.drain()
+      .catch((err: Error) => this.logger.warn(`Outbox relay round failed: ${err.message}`))
+      .finally(() => (this.draining = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    await this.purgeKeys();
+    while (!this.stopped && this.publisher.isReady) {
+      const batch = (await this.store.claimOutbox(CLAIM_BATCH, this.inlineLeaseMs)).filter((m) => !this.inFlight.has(m.id));
+      if (batch.length === 0) return;
+      this.logger.log(`Publishing ${batch.length} job(s) from the outbox`);
+      const results = await Promise.allSettled(batch.map((message) => this.publish(message).then(() => this.confirm(message.id))));
+      // Unconfirmed ones come back when their claim lapses; stop this round rather than spin on a failing broker.
+      if (results.some((result) => result.status === 'rejected')) return;
+    }
+  }
+
+  private publish(message: OutboxMessage): Promise<void> {
+    return this.publisher.publish(this.topology.jobsExchange, message.routingKey, Buffer.from(message.body), {
+      messageId: message.jobId,
+      priority: message.priority,
+    });
+  }
+
+  private release(message: OutboxMessage): void {
+    this.store.releaseOutbox(message.id).then(
+      () => this.kick(),
+      (err: Error) => this.logger.warn(`Job ${message.jobId}: could not release its outbox message (${err.message}); it waits for its lease`),
+    );
+  }
+
+  /** Deletes confirmed messages in groups: one write for many confirms. */
+  private confirm(id: string): void {
+    this.confirmed.push(id);
+    if (!this.deleting) this.deleting = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushDeletes());
+  }
+
+  private async flushDeletes(): Promise<void> {
+    while (this.confirmed.length > 0) {
+      const ids = this.confirmed.splice(0, 500);
+      try {
+        await this.store.deleteOutbox(ids);
+      } catch (err) {
+        // Left in place they are published again later: a duplicate message, which workers tolerate.
+        this.logger.warn(`Could not delete ${ids.length} confirmed outbox message(s): ${(err as Error).message}`);
+      }
+    }
+    this.deleting = undefined;
+  }
+
+  private async purgeKeys(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPurge < PURGE_INTERVAL_MS) return;
+    this.lastPurge = now;
+    const purged = await this.store.purgeExpiredKeys(now);
+    if (purged > 0) this.logger.debug(`Purged ${purged} expired idempotency key(s)`);
+  }
+}

@@ -1,0 +1,69 @@
+import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, JobStatus } from '@cask/contracts';
+import type { Selectable } from 'kysely';
+import type { JobRecord, JobTransition, OutboxMessage } from './job-record';
+import type { JobTransitionsTable, JobsTable, OutboxTable } from './schema';
+
+export function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+const num = (value: number | null): number | null => (value === null ? null : Number(value));
+
+export function toRecord(row: Selectable<JobsTable>): JobRecord {
+  return {
+    id: row.id,
+    type: row.type,
+    queue: row.queue,
+    status: row.status as JobStatus,
+    payload: parseJson<object>(row.payload) ?? {},
+    result: parseJson(row.result),
+    error: parseJson(row.error),
+    progress: parseJson(row.progress),
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    priority: Number(row.priority),
+    worker: row.worker,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    startedAt: num(row.started_at),
+    finishedAt: num(row.finished_at),
+    series: Number(row.series),
+    nextAttemptAt: num(row.next_attempt_at),
+    backoff: parseJson<BackoffPolicy>(row.backoff) ?? DEFAULT_RETRY_POLICY.backoff,
+    timeoutMs: num(row.timeout_ms) ?? DEFAULT_TIMEOUT_MS,
+  };
+}
+
+export function toTransition(row: Selectable<JobTransitionsTable>): JobTransition {
+  return {
+    series: Number(row.series),
+    attempt: Number(row.attempt),
+    status: row.status as JobStatus,
+    at: Number(row.at),
+    worker: row.worker,
+    error: parseJson(row.error),
+  };
+}
+
+export function toOutboxMessage(row: Selectable<OutboxTable>): OutboxMessage {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    routingKey: row.routing_key,
+    body: row.body,
+    priority: Number(row.priority),
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function outboxRow(message: OutboxMessage): OutboxTable {
+  return {
+    id: message.id,
+    job_id: message.jobId,
+    routing_key: message.routingKey,
+    body: message.body,
+    priority: message.priority,
+    created_at: message.createdAt,
+    available_at: message.availableAt ?? message.createdAt,
+  };
+}

@@ -1,0 +1,45 @@
+import { ConfirmPublisher, declareDelayQueue, delayBucket, publishDeadLetter } from '@cask/amqp';
+import { CaskTopology, DeadLetterHeader, JobEnvelope, encodeEnvelope } from '@cask/contracts';
+import type { ConsumeMessage } from 'amqplib';
+
+/** The broker-side effects of an attempt's outcome: the next attempt, a dead letter, a requeue. */
+export class JobOutcomes {
+  constructor(
+    private readonly publisher: ConfirmPublisher,
+    private readonly topology: CaskTopology,
+  ) {}
+
+  /**
+   * Publishes the next attempt to wait `delayMs` in a delay queue (in the broker, not in this process),
+   * after which it returns to its job queue. Resolves once the broker confirmed it.
+   */
+  async scheduleRetry(next: JobEnvelope, queue: string, priority: number | undefined, delayMs: number): Promise<void> {
+    const bucket = delayBucket(delayMs);
+    const body = encodeEnvelope(next);
+    if (bucket === 0) {
+      await this.publisher.publish(this.topology.jobsExchange, queue, body, { messageId: next.id, type: next.type, priority });
+      return;
+    }
+    const delayQueue = await this.publisher.declare((channel) => declareDelayQueue(channel, this.topology, queue, bucket));
+    await this.publisher.publish('', delayQueue, body, { messageId: next.id, type: next.type, priority });
+  }
+
+  /** Puts a message back on its job queue as a fresh delivery (not a redelivery). */
+  async requeue(envelope: JobEnvelope, queue: string, priority: number | undefined): Promise<void> {
+    await this.publisher.publish(this.topology.jobsExchange, queue, encodeEnvelope(envelope), { messageId: envelope.id, type: envelope.type, priority });
+  }
+
+  /** Moves a message to its queue's suspect queue, counting the crashes it was part of. */
+  async toSuspect(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number): Promise<void> {
+    await this.publisher.publish('', this.topology.suspectQueue(queue), encodeEnvelope(envelope), {
+      messageId: envelope.id,
+      type: envelope.type,
+      priority,
+      headers: { [DeadLetterHeader.Crashes]: crashes },
+    });
+  }
+
+  deadLetter(message: ConsumeMessage, sourceQueue: string, code: string, detail: string): Promise<void> {
+    return publishDeadLetter(this.publisher, this.topology, message, sourceQueue, { code, detail });
+  }
+}
