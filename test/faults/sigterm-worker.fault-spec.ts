@@ -29,4 +29,8 @@ describe('fault: worker stopped with SIGTERM mid-batch', () => {
     const workers = new Set(jobs.map((job) => job.history.find((h) => h.status === 'succeeded')?.worker));
     expect(workers).toEqual(new Set(['leaving', 'staying']));
   });
+
+  it('stops the api on SIGTERM with exit code 0 after draining', async () => {
+    expect(await cask.api?.stop('SIGTERM')).toBe(0);
+  });
 });

@@ -43,6 +43,8 @@ export async function expectConsumers(queues: readonly string[], timeoutMs = 30_
       async () => {
         for (const queue of queues) {
           const channel = await connection.createChannel();
+          // A queue not declared (yet) closes the channel with 404; that only means "not yet".
+          channel.on('error', () => undefined);
           const { consumerCount } = await channel.checkQueue(queue);
           await channel.close();
           if (consumerCount < 1) return false;

@@ -21,7 +21,8 @@ export class AppProcess {
   ) {
     this.child = spawn(process.execPath, [ENTRY[kind]], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+      // Workers pick a free health port, so several can run side by side.
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...(kind === 'worker' ? { WORKER_HEALTH_PORT: '0' } : {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) => {
@@ -89,6 +90,12 @@ export async function startApi(env: Record<string, string>): Promise<{ process: 
   await api.waitForLine(/Ready to dispatch jobs/);
   const port = /listening on port (\d+)/.exec(line)?.[1];
   return { process: api, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** The port a worker's health endpoints listen on, from its log. */
+export async function workerHealthUrl(worker: AppProcess): Promise<string> {
+  const line = await worker.waitForLine(/Health endpoints on port \d+/);
+  return `http://127.0.0.1:${/port (\d+)/.exec(line)?.[1]}/health`;
 }
 
 /** Starts a worker and resolves once it consumes. */

@@ -9,6 +9,7 @@ import { JobRedriver } from './dispatcher/job-redriver';
 import { JobEventConsumer } from './events/job-event.consumer';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { ExamplesController } from './examples/examples.controller';
+import { HealthController } from './health/health.controller';
 import { JobsController } from './http/jobs.controller';
 import { JobStore } from './store/job-store';
 import { PostgresJobStore } from './store/postgres-job-store';
@@ -21,7 +22,7 @@ export class ApiModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [JobsController, ExamplesController],
+      controllers: [JobsController, ExamplesController, HealthController],
       providers: [
         { provide: ApiConfig, useValue: config },
         { provide: CASK_TOPOLOGY, useValue: topologyFor(config.namespace) },

@@ -238,6 +238,14 @@ describe('api HTTP contract', () => {
     });
   });
 
+  describe('health', () => {
+    it('is live and ready while connected, with each check named', async () => {
+      expect((await http.get('/health/live').expect(200)).body).toEqual({ status: 'ok' });
+      const ready = await http.get('/health/ready').expect(200);
+      expect(ready.body).toMatchObject({ status: 'ok', checks: { broker: 'up', event_consumer: 'up', store: 'up', outbox: { max: 10_000 } } });
+    });
+  });
+
   describe('seed example endpoints', () => {
     it('POST /users/welcome-email answers 202 with the welcome message and a job id', async () => {
       const response = await http.post('/users/welcome-email').send({ email: 'grace@example.com', name: 'Grace' }).expect(202);
@@ -294,5 +302,11 @@ describe('api with the broker unreachable', () => {
 
   it('still answers status lookups from the store', async () => {
     await http.get('/jobs/01900000-0000-7000-8000-000000000000').expect(404);
+  });
+
+  it('is live but not ready, naming the broker and the event consumer', async () => {
+    await http.get('/health/live').expect(200);
+    const ready = await http.get('/health/ready').expect(503);
+    expect(ready.body).toMatchObject({ status: 'unavailable', checks: { broker: 'down', event_consumer: 'down', store: 'up' } });
   });
 });

@@ -79,6 +79,10 @@ export class AmqpConsumer {
     this.channel = new ManagedChannel(connection, `${options.queue}-consumer`, (c) => c.createChannel(), (ch) => this.attach(ch));
   }
 
+  get queue(): string {
+    return this.options.queue;
+  }
+
   /** True while a consumer is registered with the broker. */
   get isAttached(): boolean {
     return this.attached && this.channel.current !== undefined;

@@ -33,6 +33,11 @@ class WorkerEnv {
   @Max(3_600_000, { message: 'must be at most 3600000' })
   WORKER_SHUTDOWN_GRACE_MS: number = 30_000;
 
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(65535, { message: 'must be at most 65535' })
+  WORKER_HEALTH_PORT: number = 3001;
+
   @IsIn(['true', 'false'], { message: 'must be true or false' })
   WORKER_ENABLE_CRASH_DEMO: string = 'false';
 
@@ -51,6 +56,8 @@ export class WorkerConfig {
   publishConfirmTimeoutMs: number;
   /** On SIGTERM, how long running jobs may take to finish before they are aborted and requeued. */
   shutdownGraceMs: number;
+  /** Port of `/health/live` and `/health/ready`; 0 picks a free one (logged). */
+  healthPort: number;
   /** Lets the `demo.fault` example job kill its worker (for fault-injection tests only). */
   enableCrashDemo: boolean;
   logLevel: LogLevel;
@@ -66,6 +73,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
     publishConfirmTimeoutMs: e.PUBLISH_CONFIRM_TIMEOUT_MS,
     shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+    healthPort: e.WORKER_HEALTH_PORT,
     enableCrashDemo: e.WORKER_ENABLE_CRASH_DEMO === 'true',
     logLevel: e.LOG_LEVEL,
   };

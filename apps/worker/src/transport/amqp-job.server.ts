@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { WorkerConfig } from '../config/worker-config';
+import type { WorkerHealth } from '../health/health-server';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { EventPublisher } from './event-publisher';
 import { JobExecutor } from './job-executor';
@@ -111,6 +112,14 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     await this.publisher.stop();
     await this.connection.close();
     this.logger.log('Worker stopped');
+  }
+
+  /** Ready while connected, with every consumer attached, and not shutting down. */
+  health(): WorkerHealth {
+    const checks: WorkerHealth['checks'] = { broker: this.connection.isConnected ? 'up' : 'down', shutting_down: this.closing ? 'up' : 'down' };
+    for (const consumer of this.consumers) checks[consumer.queue] = consumer.isAttached ? 'up' : 'down';
+    const ready = !this.closing && Object.entries(checks).every(([name, state]) => (name === 'shutting_down' ? state === 'down' : state === 'up'));
+    return { ready, checks };
   }
 
   on(): never {

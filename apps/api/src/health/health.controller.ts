@@ -1,0 +1,49 @@
+import { AmqpConnection } from '@cask/amqp';
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiConfig } from '../config/api-config';
+import { JobEventConsumer } from '../events/job-event.consumer';
+import { JobStore } from '../store/job-store';
+
+type Check = 'up' | 'down';
+
+/** What `GET /health/ready` reports. */
+export interface Readiness {
+  status: 'ok' | 'unavailable';
+  checks: { broker: Check; event_consumer: Check; store: Check; outbox: { backlog: number; max: number } };
+}
+
+/** Liveness (the process answers) and readiness (it can do its work now), for orchestrators. */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly events: JobEventConsumer,
+    private readonly store: JobStore,
+    private readonly config: ApiConfig,
+  ) {}
+
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** 200 only while connected to the broker with the event consumer attached, the store reachable and the outbox under its bound. */
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) response: Response): Promise<Readiness> {
+    const storeUp = await this.store.ping().then(
+      () => true,
+      () => false,
+    );
+    const backlog = storeUp ? await this.store.outboxBacklog() : 0;
+    const checks = {
+      broker: this.connection.isConnected ? 'up' : 'down',
+      event_consumer: this.events.isAttached ? 'up' : 'down',
+      store: storeUp ? 'up' : 'down',
+      outbox: { backlog, max: this.config.outboxMaxBacklog },
+    } as const;
+    const ok = checks.broker === 'up' && checks.event_consumer === 'up' && storeUp && backlog < this.config.outboxMaxBacklog;
+    if (!ok) response.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: ok ? 'ok' : 'unavailable', checks };
+  }
+}
