@@ -17,6 +17,11 @@ export class Delivery {
     return this.settled;
   }
 
+  /** False once the channel it came on closed: the broker has already put the message back. */
+  get isChannelOpen(): boolean {
+    return this.owner.isOpen(this.channel);
+  }
+
   /**
    * Acknowledges the message. Returns false when the channel it came on has closed: the broker has
    * requeued it already, so there is nothing left to acknowledge.

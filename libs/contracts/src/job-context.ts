@@ -6,7 +6,7 @@ export interface JobContext {
   readonly type: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
-  /** Fires when the attempt must stop (worker shutting down); pass it on to fetch, timers and queries. */
+  /** Fires when the attempt must stop (its timeout passed, or the worker shuts down); pass it on to fetch, timers and queries. */
   readonly signal: AbortSignal;
   /** Reports progress (a percentage or a small object); shows in `GET /jobs/:id`. Resolves when recorded by the broker. */
   progress(value: JobProgress): Promise<void>;

@@ -3,7 +3,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnMo
 
 /**
  * Opens the api's broker connection at start and closes it last at shutdown. Starting never waits for
- * the broker: the api serves while RabbitMQ is away and dispatches answer 503 until it is back.
+ * the broker: the api serves while RabbitMQ is away, and dispatches wait in the outbox until it is back.
  */
 @Injectable()
 export class ApiBroker implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {

@@ -73,7 +73,7 @@ export class ApiConfig {
   databaseUrl?: string;
   sqlitePath: string;
   databasePoolSize: number;
-  /** How long a dispatch waits for the broker's confirm before answering 503. */
+  /** How long a publish waits for the broker's confirm before the outbox relay takes the message over. */
   publishConfirmTimeoutMs: number;
   /** Events applied to the store in one transaction, at most; also the event consumer's prefetch. */
   eventBatchSize: number;

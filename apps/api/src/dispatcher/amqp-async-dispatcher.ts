@@ -62,7 +62,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     };
     const message = { ...firstAttemptMessage(record, now), availableAt: now + this.relay.inlineLeaseMs };
     const idempotency = options.idempotencyKey
-      ? { key: options.idempotencyKey, requestHash: this.requestHash(job.name, payload, options), expiresAt: now + this.config.idempotencyTtlMs }
+      ? { key: options.idempotencyKey, requestHash: this.requestHash(record), expiresAt: now + this.config.idempotencyTtlMs }
       : undefined;
 
     const outcome = await this.store.createJob(record, message, idempotency);
@@ -82,8 +82,12 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     return record ? toJobView<R>(record) : null;
   }
 
-  private requestHash(type: string, payload: unknown, options: DispatchOptions): string {
-    const { idempotencyKey: _key, ...rest } = options;
-    return createHash('sha256').update(canonicalJson({ type, payload, options: rest })).digest('hex');
+  /**
+   * Digest of what the request asks for, after defaults: leaving out `priority` and sending the
+   * default `priority: 0` are the same request.
+   */
+  private requestHash(job: { type: string; payload: object; priority: number; maxAttempts: number; backoff: object; timeoutMs: number }): string {
+    const { type, payload, priority, maxAttempts, backoff, timeoutMs } = job;
+    return createHash('sha256').update(canonicalJson({ type, payload, priority, maxAttempts, backoff, timeoutMs })).digest('hex');
   }
 }

@@ -2,6 +2,7 @@ import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQ
 import { CaskTopology, JobEvent, decodeEvents } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ApiConfig } from '../config/api-config';
+import { withinGrace } from '../shutdown/within-grace';
 import { JobStore } from '../store/job-store';
 
 interface Pending {
@@ -47,9 +48,12 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
     void this.consumer.start();
   }
 
+  /** Stops taking events, lets the group being written commit (within the grace period), then closes. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await this.flushing;
+    await this.consumer.cancel();
+    await withinGrace(this.flushing, this.config.shutdownGraceMs);
+    // Events received but not written stay unacked; closing the channel returns them to the queue.
     await this.consumer.stop();
   }
 

@@ -2,6 +2,7 @@ import { AmqpConnection, ConfirmPublisher } from '@cask/amqp';
 import type { CaskTopology } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { ApiConfig } from '../config/api-config';
+import { withinGrace } from '../shutdown/within-grace';
 import type { OutboxMessage } from '../store/job-record';
 import { JobStore } from '../store/job-store';
 
@@ -50,8 +51,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.draining;
-    await this.flushDeletes();
+    // What is not confirmed by then stays in the outbox for the next start: nothing is lost by cutting short.
+    await withinGrace(this.draining, this.config.shutdownGraceMs);
+    await withinGrace(this.flushDeletes(), this.config.shutdownGraceMs);
   }
 
   /** True when dispatch must refuse: the broker cannot take jobs and the outbox is at its bound. */

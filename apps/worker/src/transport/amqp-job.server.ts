@@ -9,6 +9,7 @@ import { ConcurrencyLimiter } from './concurrency-limiter';
 import { EventPublisher } from './event-publisher';
 import { JobExecutor } from './job-executor';
 import { JobOutcomes } from './job-outcomes';
+import { untilConfirmed } from './until-confirmed';
 
 /**
  * The worker's Nest transport: consumes each job queue with manual acks and a finite prefetch, routes
@@ -161,7 +162,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       return;
     }
     void this.limiter
-      .run(() => (this.closing ? this.handBack(queue, delivery, envelope) : this.executor.execute({ envelope, definition, delivery, queue })))
+      .run(() => (this.closing ? this.handBack(queue, delivery, envelope) : this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source })))
       .catch((err: Error) => {
         this.logger.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err.stack);
         delivery.nack(true);
@@ -177,7 +178,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     const priority = delivery.message.properties.priority as number | undefined;
     const crashes = Number(delivery.message.properties.headers?.[DeadLetterHeader.Crashes] ?? 0) + (suspect ? 1 : 0);
     const next = { ...envelope, attempt: envelope.attempt + 1 };
-    try {
+    const move = async () => {
       if (crashes >= envelope.max_attempts) {
         const error = { code: ErrorCode.Poison, message: `The worker died ${crashes} time(s) while running this job`, retryable: false };
         this.logger.error(`Job ${envelope.type} ${envelope.id}: ${error.message}; failing it as poison`);
@@ -189,21 +190,26 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
         if (suspect) this.logger.warn(`Job ${envelope.type} ${envelope.id}: its worker died running attempt ${envelope.attempt} (${crashes} so far)`);
         await this.outcomes.toSuspect(next, queue, priority, crashes);
       }
-      delivery.ack();
-    } catch (err) {
-      this.logger.error(`Job ${envelope.type} ${envelope.id}: could not move a redelivered message (${(err as Error).message}); requeueing`);
-      delivery.nack(true);
-    }
+    };
+    await this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, move);
   }
 
   /** Shutdown: a job not started yet goes back to its queue as a fresh message. */
   private async handBack(queue: string, delivery: Delivery, envelope: JobEnvelope): Promise<void> {
-    try {
-      await this.outcomes.requeue(envelope, queue, delivery.message.properties.priority as number | undefined);
-      delivery.ack();
-    } catch {
-      delivery.nack(true);
-    }
+    await this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, () =>
+      this.outcomes.requeue(envelope, queue, delivery.message.properties.priority as number | undefined),
+    );
+  }
+
+  /** Acks once what replaces the message is confirmed; holds it while the broker cannot confirm. */
+  private async settle(delivery: Delivery, what: string, action: () => Promise<void>): Promise<void> {
+    const confirmed = await untilConfirmed(
+      delivery,
+      action,
+      () => false,
+      (err, delayMs) => this.logger.warn(`${what}: not confirmed (${err.message}); retrying in ${delayMs} ms`),
+    );
+    if (confirmed) delivery.ack();
   }
 
   private async invoke(type: string, payload: object, context: JobContext): Promise<unknown> {
@@ -214,13 +220,6 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
 
   private async deadLetter(source: string, delivery: Delivery, code: string, detail: string): Promise<void> {
     this.logger.warn(`Dead-lettering a message from ${source} (${code}: ${detail})`);
-    try {
-      await this.outcomes.deadLetter(delivery.message, source, code, detail);
-      delivery.ack();
-    } catch (err) {
-      // The job queue dead-letters rejected messages too; the reason header is lost, the message is not.
-      this.logger.error(`Could not publish the dead letter (${(err as Error).message}); rejecting it instead`);
-      delivery.nack(false);
-    }
+    await this.settle(delivery, 'Dead letter', () => this.outcomes.deadLetter(delivery.message, source, code, detail));
   }
 }

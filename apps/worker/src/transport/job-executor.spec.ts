@@ -53,6 +53,7 @@ class FakeBroker {
 }
 
 class FakeDelivery {
+  isChannelOpen = true;
   acks = 0;
   nacks: boolean[] = [];
   readonly message = { properties: { priority: 4 }, content: Buffer.from('{}'), fields: { redelivered: false } };
@@ -96,7 +97,7 @@ describe('JobExecutor', () => {
   const executor = (invoke: HandlerInvoker) =>
     new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1');
   const run = (exec: JobExecutor, env: JobEnvelope, definition: JobDefinition = DemoFlaky) =>
-    exec.execute({ envelope: env, definition, delivery: delivery as unknown as Delivery, queue: definition.queue });
+    exec.execute({ envelope: env, definition, delivery: delivery as unknown as Delivery, queue: definition.queue, brokerQueue: `ns.jobs.${definition.queue}` });
 
   it('reports started then succeeded with the result, and acks once', async () => {
     await run(executor(async (_type, payload) => ({ echoed: payload })), envelope(DemoFlaky.name, { fail_times: 0 }));
@@ -213,16 +214,34 @@ describe('JobExecutor', () => {
     expect(delivery.acks).toBe(1);
   });
 
-  it('requeues the job when the outcome is not confirmed', async () => {
+  it('holds the job and publishes the outcome again while the broker cannot confirm it, then acks', async () => {
     broker.autoConfirm = false;
     const running = run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }));
     await settle();
     broker.confirmNext();
     await settle();
     broker.refuseNext();
+    await new Promise<void>((resolve) => {
+      const poll = () => (broker.kinds().filter((k) => k === 'succeeded').length === 2 ? resolve() : setImmediate(poll));
+      poll();
+    });
+    expect(delivery.nacks).toEqual([]);
+    broker.confirmNext();
+    await running;
+    expect(delivery.acks).toBe(1);
+  });
+
+  it('neither acks nor retries once the channel the job came on has closed (the broker requeued it)', async () => {
+    broker.autoConfirm = false;
+    const running = run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }));
+    await settle();
+    broker.confirmNext();
+    await settle();
+    delivery.isChannelOpen = false;
+    broker.refuseNext();
     await running;
     expect(delivery.acks).toBe(0);
-    expect(delivery.nacks).toEqual([true]);
+    expect(broker.kinds()).toEqual(['started', 'succeeded']);
   });
 
   it('publishes progress events carrying the attempt', async () => {

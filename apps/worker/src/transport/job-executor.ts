@@ -15,6 +15,7 @@ import {
 import { Logger } from '@nestjs/common';
 import { EventPublisher } from './event-publisher';
 import { JobOutcomes } from './job-outcomes';
+import { untilConfirmed } from './until-confirmed';
 
 /** Calls the registered handler with the payload and context and resolves with its result. */
 export type HandlerInvoker = (type: string, payload: object, context: JobContext) => Promise<unknown>;
@@ -34,13 +35,15 @@ export interface JobSource {
   delivery: Delivery;
   /** The job queue (not the broker queue) the job belongs to. */
   queue: string;
+  /** The broker queue the message was taken from (for dead-letter headers). */
+  brokerQueue: string;
 }
 
 /**
  * Runs one attempt of a job: validates the payload again, runs the handler under its timeout, reports
  * `started` and `progress`, then settles the outcome: success, a retry after backoff (waiting in the
  * broker), or failure (with a dead-letter copy when the attempts ran out). The message is acked only
- * after everything the outcome publishes is confirmed; if that fails the message goes back to its queue.
+ * after everything the outcome publishes is confirmed.
  */
 export class JobExecutor {
   private readonly logger = new Logger(JobExecutor.name);
@@ -143,7 +146,7 @@ export class JobExecutor {
     this.logger.warn(`Job ${type} ${id}: failed on attempt ${attempt} of ${envelope.max_attempts} (${failure.code}: ${failure.message})`);
     await this.settle(source, async () => {
       if (exhausted) {
-        await this.outcomes.deadLetter(delivery.message, source.queue, ErrorCode.Exhausted, `${attempt} attempt(s) failed; last: ${failure.code}: ${failure.message}`);
+        await this.outcomes.deadLetter(delivery.message, source.brokerQueue, ErrorCode.Exhausted, `${attempt} attempt(s) failed; last: ${failure.code}: ${failure.message}`);
       }
       await this.events.publish([{ ...base, kind: 'failed', at, started_at: startedAt, error: failure }]);
     });
@@ -170,15 +173,19 @@ export class JobExecutor {
     return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
-  /** Publishes the outcome, then acks; without a confirmed outcome the job goes back to its queue. */
+  /**
+   * Publishes the outcome, then acks. While the broker cannot confirm, the message is held and the publish
+   * retried; if the delivery is lost meanwhile, the broker has requeued it and there is nothing to ack.
+   */
   private async settle(source: JobSource, publish: () => Promise<void>): Promise<void> {
-    try {
-      await publish();
-    } catch (err) {
-      this.logger.error(`Job ${source.envelope.type} ${source.envelope.id}: outcome not confirmed (${(err as Error).message}); requeueing`);
-      source.delivery.nack(true);
-      return;
-    }
-    source.delivery.ack();
+    const { envelope, delivery } = source;
+    const confirmed = await untilConfirmed(
+      delivery,
+      publish,
+      () => this.shuttingDown,
+      (err, delayMs) => this.logger.warn(`Job ${envelope.type} ${envelope.id}: outcome not confirmed (${err.message}); retrying in ${delayMs} ms`),
+    );
+    if (confirmed) delivery.ack();
+    else delivery.nack(true);
   }
 }
