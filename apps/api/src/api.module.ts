@@ -1,12 +1,15 @@
-import { AmqpConnection, ConfirmPublisher, declareEventQueue, declareJobQueues } from '@cask/amqp';
+import { AmqpConnection, ConfirmPublisher, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
 import { CaskTopology, JOB_DEFINITIONS, JobCatalogue, topologyFor } from '@cask/contracts';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApiBroker } from './broker/api-broker';
 import { ApiConfig } from './config/api-config';
 import { AmqpAsyncDispatcher } from './dispatcher/amqp-async-dispatcher';
 import { AsyncDispatcher } from './dispatcher/async-dispatcher';
+import { JobCanceller } from './dispatcher/job-canceller';
 import { JobRedriver } from './dispatcher/job-redriver';
+import { JobEventBus } from './events/job-event-bus';
 import { JobEventConsumer } from './events/job-event.consumer';
+import { KyselyJobStore } from './store/kysely-job-store';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { ExamplesController } from './examples/examples.controller';
 import { HealthController } from './health/health.controller';
@@ -14,7 +17,7 @@ import { JobsController } from './http/jobs.controller';
 import { JobStore } from './store/job-store';
 import { PostgresJobStore } from './store/postgres-job-store';
 import { SqliteJobStore } from './store/sqlite-job-store';
-import { CASK_TOPOLOGY } from './tokens';
+import { CASK_TOPOLOGY, DATABASE } from './tokens';
 
 /** The api: HTTP endpoints, the dispatcher, the event consumer and the job store. */
 @Module({})
@@ -48,6 +51,7 @@ export class ApiModule {
               setup: async (channel) => {
                 await declareJobQueues(channel, topology, catalogue.queues());
                 await declareEventQueue(channel, topology);
+                await declareControlStream(channel, topology);
               },
             }),
         },
@@ -64,14 +68,21 @@ export class ApiModule {
           useFactory: (store: JobStore, relay: OutboxRelay) => new AmqpAsyncDispatcher(store, relay, config),
         },
         JobRedriver,
+        JobCanceller,
+        JobEventBus,
+        {
+          provide: DATABASE,
+          inject: [JobStore],
+          useFactory: (store: JobStore) => (store as KyselyJobStore).database,
+        },
         {
           provide: JobEventConsumer,
-          inject: [AmqpConnection, JobStore, ConfirmPublisher, CASK_TOPOLOGY],
-          useFactory: (connection: AmqpConnection, store: JobStore, publisher: ConfirmPublisher, topology: CaskTopology) =>
-            new JobEventConsumer(connection, store, publisher, topology, config),
+          inject: [AmqpConnection, JobStore, ConfirmPublisher, CASK_TOPOLOGY, JobEventBus],
+          useFactory: (connection: AmqpConnection, store: JobStore, publisher: ConfirmPublisher, topology: CaskTopology, bus: JobEventBus) =>
+            new JobEventConsumer(connection, store, publisher, topology, config, bus),
         },
       ],
-      exports: [AsyncDispatcher],
+      exports: [AsyncDispatcher, ApiConfig, CASK_TOPOLOGY, JobCatalogue, JobStore, DATABASE, JobEventBus, ConfirmPublisher, AmqpConnection],
     };
   }
 }

@@ -4,3 +4,8 @@ import { Inject } from '@nestjs/common';
 export const CASK_TOPOLOGY = Symbol('cask:topology');
 
 export const InjectTopology = (): ParameterDecorator => Inject(CASK_TOPOLOGY);
+
+/** DI token of the `Kysely<Database>` the job store uses; other tables' stores share it. */
+export const DATABASE = Symbol('cask:database');
+
+export const InjectDatabase = (): ParameterDecorator => Inject(DATABASE);

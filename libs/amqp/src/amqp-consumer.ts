@@ -57,6 +57,8 @@ export interface AmqpConsumerOptions {
   declare(channel: Channel): Promise<void>;
   /** Called for every message; must settle the delivery eventually. Must not throw. */
   onMessage(delivery: Delivery): void;
+  /** Arguments of `basic.consume`, computed on every attach (e.g. a stream offset). */
+  consumeArguments?: () => Record<string, unknown>;
   /**
    * How often to check that the broker still counts this consumer, and re-attach it if not.
    * @defaultValue `10000`
@@ -152,7 +154,7 @@ export class AmqpConsumer {
         }
         this.options.onMessage(new Delivery(message, channel, this.channel as ManagedChannel));
       },
-      { noAck: false },
+      { noAck: false, arguments: this.options.consumeArguments?.() },
     );
     this.consumerTag = consumerTag;
     this.attached = true;

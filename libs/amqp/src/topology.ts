@@ -69,6 +69,14 @@ export async function declareDelayQueue(channel: Channel, topology: CaskTopology
   return name;
 }
 
+/**
+ * Declares the control stream: a stream queue keeps its messages (for 7 days) for every reader, so each
+ * worker reads all cancellations, including those made while it was offline. Idempotent.
+ */
+export async function declareControlStream(channel: Channel, topology: CaskTopology): Promise<void> {
+  await channel.assertQueue(topology.controlStream, { durable: true, arguments: { 'x-queue-type': 'stream', 'x-max-age': '7D' } });
+}
+
 /** Declares the events exchange and the quorum queue the api consumes events from. Idempotent. */
 export async function declareEventQueue(channel: Channel, topology: CaskTopology): Promise<void> {
   await declareDeadLetters(channel, topology);

@@ -1,3 +1,4 @@
+export * from './control-command';
 export * from './envelope';
 export * from './errors';
 export * from './job-context';

@@ -20,6 +20,14 @@ export interface JobDefinition<P extends object = object, R = unknown> {
   readonly retry: RetryPolicy;
   /** How long one attempt may run before its AbortSignal fires and it fails with code `timeout`. */
   readonly timeoutMs: number;
+  /** 0 (lowest) to 9 (highest): with a backlog, higher runs first. Per-dispatch `priority` overrides it. */
+  readonly priority: number;
+  /** How long a finished job is kept before it is purged (then its id answers 410). */
+  readonly retentionMs: number;
+  /** At most this many jobs of this type run at once in one worker; undefined means only the worker's limit. */
+  readonly concurrency?: number;
+  /** At most this many jobs of this type start per second, across all workers; undefined means no limit. */
+  readonly rateLimitPerSecond?: number;
   /** Carries the result type for the compiler only; always `undefined` at run time. */
   readonly resultType?: R;
 }
@@ -38,7 +46,18 @@ export interface JobSpec<P extends object> {
   retry?: { maxAttempts?: number; backoff?: BackoffPolicy };
   /** @defaultValue `300000` (5 minutes) */
   timeoutMs?: number;
+  /** @defaultValue `0` */
+  priority?: number;
+  /** @defaultValue `604800000` (7 days) */
+  retentionMs?: number;
+  /** Per-worker cap on running jobs of this type. @defaultValue no cap beyond `WORKER_CONCURRENCY` */
+  concurrency?: number;
+  /** Jobs of this type started per second across all workers. @defaultValue unlimited */
+  rateLimitPerSecond?: number;
 }
+
+/** How long finished jobs are kept unless their definition says otherwise: 7 days. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** The payload type of a job definition. */
 export type PayloadOf<J> = J extends JobDefinition<infer P, unknown> ? P : never;
@@ -77,11 +96,26 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
     ...checkBackoff(backoffToWire(retry.backoff), 'retry.backoff'),
     ...(inRange(retry.maxAttempts, RETRY_LIMITS.maxAttempts) ? [] : [{ field: 'retry.maxAttempts', reason: 'out of range' }]),
     ...(inRange(spec.timeoutMs ?? DEFAULT_TIMEOUT_MS, RETRY_LIMITS.timeoutMs) ? [] : [{ field: 'timeoutMs', reason: 'out of range' }]),
+    ...(inRange(spec.priority ?? 0, { min: 0, max: 9 }) ? [] : [{ field: 'priority', reason: 'must be an integer from 0 to 9' }]),
+    ...(inRange(spec.retentionMs ?? DEFAULT_RETENTION_MS, { min: 0, max: 10 * 365 * 24 * 3600 * 1000 }) ? [] : [{ field: 'retentionMs', reason: 'out of range' }]),
+    ...(spec.concurrency === undefined || inRange(spec.concurrency, { min: 1, max: 10_000 }) ? [] : [{ field: 'concurrency', reason: 'must be a positive integer' }]),
+    ...(spec.rateLimitPerSecond === undefined || inRange(spec.rateLimitPerSecond, { min: 1, max: 1_000_000 }) ? [] : [{ field: 'rateLimitPerSecond', reason: 'must be a positive integer' }]),
   ];
   if (problems.length > 0) {
     throw new TypeError(`Job "${name}": ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
   }
-  return Object.freeze({ name, payload: spec.payload, queue, description: spec.description ?? '', retry, timeoutMs: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  return Object.freeze({
+    name,
+    payload: spec.payload,
+    queue,
+    description: spec.description ?? '',
+    retry,
+    timeoutMs: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    priority: spec.priority ?? 0,
+    retentionMs: spec.retentionMs ?? DEFAULT_RETENTION_MS,
+    concurrency: spec.concurrency,
+    rateLimitPerSecond: spec.rateLimitPerSecond,
+  });
 }
 
 /** A set of job definitions looked up by name; rejects two definitions with one name. */

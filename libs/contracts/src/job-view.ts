@@ -14,6 +14,11 @@ export interface JobView<R = unknown> {
   error: JobError | null;
   /** While `retrying`: when the next attempt becomes runnable. */
   next_attempt_at: string | null;
+  /** For a delayed job: when it becomes runnable. */
+  run_at: string | null;
+  /** The schedule that dispatched it, if any. */
+  schedule: string | null;
+  priority: number;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

@@ -13,6 +13,15 @@ export interface CaskTopology {
   readonly deadLetterExchange: string;
   /** Where dead letters wait for an operator, with the reason in their headers. */
   readonly deadLetterQueue: string;
+  /**
+   * Stream of control commands (job cancellations) every worker reads, from the start of its retention
+   * window, so a worker that was offline when a job was cancelled still knows.
+   */
+  readonly controlStream: string;
+  /** Quorum queue the api reads worker heartbeats from. */
+  readonly workersQueue: string;
+  /** Routing key of heartbeats on the events exchange. */
+  readonly heartbeatRoutingKey: string;
   /** Highest job priority a job queue accepts. */
   readonly maxPriority: number;
   /** The broker queue that holds a job queue's messages. */
@@ -58,6 +67,9 @@ export function topologyFor(namespace = 'cask'): CaskTopology {
     eventsRoutingKey: 'event',
     deadLetterExchange: `${namespace}.dlx`,
     deadLetterQueue: `${namespace}.dead`,
+    controlStream: `${namespace}.control`,
+    workersQueue: `${namespace}.workers`,
+    heartbeatRoutingKey: 'heartbeat',
     maxPriority: 9,
     jobQueue: (queue: string) => `${namespace}.jobs.${queue}`,
     suspectQueue: (queue: string) => `${namespace}.suspect.${queue}`,

@@ -47,20 +47,24 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     if (full) throw new BacklogFullError(backlog);
 
     const now = Date.now();
+    const delayed = options.runAt !== undefined && options.runAt > now;
     const record = {
       id: uuidv7(),
       type: job.name,
       queue: job.queue,
-      status: 'queued' as const,
+      status: delayed ? ('scheduled' as const) : ('queued' as const),
+      runAt: delayed ? options.runAt : undefined,
+      schedule: options.schedule,
       payload: validation.value,
       series: 1,
       maxAttempts: options.maxAttempts ?? job.retry.maxAttempts,
       backoff: options.backoff ?? job.retry.backoff,
       timeoutMs: options.timeoutMs ?? job.timeoutMs,
-      priority: options.priority ?? 0,
+      priority: options.priority ?? job.priority,
       createdAt: now,
     };
-    const message = { ...firstAttemptMessage(record, now), availableAt: now + this.relay.inlineLeaseMs };
+    // A delayed job's message waits in the outbox until it is due; the relay publishes it then.
+    const message = { ...firstAttemptMessage(record, now), availableAt: delayed ? (options.runAt as number) : now + this.relay.inlineLeaseMs };
     const idempotency = options.idempotencyKey
       ? { key: options.idempotencyKey, requestHash: this.requestHash(record), expiresAt: now + this.config.idempotencyTtlMs }
       : undefined;
@@ -71,7 +75,8 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       this.logger.debug(`Job ${job.name} ${outcome.jobId}: idempotent replay`);
       return outcome.jobId;
     }
-    this.relay.publishNow(message);
+    if (!delayed) this.relay.publishNow(message);
+    else this.relay.wakeAt(message.availableAt);
     this.logger.debug(`Job ${job.name} ${record.id} dispatched`);
     return record.id;
   }
@@ -86,8 +91,8 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
    * Digest of what the request asks for, after defaults: leaving out `priority` and sending the
    * default `priority: 0` are the same request.
    */
-  private requestHash(job: { type: string; payload: object; priority: number; maxAttempts: number; backoff: object; timeoutMs: number }): string {
-    const { type, payload, priority, maxAttempts, backoff, timeoutMs } = job;
-    return createHash('sha256').update(canonicalJson({ type, payload, priority, maxAttempts, backoff, timeoutMs })).digest('hex');
+  private requestHash(job: { type: string; payload: object; priority: number; maxAttempts: number; backoff: object; timeoutMs: number; runAt?: number }): string {
+    const { type, payload, priority, maxAttempts, backoff, timeoutMs, runAt } = job;
+    return createHash('sha256').update(canonicalJson({ type, payload, priority, maxAttempts, backoff, timeoutMs, runAt })).digest('hex');
   }
 }

@@ -14,6 +14,13 @@ export interface DispatchOptions {
   /** How long one attempt may run, in ms. @defaultValue the definition's `timeoutMs` */
   timeoutMs?: number;
   /**
+   * Not before this time (epoch ms): the job is `scheduled` until then, waiting in the store, then
+   * `queued`. Up to 30 days ahead.
+   */
+  runAt?: number;
+  /** Name of the schedule dispatching it; shown with the job. */
+  schedule?: string;
+  /**
    * A client's key for this request: the same key with the same job and options returns the first job's
    * id instead of creating another; with anything different it is an `IdempotencyConflictError`.
    */

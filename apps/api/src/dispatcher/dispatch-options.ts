@@ -2,6 +2,9 @@ import { FieldError, RETRY_LIMITS, backoffToWire, checkBackoff } from '@cask/con
 import type { DispatchOptions } from './async-dispatcher';
 import { InvalidPayloadError } from './invalid-payload.error';
 
+/** How far ahead a job may be delayed. */
+export const MAX_DELAY_MS = 30 * 24 * 60 * 60 * 1000;
+
 function checkInt(field: string, value: number | undefined, min: number, max: number): FieldError[] {
   if (value === undefined || (Number.isInteger(value) && value >= min && value <= max)) return [];
   return [{ field, reason: `${field} must be an integer from ${min} to ${max}` }];
@@ -14,6 +17,9 @@ export function checkDispatchOptions(jobType: string, options: DispatchOptions):
     ...checkInt('max_attempts', options.maxAttempts, RETRY_LIMITS.maxAttempts.min, RETRY_LIMITS.maxAttempts.max),
     ...checkInt('timeout_ms', options.timeoutMs, RETRY_LIMITS.timeoutMs.min, RETRY_LIMITS.timeoutMs.max),
     ...(options.backoff ? checkBackoff(backoffToWire(options.backoff)) : []),
+    ...(options.runAt === undefined || (Number.isFinite(options.runAt) && options.runAt <= Date.now() + MAX_DELAY_MS)
+      ? []
+      : [{ field: 'run_at', reason: 'run_at must be a time at most 30 days ahead' }]),
   ];
   if (errors.length > 0) throw new InvalidPayloadError(jobType, errors, false);
 }

@@ -4,6 +4,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { ApiConfig } from '../config/api-config';
 import { withinGrace } from '../shutdown/within-grace';
 import { JobStore } from '../store/job-store';
+import { JobEventBus } from './job-event-bus';
 
 interface Pending {
   delivery: Delivery;
@@ -30,6 +31,7 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
     private readonly publisher: ConfirmPublisher,
     private readonly topology: CaskTopology,
     private readonly config: ApiConfig,
+    private readonly bus: JobEventBus,
   ) {
     this.consumer = new AmqpConsumer(connection, {
       queue: topology.eventsQueue,
@@ -85,8 +87,9 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
     let delay = 100;
     for (;;) {
       try {
-        await this.store.applyEvents(group.flatMap((item) => item.events));
+        const result = await this.store.applyEvents(group.flatMap((item) => item.events));
         for (const item of group) item.delivery.ack();
+        for (const event of result.appliedEvents ?? []) this.bus.publish({ source: 'worker', event });
         return;
       } catch (err) {
         if (group.length > 1 && (await this.storeIsUp())) {

@@ -3,6 +3,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Response } from 'express';
 import { BacklogFullError, IdempotencyConflictError } from '../dispatcher/dispatch-errors';
 import { InvalidPayloadError } from '../dispatcher/invalid-payload.error';
+import { NotCancellableError } from '../dispatcher/job-canceller';
 import { NotRetryableStateError } from '../dispatcher/job-redriver';
 import { errorBody } from './error-body';
 
@@ -32,7 +33,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         .json(errorBody('Job broker unavailable and the outbox is full; nothing was queued, retry later'));
       return;
     }
-    if (exception instanceof IdempotencyConflictError || exception instanceof NotRetryableStateError) {
+    if (exception instanceof IdempotencyConflictError || exception instanceof NotRetryableStateError || exception instanceof NotCancellableError) {
       response.status(HttpStatus.CONFLICT).json(errorBody(exception.message));
       return;
     }

@@ -1,6 +1,7 @@
 import { JobCatalogue, JobView, QueuedResponse, backoffFromWire } from '@cask/contracts';
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
+import { JobCanceller } from '../dispatcher/job-canceller';
 import { JobRedriver } from '../dispatcher/job-redriver';
 import { JobStore } from '../store/job-store';
 import { TransitionView, toJobView, toTransitionView } from '../store/job-view.mapper';
@@ -25,6 +26,7 @@ export class JobsController {
   constructor(
     private readonly dispatcher: AsyncDispatcher,
     private readonly redriver: JobRedriver,
+    private readonly canceller: JobCanceller,
     private readonly catalogue: JobCatalogue,
     private readonly store: JobStore,
   ) {}
@@ -69,6 +71,18 @@ export class JobsController {
     if (!view) throw new NotFoundException(errorBody('Job not found'));
     const history = await this.store.history(id);
     return { ...view, history: history.map(toTransitionView) };
+  }
+
+  /**
+   * Cancels a job that has not finished: a queued or scheduled one never runs, a running one has its
+   * AbortSignal fired in whichever worker runs it.
+   */
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.OK)
+  async cancel(@Param('id', JobIdPipe) id: string): Promise<JobView> {
+    const before = await this.canceller.cancel(id);
+    if (!before) throw new NotFoundException(errorBody('Job not found'));
+    return (await this.dispatcher.getResult(id)) as JobView;
   }
 
   /** Runs a failed or cancelled job again as a new series of attempts under the same id. */

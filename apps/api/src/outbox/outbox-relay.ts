@@ -26,6 +26,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private draining?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private lastPurge = 0;
+  private wakeTimer?: NodeJS.Timeout;
+  private wakeTime = Infinity;
   private stopped = false;
 
   constructor(
@@ -51,6 +53,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.wakeTimer);
     // What is not confirmed by then stays in the outbox for the next start: nothing is lost by cutting short.
     await withinGrace(this.draining, this.config.shutdownGraceMs);
     await withinGrace(this.flushDeletes(), this.config.shutdownGraceMs);
@@ -81,6 +84,20 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       .finally(() => this.inFlight.delete(message.id));
   }
 
+  /** Makes sure a relay round starts by `at` (a delayed job's due time), not only at the next poll. */
+  wakeAt(at: number): void {
+    if (this.stopped) return;
+    if (this.wakeTimer && this.wakeTime <= at) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTime = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeTime = Infinity;
+      this.kick();
+    }, Math.max(0, at - Date.now()));
+    this.wakeTimer.unref();
+  }
+
   /** Starts a relay round unless one is running or the broker cannot take messages. */
   kick(): void {
     if (this.stopped || this.draining || !this.publisher.isReady) return;
@@ -93,7 +110,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     await this.purgeKeys();
     while (!this.stopped && this.publisher.isReady) {
       const batch = (await this.store.claimOutbox(CLAIM_BATCH, this.inlineLeaseMs)).filter((m) => !this.inFlight.has(m.id));
-      if (batch.length === 0) return;
+      if (batch.length === 0) {
+        // Sleep until the next delayed job is due rather than until the next poll, so it starts on time.
+        const next = await this.store.nextOutboxDue();
+        if (next !== undefined && next - Date.now() < this.config.outboxPollMs) this.wakeAt(next);
+        return;
+      }
       this.logger.log(`Publishing ${batch.length} job(s) from the outbox`);
       const results = await Promise.allSettled(batch.map((message) => this.publish(message).then(() => this.confirm(message.id))));
       // Unconfirmed ones come back when their claim lapses; stop this round rather than spin on a failing broker.
@@ -102,6 +124,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private publish(message: OutboxMessage): Promise<void> {
+    if (message.target === 'control') {
+      return this.publisher.publish('', this.topology.controlStream, Buffer.from(message.body), { messageId: message.id });
+    }
     return this.publisher.publish(this.topology.jobsExchange, message.routingKey, Buffer.from(message.body), {
       messageId: message.jobId,
       priority: message.priority,
@@ -125,6 +150,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     while (this.confirmed.length > 0) {
       const ids = this.confirmed.splice(0, 500);
       try {
+        // Delayed jobs whose message just went out are runnable now: scheduled becomes queued.
         await this.store.deleteOutbox(ids);
       } catch (err) {
         // Left in place they are published again later: a duplicate message, which workers tolerate.

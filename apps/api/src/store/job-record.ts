@@ -1,4 +1,4 @@
-import type { BackoffPolicy, JobError, JobProgress, JobStatus } from '@cask/contracts';
+import type { BackoffPolicy, JobError, JobEvent, JobProgress, JobStatus } from '@cask/contracts';
 
 /** A job as the store keeps it (times in epoch milliseconds). */
 export interface JobRecord {
@@ -23,10 +23,15 @@ export interface JobRecord {
   nextAttemptAt: number | null;
   backoff: BackoffPolicy;
   timeoutMs: number;
+  /** For a delayed job: when it becomes runnable. */
+  runAt: number | null;
+  /** The schedule that dispatched it. */
+  schedule: string | null;
 }
 
 /** What dispatch writes for a new job. */
-export type NewJob = Pick<JobRecord, 'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt' | 'backoff' | 'timeoutMs'>;
+export type NewJob = Pick<JobRecord, 'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt' | 'backoff' | 'timeoutMs'> &
+  Partial<Pick<JobRecord, 'runAt' | 'schedule'>>;
 
 /** One status change in a job's history. */
 export interface JobTransition {
@@ -49,6 +54,8 @@ export interface OutboxMessage {
   createdAt: number;
   /** Not before this may the relay publish it; dispatch sets it past the inline publish's deadline. */
   availableAt?: number;
+  /** Where it goes: a job queue (the default) or the workers' control stream. */
+  target?: 'jobs' | 'control';
 }
 
 /** An `Idempotency-Key` to record with a new job. */
@@ -85,6 +92,8 @@ export interface RedriveFilter {
 export interface ApplyResult {
   /** Events that changed a job. */
   applied: number;
+  /** Those events, in the order applied. */
+  appliedEvents?: JobEvent[];
   /** Duplicates, late events for terminal jobs and events for unknown jobs. */
   ignored: number;
 }

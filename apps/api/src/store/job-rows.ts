@@ -31,6 +31,8 @@ export function toRecord(row: Selectable<JobsTable>): JobRecord {
     nextAttemptAt: num(row.next_attempt_at),
     backoff: parseJson<BackoffPolicy>(row.backoff) ?? DEFAULT_RETRY_POLICY.backoff,
     timeoutMs: num(row.timeout_ms) ?? DEFAULT_TIMEOUT_MS,
+    runAt: num(row.run_at),
+    schedule: row.schedule,
   };
 }
 
@@ -53,6 +55,7 @@ export function toOutboxMessage(row: Selectable<OutboxTable>): OutboxMessage {
     body: row.body,
     priority: Number(row.priority),
     createdAt: Number(row.created_at),
+    target: row.target === 'control' ? 'control' : 'jobs',
   };
 }
 
@@ -65,5 +68,6 @@ export function outboxRow(message: OutboxMessage): OutboxTable {
     priority: message.priority,
     created_at: message.createdAt,
     available_at: message.availableAt ?? message.createdAt,
+    target: message.target === 'control' ? 'control' : null,
   };
 }

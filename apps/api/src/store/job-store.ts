@@ -62,8 +62,17 @@ export abstract class JobStore {
   /** Makes a message due now (its inline publish failed, so the relay should not wait for the lease). */
   abstract releaseOutbox(id: string): Promise<void>;
 
-  /** Removes messages the broker confirmed. */
+  /** Removes messages the broker confirmed; their jobs that were `scheduled` become `queued`. */
   abstract deleteOutbox(ids: readonly string[]): Promise<void>;
+
+  /** When the next outbox message becomes due, or undefined if there is none. */
+  abstract nextOutboxDue(): Promise<number | undefined>;
+
+  /**
+   * Cancels a job that is not terminal: marks it `cancelled` and drops its unpublished message. Returns the
+   * job as it was before, or undefined if it does not exist; a terminal job is returned unchanged.
+   */
+  abstract cancel(id: string, now: number, command?: (job: JobRecord) => OutboxMessage): Promise<{ before: JobRecord; cancelled: boolean } | undefined>;
 
   /** Removes idempotency keys past their expiry; returns how many. */
   abstract purgeExpiredKeys(now: number): Promise<number>;

@@ -29,6 +29,11 @@ export abstract class KyselyJobStore extends JobStore {
     super();
   }
 
+  /** The Kysely instance, for the stores of other tables (schedules, workers) that share this database. */
+  get database(): Kysely<Database> {
+    return this.db;
+  }
+
   override migrate(): Promise<void> {
     return migrateToLatest(this.db);
   }
@@ -62,6 +67,8 @@ export abstract class KyselyJobStore extends JobStore {
             updated_at: job.createdAt,
             backoff: JSON.stringify(job.backoff),
             timeout_ms: job.timeoutMs,
+            run_at: job.runAt ?? null,
+            schedule: job.schedule ?? null,
           })
           .execute();
         await trx.insertInto('outbox').values(outboxRow(message)).execute();
@@ -101,11 +108,11 @@ export abstract class KyselyJobStore extends JobStore {
   override async applyEvents(events: readonly JobEvent[]): Promise<ApplyResult> {
     if (events.length === 0) return { applied: 0, ignored: 0 };
     return this.db.transaction().execute(async (trx) => {
-      let applied = 0;
+      const appliedEvents: JobEvent[] = [];
       for (const event of events) {
-        if (await applyEvent(trx, event)) applied += 1;
+        if (await applyEvent(trx, event)) appliedEvents.push(event);
       }
-      return { applied, ignored: events.length - applied };
+      return { applied: appliedEvents.length, ignored: events.length - appliedEvents.length, appliedEvents };
     });
   }
 
@@ -176,7 +183,49 @@ export abstract class KyselyJobStore extends JobStore {
   }
 
   override async deleteOutbox(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.db.deleteFrom('outbox').where('id', 'in', ids).execute();
+    if (ids.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      const jobIds = (await trx.selectFrom('outbox').select('job_id').where('id', 'in', ids).execute()).map((row) => row.job_id);
+      await trx.deleteFrom('outbox').where('id', 'in', ids).execute();
+      if (jobIds.length === 0) return;
+      const now = Date.now();
+      const due = await trx.selectFrom('jobs').select(['id', 'series']).where('id', 'in', jobIds).where('status', '=', 'scheduled').execute();
+      if (due.length === 0) return;
+      await trx.updateTable('jobs').set({ status: 'queued', updated_at: now }).where('id', 'in', due.map((job) => job.id)).where('status', '=', 'scheduled').execute();
+      await trx
+        .insertInto('job_transitions')
+        .values(due.map((job) => ({ job_id: job.id, series: Number(job.series), attempt: 0, status: 'queued', at: now, worker: null, error: null })))
+        .execute();
+    });
+  }
+
+  override async nextOutboxDue(): Promise<number | undefined> {
+    const row = await this.db.selectFrom('outbox').select((eb) => eb.fn.min('available_at').as('next')).executeTakeFirst();
+    return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
+  }
+
+  override cancel(id: string, now: number, command?: (job: JobRecord) => OutboxMessage): Promise<{ before: JobRecord; cancelled: boolean } | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      const before = toRecord(row);
+      const result = await trx
+        .updateTable('jobs')
+        .set({ status: 'cancelled', finished_at: now, next_attempt_at: null, updated_at: now })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'scheduled', 'running', 'retrying'])
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return { before, cancelled: false };
+      // A message not yet published never will be: the job cannot run.
+      await trx.deleteFrom('outbox').where('job_id', '=', id).execute();
+      // One already in the broker is stopped by the workers, told through the control stream.
+      if (command) await trx.insertInto('outbox').values(outboxRow(command(before))).execute();
+      await trx
+        .insertInto('job_transitions')
+        .values({ job_id: id, series: before.series, attempt: before.attempts, status: 'cancelled', at: now, worker: null, error: null })
+        .execute();
+      return { before, cancelled: true };
+    });
   }
 
   override async purgeExpiredKeys(now: number): Promise<number> {

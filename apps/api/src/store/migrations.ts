@@ -76,6 +76,60 @@ const MIGRATIONS: Record<string, Migration> = {
       for (const column of ['series', 'next_attempt_at', 'backoff', 'timeout_ms']) await db.schema.alterTable('jobs').dropColumn(column).execute();
     },
   },
+  '0003_scheduling_workers_retention': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('jobs').addColumn('run_at', 'bigint').execute();
+      await db.schema.alterTable('jobs').addColumn('schedule', 'varchar(200)').execute();
+      // null: the jobs exchange; 'control': the control stream (cancellations must survive a broker outage too).
+      await db.schema.alterTable('outbox').addColumn('target', 'varchar(20)').execute();
+      // Retention sweeps finished jobs by age.
+      await db.schema.createIndex('jobs_finished').on('jobs').columns(['finished_at']).execute();
+      await db.schema
+        .createTable('job_tombstones')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('purged_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('schedules')
+        .addColumn('name', 'varchar(200)', (c) => c.primaryKey())
+        .addColumn('cron', 'varchar(200)', (c) => c.notNull())
+        .addColumn('timezone', 'varchar(100)', (c) => c.notNull())
+        .addColumn('type', 'varchar(200)', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('options', 'text', (c) => c.notNull())
+        .addColumn('paused', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('source', 'varchar(10)', (c) => c.notNull())
+        .addColumn('next_run_at', 'bigint')
+        .addColumn('last_run_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // A lease lets one api instance among several do a singleton's work (e.g. ticking rate-limit tokens).
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'varchar(200)', (c) => c.primaryKey())
+        .addColumn('holder', 'varchar(200)', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('workers')
+        .addColumn('id', 'varchar(200)', (c) => c.primaryKey())
+        .addColumn('host', 'varchar(200)', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('queues', 'text', (c) => c.notNull())
+        .addColumn('concurrency', 'integer', (c) => c.notNull())
+        .addColumn('in_flight', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const table of ['workers', 'leases', 'schedules', 'job_tombstones']) await db.schema.dropTable(table).execute();
+      await db.schema.dropIndex('jobs_finished').execute();
+      for (const column of ['run_at', 'schedule']) await db.schema.alterTable('jobs').dropColumn(column).execute();
+      await db.schema.alterTable('outbox').dropColumn('target').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

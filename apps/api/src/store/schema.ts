@@ -22,6 +22,55 @@ export interface JobsTable {
   next_attempt_at: number | null;
   backoff: string | null;
   timeout_ms: number | null;
+  /** When a delayed job becomes runnable. */
+  run_at: number | null;
+  /** The schedule that dispatched it. */
+  schedule: string | null;
+}
+
+/** Ids of purged jobs, so they answer 410 rather than 404. */
+export interface JobTombstonesTable {
+  id: string;
+  purged_at: number;
+}
+
+/** Cron schedules; each tick dispatches one job. */
+export interface SchedulesTable {
+  name: string;
+  cron: string;
+  timezone: string;
+  type: string;
+  payload: string;
+  /** JSON of the dispatch options (priority, max_attempts, backoff, timeout_ms). */
+  options: string;
+  /** 0 or 1. */
+  paused: number;
+  /** `api` (made over HTTP) or `code` (declared next to a job definition). */
+  source: string;
+  next_run_at: number | null;
+  last_run_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Who holds a singleton task among api instances, until when. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
+/** Live workers, from their heartbeats. */
+export interface WorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  /** JSON array of queue names. */
+  queues: string;
+  concurrency: number;
+  in_flight: number;
+  started_at: number;
+  last_seen: number;
 }
 
 /** Every status change of a job, for its history. */
@@ -45,6 +94,8 @@ export interface OutboxTable {
   created_at: number;
   /** Not before this time may the relay (re)try it; a claim pushes it forward. */
   available_at: number;
+  /** null: the jobs exchange, by routing key; `control`: the control stream. */
+  target: string | null;
 }
 
 /** `Idempotency-Key` headers seen, with the job each created. */
@@ -60,4 +111,8 @@ export interface Database {
   job_transitions: JobTransitionsTable;
   outbox: OutboxTable;
   idempotency_keys: IdempotencyKeysTable;
+  job_tombstones: JobTombstonesTable;
+  schedules: SchedulesTable;
+  workers: WorkersTable;
+  leases: LeasesTable;
 }

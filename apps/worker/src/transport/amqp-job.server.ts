@@ -1,10 +1,12 @@
-import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQueue, declareJobQueues } from '@cask/amqp';
-import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, decodeEnvelope } from '@cask/contracts';
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
+import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, decodeControl, decodeEnvelope, encodeControl } from '@cask/contracts';
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { WorkerConfig } from '../config/worker-config';
 import type { WorkerHealth } from '../health/health-server';
+import { Cancellations } from './cancellations';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { EventPublisher } from './event-publisher';
 import { JobExecutor } from './job-executor';
@@ -30,6 +32,10 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   private readonly events: EventPublisher;
   private readonly limiter: ConcurrencyLimiter;
   private readonly duplicates = new Set<string>();
+  private readonly cancellations = new Cancellations();
+  private readonly control: AmqpConsumer;
+  private readonly syncWaiters = new Map<string, () => void>();
+  private pruneTimer?: NodeJS.Timeout;
   private closing = false;
 
   constructor(
@@ -45,12 +51,21 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       setup: async (channel) => {
         await declareEventQueue(channel, topology);
         await declareJobQueues(channel, topology, catalogue.queues());
+        await declareControlStream(channel, topology);
       },
     });
     this.limiter = new ConcurrencyLimiter(config.concurrency);
     this.events = new EventPublisher(this.publisher, topology);
     this.outcomes = new JobOutcomes(this.publisher, topology);
     this.executor = new JobExecutor(this.events, this.outcomes, (type, payload, context) => this.invoke(type, payload, context), config.workerId);
+    this.control = new AmqpConsumer(this.connection, {
+      queue: topology.controlStream,
+      prefetch: 500,
+      declare: (channel) => declareControlStream(channel, topology),
+      // Every (re)attach reads the whole retained stream: cancellations made while away are not missed.
+      consumeArguments: () => ({ 'x-stream-offset': 'first' }),
+      onMessage: (delivery) => this.receiveControl(delivery),
+    });
     for (const queue of catalogue.queues()) {
       this.consumers.push(
         new AmqpConsumer(this.connection, {
@@ -82,6 +97,10 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       this.checkHandlers();
       await this.connection.open();
       await this.publisher.start();
+      await this.control.start();
+      await this.catchUpOnControl();
+      this.pruneTimer = setInterval(() => this.cancellations.prune(), 3_600_000);
+      this.pruneTimer.unref();
       await Promise.all(this.consumers.map((consumer) => consumer.start()));
       this.logger.log(
         `Worker ${this.config.workerId} consuming ${this.catalogue.queues().map((q) => this.topology.jobQueue(q)).join(', ')} ` +
@@ -110,6 +129,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       await this.executor.idle();
     }
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    clearInterval(this.pruneTimer);
+    await this.control.stop();
     await this.publisher.stop();
     await this.connection.close();
     this.logger.log('Worker stopped');
@@ -157,16 +178,56 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       void this.deadLetter(source, delivery, ErrorCode.UnknownType, `no job type "${envelope.type.slice(0, 200)}" on queue "${queue}"`);
       return;
     }
+    if (this.skipIfCancelled(envelope, delivery)) return;
     if (delivery.message.fields.redelivered) {
       void this.handleRedelivery(queue, delivery, envelope, suspect);
       return;
     }
     void this.limiter
-      .run(() => (this.closing ? this.handBack(queue, delivery, envelope) : this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source })))
+      .run(async () => {
+        if (this.closing) return this.handBack(queue, delivery, envelope);
+        // It may have been cancelled while it waited for a free slot.
+        if (this.skipIfCancelled(envelope, delivery)) return;
+        return this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source });
+      })
       .catch((err: Error) => {
         this.logger.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err.stack);
         delivery.nack(true);
       });
+  }
+
+  /** A job whose series was cancelled is acked and dropped: it never runs. */
+  private skipIfCancelled(envelope: JobEnvelope, delivery: Delivery): boolean {
+    if (!this.cancellations.has(envelope.id, envelope.series)) return false;
+    this.logger.log(`Job ${envelope.type} ${envelope.id}: cancelled; dropping it`);
+    delivery.ack();
+    return true;
+  }
+
+  private receiveControl(delivery: Delivery): void {
+    const decoded = decodeControl(delivery.message.content);
+    delivery.ack();
+    if (!decoded.ok) {
+      this.logger.warn(`Ignoring a malformed control message (${decoded.reason})`);
+      return;
+    }
+    const command = decoded.value;
+    if (command.kind === 'sync') {
+      this.syncWaiters.get(command.token)?.();
+      return;
+    }
+    this.cancellations.add(command.job_id, command.series, command.at);
+    if (this.executor.cancel(command.job_id, command.series)) this.logger.log(`Job ${command.job_id}: cancel requested; aborting it`);
+  }
+
+  /** Writes a token to the control stream and waits to read it back: then every earlier cancellation is known. */
+  private async catchUpOnControl(): Promise<void> {
+    const token = randomUUID();
+    const seen = new Promise<void>((resolve) => this.syncWaiters.set(token, resolve));
+    await this.publisher.publish('', this.topology.controlStream, encodeControl({ kind: 'sync', token }), { messageId: token });
+    await seen;
+    this.syncWaiters.delete(token);
+    this.logger.log(`Read the control stream: ${this.cancellations.size} cancelled job(s) known`);
   }
 
   /**

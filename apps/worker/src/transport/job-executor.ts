@@ -28,6 +28,14 @@ class AttemptTimeout extends Error {
   }
 }
 
+/** Why an attempt was stopped: the job was cancelled through the api. */
+class AttemptCancelled extends Error {
+  constructor() {
+    super('Job cancelled');
+    this.name = 'AttemptCancelled';
+  }
+}
+
 /** What the executor needs to know about where a job came from. */
 export interface JobSource {
   envelope: JobEnvelope;
@@ -47,7 +55,7 @@ export interface JobSource {
  */
 export class JobExecutor {
   private readonly logger = new Logger(JobExecutor.name);
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; envelope: JobEnvelope }>();
   private shuttingDown = false;
 
   constructor(
@@ -72,12 +80,24 @@ export class JobExecutor {
     for (const { controller } of this.running.values()) controller.abort(new Error(reason));
   }
 
+  /** Fires the AbortSignal of a running attempt of this job series; returns whether one was running. */
+  cancel(jobId: string, series: number): boolean {
+    let found = false;
+    for (const { controller, envelope } of this.running.values()) {
+      if (envelope.id === jobId && envelope.series <= series) {
+        controller.abort(new AttemptCancelled());
+        found = true;
+      }
+    }
+    return found;
+  }
+
   execute(source: JobSource): Promise<void> {
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
     const key = `${source.envelope.id}:${source.envelope.series}:${source.envelope.attempt}:${this.running.size}:${Date.now()}`;
     const controller = new AbortController();
-    this.running.set(key, { controller, done });
+    this.running.set(key, { controller, done, envelope: source.envelope });
     return this.run(source, controller).finally(() => {
       this.running.delete(key);
       finish();
@@ -117,6 +137,12 @@ export class JobExecutor {
       result = await this.withTimeout(envelope, controller, this.invoke(type, validation.value, context));
       JSON.stringify(result ?? null);
     } catch (err) {
+      if (controller.signal.reason instanceof AttemptCancelled) {
+        // The store already says cancelled; there is no outcome to report, only the message to let go.
+        this.logger.log(`Job ${type} ${id}: cancelled while running`);
+        delivery.ack();
+        return;
+      }
       if (this.shuttingDown && controller.signal.aborted && !(err instanceof AttemptTimeout)) {
         this.logger.warn(`Job ${type} ${id}: stopped by shutdown; returning it to the queue`);
         delivery.nack(true);
@@ -161,6 +187,10 @@ export class JobExecutor {
         controller.abort(timeout);
         reject(timeout);
       }, envelope.timeout_ms);
+      // A cancelled attempt ends now, whether or not the handler heeds its signal.
+      controller.signal.addEventListener('abort', () => {
+        if (controller.signal.reason instanceof AttemptCancelled) reject(controller.signal.reason);
+      });
     });
     work.then(
       () => {
