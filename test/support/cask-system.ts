@@ -16,6 +16,8 @@ export interface JobBody {
   result: Record<string, unknown> | null;
   error: { code: string; message: string; retryable: boolean } | null;
   next_attempt_at: string | null;
+  run_at: string | null;
+  schedule: string | null;
   history: Array<{ at: string; status: string; series: number; attempt: number; worker: string | null; error: { code: string } | null }>;
 }
 

@@ -7,6 +7,7 @@ import { AmqpAsyncDispatcher } from './dispatcher/amqp-async-dispatcher';
 import { AsyncDispatcher } from './dispatcher/async-dispatcher';
 import { JobCanceller } from './dispatcher/job-canceller';
 import { JobRedriver } from './dispatcher/job-redriver';
+import { RetentionSweeper } from './retention/retention-sweeper';
 import { JobEventBus } from './events/job-event-bus';
 import { JobEventConsumer } from './events/job-event.consumer';
 import { KyselyJobStore } from './store/kysely-job-store';
@@ -69,6 +70,7 @@ export class ApiModule {
         },
         JobRedriver,
         JobCanceller,
+        RetentionSweeper,
         JobEventBus,
         {
           provide: DATABASE,

@@ -59,6 +59,20 @@ class ApiEnv {
   @Max(600_000, { message: 'must be at most 600000' })
   SHUTDOWN_GRACE_MS: number = 10_000;
 
+  @IsOptional()
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  JOB_RETENTION_MS?: number;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(50, { message: 'must be at least 50' })
+  @Max(3_600_000, { message: 'must be at most 3600000' })
+  RETENTION_SWEEP_MS: number = 60_000;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  TOMBSTONE_TTL_MS: number = 30 * 24 * 3600 * 1000;
+
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'log';
 }
@@ -85,6 +99,12 @@ export class ApiConfig {
   idempotencyTtlMs: number;
   /** How long shutdown waits for the event consumer and relay to finish what they hold. */
   shutdownGraceMs: number;
+  /** When set, how long finished jobs of every type are kept, overriding their definitions. */
+  jobRetentionMs?: number;
+  /** How often finished jobs past their retention are purged. */
+  retentionSweepMs: number;
+  /** How long a purged job's id keeps answering 410 before it answers 404. */
+  tombstoneTtlMs: number;
   logLevel: LogLevel;
 }
 
@@ -104,6 +124,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     outboxPollMs: e.OUTBOX_POLL_MS,
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    jobRetentionMs: e.JOB_RETENTION_MS,
+    retentionSweepMs: e.RETENTION_SWEEP_MS,
+    tombstoneTtlMs: e.TOMBSTONE_TTL_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

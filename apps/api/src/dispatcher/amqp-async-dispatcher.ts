@@ -1,16 +1,23 @@
-import { JobDefinition, JobView, isUuid, validatePayload } from '@cask/contracts';
+import { FieldError, JobDefinition, JobView, isUuid, validatePayload } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { ApiConfig } from '../config/api-config';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import type { NewJob, OutboxMessage } from '../store/job-record';
 import { JobStore } from '../store/job-store';
 import { toJobView } from '../store/job-view.mapper';
-import { AsyncDispatcher, DispatchOptions } from './async-dispatcher';
-import { BacklogFullError, IdempotencyConflictError } from './dispatch-errors';
+import { AsyncDispatcher, BatchItem, DispatchOptions } from './async-dispatcher';
+import { BacklogFullError, BatchValidationError, IdempotencyConflictError } from './dispatch-errors';
 import { checkDispatchOptions } from './dispatch-options';
 import { InvalidPayloadError } from './invalid-payload.error';
 import { firstAttemptMessage } from './job-message';
+
+interface Prepared {
+  record: NewJob & { series: number };
+  message: OutboxMessage;
+  delayed: boolean;
+}
 
 /** JSON with object keys sorted, so equal requests hash equally whatever their key order. */
 function canonicalJson(value: unknown): string {
@@ -40,13 +47,54 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
   }
 
   override async dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<string> {
+    const now = Date.now();
+    const prepared = this.prepare(job, payload, options, now);
+    const { full, backlog } = await this.relay.isBacklogFull();
+    if (full) throw new BacklogFullError(backlog);
+    const idempotency = options.idempotencyKey
+      ? { key: options.idempotencyKey, requestHash: this.requestHash(prepared.record), expiresAt: now + this.config.idempotencyTtlMs }
+      : undefined;
+
+    const outcome = await this.store.createJob(prepared.record, prepared.message, idempotency);
+    if (!outcome.created) {
+      if (outcome.requestHash !== idempotency?.requestHash) throw new IdempotencyConflictError(outcome.jobId);
+      this.logger.debug(`Job ${job.name} ${outcome.jobId}: idempotent replay`);
+      return outcome.jobId;
+    }
+    this.release(prepared);
+    this.logger.debug(`Job ${job.name} ${prepared.record.id} dispatched`);
+    return prepared.record.id;
+  }
+
+  override async dispatchMany(items: readonly BatchItem[]): Promise<string[]> {
+    const now = Date.now();
+    const errors: FieldError[] = [];
+    const prepared: Prepared[] = [];
+    items.forEach((item, index) => {
+      try {
+        prepared.push(this.prepare(item.job, item.payload, item.options ?? {}, now));
+      } catch (err) {
+        if (!(err instanceof InvalidPayloadError)) throw err;
+        for (const { field, reason } of err.errors) {
+          const path = !err.inPayload ? field : field ? `payload.${field}` : 'payload';
+          errors.push({ field: `jobs[${index}].${path}`, reason });
+        }
+      }
+    });
+    if (errors.length > 0) throw new BatchValidationError(errors);
+    const { full, backlog } = await this.relay.isBacklogFull();
+    if (full) throw new BacklogFullError(backlog);
+    await this.store.createJobs(prepared.map(({ record, message }) => ({ job: record, message })));
+    for (const item of prepared) this.release(item);
+    this.logger.debug(`Batch of ${prepared.length} job(s) dispatched`);
+    return prepared.map(({ record }) => record.id);
+  }
+
+  /** Validates and builds a job and its message; throws InvalidPayloadError. */
+  private prepare(job: JobDefinition, payload: object, options: DispatchOptions, now: number): Prepared {
     const validation = validatePayload(job, payload);
     if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
     checkDispatchOptions(job.name, options);
-    const { full, backlog } = await this.relay.isBacklogFull();
-    if (full) throw new BacklogFullError(backlog);
-
-    const now = Date.now();
     const delayed = options.runAt !== undefined && options.runAt > now;
     const record = {
       id: uuidv7(),
@@ -65,20 +113,13 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     };
     // A delayed job's message waits in the outbox until it is due; the relay publishes it then.
     const message = { ...firstAttemptMessage(record, now), availableAt: delayed ? (options.runAt as number) : now + this.relay.inlineLeaseMs };
-    const idempotency = options.idempotencyKey
-      ? { key: options.idempotencyKey, requestHash: this.requestHash(record), expiresAt: now + this.config.idempotencyTtlMs }
-      : undefined;
+    return { record, message, delayed };
+  }
 
-    const outcome = await this.store.createJob(record, message, idempotency);
-    if (!outcome.created) {
-      if (outcome.requestHash !== idempotency?.requestHash) throw new IdempotencyConflictError(outcome.jobId);
-      this.logger.debug(`Job ${job.name} ${outcome.jobId}: idempotent replay`);
-      return outcome.jobId;
-    }
-    if (!delayed) this.relay.publishNow(message);
-    else this.relay.wakeAt(message.availableAt);
-    this.logger.debug(`Job ${job.name} ${record.id} dispatched`);
-    return record.id;
+  /** Hands a committed message to the broker now, or wakes the relay when a delayed one is due. */
+  private release({ message, delayed }: Prepared): void {
+    if (delayed) this.relay.wakeAt(message.availableAt as number);
+    else this.relay.publishNow(message);
   }
 
   override async getResult<R = unknown>(jobId: string): Promise<JobView<R> | null> {
@@ -91,7 +132,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
    * Digest of what the request asks for, after defaults: leaving out `priority` and sending the
    * default `priority: 0` are the same request.
    */
-  private requestHash(job: { type: string; payload: object; priority: number; maxAttempts: number; backoff: object; timeoutMs: number; runAt?: number }): string {
+  private requestHash(job: { type: string; payload: object; priority: number; maxAttempts: number; backoff: object; timeoutMs: number; runAt?: number | null }): string {
     const { type, payload, priority, maxAttempts, backoff, timeoutMs, runAt } = job;
     return createHash('sha256').update(canonicalJson({ type, payload, priority, maxAttempts, backoff, timeoutMs, runAt })).digest('hex');
   }

@@ -27,6 +27,13 @@ export interface DispatchOptions {
   idempotencyKey?: string;
 }
 
+/** One job of a batch dispatch. */
+export interface BatchItem<P extends object = object> {
+  job: JobDefinition<P, unknown>;
+  payload: P;
+  options?: Omit<DispatchOptions, 'idempotencyKey'>;
+}
+
 /**
  * Dispatches jobs and looks them up: the seed design's `Dispatch(handler, payload) → job id` and
  * `GetResult(job id)`. Inject this abstract class; the module binds the AMQP implementation, and unit
@@ -39,6 +46,12 @@ export abstract class AsyncDispatcher {
    * broker is back. Rejects with `InvalidPayloadError` or `BacklogFullError` (nothing stored).
    */
   abstract dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options?: DispatchOptions): Promise<string>;
+
+  /**
+   * Validates every item before storing any, then commits them all in one transaction. Resolves with the
+   * job ids in order; rejects with `BatchValidationError` naming each bad item (nothing stored).
+   */
+  abstract dispatchMany(items: readonly BatchItem[]): Promise<string[]>;
 
   /** The job's current state, or null for an id never dispatched. */
   abstract getResult<R = unknown>(jobId: string): Promise<JobView<R> | null>;

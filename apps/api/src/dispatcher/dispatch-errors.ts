@@ -1,4 +1,4 @@
-import { CaskError } from '@cask/contracts';
+import { CaskError, FieldError } from '@cask/contracts';
 
 /** The outbox holds as many undelivered jobs as it may: refuse new ones until the broker catches up. */
 export class BacklogFullError extends CaskError {
@@ -11,5 +11,12 @@ export class BacklogFullError extends CaskError {
 export class IdempotencyConflictError extends CaskError {
   constructor(readonly existingJobId: string) {
     super('This Idempotency-Key was used with a different request', { code: 'idempotency_conflict', retryable: false });
+  }
+}
+
+/** A batch with bad items; `errors` name each as `jobs[<index>].<field>`. Nothing was stored. */
+export class BatchValidationError extends CaskError {
+  constructor(readonly errors: FieldError[]) {
+    super('Invalid jobs in batch; nothing was stored', { code: 'invalid_payload', retryable: false });
   }
 }

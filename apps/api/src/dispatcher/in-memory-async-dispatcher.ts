@@ -1,6 +1,7 @@
-import { JobContext, JobDefinition, JobHandlerFn, JobView, toJobError, validatePayload } from '@cask/contracts';
+import { FieldError, JobContext, JobDefinition, JobHandlerFn, JobView, toJobError, validatePayload } from '@cask/contracts';
 import { v7 as uuidv7 } from 'uuid';
-import { AsyncDispatcher, DispatchOptions } from './async-dispatcher';
+import { AsyncDispatcher, BatchItem, DispatchOptions } from './async-dispatcher';
+import { BatchValidationError } from './dispatch-errors';
 import { checkDispatchOptions } from './dispatch-options';
 import { InvalidPayloadError } from './invalid-payload.error';
 
@@ -52,6 +53,19 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
     const run = this.run(view, handler, validation.value).finally(() => this.running.delete(run));
     this.running.add(run);
     return id;
+  }
+
+  override async dispatchMany(items: readonly BatchItem[]): Promise<string[]> {
+    const errors: FieldError[] = [];
+    items.forEach((item, index) => {
+      const validation = validatePayload(item.job, item.payload);
+      if (!validation.ok) errors.push(...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })));
+      if (!this.handlers.has(item.job.name)) errors.push({ field: `jobs[${index}].type`, reason: `no handler registered for "${item.job.name}"` });
+    });
+    if (errors.length > 0) throw new BatchValidationError(errors);
+    const ids: string[] = [];
+    for (const item of items) ids.push(await this.dispatch(item.job, item.payload, item.options));
+    return ids;
   }
 
   override async getResult<R = unknown>(jobId: string): Promise<JobView<R> | null> {

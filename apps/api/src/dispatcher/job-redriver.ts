@@ -1,5 +1,6 @@
 import { CaskError, JobStatus } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
+import { JobEventBus } from '../events/job-event-bus';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import type { JobRecord } from '../store/job-record';
 import { JobStore } from '../store/job-store';
@@ -23,6 +24,7 @@ export class JobRedriver {
   constructor(
     private readonly store: JobStore,
     private readonly relay: OutboxRelay,
+    private readonly bus: JobEventBus,
   ) {}
 
   /** Returns the job after the redrive, or undefined if it does not exist; throws if it cannot be redriven. */
@@ -35,6 +37,7 @@ export class JobRedriver {
       throw new NotRetryableStateError(current.status);
     }
     this.logger.log(`Job ${job.type} ${job.id}: redriven as series ${job.series}`);
+    this.bus.publish({ source: 'api', job_id: job.id, type: job.type, status: 'queued', series: job.series, at: job.updatedAt });
     for (const message of messages) this.relay.publishNow(message);
     return job;
   }

@@ -1,5 +1,20 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -60,6 +75,28 @@ export class CreateJobDto {
   @Min(1)
   @Max(DAY_MS)
   timeout_ms?: number;
+
+  /** Run no sooner than this many ms from now (up to 30 days); the job is `scheduled` until then. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30 * DAY_MS)
+  delay_ms?: number;
+
+  /** Run no sooner than this time (ISO 8601, at most 30 days ahead); exclusive with `delay_ms`. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  run_at?: string;
+}
+
+/** Body of `POST /jobs/batch`: 1 to 1,000 jobs, all valid or none stored. */
+export class CreateJobBatchDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => CreateJobDto)
+  jobs: CreateJobDto[];
 }
 
 /** Body of `POST /jobs/retry`: at least one filter. */

@@ -1,7 +1,7 @@
 import { BrokerUnavailableError } from '@cask/contracts';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { BacklogFullError, IdempotencyConflictError } from '../dispatcher/dispatch-errors';
+import { BacklogFullError, BatchValidationError, IdempotencyConflictError } from '../dispatcher/dispatch-errors';
 import { InvalidPayloadError } from '../dispatcher/invalid-payload.error';
 import { NotCancellableError } from '../dispatcher/job-canceller';
 import { NotRetryableStateError } from '../dispatcher/job-redriver';
@@ -23,6 +23,10 @@ export class HttpErrorFilter implements ExceptionFilter {
         reason,
       }));
       response.status(HttpStatus.BAD_REQUEST).json(errorBody(`Invalid payload for job type "${exception.jobType}"`, details));
+      return;
+    }
+    if (exception instanceof BatchValidationError) {
+      response.status(HttpStatus.BAD_REQUEST).json(errorBody(exception.message, exception.errors));
       return;
     }
     if (exception instanceof BacklogFullError) {

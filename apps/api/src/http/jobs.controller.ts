@@ -1,12 +1,13 @@
-import { JobCatalogue, JobView, QueuedResponse, backoffFromWire } from '@cask/contracts';
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
+import { FieldError, JobCatalogue, JobDefinition, JobView, QueuedResponse, backoffFromWire, validatePayload } from '@cask/contracts';
+import { Body, Controller, Get, GoneException, Headers, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { AsyncDispatcher, BatchItem, DispatchOptions } from '../dispatcher/async-dispatcher';
+import { MAX_DELAY_MS } from '../dispatcher/dispatch-options';
 import { JobCanceller } from '../dispatcher/job-canceller';
 import { JobRedriver } from '../dispatcher/job-redriver';
 import { JobStore } from '../store/job-store';
 import { TransitionView, toJobView, toTransitionView } from '../store/job-view.mapper';
 import { AcceptsJob, queued } from './accepted';
-import { CreateJobDto, RetryJobsDto } from './create-job.dto';
+import { CreateJobBatchDto, CreateJobDto, RetryJobsDto } from './create-job.dto';
 import { decodeCursor, encodeCursor } from './cursor';
 import { errorBody } from './error-body';
 import { JobIdPipe } from './job-id.pipe';
@@ -34,24 +35,64 @@ export class JobsController {
   @Post()
   @AcceptsJob()
   async create(@Body() body: CreateJobDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<QueuedResponse> {
-    const job = this.catalogue.get(body.type);
-    if (!job) {
-      throw new ValidationFailedException(
-        [{ field: 'type', reason: `must be one of: ${this.catalogue.names().join(', ')}` }],
-        `Unknown job type "${body.type}"`,
-      );
-    }
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationFailedException([{ field: 'Idempotency-Key', reason: 'must be 1 to 255 visible ASCII characters' }]);
     }
-    const jobId = await this.dispatcher.dispatch(job, body.payload, {
-      priority: body.priority,
-      maxAttempts: body.max_attempts,
-      backoff: body.backoff && backoffFromWire(body.backoff),
-      timeoutMs: body.timeout_ms,
-      idempotencyKey,
-    });
+    const { job, options } = this.toDispatch(body, '');
+    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, idempotencyKey });
     return queued(jobId);
+  }
+
+  /** Up to 1,000 jobs at once: every item is checked before any is stored; the ids come back in order. */
+  @Post('batch')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async createBatch(@Body() body: CreateJobBatchDto): Promise<{ status: 'queued'; job_ids: string[] }> {
+    const errors: FieldError[] = [];
+    const items: BatchItem[] = [];
+    body.jobs.forEach((item, index) => {
+      try {
+        const { job, options } = this.toDispatch(item, `jobs[${index}].`);
+        // Payload errors are named alongside type errors, so one answer lists every bad item.
+        const validation = validatePayload(job, item.payload);
+        if (!validation.ok) {
+          errors.push(...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })));
+        }
+        items.push({ job, payload: item.payload, options });
+      } catch (err) {
+        if (!(err instanceof ValidationFailedException)) throw err;
+        errors.push(...((err.getResponse() as { details?: FieldError[] }).details ?? []));
+      }
+    });
+    if (errors.length > 0) throw new ValidationFailedException(errors, 'Invalid jobs in batch; nothing was stored');
+    return { status: 'queued', job_ids: await this.dispatcher.dispatchMany(items) };
+  }
+
+  /** Resolves a body's job type and options; field names in errors start with `prefix`. */
+  private toDispatch(body: CreateJobDto, prefix: string): { job: JobDefinition; options: DispatchOptions } {
+    const job = this.catalogue.get(body.type);
+    if (!job) {
+      throw new ValidationFailedException(
+        [{ field: `${prefix}type`, reason: `must be one of: ${this.catalogue.names().join(', ')}` }],
+        `Unknown job type "${body.type}"`,
+      );
+    }
+    if (body.delay_ms !== undefined && body.run_at !== undefined) {
+      throw new ValidationFailedException([{ field: `${prefix}run_at`, reason: 'give delay_ms or run_at, not both' }]);
+    }
+    const runAt = body.run_at !== undefined ? Date.parse(body.run_at) : body.delay_ms !== undefined ? Date.now() + body.delay_ms : undefined;
+    if (runAt !== undefined && runAt > Date.now() + MAX_DELAY_MS) {
+      throw new ValidationFailedException([{ field: `${prefix}run_at`, reason: 'must be at most 30 days ahead' }]);
+    }
+    return {
+      job,
+      options: {
+        priority: body.priority,
+        maxAttempts: body.max_attempts,
+        backoff: body.backoff && backoffFromWire(body.backoff),
+        timeoutMs: body.timeout_ms,
+        runAt,
+      },
+    };
   }
 
   /** Redrives failed (or cancelled) jobs in bulk and says how many. */
@@ -68,7 +109,7 @@ export class JobsController {
   @Get(':id')
   async get(@Param('id', JobIdPipe) id: string): Promise<JobView & { history: TransitionView[] }> {
     const view = await this.dispatcher.getResult(id);
-    if (!view) throw new NotFoundException(errorBody('Job not found'));
+    if (!view) throw await this.missing(id);
     const history = await this.store.history(id);
     return { ...view, history: history.map(toTransitionView) };
   }
@@ -81,7 +122,7 @@ export class JobsController {
   @HttpCode(HttpStatus.OK)
   async cancel(@Param('id', JobIdPipe) id: string): Promise<JobView> {
     const before = await this.canceller.cancel(id);
-    if (!before) throw new NotFoundException(errorBody('Job not found'));
+    if (!before) throw await this.missing(id);
     return (await this.dispatcher.getResult(id)) as JobView;
   }
 
@@ -90,8 +131,14 @@ export class JobsController {
   @AcceptsJob()
   async retry(@Param('id', JobIdPipe) id: string): Promise<QueuedResponse> {
     const job = await this.redriver.retry(id);
-    if (!job) throw new NotFoundException(errorBody('Job not found'));
+    if (!job) throw await this.missing(id);
     return queued(job.id);
+  }
+
+  /** 410 for a job purged after its retention, 404 for one never seen. */
+  private async missing(id: string): Promise<HttpException> {
+    if (await this.store.isPurged(id)) return new GoneException(errorBody('Job was purged after its retention period'));
+    return new NotFoundException(errorBody('Job not found'));
   }
 
   @Get()

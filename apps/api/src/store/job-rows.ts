@@ -1,6 +1,6 @@
 import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, JobStatus } from '@cask/contracts';
-import type { Selectable } from 'kysely';
-import type { JobRecord, JobTransition, OutboxMessage } from './job-record';
+import type { Insertable, Selectable } from 'kysely';
+import type { JobRecord, JobTransition, NewJob, OutboxMessage } from './job-record';
 import type { JobTransitionsTable, JobsTable, OutboxTable } from './schema';
 
 export function parseJson<T>(text: string | null): T | null {
@@ -69,5 +69,23 @@ export function outboxRow(message: OutboxMessage): OutboxTable {
     created_at: message.createdAt,
     available_at: message.availableAt ?? message.createdAt,
     target: message.target === 'control' ? 'control' : null,
+  };
+}
+
+export function jobRow(job: NewJob): Insertable<JobsTable> {
+  return {
+    id: job.id,
+    type: job.type,
+    queue: job.queue,
+    status: job.status,
+    payload: JSON.stringify(job.payload),
+    max_attempts: job.maxAttempts,
+    priority: job.priority,
+    created_at: job.createdAt,
+    updated_at: job.createdAt,
+    backoff: JSON.stringify(job.backoff),
+    timeout_ms: job.timeoutMs,
+    run_at: job.runAt ?? null,
+    schedule: job.schedule ?? null,
   };
 }

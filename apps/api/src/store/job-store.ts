@@ -28,6 +28,9 @@ export abstract class JobStore {
    */
   abstract createJob(job: NewJob, message: OutboxMessage, idempotency?: IdempotencyClaim): Promise<CreateJobResult>;
 
+  /** Commits many jobs with their messages in one transaction: all or none. */
+  abstract createJobs(items: ReadonlyArray<{ job: NewJob; message: OutboxMessage }>): Promise<void>;
+
   abstract get(id: string): Promise<JobRecord | undefined>;
 
   abstract list(query: JobQuery): Promise<JobRecord[]>;
@@ -76,6 +79,18 @@ export abstract class JobStore {
 
   /** Removes idempotency keys past their expiry; returns how many. */
   abstract purgeExpiredKeys(now: number): Promise<number>;
+
+  /**
+   * Deletes up to `limit` finished jobs of a type that finished before `finishedBefore`, with their
+   * history, leaving a tombstone so their ids answer 410. Returns how many.
+   */
+  abstract purgeFinished(type: string, finishedBefore: number, limit: number): Promise<number>;
+
+  /** True for the id of a purged job (whose tombstone is still kept). */
+  abstract isPurged(id: string): Promise<boolean>;
+
+  /** Forgets tombstones older than `before`; those ids then answer 404. */
+  abstract purgeTombstones(before: number): Promise<number>;
 
   /** Throws if the store cannot be reached. */
   abstract ping(): Promise<void>;

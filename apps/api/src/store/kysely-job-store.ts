@@ -12,7 +12,7 @@ import type {
   OutboxMessage,
   RedriveFilter,
 } from './job-record';
-import { outboxRow, toOutboxMessage, toRecord, toTransition } from './job-rows';
+import { jobRow, outboxRow, toOutboxMessage, toRecord, toTransition } from './job-rows';
 import { JobStore, RedriveMessage } from './job-store';
 import { migrateToLatest } from './migrations';
 import type { Database } from './schema';
@@ -53,24 +53,7 @@ export abstract class KyselyJobStore extends JobStore {
             .values({ key: idempotency.key, request_hash: idempotency.requestHash, job_id: job.id, expires_at: idempotency.expiresAt })
             .execute();
         }
-        await trx
-          .insertInto('jobs')
-          .values({
-            id: job.id,
-            type: job.type,
-            queue: job.queue,
-            status: job.status,
-            payload: JSON.stringify(job.payload),
-            max_attempts: job.maxAttempts,
-            priority: job.priority,
-            created_at: job.createdAt,
-            updated_at: job.createdAt,
-            backoff: JSON.stringify(job.backoff),
-            timeout_ms: job.timeoutMs,
-            run_at: job.runAt ?? null,
-            schedule: job.schedule ?? null,
-          })
-          .execute();
+        await trx.insertInto('jobs').values(jobRow(job)).execute();
         await trx.insertInto('outbox').values(outboxRow(message)).execute();
         return { created: true } as const;
       });
@@ -82,6 +65,18 @@ export abstract class KyselyJobStore extends JobStore {
       if (!winner || winner.job_id === job.id || Number(winner.expires_at) <= job.createdAt) throw err;
       return { created: false, jobId: winner.job_id, requestHash: winner.request_hash };
     }
+  }
+
+  override async createJobs(items: ReadonlyArray<{ job: NewJob; message: OutboxMessage }>): Promise<void> {
+    if (items.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      // Chunks keep each statement under SQLite's and PostgreSQL's bound-parameter limits.
+      for (let i = 0; i < items.length; i += 200) {
+        const chunk = items.slice(i, i + 200);
+        await trx.insertInto('jobs').values(chunk.map(({ job }) => jobRow(job))).execute();
+        await trx.insertInto('outbox').values(chunk.map(({ message }) => outboxRow(message))).execute();
+      }
+    });
   }
 
   override async get(id: string): Promise<JobRecord | undefined> {
@@ -230,6 +225,36 @@ export abstract class KyselyJobStore extends JobStore {
 
   override async purgeExpiredKeys(now: number): Promise<number> {
     const result = await this.db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  override purgeFinished(type: string, finishedBefore: number, limit: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids = (
+        await trx
+          .selectFrom('jobs')
+          .select('id')
+          .where('type', '=', type)
+          .where('status', 'in', ['succeeded', 'failed', 'cancelled'])
+          .where('finished_at', '<', finishedBefore)
+          .limit(limit)
+          .execute()
+      ).map((row) => row.id);
+      if (ids.length === 0) return 0;
+      const now = Date.now();
+      await trx.insertInto('job_tombstones').values(ids.map((id) => ({ id, purged_at: now }))).execute();
+      await trx.deleteFrom('job_transitions').where('job_id', 'in', ids).execute();
+      await trx.deleteFrom('jobs').where('id', 'in', ids).execute();
+      return ids.length;
+    });
+  }
+
+  override async isPurged(id: string): Promise<boolean> {
+    return (await this.db.selectFrom('job_tombstones').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
+
+  override async purgeTombstones(before: number): Promise<number> {
+    const result = await this.db.deleteFrom('job_tombstones').where('purged_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
