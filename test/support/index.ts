@@ -6,3 +6,4 @@ export * from './processes';
 export * from './tcp-proxy';
 export * from './cask-system';
 export * from './invariants';
+export * from './config-error';

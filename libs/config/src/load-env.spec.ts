@@ -1,3 +1,4 @@
+import { configErrorOf } from '@cask/testing';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ConfigError, loadEnv } from './load-env';
 
@@ -15,16 +16,6 @@ class SampleEnv {
   LABEL?: string;
 }
 
-/** The ConfigError `fn` throws; fails the test if it does not throw one. */
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadEnv', () => {
   it('applies the defaults when nothing is set', () => {

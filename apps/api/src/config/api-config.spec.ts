@@ -1,19 +1,10 @@
-import { ConfigError } from '@cask/config';
+import { configErrorOf } from '@cask/testing';
 import { loadApiConfig } from './api-config';
 
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadApiConfig', () => {
   it('uses the documented defaults in an empty environment', () => {
-    expect(loadApiConfig({})).toEqual({
+    expect(loadApiConfig({})).toMatchObject({
       port: 3000,
       amqpUrl: 'amqp://guest:guest@localhost:5672',
       namespace: 'cask',
@@ -26,6 +17,8 @@ describe('loadApiConfig', () => {
       outboxPollMs: 1000,
       idempotencyTtlMs: 24 * 3600 * 1000,
       shutdownGraceMs: 10_000,
+      retentionSweepMs: 60_000,
+      tombstoneTtlMs: 30 * 24 * 3600 * 1000,
       logLevel: 'log',
     });
   });

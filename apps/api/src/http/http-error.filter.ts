@@ -29,7 +29,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.status(HttpStatus.BAD_REQUEST).json(errorBody(exception.message, exception.errors));
       return;
     }
-    if (exception instanceof BacklogFullError) {
+    if (exception instanceof BacklogFullError || exception instanceof BrokerUnavailableError) {
       this.logger.warn(`Dispatch refused: ${exception.message}`);
       response
         .status(HttpStatus.SERVICE_UNAVAILABLE)
@@ -39,14 +39,6 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof IdempotencyConflictError || exception instanceof NotRetryableStateError || exception instanceof NotCancellableError) {
       response.status(HttpStatus.CONFLICT).json(errorBody(exception.message));
-      return;
-    }
-    if (exception instanceof BrokerUnavailableError) {
-      this.logger.warn(`Dispatch refused: ${exception.message}`);
-      response
-        .status(HttpStatus.SERVICE_UNAVAILABLE)
-        .setHeader('Retry-After', String(BROKER_RETRY_AFTER_SECONDS))
-        .json(errorBody('Job broker unavailable; nothing was queued, retry later'));
       return;
     }
     if (exception instanceof HttpException) {

@@ -1,15 +1,6 @@
-import { ConfigError } from '@cask/config';
+import { configErrorOf } from '@cask/testing';
 import { loadWorkerConfig } from './worker-config';
 
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadWorkerConfig', () => {
   it('uses the documented defaults and a worker id from host and pid', () => {
