@@ -1,5 +1,5 @@
 import { IsString } from 'class-validator';
-import { JobCatalogue, JobDefinition, JobSpec, defineJob } from './job-definition';
+import { DEFAULT_RETENTION_MS, JobCatalogue, JobDefinition, JobSpec, defineJob } from './job-definition';
 import { JOB_DEFINITIONS } from './jobs/job-definitions';
 import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS } from './retry-policy';
 
@@ -23,7 +23,34 @@ describe('defineJob', () => {
       description: 'Creates a note',
       retry: DEFAULT_RETRY_POLICY,
       timeoutMs: DEFAULT_TIMEOUT_MS,
+      priority: 0,
+      retentionMs: DEFAULT_RETENTION_MS,
     });
+  });
+
+  it('runs at priority 0, keeps finished jobs 7 days and sets no per-type concurrency or rate limit, unless told otherwise', () => {
+    const job = defineJob('notes.create', { payload: NotePayload });
+
+    expect([job.priority, job.retentionMs, DEFAULT_RETENTION_MS, job.concurrency, job.rateLimitPerSecond]).toEqual([0, 604_800_000, 604_800_000, undefined, undefined]);
+  });
+
+  it('keeps the priority, retention, concurrency and rate limit it is given', () => {
+    const job = defineJob('notes.create', { payload: NotePayload, priority: 7, retentionMs: 3_600_000, concurrency: 2, rateLimitPerSecond: 5 });
+
+    expect([job.priority, job.retentionMs, job.concurrency, job.rateLimitPerSecond]).toEqual([7, 3_600_000, 2, 5]);
+  });
+
+  it.each<[string, Omit<JobSpec<NotePayload>, 'payload'>]>([
+    ['priority 0', { priority: 0 }],
+    ['priority 9', { priority: 9 }],
+    ['a retention of 0, purging as soon as a job finishes', { retentionMs: 0 }],
+    ['a retention of ten years', { retentionMs: 10 * 365 * 24 * 3600 * 1000 }],
+    ['a concurrency of 1', { concurrency: 1 }],
+    ['a concurrency of 10000', { concurrency: 10_000 }],
+    ['a rate limit of 1 per second', { rateLimitPerSecond: 1 }],
+    ['a rate limit of 1000000 per second', { rateLimitPerSecond: 1_000_000 }],
+  ])('accepts the limit %s', (_label, spec) => {
+    expect(defineJob('notes.create', { payload: NotePayload, ...spec })).toMatchObject(spec);
   });
 
   it('returns a definition that cannot be changed', () => {
@@ -77,6 +104,18 @@ describe('defineJob', () => {
     ['a cap below the base delay', { retry: { backoff: { type: 'exponential', baseMs: 1000, capMs: 500, jitter: 0 } } }, 'retry.backoff.cap_ms must be at least base_ms'],
     ['a jitter above 1', { retry: { backoff: { type: 'exponential', baseMs: 1000, capMs: 5000, jitter: 2 } } }, 'retry.backoff.jitter'],
     ['an unknown backoff type', { retry: { backoff: { type: 'linear' as 'fixed', baseMs: 1000, capMs: 5000, jitter: 0 } } }, 'retry.backoff.type'],
+    ['a negative priority', { priority: -1 }, 'priority must be an integer from 0 to 9'],
+    ['priority 10', { priority: 10 }, 'priority must be an integer from 0 to 9'],
+    ['a fractional priority', { priority: 4.5 }, 'priority must be an integer from 0 to 9'],
+    ['a negative retention', { retentionMs: -1 }, 'retentionMs out of range'],
+    ['a fractional retention', { retentionMs: 1.5 }, 'retentionMs out of range'],
+    ['a retention over ten years', { retentionMs: 10 * 365 * 24 * 3600 * 1000 + 1 }, 'retentionMs out of range'],
+    ['a concurrency of 0', { concurrency: 0 }, 'concurrency must be a positive integer'],
+    ['a fractional concurrency', { concurrency: 1.5 }, 'concurrency must be a positive integer'],
+    ['a concurrency over 10000', { concurrency: 10_001 }, 'concurrency must be a positive integer'],
+    ['a rate limit of 0', { rateLimitPerSecond: 0 }, 'rateLimitPerSecond must be a positive integer'],
+    ['a negative rate limit', { rateLimitPerSecond: -5 }, 'rateLimitPerSecond must be a positive integer'],
+    ['a rate limit of NaN', { rateLimitPerSecond: Number.NaN }, 'rateLimitPerSecond must be a positive integer'],
   ])('rejects %s with a TypeError naming the job and the setting', (_label, spec, problem) => {
     expect(() => defineJob('notes.create', { payload: NotePayload, ...spec })).toThrow(TypeError);
     expect(() => defineJob('notes.create', { payload: NotePayload, ...spec })).toThrow(`Job "notes.create": ${problem}`);
@@ -85,6 +124,14 @@ describe('defineJob', () => {
   it('names every bad setting in one error', () => {
     expect(() => defineJob('notes.create', { payload: NotePayload, retry: { maxAttempts: 0 }, timeoutMs: 0 })).toThrow(
       new TypeError('Job "notes.create": retry.maxAttempts out of range; timeoutMs out of range'),
+    );
+  });
+
+  it('names every bad new setting in one error too', () => {
+    expect(() => defineJob('notes.create', { payload: NotePayload, priority: 10, retentionMs: -1, concurrency: 0, rateLimitPerSecond: 0 })).toThrow(
+      new TypeError(
+        'Job "notes.create": priority must be an integer from 0 to 9; retentionMs out of range; concurrency must be a positive integer; rateLimitPerSecond must be a positive integer',
+      ),
     );
   });
 

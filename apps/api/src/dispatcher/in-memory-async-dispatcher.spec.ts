@@ -1,5 +1,6 @@
 import { DemoFlaky, ErrorCode, PermanentJobError, RetryableJobError, VideoProcess, VideoProcessPayload, WelcomeEmail, defineJob } from '@cask/contracts';
 import { IsString } from 'class-validator';
+import { BatchValidationError } from './dispatch-errors';
 import { InMemoryAsyncDispatcher } from './in-memory-async-dispatcher';
 import { InvalidPayloadError } from './invalid-payload.error';
 
@@ -290,6 +291,92 @@ describe('InMemoryAsyncDispatcher', () => {
     await dispatcher.drain();
 
     expect(await dispatcher.getResult(childId)).toMatchObject({ status: 'succeeded', result: { message_id: 'child' } });
+  });
+
+  describe('dispatchMany', () => {
+    it('returns one id per item, in order, and runs every job on drain', async () => {
+      const emails = jest.fn((payload: { email: string }) => ({ delivered_to: payload.email, message_id: 'm' }));
+      const flaky = jest.fn((payload: { fail_times: number }) => ({ attempts: payload.fail_times + 1 }));
+      const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, emails).register(DemoFlaky, flaky);
+
+      const ids = await dispatcher.dispatchMany([
+        { job: WelcomeEmail, payload: ADA },
+        { job: DemoFlaky, payload: { fail_times: 0 } },
+        { job: WelcomeEmail, payload: { email: 'grace@example.com', name: 'Grace' } },
+      ]);
+      await dispatcher.drain();
+
+      expect(new Set(ids).size).toBe(3);
+      expect(await Promise.all(ids.map(async (id) => (await dispatcher.getResult(id))?.result))).toEqual([
+        { delivered_to: 'ada@example.com', message_id: 'm' },
+        { attempts: 1 },
+        { delivered_to: 'grace@example.com', message_id: 'm' },
+      ]);
+      expect(await Promise.all(ids.map(async (id) => (await dispatcher.getResult(id))?.type))).toEqual(['email.welcome', 'demo.flaky', 'email.welcome']);
+    });
+
+    it('applies each item its own options', async () => {
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, () => {
+        throw new RetryableJobError('down');
+      });
+
+      const [once, twice] = await dispatcher.dispatchMany([
+        { job: DemoFlaky, payload: { fail_times: 10 }, options: { maxAttempts: 1, priority: 9 } },
+        { job: DemoFlaky, payload: { fail_times: 10 }, options: { maxAttempts: 2 } },
+      ]);
+      await dispatcher.drain();
+
+      expect(await dispatcher.getResult(once)).toMatchObject({ status: 'failed', attempts: 1, priority: 9 });
+      expect(await dispatcher.getResult(twice)).toMatchObject({ status: 'failed', attempts: 2, priority: 0 });
+    });
+
+    it('names every bad item by index, bad payload fields and unregistered types alike, and runs none of the batch', async () => {
+      const handler = jest.fn(() => ({ delivered_to: 'x', message_id: 'm' }));
+      const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, handler);
+
+      const dispatched = dispatcher.dispatchMany([
+        { job: WelcomeEmail, payload: ADA },
+        { job: WelcomeEmail, payload: { email: 'not-an-email', name: 'Ada' } },
+        { job: DemoFlaky, payload: { fail_times: 0 } },
+      ]);
+
+      await expect(dispatched).rejects.toBeInstanceOf(BatchValidationError);
+      await expect(dispatched).rejects.toMatchObject({
+        code: ErrorCode.InvalidPayload,
+        errors: [
+          { field: 'jobs[1].payload.email', reason: expect.any(String) },
+          { field: 'jobs[2].type', reason: 'no handler registered for "demo.flaky"' },
+        ],
+      });
+      await dispatcher.drain();
+      expect(handler).not.toHaveBeenCalled();
+    });
+
+    it('names a payload that is not an object as jobs[i].payload', async () => {
+      const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, () => ({ delivered_to: 'x', message_id: 'm' }));
+
+      await expect(dispatcher.dispatchMany([{ job: WelcomeEmail, payload: null as unknown as object }])).rejects.toMatchObject({
+        errors: [{ field: 'jobs[0].payload', reason: 'payload must be a JSON object' }],
+      });
+    });
+
+    it('rejects a batch with bad options in a later item before running any of it', async () => {
+      const handler = jest.fn(() => ({ delivered_to: 'x', message_id: 'm' }));
+      const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, handler);
+
+      const dispatched = dispatcher.dispatchMany([
+        { job: WelcomeEmail, payload: ADA },
+        { job: WelcomeEmail, payload: ADA, options: { priority: 10 } },
+      ]);
+
+      await expect(dispatched).rejects.toMatchObject({ errors: [{ field: 'jobs[1].priority', reason: expect.any(String) }] });
+      await dispatcher.drain();
+      expect(handler).not.toHaveBeenCalled();
+    });
+
+    it('returns no ids for an empty batch', async () => {
+      expect(await new InMemoryAsyncDispatcher().dispatchMany([])).toEqual([]);
+    });
   });
 
   it('answers null for an id it never dispatched', async () => {

@@ -61,6 +61,12 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
       const validation = validatePayload(item.job, item.payload);
       if (!validation.ok) errors.push(...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })));
       if (!this.handlers.has(item.job.name)) errors.push({ field: `jobs[${index}].type`, reason: `no handler registered for "${item.job.name}"` });
+      try {
+        checkDispatchOptions(item.job.name, item.options ?? {});
+      } catch (err) {
+        if (!(err instanceof InvalidPayloadError)) throw err;
+        errors.push(...err.errors.map(({ field, reason }) => ({ field: `jobs[${index}].${field}`, reason })));
+      }
     });
     if (errors.length > 0) throw new BatchValidationError(errors);
     const ids: string[] = [];

@@ -103,6 +103,7 @@ function messageFor(job: { id: string; queue: string; priority: number; series?:
     body: JSON.stringify({ id: job.id, series: job.series ?? 1 }),
     priority: job.priority,
     createdAt: T0,
+    target: 'jobs',
     ...overrides,
   };
 }
@@ -250,6 +251,8 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         nextAttemptAt: null,
         backoff: BACKOFF,
         timeoutMs: 30_000,
+        runAt: null,
+        schedule: null,
       });
     });
 
@@ -288,6 +291,88 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       await expect(store.createJob({ ...job, type: 'video.process' }, messageFor(job))).rejects.toThrow();
 
       expect(await mustGet(job.id)).toMatchObject({ type: 'email.welcome' });
+      expect(await store.outboxBacklog()).toBe(1);
+    });
+  });
+
+  describe('createJobs', () => {
+    /** Jobs of one batch, each with its message. */
+    function batch(count: number) {
+      return Array.from({ length: count }, (_, i) => {
+        const job = newJob({ payload: { n: i } });
+        return { job, message: messageFor(job) };
+      });
+    }
+
+    it('commits every job with its message, each readable as created', async () => {
+      const items = batch(3);
+
+      await store.createJobs(items);
+
+      for (const { job } of items) expect(await mustGet(job.id)).toMatchObject({ id: job.id, status: 'queued', payload: job.payload, attempts: 0, series: 1 });
+      expect(await store.outboxBacklog()).toBe(3);
+      expect(ids(await dueMessages()).sort()).toEqual(items.map(({ message }) => message.id).sort());
+    });
+
+    it('commits a batch larger than one statement takes', async () => {
+      const items = batch(450);
+
+      await store.createJobs(items);
+
+      expect(ids(await store.list({ limit: 1000 })).sort()).toEqual(items.map(({ job }) => job.id).sort());
+      expect(await store.outboxBacklog()).toBe(450);
+    });
+
+    it('writes nothing when one item cannot be stored, even in a later chunk', async () => {
+      const existing = newJob();
+      const taken = messageFor(existing);
+      await store.createJob(existing, taken);
+      const items = batch(350);
+      items[320] = { ...items[320], message: { ...items[320].message, id: taken.id } };
+
+      await expect(store.createJobs(items)).rejects.toThrow();
+
+      expect(ids(await store.list({ limit: 1000 }))).toEqual([existing.id]);
+      expect(await store.outboxBacklog()).toBe(1);
+    });
+
+    it('writes nothing for an empty batch', async () => {
+      await store.createJobs([]);
+
+      expect(await store.list({ limit: 10 })).toEqual([]);
+      expect(await store.outboxBacklog()).toBe(0);
+    });
+  });
+
+  describe('delayed and scheduled jobs', () => {
+    it('returns the run time and schedule a job was created with', async () => {
+      const runAt = Date.now() + 60_000;
+      const job = newJob({ status: 'scheduled', runAt, schedule: 'nightly-report' });
+
+      await store.createJob(job, messageFor(job, { availableAt: runAt }));
+
+      expect(await mustGet(job.id)).toMatchObject({ status: 'scheduled', runAt, schedule: 'nightly-report' });
+    });
+
+    it('returns the run time and schedule of jobs created in a batch', async () => {
+      const delayed = newJob({ status: 'scheduled', runAt: T0 + 90_000 });
+      const fromSchedule = newJob({ schedule: 'hourly-digest' });
+
+      await store.createJobs([
+        { job: delayed, message: messageFor(delayed, { availableAt: T0 + 90_000 }) },
+        { job: fromSchedule, message: messageFor(fromSchedule) },
+      ]);
+
+      expect(await mustGet(delayed.id)).toMatchObject({ status: 'scheduled', runAt: T0 + 90_000, schedule: null });
+      expect(await mustGet(fromSchedule.id)).toMatchObject({ status: 'queued', runAt: null, schedule: 'hourly-digest' });
+    });
+
+    it('keeps a delayed job message out of claims until its run time', async () => {
+      const job = newJob({ status: 'scheduled', runAt: Date.now() + 60_000 });
+
+      await store.createJob(job, messageFor(job, { availableAt: job.runAt! }));
+
+      expect(await store.claimOutbox(10, 30_000)).toEqual([]);
       expect(await store.outboxBacklog()).toBe(1);
     });
   });
@@ -345,8 +430,6 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect(await store.get(retried.id)).toMatchObject({ id: retried.id });
     });
 
-    // Source bug (kysely-job-store.ts createJob catch): after a failed replacement of an expired key, the
-    // rolled-back expired row is taken for a racing winner, so the error is swallowed and the old job returned.
     it('reports the error, not the expired job, when replacing an expired key fails', async () => {
       const first = newJob();
       const taken = messageFor(first);
@@ -465,9 +548,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     it('marks a started job running with the attempt, start time and worker', async () => {
       const id = await given();
 
-      const outcome = await store.applyEvents([started(id, { attempt: 1, at: T0 + 100, worker: 'worker-7' })]);
+      const event = started(id, { attempt: 1, at: T0 + 100, worker: 'worker-7' });
 
-      expect(outcome).toEqual({ applied: 1, ignored: 0 });
+      const outcome = await store.applyEvents([event]);
+
+      expect(outcome).toEqual({ applied: 1, ignored: 0, appliedEvents: [event] });
       expect(await mustGet(id)).toMatchObject({ status: 'running', attempts: 1, startedAt: T0 + 100, worker: 'worker-7', updatedAt: T0 + 100, finishedAt: null });
     });
 
@@ -529,7 +614,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       const outcome = await store.applyEvents([succeeded(id, { n: 2 }, { at: T0 + 999 })]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect(outcome).toEqual({ applied: 0, ignored: 1, appliedEvents: [] });
       expect(await mustGet(id)).toEqual(before);
     });
 
@@ -545,7 +630,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         failed(id, { attempt: 2, at: T0 + 700 }),
       ]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 4 });
+      expect(outcome).toEqual({ applied: 0, ignored: 4, appliedEvents: [] });
       expect(await mustGet(id)).toEqual(before);
       expect(before).toMatchObject({ status: 'succeeded', result: { n: 1 }, finishedAt: T0 + 200 });
     });
@@ -557,7 +642,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       const outcome = await store.applyEvents([succeeded(id, 'too late', { at: T0 + 900 })]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect(outcome).toEqual({ applied: 0, ignored: 1, appliedEvents: [] });
       expect(await mustGet(id)).toEqual(before);
     });
 
@@ -566,7 +651,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       const outcome = await store.applyEvents([started(unknown), retrying(unknown), succeeded(unknown, 'x')]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 3 });
+      expect(outcome).toEqual({ applied: 0, ignored: 3, appliedEvents: [] });
       expect(await store.get(unknown)).toBeUndefined();
       expect(await store.history(unknown)).toEqual([]);
     });
@@ -577,7 +662,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       const late = await store.applyEvents([started(id, { attempt: 1, at: T0 + 100, worker: 'old-worker' })]);
 
-      expect(late).toEqual({ applied: 0, ignored: 1 });
+      expect(late).toEqual({ applied: 0, ignored: 1, appliedEvents: [] });
       expect(await mustGet(id)).toMatchObject({ status: 'running', attempts: 2, startedAt: T0 + 500, worker: WORKER });
     });
 
@@ -595,16 +680,18 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const video = await given({ type: 'video.process', queue: 'video' });
       const untouched = await given();
 
-      const outcome = await store.applyEvents([
+      const events = [
         started(email),
         started(video),
         progress(video, 50),
         failed(email, { at: T0 + 300 }),
         progress(video, 100, { at: T0 + 350 }),
         succeeded(video, { frames: 400 }, { at: T0 + 400 }),
-      ]);
+      ];
 
-      expect(outcome).toEqual({ applied: 6, ignored: 0 });
+      const outcome = await store.applyEvents(events);
+
+      expect(outcome).toEqual({ applied: 6, ignored: 0, appliedEvents: events });
       expect(await mustGet(email)).toMatchObject({ status: 'failed', error: BOUNCED, finishedAt: T0 + 300 });
       expect(await mustGet(video)).toMatchObject({ status: 'succeeded', progress: 100, result: { frames: 400 } });
       expect(await mustGet(untouched)).toMatchObject({ status: 'queued', attempts: 0 });
@@ -613,10 +700,22 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     it('ends succeeded when started and succeeded arrive in one batch', async () => {
       const id = await given();
 
-      const outcome = await store.applyEvents([started(id), succeeded(id, 'ok')]);
+      const events = [started(id), succeeded(id, 'ok')];
 
-      expect(outcome).toEqual({ applied: 2, ignored: 0 });
+      const outcome = await store.applyEvents(events);
+
+      expect(outcome).toEqual({ applied: 2, ignored: 0, appliedEvents: events });
       expect(await mustGet(id)).toMatchObject({ status: 'succeeded', result: 'ok', attempts: 1 });
+    });
+
+    it('reports only the events that changed a job, in the order applied', async () => {
+      const id = await given();
+      const first = started(id);
+      const duplicate = started(id);
+      const outcome = succeeded(id, 'ok');
+      const late = failed(id, { at: T0 + 900 });
+
+      expect(await store.applyEvents([first, duplicate, outcome, late])).toEqual({ applied: 2, ignored: 2, appliedEvents: [first, outcome] });
     });
 
     it('applies nothing for an empty batch', async () => {
@@ -629,9 +728,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const id = await given();
       await store.applyEvents([started(id, { at: T0 + 100 })]);
 
-      const outcome = await store.applyEvents([retrying(id, { at: T0 + 300, nextAttemptAt: T0 + 1300, worker: 'worker-3' })]);
+      const event = retrying(id, { at: T0 + 300, nextAttemptAt: T0 + 1300, worker: 'worker-3' });
 
-      expect(outcome).toEqual({ applied: 1, ignored: 0 });
+      const outcome = await store.applyEvents([event]);
+
+      expect(outcome).toEqual({ applied: 1, ignored: 0, appliedEvents: [event] });
       expect(await mustGet(id)).toMatchObject({
         status: 'retrying',
         error: TIMED_OUT,
@@ -656,9 +757,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const id = await given();
       await store.applyEvents([started(id), retrying(id, { nextAttemptAt: T0 + 1300 })]);
 
-      const outcome = await store.applyEvents([started(id, { attempt: 2, at: T0 + 1400, worker: 'worker-2' })]);
+      const event = started(id, { attempt: 2, at: T0 + 1400, worker: 'worker-2' });
 
-      expect(outcome).toEqual({ applied: 1, ignored: 0 });
+      const outcome = await store.applyEvents([event]);
+
+      expect(outcome).toEqual({ applied: 1, ignored: 0, appliedEvents: [event] });
       expect(await mustGet(id)).toMatchObject({ status: 'running', attempts: 2, nextAttemptAt: null, startedAt: T0 + 1400, worker: 'worker-2' });
     });
 
@@ -696,7 +799,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       const outcome = await store.applyEvents([retrying(id, { attempt: 1, at: T0 + 300 })]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect(outcome).toEqual({ applied: 0, ignored: 1, appliedEvents: [] });
       expect(await mustGet(id)).toEqual(before);
       expect(before).toMatchObject({ status: 'running', attempts: 2, nextAttemptAt: null, error: null });
     });
@@ -707,13 +810,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       const outcome = await store.applyEvents([progress(id, 90, { attempt: 1, at: T0 + 1460 })]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect(outcome).toEqual({ applied: 0, ignored: 1, appliedEvents: [] });
       expect((await mustGet(id)).progress).toBe(10);
     });
 
-    // Source bug (event-transitions.ts, case 'started'): `retrying` is startable and the guard is
-    // `attempts <= event.attempt`, so a redelivered started of the attempt that already failed flips the job
-    // back to running and drops next_attempt_at while it waits for the next attempt.
+    // The job waits for its next attempt: moving it back to running would drop next_attempt_at.
     it('ignores a redelivered started of the attempt that is already retrying', async () => {
       const id = await given();
       await store.applyEvents([started(id), retrying(id, { nextAttemptAt: T0 + 1300 })]);
@@ -721,7 +822,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       const outcome = await store.applyEvents([started(id)]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect(outcome).toEqual({ applied: 0, ignored: 1, appliedEvents: [] });
       expect(await mustGet(id)).toEqual(before);
     });
   });
@@ -819,13 +920,15 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect((await store.history(id)).at(-1)).toEqual(transition('queued', job!.updatedAt, { series: 2, attempt: 0, worker: null }));
     });
 
-    it('reruns a cancelled job', async () => {
-      // The store has no cancel yet, so the job is written cancelled.
-      const id = await given({ status: 'cancelled' });
+    it('reruns a cancelled job as series 2, with no finish time and its new message due', async () => {
+      const id = await given();
+      await store.cancel(id, T0 + 500);
+      const build = redriveMessage();
 
-      const job = await store.redrive(id, redriveMessage());
+      const job = await store.redrive(id, build);
 
-      expect(job).toMatchObject({ id, status: 'queued', series: 2 });
+      expect(job).toMatchObject({ id, status: 'queued', series: 2, attempts: 0, finishedAt: null });
+      expect(await dueMessages()).toEqual([build.mock.results[0].value]);
     });
 
     it('runs the new series from its first attempt and redrives it again as series 3', async () => {
@@ -833,11 +936,13 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       await store.redrive(id, redriveMessage());
       const now = Date.now();
 
-      const outcome = await store.applyEvents([started(id, { series: 2, at: now + 100 }), failed(id, { series: 2, at: now + 200 })]);
+      const events = [started(id, { series: 2, at: now + 100 }), failed(id, { series: 2, at: now + 200 })];
+
+      const outcome = await store.applyEvents(events);
       const failedAgain = await mustGet(id);
       const third = await store.redrive(id, redriveMessage());
 
-      expect(outcome).toEqual({ applied: 2, ignored: 0 });
+      expect(outcome).toEqual({ applied: 2, ignored: 0, appliedEvents: events });
       expect(failedAgain).toMatchObject({ status: 'failed', series: 2, attempts: 1 });
       expect(third).toMatchObject({ status: 'queued', series: 3, attempts: 0 });
     });
@@ -856,7 +961,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         failed(id, { attempt: 2, at: T0 + 1700 }),
       ]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 5 });
+      expect(outcome).toEqual({ applied: 0, ignored: 5, appliedEvents: [] });
       expect(await mustGet(id)).toEqual(before);
       expect(await store.history(id)).toEqual(historyBefore);
     });
@@ -866,7 +971,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       const outcome = await store.applyEvents([started(id, { series: 2 })]);
 
-      expect(outcome).toEqual({ applied: 0, ignored: 1 });
+      expect(outcome).toEqual({ applied: 0, ignored: 1, appliedEvents: [] });
       expect(await mustGet(id)).toMatchObject({ status: 'queued', series: 1, attempts: 0 });
     });
 
@@ -1065,6 +1170,15 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       }
     });
 
+    it('claims a job message stored without a target as one for the jobs exchange', async () => {
+      const job = newJob();
+      const message: OutboxMessage = messageFor(job);
+      delete message.target;
+      await store.createJob(job, message);
+
+      expect(await dueMessages()).toEqual([{ ...message, target: 'jobs' }]);
+    });
+
     it('deletes confirmed messages and keeps the others', async () => {
       const jobs = [newJob(), newJob(), newJob()];
       const messages = jobs.map((job) => messageFor(job));
@@ -1076,6 +1190,347 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect(await store.outboxBacklog()).toBe(1);
       expect(await dueMessages()).toEqual([messages[1]]);
       expect(ids(await store.list({ limit: 10 }))).toHaveLength(3);
+    });
+  });
+
+  describe('deleteOutbox of a delayed job message', () => {
+    /** A job delayed until `runAt`, its message due then. */
+    async function givenScheduled(runAt = T0 + 60_000): Promise<{ id: string; message: OutboxMessage }> {
+      const job = newJob({ status: 'scheduled', runAt });
+      const message = messageFor(job, { availableAt: runAt });
+      await store.createJob(job, message);
+      return { id: job.id, message };
+    }
+
+    it('makes the job queued once its message is confirmed, recording a queued transition at attempt 0', async () => {
+      const { id, message } = await givenScheduled();
+
+      const before = Date.now();
+      await store.deleteOutbox([message.id]);
+      const after = Date.now();
+
+      const job = await mustGet(id);
+      expect(job).toMatchObject({ status: 'queued', attempts: 0, runAt: T0 + 60_000 });
+      expect(job.updatedAt).toBeGreaterThanOrEqual(before);
+      expect(job.updatedAt).toBeLessThanOrEqual(after);
+      expect(await store.history(id)).toEqual([transition('queued', job.updatedAt, { attempt: 0, worker: null })]);
+      expect(await store.outboxBacklog()).toBe(0);
+    });
+
+    it('queues every delayed job of the confirmed messages, and only those', async () => {
+      const a = await givenScheduled();
+      const b = await givenScheduled();
+      const waiting = await givenScheduled();
+
+      await store.deleteOutbox([a.message.id, b.message.id]);
+
+      expect((await mustGet(a.id)).status).toBe('queued');
+      expect((await mustGet(b.id)).status).toBe('queued');
+      expect(await mustGet(waiting.id)).toMatchObject({ status: 'scheduled', updatedAt: T0 });
+      expect(await store.history(waiting.id)).toEqual([]);
+    });
+
+    it('leaves a job that was already queued as it was, with no transition', async () => {
+      const job = newJob();
+      const message = messageFor(job);
+      await store.createJob(job, message);
+      const before = await mustGet(job.id);
+
+      await store.deleteOutbox([message.id]);
+
+      expect(await mustGet(job.id)).toEqual(before);
+      expect(await store.history(job.id)).toEqual([]);
+    });
+
+    it('does not queue a job whose message is confirmed a second time after it started', async () => {
+      const { id, message } = await givenScheduled();
+      await store.deleteOutbox([message.id]);
+      await store.applyEvents([started(id, { at: Date.now() })]);
+      const before = await mustGet(id);
+
+      await store.deleteOutbox([message.id]);
+
+      expect(await mustGet(id)).toEqual(before);
+      expect((await store.history(id)).map((row) => row.status)).toEqual(['queued', 'running']);
+    });
+
+    it('ignores ids it does not hold', async () => {
+      const { id } = await givenScheduled();
+
+      await store.deleteOutbox([uuidv7()]);
+
+      expect((await mustGet(id)).status).toBe('scheduled');
+      expect(await store.outboxBacklog()).toBe(1);
+    });
+  });
+
+  describe('nextOutboxDue', () => {
+    it('is undefined with an empty outbox', async () => {
+      expect(await store.nextOutboxDue()).toBeUndefined();
+    });
+
+    it('is the earliest time a message becomes due, whether that is past or future', async () => {
+      const jobs = [newJob(), newJob(), newJob()];
+      await store.createJob(jobs[0], messageFor(jobs[0], { availableAt: T0 + 5000 }));
+      await store.createJob(jobs[1], messageFor(jobs[1], { availableAt: T0 + 1000 }));
+      await store.createJob(jobs[2], messageFor(jobs[2], { createdAt: T0 + 2000 }));
+
+      expect(await store.nextOutboxDue()).toBe(T0 + 1000);
+    });
+
+    it('moves to the end of the lease of a claimed message', async () => {
+      await given();
+
+      const before = Date.now();
+      await store.claimOutbox(10, 60_000);
+      const after = Date.now();
+
+      const next = await store.nextOutboxDue();
+      expect(next).toBeGreaterThanOrEqual(before + 60_000);
+      expect(next).toBeLessThanOrEqual(after + 60_000);
+    });
+
+    it('is undefined again once every message is confirmed', async () => {
+      const job = newJob();
+      const message = messageFor(job, { availableAt: Date.now() + 60_000 });
+      await store.createJob(job, message);
+
+      await store.deleteOutbox([message.id]);
+
+      expect(await store.nextOutboxDue()).toBeUndefined();
+    });
+  });
+
+  describe('cancel', () => {
+    const NOW = T0 + 10_000;
+
+    /** A cancel command builder that the test can ask what it was called with. */
+    function cancelCommand() {
+      return jest.fn((job: JobRecord) => messageFor(job, { routingKey: '', body: JSON.stringify({ kind: 'cancel', job_id: job.id, series: job.series }), target: 'control' }));
+    }
+
+    it('cancels a queued job: finished now, its unpublished message dropped, a cancelled transition recorded', async () => {
+      const id = await given();
+      const before = await mustGet(id);
+
+      const outcome = await store.cancel(id, NOW);
+
+      expect(outcome).toEqual({ before, cancelled: true });
+      expect(await mustGet(id)).toEqual({ ...before, status: 'cancelled', finishedAt: NOW, updatedAt: NOW });
+      expect(await store.outboxBacklog()).toBe(0);
+      expect(await store.history(id)).toEqual([transition('cancelled', NOW, { attempt: 0, worker: null })]);
+    });
+
+    it('cancels a delayed job before its run time, so nothing is left to publish', async () => {
+      const job = newJob({ status: 'scheduled', runAt: Date.now() + 60_000 });
+      await store.createJob(job, messageFor(job, { availableAt: job.runAt! }));
+
+      const outcome = await store.cancel(job.id, NOW);
+
+      expect(outcome?.cancelled).toBe(true);
+      expect(await mustGet(job.id)).toMatchObject({ status: 'cancelled', finishedAt: NOW });
+      expect(await store.nextOutboxDue()).toBeUndefined();
+    });
+
+    it('cancels a retrying job, clearing its next attempt time, recorded at the attempt it reached', async () => {
+      const id = await given();
+      await store.applyEvents([started(id), retrying(id, { nextAttemptAt: T0 + 1300 })]);
+
+      await store.cancel(id, NOW);
+
+      expect(await mustGet(id)).toMatchObject({ status: 'cancelled', nextAttemptAt: null, attempts: 1, finishedAt: NOW });
+      expect((await store.history(id)).at(-1)).toEqual(transition('cancelled', NOW, { attempt: 1, worker: null }));
+    });
+
+    it('commits the control command built from the job as it was, claimed with target control', async () => {
+      const id = await given();
+      await store.applyEvents([started(id)]);
+      const before = await mustGet(id);
+      const command = cancelCommand();
+
+      await store.cancel(id, NOW, command);
+
+      expect(command.mock.calls).toEqual([[before]]);
+      expect(await dueMessages()).toEqual([{ ...command.mock.results[0].value, target: 'control' }]);
+    });
+
+    it('drops only the cancelled job messages', async () => {
+      const cancelled = await given();
+      const other = newJob();
+      const kept = messageFor(other);
+      await store.createJob(other, kept);
+
+      await store.cancel(cancelled, NOW);
+
+      expect(await dueMessages()).toEqual([kept]);
+    });
+
+    it.each<[JobStatus, (id: string) => Promise<unknown>]>([
+      ['succeeded', (id) => store.applyEvents([started(id), succeeded(id, 'ok')])],
+      ['failed', (id) => store.applyEvents([started(id), failed(id)])],
+      ['cancelled', (id) => store.cancel(id, T0 + 500)],
+    ])('leaves a %s job as it is: not cancelled, no command built, nothing written', async (status, bringTo) => {
+      const id = await given();
+      await bringTo(id);
+      const before = await mustGet(id);
+      const historyBefore = await store.history(id);
+      const backlogBefore = await store.outboxBacklog();
+      const command = cancelCommand();
+
+      const outcome = await store.cancel(id, NOW, command);
+
+      expect(before.status).toBe(status);
+      expect(outcome).toEqual({ before, cancelled: false });
+      expect(command).not.toHaveBeenCalled();
+      expect(await mustGet(id)).toEqual(before);
+      expect(await store.history(id)).toEqual(historyBefore);
+      expect(await store.outboxBacklog()).toBe(backlogBefore);
+    });
+
+    it('returns undefined for a job it does not know, building no command and writing nothing', async () => {
+      const command = cancelCommand();
+
+      expect(await store.cancel(uuidv7(), NOW, command)).toBeUndefined();
+      expect(command).not.toHaveBeenCalled();
+      expect(await store.outboxBacklog()).toBe(0);
+    });
+
+    it('changes nothing when the command cannot be stored', async () => {
+      const other = newJob();
+      const taken = messageFor(other);
+      await store.createJob(other, taken);
+      const id = await given();
+      const before = await mustGet(id);
+
+      await expect(store.cancel(id, NOW, (job) => ({ ...messageFor(job), id: taken.id, target: 'control' }))).rejects.toThrow();
+
+      expect(await mustGet(id)).toEqual(before);
+      expect(await store.history(id)).toEqual([]);
+      expect(await store.outboxBacklog()).toBe(2);
+    });
+
+    it('ignores a worker outcome that arrives after the cancellation', async () => {
+      const id = await given();
+      await store.applyEvents([started(id)]);
+      await store.cancel(id, NOW);
+      const before = await mustGet(id);
+
+      const outcome = await store.applyEvents([succeeded(id, 'too late', { at: NOW + 100 })]);
+
+      expect(outcome).toMatchObject({ applied: 0, ignored: 1 });
+      expect(await mustGet(id)).toEqual(before);
+    });
+
+    it('cancels once when two requests race: one command, one transition', async () => {
+      const id = await given();
+      await store.applyEvents([started(id)]);
+      const command = cancelCommand();
+
+      // One store: SQLite serves one api instance; PostgreSQL runs the two on separate pooled connections.
+      const outcomes = await Promise.all([store.cancel(id, NOW, command), store.cancel(id, NOW + 1, command)]);
+
+      expect(outcomes.map((outcome) => outcome?.cancelled).sort()).toEqual([false, true]);
+      expect(command).toHaveBeenCalledTimes(1);
+      expect(await store.outboxBacklog()).toBe(1);
+      expect((await store.history(id)).filter((row) => row.status === 'cancelled')).toHaveLength(1);
+    });
+  });
+
+  describe('purgeFinished', () => {
+    const CUTOFF = T0 + 10_000;
+
+    /** A job of `type` that finished at `at` with the given outcome. */
+    async function givenFinished(kind: 'succeeded' | 'failed' | 'cancelled', at: number, type = 'email.welcome'): Promise<string> {
+      const id = await given({ type });
+      if (kind === 'succeeded') await store.applyEvents([started(id, { at: at - 1 }), succeeded(id, 'ok', { at })]);
+      if (kind === 'failed') await store.applyEvents([started(id, { at: at - 1 }), failed(id, { at })]);
+      if (kind === 'cancelled') await store.cancel(id, at);
+      expect(await mustGet(id)).toMatchObject({ status: kind, finishedAt: at });
+      return id;
+    }
+
+    it('deletes succeeded, failed and cancelled jobs of the type finished before the cutoff, with their history', async () => {
+      const purgedIds = [await givenFinished('succeeded', CUTOFF - 1), await givenFinished('failed', T0 + 300), await givenFinished('cancelled', T0 + 500)];
+
+      const count = await store.purgeFinished('email.welcome', CUTOFF, 100);
+
+      expect(count).toBe(3);
+      for (const id of purgedIds) {
+        expect(await store.get(id)).toBeUndefined();
+        expect(await store.history(id)).toEqual([]);
+        expect(await store.isPurged(id)).toBe(true);
+      }
+      expect(await store.list({ limit: 10 })).toEqual([]);
+    });
+
+    it('keeps unfinished jobs, jobs of other types and jobs finished at or after the cutoff', async () => {
+      const queued = await given();
+      const running = await given();
+      await store.applyEvents([started(running)]);
+      const retryingJob = await given();
+      await store.applyEvents([started(retryingJob), retrying(retryingJob)]);
+      const delayed = await given({ status: 'scheduled', runAt: T0 + 1000 });
+      const atCutoff = await givenFinished('succeeded', CUTOFF);
+      const later = await givenFinished('failed', CUTOFF + 5000);
+      const otherType = await givenFinished('succeeded', T0 + 200, 'video.process');
+      const purged = await givenFinished('succeeded', T0 + 200);
+
+      const count = await store.purgeFinished('email.welcome', CUTOFF, 100);
+
+      expect(count).toBe(1);
+      expect(await store.isPurged(purged)).toBe(true);
+      const kept = [queued, running, retryingJob, delayed, atCutoff, later, otherType];
+      expect(ids(await store.list({ limit: 100 })).sort()).toEqual([...kept].sort());
+      for (const id of kept) expect(await store.isPurged(id)).toBe(false);
+      expect((await store.history(later)).map((row) => row.status)).toEqual(['running', 'failed']);
+    });
+
+    it('purges at most limit jobs per call, the rest on later calls', async () => {
+      for (let i = 0; i < 5; i += 1) await givenFinished('succeeded', T0 + 200 + i);
+
+      const counts = [
+        await store.purgeFinished('email.welcome', CUTOFF, 2),
+        await store.purgeFinished('email.welcome', CUTOFF, 2),
+        await store.purgeFinished('email.welcome', CUTOFF, 2),
+        await store.purgeFinished('email.welcome', CUTOFF, 2),
+      ];
+
+      expect(counts).toEqual([2, 2, 1, 0]);
+      expect(await store.list({ limit: 10 })).toEqual([]);
+    });
+
+    it('returns 0 when nothing is due for purging', async () => {
+      const id = await givenFinished('succeeded', CUTOFF + 1);
+
+      expect(await store.purgeFinished('email.welcome', CUTOFF, 100)).toBe(0);
+      expect(await store.purgeFinished('no.such-type', CUTOFF + 10_000, 100)).toBe(0);
+      expect(await store.get(id)).toMatchObject({ status: 'succeeded' });
+    });
+  });
+
+  describe('tombstones', () => {
+    it('knows no tombstone for an id never purged, stored or not', async () => {
+      const id = await given();
+
+      expect(await store.isPurged(id)).toBe(false);
+      expect(await store.isPurged(uuidv7())).toBe(false);
+    });
+
+    it('forgets tombstones made before the given time and keeps later ones', async () => {
+      const id = await givenFailed();
+      const before = Date.now();
+      await store.purgeFinished('email.welcome', T0 + 10_000, 100);
+      const after = Date.now();
+
+      const keptCount = await store.purgeTombstones(before);
+      const stillPurged = await store.isPurged(id);
+      const forgottenCount = await store.purgeTombstones(after + 1);
+
+      expect(keptCount).toBe(0);
+      expect(stillPurged).toBe(true);
+      expect(forgottenCount).toBe(1);
+      expect(await store.isPurged(id)).toBe(false);
+      expect(await store.get(id)).toBeUndefined();
     });
   });
 });
