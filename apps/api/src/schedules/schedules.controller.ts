@@ -1,0 +1,104 @@
+import { FieldError, backoffFromWire, checkCron, checkScheduleJobOptions, validatePayload } from '@cask/contracts';
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { errorBody } from '../http/error-body';
+import { ValidationFailedException } from '../http/validation-failed.exception';
+import { CronExpression } from './cron-expression';
+import type { ScheduleInput, ScheduleOptionsWire, ScheduleRecord } from './schedule-record';
+import { ScheduleNamePipe } from './schedule-name.pipe';
+import { ScheduleServices } from './schedule-services';
+import { ScheduleDetailView, ScheduleView, toScheduleDetailView, toScheduleView } from './schedule-view.mapper';
+import { Scheduler } from './scheduler';
+import { UpsertScheduleDto } from './upsert-schedule.dto';
+
+/** Cron schedules: each tick dispatches one job of the schedule's type, shown with the schedule's name. */
+@Controller('schedules')
+export class SchedulesController {
+  constructor(
+    private readonly services: ScheduleServices,
+    private readonly scheduler: Scheduler,
+  ) {}
+
+  /** Creates the schedule (201) or replaces the one with that name (200); nothing is stored if any field is bad. */
+  @Post()
+  async upsert(@Body() body: UpsertScheduleDto, @Res({ passthrough: true }) response: Response): Promise<ScheduleDetailView> {
+    const input = this.validated(body);
+    await this.refuseCodeSchedule(input.name, 'changed');
+    const now = Date.now();
+    const { created, schedule } = await this.services.store.upsert(input, new CronExpression(input.cron, input.timezone).nextAfter(now), now);
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    if (created) response.setHeader('Location', `/schedules/${schedule.name}`);
+    this.scheduler.wake();
+    return toScheduleDetailView(schedule);
+  }
+
+  @Get()
+  async list(): Promise<{ items: ScheduleView[] }> {
+    return { items: (await this.services.store.list()).map(toScheduleView) };
+  }
+
+  @Get(':name')
+  async get(@Param('name', ScheduleNamePipe) name: string): Promise<ScheduleDetailView> {
+    return toScheduleDetailView(this.found(await this.services.store.get(name)));
+  }
+
+  /** Stops the schedule; a tick being dispatched by another instance at that moment still completes. */
+  @Delete(':name')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async delete(@Param('name', ScheduleNamePipe) name: string): Promise<void> {
+    await this.refuseCodeSchedule(name, 'deleted');
+    if (!(await this.services.store.delete(name))) throw new NotFoundException(errorBody('Schedule not found'));
+  }
+
+  /** No more ticks until resumed. */
+  @Post(':name/pause')
+  @HttpCode(HttpStatus.OK)
+  async pause(@Param('name', ScheduleNamePipe) name: string): Promise<ScheduleDetailView> {
+    return toScheduleDetailView(this.found(await this.services.store.pause(name, Date.now())));
+  }
+
+  /** Fires again from the next tick after now; ticks that fell while paused are not made up. */
+  @Post(':name/resume')
+  @HttpCode(HttpStatus.OK)
+  async resume(@Param('name', ScheduleNamePipe) name: string): Promise<ScheduleDetailView> {
+    const existing = this.found(await this.services.store.get(name));
+    const now = Date.now();
+    const schedule = this.found(await this.services.store.resume(name, new CronExpression(existing.cron, existing.timezone).nextAfter(now), now));
+    this.scheduler.wake();
+    return toScheduleDetailView(schedule);
+  }
+
+  /** Checks what the DTO cannot (the cron with its time zone, the job type, the payload) all at once. */
+  private validated(body: UpsertScheduleDto): ScheduleInput {
+    const options: ScheduleOptionsWire = {};
+    if (body.priority !== undefined) options.priority = body.priority;
+    if (body.max_attempts !== undefined) options.max_attempts = body.max_attempts;
+    if (body.backoff !== undefined) options.backoff = { ...body.backoff };
+    if (body.timeout_ms !== undefined) options.timeout_ms = body.timeout_ms;
+    const errors: FieldError[] = [...checkCron(body.cron, body.timezone), ...checkScheduleJobOptions({ backoff: options.backoff && backoffFromWire(options.backoff) })];
+    const job = this.services.catalogue.get(body.type);
+    let payload: object = body.payload;
+    if (!job) {
+      errors.push({ field: 'type', reason: `must be one of: ${this.services.catalogue.names().join(', ')}` });
+    } else {
+      const validation = validatePayload(job, body.payload);
+      if (validation.ok) payload = validation.value;
+      else errors.push(...validation.errors.map(({ field, reason }) => ({ field: field ? `payload.${field}` : 'payload', reason })));
+    }
+    if (errors.length > 0) throw new ValidationFailedException(errors, job ? 'Invalid schedule' : `Unknown job type "${body.type}"`);
+    return { name: body.name, cron: body.cron.trim(), timezone: body.timezone, type: body.type, payload, options, source: 'api' };
+  }
+
+  /** Code-declared schedules are changed in code: an HTTP change would be undone at the next start. */
+  private async refuseCodeSchedule(name: string, change: 'changed' | 'deleted'): Promise<void> {
+    const existing = await this.services.store.get(name);
+    if (existing?.source === 'code') {
+      throw new ConflictException(errorBody(`Schedule "${name}" is declared in code (SCHEDULE_DEFINITIONS); it can only be ${change} there`));
+    }
+  }
+
+  private found(schedule: ScheduleRecord | undefined): ScheduleRecord {
+    if (!schedule) throw new NotFoundException(errorBody('Schedule not found'));
+    return schedule;
+  }
+}
