@@ -8,6 +8,7 @@ import { AsyncDispatcher } from './dispatcher/async-dispatcher';
 import { JobCanceller } from './dispatcher/job-canceller';
 import { JobRedriver } from './dispatcher/job-redriver';
 import { RetentionSweeper } from './retention/retention-sweeper';
+import { SchedulesModule } from './schedules/schedules.module';
 import { JobEventBus } from './events/job-event-bus';
 import { JobEventConsumer } from './events/job-event.consumer';
 import { KyselyJobStore } from './store/kysely-job-store';
@@ -15,10 +16,12 @@ import { OutboxRelay } from './outbox/outbox-relay';
 import { ExamplesController } from './examples/examples.controller';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './http/jobs.controller';
+import { LiveEventsModule } from './live/live-events.module';
 import { JobStore } from './store/job-store';
 import { PostgresJobStore } from './store/postgres-job-store';
 import { SqliteJobStore } from './store/sqlite-job-store';
 import { CASK_TOPOLOGY, DATABASE } from './tokens';
+import { WorkersModule } from './workers/workers.module';
 
 /** The api: HTTP endpoints, the dispatcher, the event consumer and the job store. */
 @Module({})
@@ -26,6 +29,7 @@ export class ApiModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
+      imports: [SchedulesModule, LiveEventsModule, WorkersModule],
       controllers: [JobsController, ExamplesController, HealthController],
       providers: [
         { provide: ApiConfig, useValue: config },

@@ -87,3 +87,41 @@ export async function declareEventQueue(channel: Channel, topology: CaskTopology
   });
   await channel.bindQueue(topology.eventsQueue, topology.eventsExchange, topology.eventsRoutingKey);
 }
+
+/**
+ * How long a heartbeat may wait in the workers queue: older ones describe a past the api no longer
+ * needs (a worker silent that long has timed out anyway), so an api back from an outage does not
+ * list long-dead workers as live.
+ */
+export const HEARTBEAT_TTL_MS = 60_000;
+
+/**
+ * Declares the quorum queue the api reads worker heartbeats from, bound to the events exchange by the
+ * heartbeat routing key. Single active consumer: one api instance at a time applies heartbeats, in the
+ * order each worker sent them, so a goodbye is never overtaken by the heartbeat before it. Idempotent.
+ */
+export async function declareWorkersQueue(channel: Channel, topology: CaskTopology): Promise<void> {
+  await channel.assertExchange(topology.eventsExchange, 'direct', { durable: true });
+  await channel.assertQueue(topology.workersQueue, {
+    durable: true,
+    arguments: { 'x-queue-type': 'quorum', 'x-message-ttl': HEARTBEAT_TTL_MS, 'x-single-active-consumer': true },
+  });
+  await channel.bindQueue(topology.workersQueue, topology.eventsExchange, topology.heartbeatRoutingKey);
+}
+
+/** The queue holding the start tokens of a rate-limited job type. */
+export function rateTokenQueue(topology: CaskTopology, type: string): string {
+  return `${topology.namespace}.tokens.${type}`;
+}
+
+/**
+ * Declares a rate-limited job type's token queue: one api instance tops it up to the type's rate every
+ * second, and a worker takes a token (`basic.get`) before starting a job of that type. Its arguments do
+ * not depend on the rate, so changing a rate never makes the declarations of two processes disagree.
+ * Idempotent.
+ */
+export async function declareRateTokenQueue(channel: Channel, topology: CaskTopology, type: string): Promise<string> {
+  const name = rateTokenQueue(topology, type);
+  await channel.assertQueue(name, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+  return name;
+}

@@ -42,5 +42,21 @@ describe('loadApiConfig', () => {
       'PORT: must be at most 65535',
     ]);
   });
+
+  it('lists workers heard from in the last 15 s and limits no rate by default', () => {
+    const config = loadApiConfig({});
+
+    expect(config.workersTimeoutMs).toBe(15_000);
+    expect(config.rateLimits.size).toBe(0);
+  });
+
+  it('reads WORKERS_TIMEOUT_MS and JOB_RATE_LIMITS, naming what is wrong with them', () => {
+    const config = loadApiConfig({ WORKERS_TIMEOUT_MS: '2000', JOB_RATE_LIMITS: 'demo.flaky=5, video.process=1' });
+    expect(config.workersTimeoutMs).toBe(2000);
+    expect(Object.fromEntries(config.rateLimits)).toEqual({ 'demo.flaky': 5, 'video.process': 1 });
+
+    const error = configErrorOf(() => loadApiConfig({ WORKERS_TIMEOUT_MS: '100', JOB_RATE_LIMITS: 'demo.flaky=0' }));
+    expect(error.problems.sort()).toEqual(['JOB_RATE_LIMITS: count of "demo.flaky" must be an integer from 1 to 100000', 'WORKERS_TIMEOUT_MS: must be at least 500']);
+  });
 });
 

@@ -1,4 +1,4 @@
-import { loadEnv } from '@cask/config';
+import { IsNamedCounts, loadEnv, parseNamedCounts } from '@cask/config';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -73,6 +73,15 @@ class ApiEnv {
   @Min(0, { message: 'must be at least 0' })
   TOMBSTONE_TTL_MS: number = 30 * 24 * 3600 * 1000;
 
+  @IsInt({ message: 'must be an integer' })
+  @Min(500, { message: 'must be at least 500' })
+  @Max(3_600_000, { message: 'must be at most 3600000' })
+  WORKERS_TIMEOUT_MS: number = 15_000;
+
+  @IsOptional()
+  @IsNamedCounts(100_000)
+  JOB_RATE_LIMITS?: string;
+
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'log';
 }
@@ -105,6 +114,10 @@ export class ApiConfig {
   retentionSweepMs: number;
   /** How long a purged job's id keeps answering 410 before it answers 404. */
   tombstoneTtlMs: number;
+  /** How long a worker may stay silent before `GET /workers` stops listing it. */
+  workersTimeoutMs: number;
+  /** Jobs started per second per type across all workers, overriding the definitions' `rateLimitPerSecond`. */
+  rateLimits: ReadonlyMap<string, number>;
   logLevel: LogLevel;
 }
 
@@ -127,6 +140,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     jobRetentionMs: e.JOB_RETENTION_MS,
     retentionSweepMs: e.RETENTION_SWEEP_MS,
     tombstoneTtlMs: e.TOMBSTONE_TTL_MS,
+    workersTimeoutMs: e.WORKERS_TIMEOUT_MS,
+    rateLimits: parseNamedCounts(e.JOB_RATE_LIMITS),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -23,4 +23,43 @@ describe('loadWorkerConfig', () => {
       'WORKER_ID: must be at most 100 characters',
     ]);
   });
+
+  it('consumes every queue, caps no type and limits no rate unless told', () => {
+    const config = loadWorkerConfig({});
+
+    expect(config.queues).toBeUndefined();
+    expect(config.typeConcurrency.size).toBe(0);
+    expect(config.rateLimits.size).toBe(0);
+    expect(config.heartbeatMs).toBe(5000);
+  });
+
+  it('reads WORKER_QUEUES, WORKER_TYPE_CONCURRENCY, JOB_RATE_LIMITS and WORKER_HEARTBEAT_MS', () => {
+    const config = loadWorkerConfig({
+      WORKER_QUEUES: ' video , default,video',
+      WORKER_TYPE_CONCURRENCY: 'video.process=2, email.welcome=10',
+      JOB_RATE_LIMITS: 'demo.flaky=5',
+      WORKER_HEARTBEAT_MS: '1000',
+    });
+
+    expect(config.queues).toEqual(['video', 'default']);
+    expect([...config.typeConcurrency]).toEqual([
+      ['video.process', 2],
+      ['email.welcome', 10],
+    ]);
+    expect([...config.rateLimits]).toEqual([['demo.flaky', 5]]);
+    expect(config.heartbeatMs).toBe(1000);
+  });
+
+  it('names malformed pool settings in one error', () => {
+    const error = configErrorOf(() =>
+      loadWorkerConfig({ WORKER_QUEUES: 'video,,default', WORKER_TYPE_CONCURRENCY: 'video.process=0', JOB_RATE_LIMITS: 'demo.flaky', WORKER_HEARTBEAT_MS: '5' }),
+    );
+
+    expect(error.problems.sort()).toEqual([
+      'JOB_RATE_LIMITS: must be name=count pairs separated by commas, e.g. "video.process=2" (got "demo.flaky")',
+      'WORKER_HEARTBEAT_MS: must be at least 100',
+      'WORKER_QUEUES: must be job queue names separated by commas, e.g. "video" or "default,video"',
+      'WORKER_TYPE_CONCURRENCY: count of "video.process" must be an integer from 1 to 10000',
+    ]);
+  });
 });

@@ -1,4 +1,4 @@
-import { loadEnv } from '@cask/config';
+import { IsNamedCounts, loadEnv, parseNamedCounts } from '@cask/config';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { hostname } from 'node:os';
 
@@ -41,6 +41,23 @@ class WorkerEnv {
   @IsIn(['true', 'false'], { message: 'must be true or false' })
   WORKER_ENABLE_CRASH_DEMO: string = 'false';
 
+  @IsOptional()
+  @Matches(/^\s*[a-z0-9][a-z0-9_-]*\s*(,\s*[a-z0-9][a-z0-9_-]*\s*)*$/, { message: 'must be job queue names separated by commas, e.g. "video" or "default,video"' })
+  WORKER_QUEUES?: string;
+
+  @IsOptional()
+  @IsNamedCounts(10_000)
+  WORKER_TYPE_CONCURRENCY?: string;
+
+  @IsOptional()
+  @IsNamedCounts(100_000)
+  JOB_RATE_LIMITS?: string;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(100, { message: 'must be at least 100' })
+  @Max(600_000, { message: 'must be at most 600000' })
+  WORKER_HEARTBEAT_MS: number = 5000;
+
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'log';
 }
@@ -60,6 +77,14 @@ export class WorkerConfig {
   healthPort: number;
   /** Lets the `demo.fault` example job kill its worker (for fault-injection tests only). */
   enableCrashDemo: boolean;
+  /** Job queues to consume (`WORKER_QUEUES`); undefined: every queue of the catalogue. */
+  queues?: readonly string[];
+  /** Per-type caps on jobs running at once in this worker, overriding the definitions' `concurrency`. */
+  typeConcurrency: ReadonlyMap<string, number>;
+  /** Jobs started per second per type across all workers, overriding the definitions' `rateLimitPerSecond`. */
+  rateLimits: ReadonlyMap<string, number>;
+  /** How often the worker tells the api it is alive. */
+  heartbeatMs: number;
   logLevel: LogLevel;
 }
 
@@ -75,6 +100,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
     healthPort: e.WORKER_HEALTH_PORT,
     enableCrashDemo: e.WORKER_ENABLE_CRASH_DEMO === 'true',
+    queues: e.WORKER_QUEUES === undefined ? undefined : [...new Set(e.WORKER_QUEUES.split(',').map((queue) => queue.trim()))],
+    typeConcurrency: parseNamedCounts(e.WORKER_TYPE_CONCURRENCY),
+    rateLimits: parseNamedCounts(e.JOB_RATE_LIMITS),
+    heartbeatMs: e.WORKER_HEARTBEAT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

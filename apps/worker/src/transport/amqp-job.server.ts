@@ -1,4 +1,4 @@
-import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, declareEventQueue, declareJobQueues, declareWorkersQueue } from '@cask/amqp';
 import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, decodeControl, decodeEnvelope, encodeControl } from '@cask/contracts';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
@@ -6,8 +6,8 @@ import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microse
 import { lastValueFrom } from 'rxjs';
 import type { WorkerConfig } from '../config/worker-config';
 import type { WorkerHealth } from '../health/health-server';
+import { WorkerPool } from '../pool/worker-pool';
 import { Cancellations } from './cancellations';
-import { ConcurrencyLimiter } from './concurrency-limiter';
 import { EventPublisher } from './event-publisher';
 import { JobExecutor } from './job-executor';
 import { JobOutcomes } from './job-outcomes';
@@ -30,7 +30,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   private readonly executor: JobExecutor;
   private readonly outcomes: JobOutcomes;
   private readonly events: EventPublisher;
-  private readonly limiter: ConcurrencyLimiter;
+  private readonly pool: WorkerPool;
   private readonly duplicates = new Set<string>();
   private readonly cancellations = new Cancellations();
   private readonly control: AmqpConsumer;
@@ -52,9 +52,11 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
         await declareEventQueue(channel, topology);
         await declareJobQueues(channel, topology, catalogue.queues());
         await declareControlStream(channel, topology);
+        await declareWorkersQueue(channel, topology);
       },
     });
-    this.limiter = new ConcurrencyLimiter(config.concurrency);
+    // Throws a ConfigError naming queues and job types the catalogue does not know, before any I/O.
+    this.pool = new WorkerPool(config, catalogue, topology, this.connection, this.publisher, () => this.executor.inFlight);
     this.events = new EventPublisher(this.publisher, topology);
     this.outcomes = new JobOutcomes(this.publisher, topology);
     this.executor = new JobExecutor(this.events, this.outcomes, (type, payload, context) => this.invoke(type, payload, context), config.workerId);
@@ -66,11 +68,11 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       consumeArguments: () => ({ 'x-stream-offset': 'first' }),
       onMessage: (delivery) => this.receiveControl(delivery),
     });
-    for (const queue of catalogue.queues()) {
+    for (const queue of this.pool.plan.queues) {
       this.consumers.push(
         new AmqpConsumer(this.connection, {
           queue: topology.jobQueue(queue),
-          prefetch: config.concurrency,
+          prefetch: this.pool.plan.prefetch(queue),
           declare: (channel) => declareJobQueues(channel, topology, [queue]),
           onMessage: (delivery) => this.receive(queue, delivery, false),
         }),
@@ -101,10 +103,12 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       await this.catchUpOnControl();
       this.pruneTimer = setInterval(() => this.cancellations.prune(), 3_600_000);
       this.pruneTimer.unref();
+      await this.pool.prepare();
       await Promise.all(this.consumers.map((consumer) => consumer.start()));
+      this.pool.announce();
       this.logger.log(
-        `Worker ${this.config.workerId} consuming ${this.catalogue.queues().map((q) => this.topology.jobQueue(q)).join(', ')} ` +
-          `(concurrency ${this.config.concurrency})`,
+        `Worker ${this.config.workerId} consuming ${this.pool.plan.queues.map((q) => this.topology.jobQueue(q)).join(', ')} ` +
+          `(concurrency ${this.config.concurrency}${this.pool.describeLimits()})`,
       );
       callback();
     } catch (err) {
@@ -119,7 +123,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.consumers.map((consumer) => consumer.cancel()));
-    this.limiter.releaseWaiting();
+    this.pool.slots.releaseWaiting();
     const running = this.executor.inFlight;
     if (running > 0) this.logger.log(`Waiting up to ${this.config.shutdownGraceMs} ms for ${running} running job(s)`);
     const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.config.shutdownGraceMs).unref());
@@ -131,6 +135,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
     clearInterval(this.pruneTimer);
     await this.control.stop();
+    // Last, with nothing left running: the worker leaves GET /workers once it has let go of every job.
+    await this.pool.leave();
     await this.publisher.stop();
     await this.connection.close();
     this.logger.log('Worker stopped');
@@ -152,11 +158,14 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     return this.connection as T;
   }
 
-  /** Refuses to start unless every job this worker consumes has exactly one handler, and no handler is for an unknown job. */
+  /**
+   * Refuses to start unless every job on the queues this worker consumes has exactly one handler, and no
+   * handler is for an unknown job. Jobs on other queues may lack one: other workers run them.
+   */
   private checkHandlers(): void {
     const problems: string[] = [];
     for (const job of this.catalogue.all()) {
-      if (!this.messageHandlers.has(job.name)) problems.push(`job "${job.name}" has no @JobHandler`);
+      if (this.pool.plan.queues.includes(job.queue) && !this.messageHandlers.has(job.name)) problems.push(`job "${job.name}" has no @JobHandler`);
     }
     for (const name of this.duplicates) problems.push(`job "${name}" has more than one @JobHandler`);
     for (const name of this.messageHandlers.keys()) {
@@ -183,8 +192,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       void this.handleRedelivery(queue, delivery, envelope, suspect);
       return;
     }
-    void this.limiter
-      .run(async () => {
+    void this.pool.slots
+      .run(envelope.type, async () => {
         if (this.closing) return this.handBack(queue, delivery, envelope);
         // It may have been cancelled while it waited for a free slot.
         if (this.skipIfCancelled(envelope, delivery)) return;

@@ -164,6 +164,57 @@ describe('ConcurrencyLimiter', () => {
     expect(h.limiter.running).toBe(0);
   });
 
+  describe('acquire', () => {
+    it('hands out slots up to the limit and makes the next caller wait for a release', async () => {
+      const limiter = new ConcurrencyLimiter(2);
+      const first = await limiter.acquire();
+      await limiter.acquire();
+      let third = false;
+      void limiter.acquire().then(() => (third = true));
+      await settle();
+
+      expect(third).toBe(false);
+      expect(limiter.queued).toBe(1);
+      first();
+      await settle();
+      expect(third).toBe(true);
+      expect(limiter.running).toBe(2);
+    });
+
+    it('ignores a second release of the same slot', async () => {
+      const limiter = new ConcurrencyLimiter(1);
+      const release = await limiter.acquire();
+      release();
+      const again = await limiter.acquire();
+      let waiting = false;
+      void limiter.acquire().then(() => (waiting = true));
+
+      release();
+      await settle();
+
+      expect(waiting).toBe(false);
+      expect(limiter.running).toBe(1);
+      again();
+      await settle();
+      expect(waiting).toBe(true);
+    });
+
+    it('passes a released slot to the waiter even when another caller asks in the same turn', async () => {
+      const limiter = new ConcurrencyLimiter(1);
+      const release = await limiter.acquire();
+      const order: string[] = [];
+      void limiter.acquire().then(() => order.push('waiter'));
+      await settle();
+
+      release();
+      void limiter.acquire().then(() => order.push('newcomer'));
+      await settle();
+
+      expect(order).toEqual(['waiter']);
+      expect(limiter.running).toBe(1);
+    });
+  });
+
   describe('releaseWaiting', () => {
     it('starts every waiting task at once, in arrival order, past the limit', async () => {
       const h = harness(1);

@@ -1,0 +1,77 @@
+import { Controller, Get, Headers, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { errorBody } from '../http/error-body';
+import { JobIdPipe } from '../http/job-id.pipe';
+import { ValidationFailedException } from '../http/validation-failed.exception';
+import { EventId, parseEventId } from './event-id';
+import { LiveEventsQuery } from './live-events.query';
+import { LiveSources } from './live-sources';
+import { LiveStreams } from './live-streams';
+
+/**
+ * Server-sent events. Bad input and unknown jobs are answered as JSON errors, like every endpoint,
+ * before the response becomes an event stream.
+ */
+@Controller()
+export class LiveEventsController {
+  constructor(
+    private readonly streams: LiveStreams,
+    private readonly sources: LiveSources,
+  ) {}
+
+  /**
+   * One job's events: `snapshot`, then `status` (id `<series>.<attempt>.<rank>`) and `progress`, then
+   * `result` when the job is terminal, after which the stream ends. Resumes after `Last-Event-ID`;
+   * answers 204 when that id is already the job's last event.
+   */
+  @Get('jobs/:id/events')
+  async jobEvents(
+    @Param('id', JobIdPipe) id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    const stream = this.streams.forJob(id, parseLastEventId(lastEventId));
+    const opening = await stream.open();
+    if (opening === 'missing') throw new NotFoundException(errorBody('Job not found'));
+    if (opening === 'caught-up') {
+      response.status(204).end();
+      return;
+    }
+    this.streams.serve(response, stream);
+  }
+
+  /** Every job's `status` and `progress` events as they happen, optionally for some types only; no replay. */
+  @Get('events')
+  allEvents(@Query() query: LiveEventsQuery, @Res() response: Response): void {
+    this.streams.serve(response, this.streams.forAllJobs(this.parseTypes(query.type)));
+  }
+
+  private parseTypes(value: string | undefined): ReadonlySet<string> | undefined {
+    if (value === undefined) return undefined;
+    const types = value
+      .split(',')
+      .map((type) => type.trim())
+      .filter((type) => type.length > 0);
+    const known = this.sources.catalogue.names();
+    const unknown = types.filter((type) => !known.includes(type));
+    if (types.length === 0 || unknown.length > 0) {
+      throw new ValidationFailedException(
+        [{ field: 'type', reason: `must be one or more (comma-separated) of: ${known.join(', ')}` }],
+        unknown.length > 0 ? `Unknown job type "${unknown[0]}"` : 'Invalid job type',
+      );
+    }
+    return new Set(types);
+  }
+}
+
+function parseLastEventId(value: string | undefined): EventId | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const id = parseEventId(value);
+  if (!id) {
+    throw new ValidationFailedException(
+      [{ field: 'Last-Event-ID', reason: 'must be the id of an event of this stream, <series>.<attempt>.<rank> like 1.2.2' }],
+      'Invalid Last-Event-ID',
+    );
+  }
+  return id;
+}

@@ -1,0 +1,84 @@
+import { AmqpConsumer, Delivery, declareWorkersQueue, publishDeadLetter } from '@cask/amqp';
+import { WorkerHeartbeat, decodeHeartbeat } from '@cask/contracts';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withinGrace } from '../shutdown/within-grace';
+import { WorkersServices } from './workers-services';
+
+/** Heartbeats taken at once; they are applied one by one, in order. */
+const PREFETCH = 20;
+
+/**
+ * Applies worker heartbeats to the worker registry: a heartbeat records the worker as seen now, a
+ * goodbye forgets it. One api instance consumes at a time (the queue has a single active consumer) and
+ * applies heartbeats in the order they came, so a goodbye is never undone by the heartbeat before it.
+ */
+@Injectable()
+export class HeartbeatConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(HeartbeatConsumer.name);
+  private consumer?: AmqpConsumer;
+  private applying: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(private readonly services: WorkersServices) {}
+
+  onApplicationBootstrap(): void {
+    const { connection, topology } = this.services;
+    this.consumer = new AmqpConsumer(connection, {
+      queue: topology.workersQueue,
+      prefetch: PREFETCH,
+      declare: (channel) => declareWorkersQueue(channel, topology),
+      onMessage: (delivery) => {
+        // Chained, so heartbeats apply in the order they came; a failure must not stop the chain.
+        this.applying = this.applying
+          .then(() => this.apply(delivery))
+          .catch((err: Error) => this.logger.error(`Applying a heartbeat failed: ${err.message}`, err.stack));
+      },
+    });
+    // Not awaited: the api serves while the broker is away, like the job event consumer.
+    void this.consumer.start();
+  }
+
+  /** Stops taking heartbeats and lets the one being applied finish; the rest return to the queue. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.cancel();
+    await withinGrace(this.applying, this.services.config.shutdownGraceMs);
+    await this.consumer?.stop();
+  }
+
+  private async apply(delivery: Delivery): Promise<void> {
+    const decoded = decodeHeartbeat(delivery.message.content);
+    if (!decoded.ok) return this.deadLetter(delivery, decoded.code, decoded.reason);
+    for (let delay = 100; !this.stopping; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        await this.write(decoded.value);
+        delivery.ack();
+        return;
+      } catch (err) {
+        if (this.stopping) break;
+        this.logger.warn(`Worker registry unavailable (${(err as Error).message}); retrying a heartbeat in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+    // Shutting down: left unacknowledged, it goes back to the queue for the next api instance.
+  }
+
+  private async write(heartbeat: WorkerHeartbeat): Promise<void> {
+    if (!heartbeat.stopping) return this.services.registry.record(heartbeat, Date.now());
+    await this.services.registry.forget(heartbeat.worker_id);
+    this.logger.log(`Worker ${heartbeat.worker_id} (${heartbeat.host}, pid ${heartbeat.pid}) said goodbye`);
+  }
+
+  private async deadLetter(delivery: Delivery, code: string, detail: string): Promise<void> {
+    this.logger.warn(`Dead-lettering a heartbeat message (${code}: ${detail})`);
+    try {
+      await publishDeadLetter(this.services.publisher, this.services.topology, delivery.message, this.services.topology.workersQueue, { code, detail });
+      delivery.ack();
+    } catch (err) {
+      // Without a confirmed copy, reject it (dropped: the queue has no dead-letter exchange) rather than loop on it.
+      this.logger.error(`Could not publish the dead letter (${(err as Error).message}); rejecting the heartbeat instead`);
+      delivery.nack(false);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import type { WorkerHeartbeat } from '@cask/contracts';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, WorkersTable } from '../store/schema';
+
+/** A worker as its last heartbeat described it; `lastSeen` is when the api received that heartbeat. */
+export type WorkerRow = Selectable<WorkersTable>;
+
+/** The `workers` table: one row per worker that sent a heartbeat and has not said goodbye or timed out. */
+export class WorkerRegistry {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Records a heartbeat received at `now` (the api's clock, so workers' clocks do not matter). */
+  async record(heartbeat: WorkerHeartbeat, now: number): Promise<void> {
+    const row = {
+      host: heartbeat.host,
+      pid: heartbeat.pid,
+      queues: JSON.stringify(heartbeat.queues),
+      concurrency: heartbeat.concurrency,
+      in_flight: heartbeat.in_flight,
+      started_at: heartbeat.started_at,
+      last_seen: now,
+    };
+    await this.db
+      .insertInto('workers')
+      .values({ id: heartbeat.worker_id, ...row })
+      .onConflict((conflict) => conflict.column('id').doUpdateSet(row))
+      .execute();
+  }
+
+  /** Forgets a worker that said goodbye. */
+  async forget(workerId: string): Promise<void> {
+    await this.db.deleteFrom('workers').where('id', '=', workerId).execute();
+  }
+
+  /** Workers heard from after `since`, by id. */
+  async heardSince(since: number): Promise<WorkerRow[]> {
+    return this.db.selectFrom('workers').selectAll().where('last_seen', '>', since).orderBy('id').execute();
+  }
+
+  /** Forgets workers not heard from since `before`; resolves how many. */
+  async forgetSilent(before: number): Promise<number> {
+    const result = await this.db.deleteFrom('workers').where('last_seen', '<=', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
