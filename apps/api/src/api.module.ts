@@ -29,6 +29,8 @@ export class ApiModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
+      // Global so its feature modules (schedules, live events, workers) can inject what it exports.
+      global: true,
       imports: [SchedulesModule, LiveEventsModule, WorkersModule],
       controllers: [JobsController, ExamplesController, HealthController],
       providers: [

@@ -5,8 +5,7 @@ import { SchedulesController } from './schedules.controller';
 
 /**
  * Cron schedules: `POST/GET/DELETE /schedules`, pause and resume, and the scheduler that fires them.
- * Imported by ApiModule; it uses ApiModule's dispatcher, job catalogue and database (see
- * {@link ScheduleServices}).
+ * Imported by ApiModule; it uses ApiModule's dispatcher, job catalogue and database.
  */
 @Module({
   controllers: [SchedulesController],

@@ -7,7 +7,7 @@ import { WorkersServices } from './workers-services';
 
 /**
  * The api's side of the worker pool: `GET /workers` from worker heartbeats, and the start tokens of
- * rate-limited job types. Imported by ApiModule; it uses ApiModule's providers (see {@link WorkersServices}).
+ * rate-limited job types. Imported by ApiModule.
  */
 @Module({
   controllers: [WorkersController],
