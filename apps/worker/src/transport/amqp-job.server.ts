@@ -1,13 +1,12 @@
 import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, declareEventQueue, declareJobQueues, declareWorkersQueue } from '@cask/amqp';
-import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, decodeControl, decodeEnvelope, encodeControl } from '@cask/contracts';
-import { randomUUID } from 'node:crypto';
+import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, decodeEnvelope } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { WorkerConfig } from '../config/worker-config';
 import type { WorkerHealth } from '../health/health-server';
 import { WorkerPool } from '../pool/worker-pool';
-import { Cancellations } from './cancellations';
+import { ControlListener } from './control-listener';
 import { EventPublisher } from './event-publisher';
 import { JobExecutor } from './job-executor';
 import { JobOutcomes } from './job-outcomes';
@@ -32,10 +31,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   private readonly events: EventPublisher;
   private readonly pool: WorkerPool;
   private readonly duplicates = new Set<string>();
-  private readonly cancellations = new Cancellations();
-  private readonly control: AmqpConsumer;
-  private readonly syncWaiters = new Map<string, () => void>();
-  private pruneTimer?: NodeJS.Timeout;
+  private readonly control: ControlListener;
   private closing = false;
 
   constructor(
@@ -60,13 +56,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     this.events = new EventPublisher(this.publisher, topology);
     this.outcomes = new JobOutcomes(this.publisher, topology);
     this.executor = new JobExecutor(this.events, this.outcomes, (type, payload, context) => this.invoke(type, payload, context), config.workerId);
-    this.control = new AmqpConsumer(this.connection, {
-      queue: topology.controlStream,
-      prefetch: 500,
-      declare: (channel) => declareControlStream(channel, topology),
-      // Every (re)attach reads the whole retained stream: cancellations made while away are not missed.
-      consumeArguments: () => ({ 'x-stream-offset': 'first' }),
-      onMessage: (delivery) => this.receiveControl(delivery),
+    this.control = new ControlListener(this.connection, this.publisher, topology, (jobId, series) => {
+      if (this.executor.cancel(jobId, series)) this.logger.log(`Job ${jobId}: cancel requested; aborting it`);
     });
     for (const queue of this.pool.plan.queues) {
       this.consumers.push(
@@ -100,9 +91,6 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       await this.connection.open();
       await this.publisher.start();
       await this.control.start();
-      await this.catchUpOnControl();
-      this.pruneTimer = setInterval(() => this.cancellations.prune(), 3_600_000);
-      this.pruneTimer.unref();
       await this.pool.prepare();
       await Promise.all(this.consumers.map((consumer) => consumer.start()));
       this.pool.announce();
@@ -133,7 +121,6 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       await this.executor.idle();
     }
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
-    clearInterval(this.pruneTimer);
     await this.control.stop();
     // Last, with nothing left running: the worker leaves GET /workers once it has let go of every job.
     await this.pool.leave();
@@ -207,36 +194,10 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
 
   /** A job whose series was cancelled is acked and dropped: it never runs. */
   private skipIfCancelled(envelope: JobEnvelope, delivery: Delivery): boolean {
-    if (!this.cancellations.has(envelope.id, envelope.series)) return false;
+    if (!this.control.isCancelled(envelope.id, envelope.series)) return false;
     this.logger.log(`Job ${envelope.type} ${envelope.id}: cancelled; dropping it`);
     delivery.ack();
     return true;
-  }
-
-  private receiveControl(delivery: Delivery): void {
-    const decoded = decodeControl(delivery.message.content);
-    delivery.ack();
-    if (!decoded.ok) {
-      this.logger.warn(`Ignoring a malformed control message (${decoded.reason})`);
-      return;
-    }
-    const command = decoded.value;
-    if (command.kind === 'sync') {
-      this.syncWaiters.get(command.token)?.();
-      return;
-    }
-    this.cancellations.add(command.job_id, command.series, command.at);
-    if (this.executor.cancel(command.job_id, command.series)) this.logger.log(`Job ${command.job_id}: cancel requested; aborting it`);
-  }
-
-  /** Writes a token to the control stream and waits to read it back: then every earlier cancellation is known. */
-  private async catchUpOnControl(): Promise<void> {
-    const token = randomUUID();
-    const seen = new Promise<void>((resolve) => this.syncWaiters.set(token, resolve));
-    await this.publisher.publish('', this.topology.controlStream, encodeControl({ kind: 'sync', token }), { messageId: token });
-    await seen;
-    this.syncWaiters.delete(token);
-    this.logger.log(`Read the control stream: ${this.cancellations.size} cancelled job(s) known`);
   }
 
   /**
