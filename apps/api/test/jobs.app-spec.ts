@@ -164,9 +164,24 @@ describe('api HTTP contract', () => {
       expectErrorBody(response.body);
     });
 
+    it('matches a repeated delay_ms request on its body, not on its due time', async () => {
+      const body = { ...welcome, delay_ms: 60_000 };
+      const first = await http.post('/jobs').set('Idempotency-Key', 'app-key-delay').send(body).expect(202);
+      expect(first.body.status).toBe('scheduled');
+      const again = await http.post('/jobs').set('Idempotency-Key', 'app-key-delay').send(body).expect(202);
+      expect(again.body.job_id).toBe(first.body.job_id);
+    });
+
     it('answers 400 for a malformed Idempotency-Key', async () => {
       const response = await http.post('/jobs').set('Idempotency-Key', 'has space').send(welcome).expect(400);
       expect(response.body.details[0].field).toBe('Idempotency-Key');
+    });
+  });
+
+  describe('POST /jobs/batch', () => {
+    it('names a bad option of a batch item by index, like a bad payload', async () => {
+      const response = await http.post('/jobs/batch').send({ jobs: [welcome, { ...welcome, priority: 12 }] }).expect(400);
+      expect(response.body.details.map((d: { field: string }) => d.field)).toEqual(['jobs[1].priority']);
     });
   });
 
@@ -289,6 +304,14 @@ describe('api with the broker unreachable', () => {
     await app?.close();
   });
 
+  it('does not count delayed jobs waiting for their time towards the bound', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const response = await http.post('/jobs').send({ ...welcome, delay_ms: 3_600_000 }).expect(202);
+      expect(response.body.status).toBe('scheduled');
+    }
+    expect((await http.get('/health/ready').expect(503)).body.checks.outbox).toEqual({ backlog: 0, max: 2 });
+  });
+
   it('accepts jobs into the outbox, then answers 503 with Retry-After at the bound and stores nothing more', async () => {
     const first = await http.post('/jobs').send(welcome).expect(202);
     await http.post('/jobs').send(welcome).expect(202);
@@ -297,7 +320,7 @@ describe('api with the broker unreachable', () => {
     const refused = await http.post('/jobs').send(welcome).expect(503);
     expectErrorBody(refused.body);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect((await http.get('/jobs').expect(200)).body.items).toHaveLength(2);
+    expect((await http.get('/jobs?status=queued').expect(200)).body.items).toHaveLength(2);
   });
 
   it('still answers status lookups from the store', async () => {

@@ -60,7 +60,8 @@ export interface AmqpConsumerOptions {
   /** Arguments of `basic.consume`, computed on every attach (e.g. a stream offset). */
   consumeArguments?: () => Record<string, unknown>;
   /**
-   * How often to check that the broker still counts this consumer, and re-attach it if not.
+   * How often to check that the broker still counts this consumer, and re-attach it if not; 0 turns the
+   * check off (stream queues report no consumer count).
    * @defaultValue `10000`
    */
   watchdogIntervalMs?: number;
@@ -97,8 +98,11 @@ export class AmqpConsumer {
 
   async start(): Promise<void> {
     await this.channel.start();
-    this.watchdog = setInterval(() => void this.checkAttached(), this.options.watchdogIntervalMs ?? 10_000);
-    this.watchdog.unref();
+    const interval = this.options.watchdogIntervalMs ?? 10_000;
+    if (interval > 0) {
+      this.watchdog = setInterval(() => void this.checkAttached(), interval);
+      this.watchdog.unref();
+    }
   }
 
   /** Stops taking new messages but keeps the channel, so deliveries already taken can still be settled. */

@@ -1,4 +1,4 @@
-/** Every status a job can have; see DESIGN.md for the transitions. */
+/** Every status a job can have; README "Job lifecycle" shows the transitions. */
 export const JOB_STATUSES = ['queued', 'scheduled', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -24,8 +24,8 @@ export interface JobView<R = unknown> {
   finished_at: string | null;
 }
 
-/** The one-line answer to an accepted dispatch. */
+/** The one-line answer to an accepted dispatch; `scheduled` for a delayed job. */
 export interface QueuedResponse {
-  status: 'queued';
+  status: 'queued' | 'scheduled';
   job_id: string;
 }

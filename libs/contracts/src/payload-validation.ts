@@ -29,7 +29,8 @@ export function validatePayload<P extends object>(definition: JobDefinition<P, u
 /** Turns class-validator's nested errors into one `{field, reason}` per broken rule. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    // Array items come as numeric properties: name them `jobs[3]`, not `jobs.3`.
+    const field = /^\d+$/.test(error.property) && parent ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((reason) => ({ field, reason }));
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });

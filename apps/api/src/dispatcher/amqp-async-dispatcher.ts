@@ -19,6 +19,11 @@ interface Prepared {
   delayed: boolean;
 }
 
+/** A resolved job as a request: after defaults, so leaving out `priority` and sending the default match. */
+function resolvedRequest({ type, payload, priority, maxAttempts, backoff, timeoutMs, runAt }: Prepared['record']): object {
+  return { type, payload, priority, maxAttempts, backoff, timeoutMs, runAt };
+}
+
 /** JSON with object keys sorted, so equal requests hash equally whatever their key order. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -52,7 +57,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     const { full, backlog } = await this.relay.isBacklogFull();
     if (full) throw new BacklogFullError(backlog);
     const idempotency = options.idempotencyKey
-      ? { key: options.idempotencyKey, requestHash: this.requestHash(prepared.record), expiresAt: now + this.config.idempotencyTtlMs }
+      ? { key: options.idempotencyKey, requestHash: this.requestHash(options.fingerprint ?? resolvedRequest(prepared.record)), expiresAt: now + this.config.idempotencyTtlMs }
       : undefined;
 
     const outcome = await this.store.createJob(prepared.record, prepared.message, idempotency);
@@ -128,12 +133,8 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     return record ? toJobView<R>(record) : null;
   }
 
-  /**
-   * Digest of what the request asks for, after defaults: leaving out `priority` and sending the
-   * default `priority: 0` are the same request.
-   */
-  private requestHash(job: { type: string; payload: object; priority: number; maxAttempts: number; backoff: object; timeoutMs: number; runAt?: number | null }): string {
-    const { type, payload, priority, maxAttempts, backoff, timeoutMs, runAt } = job;
-    return createHash('sha256').update(canonicalJson({ type, payload, priority, maxAttempts, backoff, timeoutMs, runAt })).digest('hex');
+  /** Digest of what a request asks for; equal requests give equal digests whatever their key order. */
+  private requestHash(fingerprint: unknown): string {
+    return createHash('sha256').update(canonicalJson(fingerprint)).digest('hex');
   }
 }

@@ -4,7 +4,7 @@ import type { BackoffPolicy, JobDefinition, JobView } from '@cask/contracts';
 export interface DispatchOptions {
   /**
    * 0 (lowest) to 9 (highest); with a backlog, higher runs first.
-   * @defaultValue `0`
+   * @defaultValue the job definition's `priority`
    */
   priority?: number;
   /** Attempts in all, 1–100. @defaultValue the definition's `retry.maxAttempts` */
@@ -25,6 +25,12 @@ export interface DispatchOptions {
    * id instead of creating another; with anything different it is an `IdempotencyConflictError`.
    */
   idempotencyKey?: string;
+  /**
+   * What makes two requests with one `idempotencyKey` the same request. Defaults to the job as resolved
+   * (type, payload, options after defaults); the HTTP layer passes the body as sent, so a `delay_ms`
+   * repeated later still matches.
+   */
+  fingerprint?: unknown;
 }
 
 /** One job of a batch dispatch. */

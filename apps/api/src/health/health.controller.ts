@@ -3,6 +3,7 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiConfig } from '../config/api-config';
 import { JobEventConsumer } from '../events/job-event.consumer';
+import { OutboxRelay } from '../outbox/outbox-relay';
 import { JobStore } from '../store/job-store';
 
 type Check = 'up' | 'down';
@@ -21,6 +22,7 @@ export class HealthController {
     private readonly events: JobEventConsumer,
     private readonly store: JobStore,
     private readonly config: ApiConfig,
+    private readonly relay: OutboxRelay,
   ) {}
 
   @Get('live')
@@ -35,7 +37,7 @@ export class HealthController {
       () => true,
       () => false,
     );
-    const backlog = storeUp ? await this.store.outboxBacklog() : 0;
+    const backlog = storeUp ? await this.store.outboxBacklog(Date.now() + this.relay.inlineLeaseMs) : 0;
     const checks = {
       broker: this.connection.isConnected ? 'up' : 'down',
       event_consumer: this.events.isAttached ? 'up' : 'down',

@@ -4,8 +4,8 @@ import type { Response } from 'express';
 import { Observable, tap } from 'rxjs';
 
 /** The seed design's one-line answer: `{"status":"queued","job_id":"..."}`. */
-export function queued(jobId: string): QueuedResponse {
-  return { status: 'queued', job_id: jobId };
+export function queued(jobId: string, status: QueuedResponse['status'] = 'queued'): QueuedResponse {
+  return { status, job_id: jobId };
 }
 
 @Injectable()

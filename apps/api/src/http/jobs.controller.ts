@@ -39,8 +39,9 @@ export class JobsController {
       throw new ValidationFailedException([{ field: 'Idempotency-Key', reason: 'must be 1 to 255 visible ASCII characters' }]);
     }
     const { job, options } = this.toDispatch(body, '');
-    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, idempotencyKey });
-    return queued(jobId);
+    // The body as sent identifies the request: a repeated `delay_ms` is the same request later.
+    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, idempotencyKey, fingerprint: idempotencyKey ? body : undefined });
+    return queued(jobId, options.runAt !== undefined && options.runAt > Date.now() ? 'scheduled' : 'queued');
   }
 
   /** Up to 1,000 jobs at once: every item is checked before any is stored; the ids come back in order. */

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, GoneException, Headers, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { errorBody } from '../http/error-body';
 import { JobIdPipe } from '../http/job-id.pipe';
@@ -32,7 +32,10 @@ export class LiveEventsController {
   ): Promise<void> {
     const stream = this.streams.forJob(id, parseLastEventId(lastEventId));
     const opening = await stream.open();
-    if (opening === 'missing') throw new NotFoundException(errorBody('Job not found'));
+    if (opening === 'missing') {
+      if (await this.sources.store.isPurged(id)) throw new GoneException(errorBody('Job was purged after its retention period'));
+      throw new NotFoundException(errorBody('Job not found'));
+    }
     if (opening === 'caught-up') {
       response.status(204).end();
       return;

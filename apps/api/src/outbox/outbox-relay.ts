@@ -62,7 +62,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   /** True when dispatch must refuse: the broker cannot take jobs and the outbox is at its bound. */
   async isBacklogFull(): Promise<{ full: boolean; backlog: number }> {
     if (this.publisher.isReady) return { full: false, backlog: 0 };
-    const backlog = await this.store.outboxBacklog();
+    const backlog = await this.store.outboxBacklog(Date.now() + this.inlineLeaseMs);
     return { full: backlog >= this.config.outboxMaxBacklog, backlog };
   }
 

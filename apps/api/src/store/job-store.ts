@@ -53,8 +53,11 @@ export abstract class JobStore {
   /** Redrives every job matching the filter (failed or cancelled only); returns how many. */
   abstract redriveMany(filter: RedriveFilter, message: RedriveMessage): Promise<number>;
 
-  /** Messages waiting in the outbox. */
-  abstract outboxBacklog(): Promise<number>;
+  /**
+   * Messages waiting in the outbox; with `dueBy`, only those due by then (a delayed job waiting for its
+   * time is not a backlog).
+   */
+  abstract outboxBacklog(dueBy?: number): Promise<number>;
 
   /**
    * Claims up to `limit` outbox messages that are due, hiding each from other claimers for `leaseMs`.

@@ -151,8 +151,10 @@ export abstract class KyselyJobStore extends JobStore {
     return count;
   }
 
-  override async outboxBacklog(): Promise<number> {
-    const row = await this.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  override async outboxBacklog(dueBy?: number): Promise<number> {
+    let query = this.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('count'));
+    if (dueBy !== undefined) query = query.where('available_at', '<=', dueBy);
+    const row = await query.executeTakeFirstOrThrow();
     return Number(row.count);
   }
 

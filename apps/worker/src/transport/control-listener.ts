@@ -28,6 +28,8 @@ export class ControlListener {
       declare: (channel) => declareControlStream(channel, topology),
       // Every (re)attach reads the whole retained stream: cancellations made while away are not missed.
       consumeArguments: () => ({ 'x-stream-offset': 'first' }),
+      // A stream queue always reports 0 consumers, so the watchdog would re-attach (and re-read) forever.
+      watchdogIntervalMs: 0,
       onMessage: (delivery) => this.receive(delivery),
     });
   }
