@@ -39,8 +39,8 @@ export class BackoffDto {
   jitter: number = 0.2;
 }
 
-/** Body of `POST /jobs`. */
-export class CreateJobDto {
+/** A job to dispatch with its options: what `POST /jobs`, batch items and schedules have in common. */
+export class JobRequestDto {
   /** A job name, e.g. `email.welcome`. */
   @IsString()
   @IsNotEmpty()
@@ -50,7 +50,7 @@ export class CreateJobDto {
   @IsObject()
   payload: Record<string, unknown>;
 
-  /** 0 (lowest) to 9 (highest). */
+  /** 0 (lowest) to 9 (highest), overriding the job type's. */
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -75,7 +75,10 @@ export class CreateJobDto {
   @Min(1)
   @Max(DAY_MS)
   timeout_ms?: number;
+}
 
+/** Body of `POST /jobs`. */
+export class CreateJobDto extends JobRequestDto {
   /** Run no sooner than this many ms from now (up to 30 days); the job is `scheduled` until then. */
   @IsOptional()
   @IsInt()
