@@ -1,0 +1,152 @@
+import { ConfirmPublisher } from '@cask/amqp';
+import { DemoFlaky } from '@cask/contracts';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { NestFactory } from '@nestjs/core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadApiConfig } from '../../apps/api/src/config/api-config';
+import { AsyncDispatcher } from '../../apps/api/src/dispatcher/async-dispatcher';
+import { JobEventBus } from '../../apps/api/src/events/job-event-bus';
+import { JobEventConsumer } from '../../apps/api/src/events/job-event.consumer';
+import type { Database } from '../../apps/api/src/store/schema';
+import { DATABASE } from '../../apps/api/src/tokens';
+import type { Contender, DrainResult, RunContext } from '../contender';
+import { caskNamespaceResource, startCaskWorker } from '../support/cask-apps';
+import { createDatabase, databaseName } from '../support/cleanup';
+import { now, sleep } from '../support/clock';
+import { SETUP_TIMEOUT_MS, STALL_MS } from '../support/deadlines';
+import { Countdown, LatencyRecorder, pace, windowed } from '../support/load';
+import type { ManagedProcess } from '../support/managed-process';
+import { BENCH_AMQP_URL } from '../support/services';
+import { CaskBenchModule } from './cask-bench.module';
+
+const PAYLOAD = { fail_times: 0 };
+/** Bulk dispatches unfinished at once during the bulk drain. */
+const BULK_WIDTH = 4;
+
+/**
+ * Cask end to end through the AsyncDispatcher: `dispatch` in this process → the built worker → the
+ * succeeded event committed to the job store, seen on the api's JobEventBus (which publishes after commit).
+ */
+class CaskDispatcherContender implements Contender {
+  private app?: INestApplicationContext;
+  private dispatcher?: AsyncDispatcher;
+  private worker?: ManagedProcess;
+  private readonly succeeded = new Countdown();
+  private recorder?: LatencyRecorder<string>;
+  private unexpected = 0;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly store: 'sqlite' | 'postgres',
+  ) {}
+
+  async setUp(): Promise<void> {
+    const namespace = this.ctx.prefix;
+    this.ctx.track(caskNamespaceResource(namespace));
+    const env: Record<string, string> = { AMQP_URL: BENCH_AMQP_URL, CASK_NAMESPACE: namespace, LOG_LEVEL: 'warn', PORT: '0' };
+    if (this.store === 'postgres') {
+      const name = databaseName(this.ctx.prefix);
+      this.ctx.track({ kind: 'postgres-database', name });
+      env.DATABASE_URL = await createDatabase(name);
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'cask-bench-'));
+      this.ctx.track({ kind: 'directory', path: dir });
+      env.SQLITE_PATH = join(dir, 'cask.db');
+    }
+    this.app = await NestFactory.createApplicationContext(CaskBenchModule.forRoot(loadApiConfig(env)), { logger: ['fatal', 'error', 'warn'] });
+    await this.app.init();
+    this.dispatcher = this.app.get(AsyncDispatcher);
+    this.app.get(JobEventBus).subscribe((update) => {
+      if (update.source !== 'worker') return;
+      const at = now();
+      if (update.event.kind === 'succeeded') {
+        this.recorder?.finish(update.event.job_id, at);
+        this.succeeded.add(at);
+      } else if (update.event.kind === 'failed' || update.event.kind === 'retrying') {
+        this.unexpected++;
+      }
+    });
+    await this.untilReady();
+    this.worker = startCaskWorker(this.ctx, namespace);
+    await this.worker.guard(this.drain(this.ctx.options.warmupJobs));
+  }
+
+  /** Until the dispatcher's publisher and the event consumer are attached, as /health/ready would say. */
+  private async untilReady(): Promise<void> {
+    const app = this.app as INestApplicationContext;
+    const publisher = app.get(ConfirmPublisher);
+    const consumer = app.get(JobEventConsumer, { strict: false });
+    const deadline = Date.now() + SETUP_TIMEOUT_MS;
+    while (!(publisher.isReady && consumer.isAttached)) {
+      if (Date.now() > deadline) throw new Error('Cask api not ready: publisher or event consumer never attached');
+      await sleep(20);
+    }
+  }
+
+  private dispatch(): Promise<string> {
+    return (this.dispatcher as AsyncDispatcher).dispatch(DemoFlaky, PAYLOAD);
+  }
+
+  private async timedDrain(jobs: number, enqueue: () => Promise<void>): Promise<DrainResult> {
+    const target = this.succeeded.value + jobs;
+    const start = now();
+    await enqueue();
+    const enqueued = now();
+    const done = await (this.worker as ManagedProcess).guard(this.succeeded.reach(target, STALL_MS, 'succeeded jobs'));
+    await this.checkStore(target);
+    return { jobs, enqueueMs: enqueued - start, totalMs: done - start };
+  }
+
+  /** The bus said so; the store must agree, or the figures are not about Cask doing its job. */
+  private async checkStore(expected: number): Promise<void> {
+    const db = (this.app as INestApplicationContext).get<Kysely<Database>>(DATABASE, { strict: false });
+    const row = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+    if (Number(row.n) !== expected) throw new Error(`The store counts ${row.n} succeeded jobs; ${expected} were dispatched`);
+  }
+
+  drain(jobs: number): Promise<DrainResult> {
+    return this.timedDrain(jobs, () => windowed(jobs, this.ctx.options.inFlight, () => this.dispatch()));
+  }
+
+  drainBulk(jobs: number): Promise<DrainResult> {
+    const size = this.ctx.options.batchSize;
+    const batches = Math.ceil(jobs / size);
+    return this.timedDrain(jobs, () =>
+      windowed(batches, BULK_WIDTH, (i) =>
+        (this.dispatcher as AsyncDispatcher).dispatchMany(Array.from({ length: Math.min(size, jobs - i * size) }, () => ({ job: DemoFlaky, payload: PAYLOAD }))),
+      ),
+    );
+  }
+
+  async latency(rate: number, seconds: number): Promise<{ latencies: number[]; offered: number }> {
+    const recorder = (this.recorder = new LatencyRecorder<string>());
+    const before = this.succeeded.value;
+    const offered = await pace(rate, seconds * 1000, (_i, at) => {
+      this.dispatch().then(
+        (id) => recorder.start(id, at),
+        (err: Error) => this.ctx.log(`dispatch failed: ${err.message}`),
+      );
+    });
+    await (this.worker as ManagedProcess).guard(this.succeeded.reach(before + offered, STALL_MS, 'succeeded jobs'));
+    await this.checkStore(before + offered);
+    this.recorder = undefined;
+    if (this.unexpected > 0) this.ctx.log(`${this.unexpected} job(s) failed or retried`);
+    return { latencies: recorder.latencies(), offered };
+  }
+
+  processes(): Record<string, number> {
+    return { 'api+bench': process.pid, worker: this.worker?.pid ?? 0 };
+  }
+
+  async tearDown(): Promise<void> {
+    await this.worker?.stop();
+    await this.app?.close();
+  }
+}
+
+export const createCaskSqliteContender = (ctx: RunContext): Contender => new CaskDispatcherContender(ctx, 'sqlite');
+
+export const createCaskPostgresContender = (ctx: RunContext): Contender => new CaskDispatcherContender(ctx, 'postgres');
