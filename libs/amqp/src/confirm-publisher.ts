@@ -1,6 +1,5 @@
 import { BrokerUnavailableError } from '@cask/contracts';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { once } from 'node:events';
 import type { AmqpConnection } from './amqp-connection';
 import { ChannelSetup, ManagedChannel } from './managed-channel';
 
@@ -119,7 +118,16 @@ export class ConfirmPublisher {
           }
         });
         if (!writable && !this.drained) {
-          this.drained = Promise.race([once(channel, 'drain'), once(channel, 'close')]).finally(() => {
+          // Both listeners go once either fires: a listener left behind per episode would pile up on the channel.
+          this.drained = new Promise<void>((resolve) => {
+            const done = () => {
+              channel.off('drain', done);
+              channel.off('close', done);
+              resolve();
+            };
+            channel.once('drain', done);
+            channel.once('close', done);
+          }).finally(() => {
             this.drained = undefined;
           });
         }

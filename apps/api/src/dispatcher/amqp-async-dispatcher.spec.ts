@@ -212,6 +212,19 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     await until(() => channel.published.length === 2);
   });
 
+  it('leaves no drain or close listener behind on the channel after a drain', async () => {
+    const closeListeners = channel.listenerCount('close');
+    for (let round = 0; round < 3; round += 1) {
+      channel.writable = false;
+      await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+      await until(() => channel.listenerCount('drain') === 1);
+      channel.writable = true;
+      channel.emit('drain');
+      await until(() => channel.listenerCount('drain') === 0);
+    }
+    expect(channel.listenerCount('close')).toBe(closeListeners);
+  });
+
   it('getResult answers null for an unknown or malformed id and the view for a stored one', async () => {
     expect(await dispatcher.getResult('01900000-0000-7000-8000-000000000000')).toBeNull();
     expect(await dispatcher.getResult('not-an-id')).toBeNull();

@@ -8,6 +8,13 @@ import { JobStore } from '../store/job-store';
 
 /** Messages the relay claims per round. */
 const CLAIM_BATCH = 200;
+/**
+ * Inline publishes awaiting their confirm, at most. Past it, a burst of dispatches leaves its messages to
+ * the relay (which publishes in bounded rounds) instead of piling up unconfirmed publishes that then time
+ * out and go out twice.
+ */
+const MAX_INLINE_IN_FLIGHT = 1000;
+
 /** How often expired idempotency keys are purged. */
 const PURGE_INTERVAL_MS = 60_000;
 
@@ -68,7 +75,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Publishes a just-committed message; on failure leaves it to the relay. Never throws. */
   publishNow(message: OutboxMessage): void {
-    if (!this.publisher.isReady) {
+    if (!this.publisher.isReady || this.inFlight.size >= MAX_INLINE_IN_FLIGHT) {
       this.release(message);
       return;
     }
