@@ -27,7 +27,10 @@ const PURGE_INTERVAL_MS = 60_000;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
+  /** Ids of messages published inline and not settled, or waiting for a place: the relay leaves them alone. */
   private readonly inFlight = new Set<string>();
+  private readonly waiting: OutboxMessage[] = [];
+  private sending = 0;
   private confirmed: string[] = [];
   private deleting?: Promise<void>;
   private draining?: Promise<void>;
@@ -73,13 +76,27 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return { full: backlog >= this.config.outboxMaxBacklog, backlog };
   }
 
-  /** Publishes a just-committed message; on failure leaves it to the relay. Never throws. */
+  /**
+   * Publishes a just-committed message; on failure leaves it to the relay. Never throws. Past
+   * {@link MAX_INLINE_IN_FLIGHT} unconfirmed publishes it waits in memory for a free place (its row is
+   * committed, so a crash loses nothing): a burst cannot pile up publishes whose confirms time out.
+   */
   publishNow(message: OutboxMessage): void {
-    if (!this.publisher.isReady || this.inFlight.size >= MAX_INLINE_IN_FLIGHT) {
+    if (!this.publisher.isReady) {
       this.release(message);
       return;
     }
+    if (this.sending >= MAX_INLINE_IN_FLIGHT) {
+      this.waiting.push(message);
+      this.inFlight.add(message.id);
+      return;
+    }
+    this.send(message);
+  }
+
+  private send(message: OutboxMessage): void {
     this.inFlight.add(message.id);
+    this.sending += 1;
     this.publish(message)
       .then(
         () => this.confirm(message.id),
@@ -88,7 +105,21 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           this.release(message);
         },
       )
-      .finally(() => this.inFlight.delete(message.id));
+      .finally(() => {
+        this.inFlight.delete(message.id);
+        this.sending -= 1;
+        this.sendWaiting();
+      });
+  }
+
+  /** Moves waiting messages into the free places; if the broker went away, hands them to the relay. */
+  private sendWaiting(): void {
+    while (this.waiting.length > 0 && this.sending < MAX_INLINE_IN_FLIGHT) {
+      const next = this.waiting.shift() as OutboxMessage;
+      this.inFlight.delete(next.id);
+      if (this.publisher.isReady) this.send(next);
+      else this.release(next);
+    }
   }
 
   /** Makes sure a relay round starts by `at` (a delayed job's due time), not only at the next poll. */
