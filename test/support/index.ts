@@ -7,3 +7,4 @@ export * from './tcp-proxy';
 export * from './cask-system';
 export * from './invariants';
 export * from './config-error';
+export * from './deferred';

@@ -1,21 +1,7 @@
+import { deferred, settle } from '@cask/testing';
 import type { ConfirmPublisher, PublishOptions } from '@cask/amqp';
 import { WorkerHeartbeat, decodeHeartbeat, topologyFor } from '@cask/contracts';
 import { HeartbeatPublisher, WorkerIdentity } from './heartbeat-publisher';
-
-/** A promise the test settles by hand. */
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i += 1) await Promise.resolve();
-}
 
 interface Sent {
   exchange: string;

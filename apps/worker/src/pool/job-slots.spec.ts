@@ -1,16 +1,6 @@
+import { deferred } from '@cask/testing';
 import { JobSlots } from './job-slots';
 import { RateTokens } from './rate-tokens';
-
-/** A promise the test settles by hand. */
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** Lets every already-queued promise continuation run (no timers involved). */
 async function settle(): Promise<void> {

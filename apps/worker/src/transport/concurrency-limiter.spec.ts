@@ -1,20 +1,5 @@
+import { deferred, settle } from '@cask/testing';
 import { ConcurrencyLimiter } from './concurrency-limiter';
-
-/** A promise the test settles by hand. */
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Lets every already-queued promise continuation run (no timers involved). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i += 1) await Promise.resolve();
-}
 
 /**
  * A limiter wrapped so the test sees which tasks have started, the most that ever ran at once, and can
