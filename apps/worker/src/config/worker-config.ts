@@ -58,6 +58,11 @@ class WorkerEnv {
   @Max(600_000, { message: 'must be at most 600000' })
   WORKER_HEARTBEAT_MS: number = 5000;
 
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(60_000, { message: 'must be at most 60000' })
+  WORKER_STARTED_EVENT_DELAY_MS: number = 20;
+
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'log';
 }
@@ -85,6 +90,8 @@ export class WorkerConfig {
   rateLimits: ReadonlyMap<string, number>;
   /** How often the worker tells the api it is alive. */
   heartbeatMs: number;
+  /** How long an attempt runs before its `started` event is sent; shorter attempts report only their outcome. */
+  startedEventDelayMs: number;
   logLevel: LogLevel;
 }
 
@@ -104,6 +111,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     typeConcurrency: parseNamedCounts(e.WORKER_TYPE_CONCURRENCY),
     rateLimits: parseNamedCounts(e.JOB_RATE_LIMITS),
     heartbeatMs: e.WORKER_HEARTBEAT_MS,
+    startedEventDelayMs: e.WORKER_STARTED_EVENT_DELAY_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -55,7 +55,13 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     this.pool = new WorkerPool(config, catalogue, topology, this.connection, this.publisher, () => this.executor.inFlight);
     this.events = new EventPublisher(this.publisher, topology);
     this.outcomes = new JobOutcomes(this.publisher, topology);
-    this.executor = new JobExecutor(this.events, this.outcomes, (type, payload, context) => this.invoke(type, payload, context), config.workerId);
+    this.executor = new JobExecutor(
+      this.events,
+      this.outcomes,
+      (type, payload, context) => this.invoke(type, payload, context),
+      config.workerId,
+      config.startedEventDelayMs,
+    );
     this.control = new ControlListener(this.connection, this.publisher, topology, (jobId, series) => {
       if (this.executor.cancel(jobId, series)) this.logger.log(`Job ${jobId}: cancel requested; aborting it`);
     });

@@ -58,11 +58,16 @@ export class JobExecutor {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; envelope: JobEnvelope }>();
   private shuttingDown = false;
 
+  /**
+   * @param startedEventDelayMs how long an attempt runs before its `started` event is sent; an attempt
+   *   that ends sooner reports only its outcome (which carries `started_at`). 0 sends it at once.
+   */
   constructor(
     private readonly events: EventPublisher,
     private readonly outcomes: JobOutcomes,
     private readonly invoke: HandlerInvoker,
     private readonly workerId: string,
+    private readonly startedEventDelayMs = 0,
   ) {}
 
   get inFlight(): number {
@@ -118,17 +123,28 @@ export class JobExecutor {
     }
 
     const startedAt = Date.now();
-    // Not awaited: the outcome follows on the same channel, so the store still sees them in order,
-    // and the message is acked only once the outcome is confirmed.
-    this.events.publish([{ ...base, kind: 'started', at: startedAt }]).catch((err: Error) =>
-      this.logger.debug(`Job ${type} ${id}: started event not confirmed (${err.message})`),
-    );
+    // The outcome follows on the same publisher, so the store sees them in order; the message is acked
+    // only once the outcome is confirmed, so `started` is not awaited.
+    let startReported = false;
+    const reportStart = () => {
+      if (startReported) return;
+      startReported = true;
+      clearTimeout(startTimer);
+      this.events.publish([{ ...base, kind: 'started', at: startedAt }]).catch((err: Error) =>
+        this.logger.debug(`Job ${type} ${id}: started event not confirmed (${err.message})`),
+      );
+    };
+    const startTimer = this.startedEventDelayMs > 0 ? setTimeout(reportStart, this.startedEventDelayMs) : undefined;
+    if (!startTimer) reportStart();
     const context: JobContext = {
       jobId: id,
       type,
       attempt,
       signal: controller.signal,
-      progress: (value: JobProgress) => this.events.publish([{ ...base, kind: 'progress', at: Date.now(), progress: value }]),
+      progress: (value: JobProgress) => {
+        reportStart();
+        return this.events.publish([{ ...base, kind: 'progress', at: Date.now(), progress: value }]);
+      },
     };
 
     let result: unknown;
@@ -149,18 +165,22 @@ export class JobExecutor {
         return;
       }
       failure = err instanceof AttemptTimeout ? { code: ErrorCode.Timeout, message: err.message, retryable: true } : toJobError(err);
+    } finally {
+      clearTimeout(startTimer);
     }
+    // Tells the api to record the `running` step in the history itself, since no `started` event will.
+    const unreported = startReported ? {} : { start_unreported: true as const };
 
     const at = Date.now();
     if (!failure) {
       this.logger.debug(`Job ${type} ${id}: succeeded in ${at - startedAt} ms`);
-      await this.settle(source, () => this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, result: result ?? null }]));
+      await this.settle(source, () => this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, ...unreported, result: result ?? null }]));
       return;
     }
     if (failure.retryable && attempt < envelope.max_attempts) {
       const delayMs = backoffDelay(backoffFromWire(envelope.backoff), attempt);
       this.logger.warn(`Job ${type} ${id}: attempt ${attempt} failed (${failure.code}: ${failure.message}); retrying in ${delayMs} ms`);
-      const retrying: JobEvent = { ...base, kind: 'retrying', at, started_at: startedAt, error: failure, next_attempt_at: at + delayMs };
+      const retrying: JobEvent = { ...base, kind: 'retrying', at, started_at: startedAt, ...unreported, error: failure, next_attempt_at: at + delayMs };
       await this.settle(source, async () => {
         // The next attempt is confirmed before the event that announces it, so "retrying" is never a promise nobody keeps.
         await this.outcomes.scheduleRetry({ ...envelope, attempt: attempt + 1 }, source.queue, delivery.message.properties.priority, delayMs);
@@ -174,7 +194,7 @@ export class JobExecutor {
       if (exhausted) {
         await this.outcomes.deadLetter(delivery.message, source.brokerQueue, ErrorCode.Exhausted, `${attempt} attempt(s) failed; last: ${failure.code}: ${failure.message}`);
       }
-      await this.events.publish([{ ...base, kind: 'failed', at, started_at: startedAt, error: failure }]);
+      await this.events.publish([{ ...base, kind: 'failed', at, started_at: startedAt, ...unreported, error: failure }]);
     });
   }
 
