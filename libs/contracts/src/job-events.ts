@@ -25,14 +25,23 @@ export interface JobProgressEvent extends JobEventBase {
   progress: JobProgress;
 }
 
-export interface JobSucceededEvent extends JobEventBase {
+/** Fields of the event that ends an attempt. */
+interface AttemptEndFields {
+  /**
+   * Set when the attempt ended before its `started` event was due, so none was sent: the api records the
+   * `running` step at `started_at` itself. A worker skips `started` for attempts of a few milliseconds.
+   */
+  start_unreported?: true;
+}
+
+export interface JobSucceededEvent extends JobEventBase, AttemptEndFields {
   kind: 'succeeded';
   started_at: number;
   result: unknown;
 }
 
 /** An attempt failed and another is scheduled. */
-export interface JobRetryingEvent extends JobEventBase {
+export interface JobRetryingEvent extends JobEventBase, AttemptEndFields {
   kind: 'retrying';
   started_at?: number;
   error: JobError;
@@ -40,7 +49,7 @@ export interface JobRetryingEvent extends JobEventBase {
   next_attempt_at: number;
 }
 
-export interface JobFailedEvent extends JobEventBase {
+export interface JobFailedEvent extends JobEventBase, AttemptEndFields {
   kind: 'failed';
   /** Absent when the attempt failed before it started (e.g. invalid payload). */
   started_at?: number;
@@ -74,7 +83,9 @@ function checkError(value: unknown): string | undefined {
   return error && typeof error.code === 'string' && typeof error.message === 'string' ? undefined : 'field "error" must have a code and a message';
 }
 
-function checkEvent(e: Partial<JobEvent & { progress: unknown; error: unknown; next_attempt_at: unknown }> | null): string | undefined {
+function checkEvent(
+  e: Partial<JobEvent & { progress: unknown; error: unknown; next_attempt_at: unknown; start_unreported: unknown; started_at: unknown }> | null,
+): string | undefined {
   if (typeof e !== 'object' || e === null) return 'not an object';
   if (!isUuid(e.job_id)) return 'field "job_id" must be a UUID';
   if (typeof e.type !== 'string') return 'field "type" must be a string';
@@ -82,6 +93,9 @@ function checkEvent(e: Partial<JobEvent & { progress: unknown; error: unknown; n
   if (!Number.isInteger(e.series) || (e.series as number) < 1) return 'field "series" must be a positive integer';
   if (!Number.isFinite(e.at)) return 'field "at" must be epoch milliseconds';
   if (typeof e.worker !== 'string' || e.worker.length > 200) return 'field "worker" must be a string of at most 200 characters';
+  if (e.start_unreported !== undefined && (e.start_unreported !== true || e.started_at === undefined)) {
+    return 'field "start_unreported" must be true, and only beside "started_at"';
+  }
   switch (e.kind) {
     case 'started':
       return undefined;

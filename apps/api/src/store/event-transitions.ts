@@ -1,6 +1,9 @@
-import { JOB_STATUSES, JobEvent, JobStatus, TERMINAL_STATUSES } from '@cask/contracts';
-import { Transaction, sql } from 'kysely';
-import type { Database } from './schema';
+import { JOB_STATUSES, JobEvent, JobStatus, JobSucceededEvent, TERMINAL_STATUSES } from '@cask/contracts';
+import { Insertable, Transaction, sql } from 'kysely';
+import type { Database, JobTransitionsTable } from './schema';
+
+/** A row of a job's history, written by {@link applyEvent}'s caller together with the group's others. */
+export type NewTransition = Insertable<JobTransitionsTable>;
 
 /** Statuses an event may still change. */
 const OPEN_STATUSES = JOB_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
@@ -14,10 +17,10 @@ const keepStart = (startedAt: number | undefined) =>
   startedAt === undefined ? sql<number | null>`started_at` : sql<number>`coalesce(started_at, ${startedAt})`;
 
 /**
- * Applies one event with one conditional UPDATE whose WHERE clause is the state machine, then records
- * the transition in the job's history. Returns whether the event changed the job.
+ * Applies one event with one conditional UPDATE whose WHERE clause is the state machine. Returns the
+ * history rows the change adds (none for progress), or undefined when the event changed nothing.
  */
-export async function applyEvent(trx: Transaction<Database>, event: JobEvent): Promise<boolean> {
+export async function applyEvent(trx: Transaction<Database>, event: JobEvent): Promise<NewTransition[] | undefined> {
   // Events of an older series (before a redrive) never touch the new one.
   const base = trx.updateTable('jobs').where('id', '=', event.job_id).where('series', '=', event.series);
   let update;
@@ -98,15 +101,59 @@ export async function applyEvent(trx: Transaction<Database>, event: JobEvent): P
         .where('status', 'in', OPEN_STATUSES);
       break;
     default:
-      return false;
+      return undefined;
   }
   const result = await update.executeTakeFirst();
-  const changed = Number(result.numUpdatedRows) > 0;
-  if (changed && status) {
-    await trx
-      .insertInto('job_transitions')
-      .values({ job_id: event.job_id, series: event.series, attempt: event.attempt, status, at: event.at, worker: event.worker, error })
-      .execute();
+  if (Number(result.numUpdatedRows) === 0) return undefined;
+  if (!status) return [];
+  const { job_id, series, attempt, at, worker } = event;
+  const transition = { job_id, series, attempt, status, at, worker, error };
+  // An attempt too short to send `started` still ran: its history shows the step.
+  if ('start_unreported' in event && event.start_unreported && event.started_at !== undefined) {
+    return [{ job_id, series, attempt, status: 'running', at: event.started_at, worker, error: null }, transition];
   }
-  return changed;
+  return [transition];
+}
+
+/** Most events one bulk statement carries (7 parameters each, under both databases' limits). */
+const BULK_CHUNK = 500;
+
+/**
+ * Applies `succeeded` events of distinct jobs with one UPDATE per chunk instead of one per event: the
+ * same state machine as {@link applyEvent} (an open job of the event's series), the same columns set.
+ * Returns the history rows of the jobs it changed, and the events that changed them.
+ */
+export async function applySucceededInBulk(
+  trx: Transaction<Database>,
+  events: readonly JobSucceededEvent[],
+): Promise<{ applied: JobEvent[]; transitions: NewTransition[] }> {
+  const applied: JobEvent[] = [];
+  const transitions: NewTransition[] = [];
+  for (let i = 0; i < events.length; i += BULK_CHUNK) {
+    const chunk = events.slice(i, i + BULK_CHUNK);
+    // VALUES columns are column1..column7 in both SQLite and PostgreSQL; the casts type PostgreSQL's parameters.
+    const rows = chunk.map(
+      (e) =>
+        sql`(cast(${e.job_id} as varchar(36)), cast(${e.series} as integer), cast(${e.attempt} as integer), cast(${e.started_at} as bigint), cast(${e.at} as bigint), cast(${e.worker} as varchar(200)), cast(${JSON.stringify(e.result ?? null)} as text))`,
+    );
+    const open = sql.join(OPEN_STATUSES.map((status) => sql`${status}`));
+    const result = await sql<{ id: string }>`
+      update jobs set
+        status = 'succeeded', result = v.column7, error = null,
+        attempts = case when attempts < v.column3 then v.column3 else attempts end,
+        started_at = coalesce(started_at, v.column4), finished_at = v.column5,
+        next_attempt_at = null, worker = v.column6, updated_at = v.column5
+      from (values ${sql.join(rows)}) as v
+      where jobs.id = v.column1 and jobs.series = v.column2 and jobs.status in (${open})
+      returning jobs.id`.execute(trx);
+    const changed = new Set(result.rows.map((row) => row.id));
+    for (const event of chunk) {
+      if (!changed.has(event.job_id)) continue;
+      applied.push(event);
+      const { job_id, series, attempt, at, worker } = event;
+      if (event.start_unreported) transitions.push({ job_id, series, attempt, status: 'running', at: event.started_at, worker, error: null });
+      transitions.push({ job_id, series, attempt, status: 'succeeded', at, worker, error: null });
+    }
+  }
+  return { applied, transitions };
 }

@@ -1,6 +1,6 @@
-import type { JobEvent, JobStatus } from '@cask/contracts';
+import type { JobEvent, JobStatus, JobSucceededEvent } from '@cask/contracts';
 import { Kysely, sql } from 'kysely';
-import { applyEvent } from './event-transitions';
+import { applyEvent, applySucceededInBulk } from './event-transitions';
 import type {
   ApplyResult,
   CreateJobResult,
@@ -102,10 +102,27 @@ export abstract class KyselyJobStore extends JobStore {
 
   override async applyEvents(events: readonly JobEvent[]): Promise<ApplyResult> {
     if (events.length === 0) return { applied: 0, ignored: 0 };
+    // The common case, a job's one `succeeded` event, goes in bulk. Events of a job that has several in
+    // the group are applied one by one, in order; jobs are independent, so the two sets may go in either order.
+    const perJob = new Map<string, number>();
+    for (const event of events) perJob.set(event.job_id, (perJob.get(event.job_id) ?? 0) + 1);
+    const bulk: JobSucceededEvent[] = [];
+    const single: JobEvent[] = [];
+    for (const event of events) {
+      if (event.kind === 'succeeded' && perJob.get(event.job_id) === 1) bulk.push(event);
+      else single.push(event);
+    }
     return this.db.transaction().execute(async (trx) => {
-      const appliedEvents: JobEvent[] = [];
-      for (const event of events) {
-        if (await applyEvent(trx, event)) appliedEvents.push(event);
+      const { applied: appliedEvents, transitions } = await applySucceededInBulk(trx, bulk);
+      for (const event of single) {
+        const added = await applyEvent(trx, event);
+        if (!added) continue;
+        appliedEvents.push(event);
+        transitions.push(...added);
+      }
+      // One statement per chunk instead of one per event; chunks stay under the bound-parameter limits.
+      for (let i = 0; i < transitions.length; i += 500) {
+        await trx.insertInto('job_transitions').values(transitions.slice(i, i + 500)).execute();
       }
       return { applied: appliedEvents.length, ignored: events.length - appliedEvents.length, appliedEvents };
     });

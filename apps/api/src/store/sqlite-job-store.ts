@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KyselyJobStore } from './kysely-job-store';
 import type { Database } from './schema';
+import { withStatementCache } from './statement-cache';
 
 /** The default store: one SQLite file in WAL mode, fsynced on every commit. */
 export class SqliteJobStore extends KyselyJobStore {
@@ -14,6 +15,6 @@ export class SqliteJobStore extends KyselyJobStore {
     // FULL: a 202 promises the job survives a power cut, not only a process crash.
     database.pragma('synchronous = FULL');
     database.pragma('busy_timeout = 5000');
-    super(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }));
+    super(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }));
   }
 }
