@@ -75,6 +75,8 @@ export interface Contender {
 export interface ContenderSpec {
   id: string;
   title: string;
+  /** The bulk dispatch call its `drainBulk` uses, named in the table. */
+  bulkApi?: string;
   /** Loads the contender's module (only the runner that runs it does) and returns its factory. */
   load(): Promise<(ctx: RunContext) => Contender>;
 }

@@ -12,7 +12,7 @@ import { redisConnection } from '../support/services';
 const BULK_WIDTH = 4;
 
 /**
- * BullMQ on the local Redis: no-op jobs added in bulk, a Worker with the shared concurrency in a child
+ * BullMQ on the local Redis: no-op jobs added one by one and in bulk, a Worker with the shared concurrency in a child
  * process. Completed jobs are kept (BullMQ's default), as Cask keeps its job rows.
  */
 class BullmqContender implements Contender {
@@ -40,14 +40,27 @@ class BullmqContender implements Contender {
     return { fail_times: 0, seq: this.seq++, sent_at: intendedAt };
   }
 
-  async drain(jobs: number): Promise<DrainResult> {
+  /** One `add` per job with a window of unfinished ones, as Cask's `dispatch`. */
+  drain(jobs: number): Promise<DrainResult> {
+    const queue = this.queue as Queue;
+    return this.timedDrain(jobs, () => windowed(jobs, this.ctx.options.inFlight, () => queue.add('noop', this.data(now()))));
+  }
+
+  /** `addBulk` calls, as Cask's `dispatchMany`. */
+  drainBulk(jobs: number): Promise<DrainResult> {
     const queue = this.queue as Queue;
     const size = this.ctx.options.batchSize;
+    return this.timedDrain(jobs, () =>
+      windowed(Math.ceil(jobs / size), BULK_WIDTH, (i) =>
+        queue.addBulk(Array.from({ length: Math.min(size, jobs - i * size) }, () => ({ name: 'noop', data: this.data(now()) }))),
+      ),
+    );
+  }
+
+  private async timedDrain(jobs: number, enqueue: () => Promise<unknown>): Promise<DrainResult> {
     this.done += jobs;
     const start = now();
-    await windowed(Math.ceil(jobs / size), BULK_WIDTH, (i) =>
-      queue.addBulk(Array.from({ length: Math.min(size, jobs - i * size) }, () => ({ name: 'noop', data: this.data(now()) }))),
-    );
+    await enqueue();
     const enqueued = now();
     const finished = await (this.probe as ProbeClient).reach(this.done, drainTimeoutMs(jobs));
     return { jobs, enqueueMs: enqueued - start, totalMs: finished - start };

@@ -38,7 +38,7 @@ function bySpread(results: readonly RunResult[], pick: (r: RunResult) => Record<
 
 /** Reduces runs to rows; a contender's bulk drain becomes a row of its own after it. */
 export function summarize(
-  specs: ReadonlyArray<{ id: string; title: string }>,
+  specs: ReadonlyArray<{ id: string; title: string; bulkApi?: string }>,
   results: readonly RunResult[],
   failures: ReadonlyMap<string, string[]>,
   batchSize: number,
@@ -76,7 +76,7 @@ export function summarize(
     if (bulk.length > 0) {
       rows.push({
         id: `${spec.id}-bulk`,
-        title: `${spec.title}, dispatchMany of ${batchSize}`,
+        title: `${spec.title}, ${spec.bulkApi ?? 'bulk dispatch'} of ${batchSize}`,
         runs: bulk.length,
         failures: [],
         drainJobsPerSecond: spread(bulk.map((d) => perSecond(d.jobs, d.totalMs))),
@@ -88,12 +88,14 @@ export function summarize(
       });
     }
   }
-  const raw = rows.find((r) => r.id === 'raw-amqp')?.drainJobsPerSecond?.median;
-  const bullmq = rows.find((r) => r.id === 'bullmq')?.drainJobsPerSecond?.median;
+  const median = (id: string) => rows.find((r) => r.id === id)?.drainJobsPerSecond?.median;
+  const raw = median('raw-amqp');
   for (const row of rows) {
     const own = row.drainJobsPerSecond?.median;
     if (own === undefined) continue;
     if (raw) row.vsRaw = own / raw;
+    // Like with like: one-by-one dispatch against BullMQ's one-by-one add, bulk against addBulk.
+    const bullmq = median(row.id.endsWith('-bulk') ? 'bullmq-bulk' : 'bullmq');
     if (bullmq) row.vsBullmq = own / bullmq;
   }
   return rows;
