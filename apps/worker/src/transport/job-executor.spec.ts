@@ -279,4 +279,79 @@ describe('JobExecutor', () => {
     expect(delivery.nacks).toEqual([true]);
     expect(delivery.acks).toBe(0);
   });
+
+  describe('with a delay before the started event', () => {
+    const DELAY_MS = 1000;
+    const START = 1_700_000_000_000;
+
+    // The executor's timers are faked; setImmediate stays real for settle().
+    beforeEach(() => jest.useFakeTimers({ now: START, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+    afterEach(() => jest.useRealTimers());
+
+    const delayed = (invoke: HandlerInvoker) =>
+      new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1', DELAY_MS);
+
+    it.each<[string, HandlerInvoker]>([
+      ['succeeded', async () => 'done'],
+      [
+        'retrying',
+        async () => {
+          throw new RetryableJobError('try later', { code: 'busy' });
+        },
+      ],
+      [
+        'failed',
+        async () => {
+          throw new PermanentJobError('no such mailbox', { code: 'mailbox_rejected' });
+        },
+      ],
+    ])('sends no started event for an attempt that ends sooner, only its %s outcome marked start_unreported', async (kind, invoke) => {
+      await run(delayed(invoke), envelope(DemoFlaky.name, { fail_times: 0 }));
+      jest.advanceTimersByTime(DELAY_MS * 2);
+      await settle();
+
+      expect(broker.kinds()).toEqual([kind]);
+      expect(broker.events[0]).toMatchObject({ kind, started_at: START, start_unreported: true });
+      expect(delivery.acks).toBe(1);
+    });
+
+    it('sends started once the attempt has run for the delay, then the outcome without start_unreported', async () => {
+      let finish!: (result: string) => void;
+      const running = run(
+        delayed(() => new Promise((resolve) => (finish = resolve))),
+        envelope(DemoFlaky.name, { fail_times: 0 }),
+      );
+      await settle();
+      jest.advanceTimersByTime(DELAY_MS - 1);
+      await settle();
+      expect(broker.kinds()).toEqual([]);
+
+      jest.advanceTimersByTime(1);
+      await settle();
+      expect(broker.events).toEqual([expect.objectContaining({ kind: 'started', at: START })]);
+
+      finish('done');
+      await running;
+      expect(broker.kinds()).toEqual(['started', 'succeeded']);
+      expect(broker.events[1]).toMatchObject({ started_at: START, result: 'done' });
+      expect(broker.events[1]).not.toHaveProperty('start_unreported');
+    });
+
+    it('sends started before the first progress reported within the delay, and only once', async () => {
+      await run(
+        delayed(async (_type, _payload, context) => {
+          await context.progress(10);
+          await context.progress(90);
+          return 'ok';
+        }),
+        envelope(DemoFlaky.name, { fail_times: 0 }),
+      );
+      jest.advanceTimersByTime(DELAY_MS * 2);
+      await settle();
+
+      expect(broker.kinds()).toEqual(['started', 'progress', 'progress', 'succeeded']);
+      expect(broker.events[0]).toMatchObject({ at: START });
+      expect(broker.events[3]).not.toHaveProperty('start_unreported');
+    });
+  });
 });
