@@ -112,6 +112,42 @@ describe('decodeEvents', () => {
     expect(reasonFor(body([{ ...event, ...change }]))).toContain(`field "${field}"`);
   });
 
+  it.each([
+    ['succeeded', succeeded],
+    ['retrying', retrying],
+    ['failed', failed],
+  ])('accepts start_unreported on a %s event that carries started_at', (_kind, event) => {
+    const unreported = { ...event, start_unreported: true };
+
+    expect(decodeEvents(body([unreported]))).toEqual({ ok: true, value: [unreported] });
+  });
+
+  it.each<[string, JobEvent, unknown]>([
+    ['false', succeeded, false],
+    ['the string "true"', succeeded, 'true'],
+    ['1', retrying, 1],
+    ['null', failed, null],
+  ])('rejects start_unreported that is %s, naming the field', (_label, event, value) => {
+    expect(reasonFor(body([{ ...event, start_unreported: value }]))).toContain('field "start_unreported"');
+  });
+
+  it.each([
+    ['retrying', retryingBeforeStart],
+    ['failed', failedBeforeStart],
+  ])('rejects start_unreported on a %s event without started_at, naming the field', (_kind, event) => {
+    expect(reasonFor(body([{ ...event, start_unreported: true }]))).toContain('field "start_unreported"');
+  });
+
+  it.each<[string, unknown]>([
+    ['null', null],
+    ['a string', 'soon'],
+    ['not finite', Number.POSITIVE_INFINITY],
+  ])('rejects start_unreported beside a started_at that is %s: the api would record the running step at it', (_label, startedAt) => {
+    // JSON turns Infinity into null; the body is built by hand so that each value arrives as it is.
+    const raw = Buffer.from(JSON.stringify([{ ...retryingBeforeStart, start_unreported: true, started_at: startedAt }]));
+    expect(reasonFor(raw)).toContain('field "start_unreported"');
+  });
+
   it('rejects the whole message when one event in it is malformed, naming its index', () => {
     expect(reasonFor(body([started, progressNumber, { ...succeeded, at: 'later' }]))).toBe('event 2: field "at" must be epoch milliseconds');
   });

@@ -93,7 +93,7 @@ function checkEvent(
   if (!Number.isInteger(e.series) || (e.series as number) < 1) return 'field "series" must be a positive integer';
   if (!Number.isFinite(e.at)) return 'field "at" must be epoch milliseconds';
   if (typeof e.worker !== 'string' || e.worker.length > 200) return 'field "worker" must be a string of at most 200 characters';
-  if (e.start_unreported !== undefined && (e.start_unreported !== true || e.started_at === undefined)) {
+  if (e.start_unreported !== undefined && (e.start_unreported !== true || !Number.isFinite(e.started_at))) {
     return 'field "start_unreported" must be true, and only beside "started_at"';
   }
   switch (e.kind) {

@@ -142,6 +142,11 @@ function succeeded(jobId: string, result: unknown, options: EventOptions & { sta
   return { kind: 'succeeded', ...eventBase(jobId, options, T0 + 200), started_at: options.startedAt ?? T0 + 100, result };
 }
 
+/** The outcome of an attempt that ended before its `started` event was due, so none was sent. */
+function startUnreported<T extends JobSucceededEvent | JobRetryingEvent | JobFailedEvent>(event: T): T {
+  return { ...event, start_unreported: true };
+}
+
 const TIMED_OUT: JobError = { code: 'timeout', message: 'attempt ran past 30000 ms', retryable: true };
 
 function retrying(jobId: string, options: EventOptions & { startedAt?: number; error?: JobError; nextAttemptAt?: number } = {}): JobRetryingEvent {
@@ -883,6 +888,148 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       expect(await store.history(a)).toEqual([transition('running', T0 + 100)]);
       expect((await store.history(b)).map((row) => row.status)).toEqual(['running', 'succeeded']);
+    });
+  });
+
+  describe('applyEvents of a group with many outcomes', () => {
+    /** Queued jobs, created in one batch; returns their ids. */
+    async function givenMany(count: number): Promise<string[]> {
+      const jobs = Array.from({ length: count }, () => newJob());
+      await store.createJobs(jobs.map((job) => ({ job, message: messageFor(job) })));
+      return jobs.map((job) => job.id);
+    }
+
+    it('applies the successes of 600 jobs in one call, each with its result, worker, times, attempt and history', async () => {
+      const jobIds = await givenMany(600);
+      const events = jobIds.map((id, i) =>
+        succeeded(id, { n: i }, { attempt: 1 + (i % 2), at: T0 + 1000 + i, startedAt: T0 + 500 + i, worker: `worker-${i % 3}` }),
+      );
+
+      const outcome = await store.applyEvents(events);
+
+      expect(outcome).toEqual({ applied: 600, ignored: 0, appliedEvents: events });
+      const jobs = new Map((await store.list({ limit: 1000 })).map((job) => [job.id, job]));
+      for (const [i, id] of jobIds.entries()) {
+        expect(jobs.get(id)).toMatchObject({
+          status: 'succeeded',
+          result: { n: i },
+          error: null,
+          attempts: 1 + (i % 2),
+          worker: `worker-${i % 3}`,
+          startedAt: T0 + 500 + i,
+          finishedAt: T0 + 1000 + i,
+          updatedAt: T0 + 1000 + i,
+          nextAttemptAt: null,
+        });
+        expect(await store.history(id)).toEqual([transition('succeeded', T0 + 1000 + i, { attempt: 1 + (i % 2), worker: `worker-${i % 3}` })]);
+      }
+    });
+
+    it('applies a group mixing lone successes with a job that started and succeeded in it, ignoring a duplicate and an older series', async () => {
+      const [both, alone, alsoAlone] = await givenMany(3);
+      const done = await given();
+      await store.applyEvents([started(done), succeeded(done, 'first')]);
+      const redriven = await givenFailed();
+      await store.redrive(redriven, redriveMessage());
+      const before = { done: await mustGet(done), redriven: await mustGet(redriven) };
+      const historyBefore = { done: await store.history(done), redriven: await store.history(redriven) };
+      const bothStarted = started(both, { at: T0 + 100 });
+      const bothSucceeded = succeeded(both, 'both', { at: T0 + 200 });
+
+      const outcome = await store.applyEvents([
+        succeeded(alone, 'alone', { at: T0 + 210 }),
+        bothStarted,
+        succeeded(done, 'duplicate', { at: T0 + 220 }),
+        succeeded(redriven, 'old series', { series: 1, at: T0 + 230 }),
+        succeeded(alsoAlone, 'also alone', { at: T0 + 240 }),
+        bothSucceeded,
+      ]);
+
+      expect(outcome).toMatchObject({ applied: 4, ignored: 2 });
+      expect(outcome.appliedEvents?.map((event) => [event.job_id, event.kind]).sort()).toEqual(
+        [
+          [alone, 'succeeded'],
+          [both, 'started'],
+          [both, 'succeeded'],
+          [alsoAlone, 'succeeded'],
+        ].sort(),
+      );
+      expect(outcome.appliedEvents?.filter((event) => event.job_id === both)).toEqual([bothStarted, bothSucceeded]);
+      expect(await mustGet(both)).toMatchObject({ status: 'succeeded', result: 'both', startedAt: T0 + 100, finishedAt: T0 + 200 });
+      expect(await mustGet(alone)).toMatchObject({ status: 'succeeded', result: 'alone', finishedAt: T0 + 210 });
+      expect(await mustGet(alsoAlone)).toMatchObject({ status: 'succeeded', result: 'also alone', finishedAt: T0 + 240 });
+      expect(await store.history(both)).toEqual([transition('running', T0 + 100), transition('succeeded', T0 + 200)]);
+      expect(await store.history(alone)).toEqual([transition('succeeded', T0 + 210)]);
+      expect(await mustGet(done)).toEqual(before.done);
+      expect(await mustGet(redriven)).toEqual(before.redriven);
+      expect(before.redriven).toMatchObject({ status: 'queued', series: 2 });
+      expect(await store.history(done)).toEqual(historyBefore.done);
+      expect(await store.history(redriven)).toEqual(historyBefore.redriven);
+    });
+
+    it('records the running step at the start time of a success whose start was unreported, and none without the flag', async () => {
+      const [unreported, reported] = await givenMany(2);
+
+      await store.applyEvents([
+        startUnreported(succeeded(unreported, 'quick', { at: T0 + 160, startedAt: T0 + 150, worker: 'worker-4' })),
+        succeeded(reported, 'ok', { at: T0 + 160, startedAt: T0 + 150 }),
+      ]);
+
+      expect(await store.history(unreported)).toEqual([transition('running', T0 + 150, { worker: 'worker-4' }), transition('succeeded', T0 + 160, { worker: 'worker-4' })]);
+      expect(await mustGet(unreported)).toMatchObject({ status: 'succeeded', startedAt: T0 + 150, finishedAt: T0 + 160 });
+      expect(await store.history(reported)).toEqual([transition('succeeded', T0 + 160)]);
+    });
+
+    it('reports an unreported start to the live streams as a started event before the outcome, in arrival order', async () => {
+      const [first, second] = await givenMany(2);
+      const quick = startUnreported(succeeded(second, 'quick', { at: T0 + 160, startedAt: T0 + 150, worker: 'worker-4' }));
+
+      const result = await store.applyEvents([succeeded(first, 'ok', { at: T0 + 140, startedAt: T0 + 130 }), quick]);
+
+      expect(result.applied).toBe(2);
+      expect(result.appliedEvents?.map((event) => [event.job_id, event.kind, event.at])).toEqual([
+        [first, 'succeeded', T0 + 140],
+        [second, 'started', T0 + 150],
+        [second, 'succeeded', T0 + 160],
+      ]);
+      expect(result.appliedEvents?.[1]).toMatchObject({ series: 1, attempt: quick.attempt, worker: 'worker-4', type: quick.type });
+    });
+
+    it.each<[string, (id: string) => JobRetryingEvent | JobFailedEvent]>([
+      ['retrying', (id) => retrying(id, { startedAt: T0 + 150, at: T0 + 160 })],
+      ['failed', (id) => failed(id, { at: T0 + 160 })],
+    ])('records the running step at the start time of a %s outcome whose start was unreported', async (status, outcomeOf) => {
+      const id = await given();
+      const event = startUnreported(outcomeOf(id));
+
+      await store.applyEvents([event]);
+
+      expect((await store.history(id)).map((row) => [row.status, row.at])).toEqual([
+        ['running', event.started_at],
+        [status, T0 + 160],
+      ]);
+    });
+
+    it('leaves jobs cancelled or failed meanwhile as they are, and applies the rest of the group', async () => {
+      const [cancelled, failedMeanwhile, open] = await givenMany(3);
+      await store.applyEvents([started(cancelled), started(failedMeanwhile), failed(failedMeanwhile)]);
+      await store.cancel(cancelled, T0 + 500);
+      const before = { cancelled: await mustGet(cancelled), failed: await mustGet(failedMeanwhile) };
+      const historyBefore = { cancelled: await store.history(cancelled), failed: await store.history(failedMeanwhile) };
+
+      const outcome = await store.applyEvents([
+        startUnreported(succeeded(cancelled, 'too late', { at: T0 + 600 })),
+        succeeded(failedMeanwhile, 'too late', { at: T0 + 600 }),
+        succeeded(open, 'ok', { at: T0 + 600 }),
+      ]);
+
+      expect(outcome).toMatchObject({ applied: 1, ignored: 2 });
+      expect(await mustGet(cancelled)).toEqual(before.cancelled);
+      expect(before.cancelled.status).toBe('cancelled');
+      expect(await mustGet(failedMeanwhile)).toEqual(before.failed);
+      expect(await store.history(cancelled)).toEqual(historyBefore.cancelled);
+      expect(await store.history(failedMeanwhile)).toEqual(historyBefore.failed);
+      expect(await mustGet(open)).toMatchObject({ status: 'succeeded', result: 'ok' });
     });
   });
 

@@ -23,6 +23,23 @@ const STATUS_ORDER: Record<JobStatus, number> = { queued: 0, scheduled: 0, runni
 /** How many jobs one bulk redrive takes at most; callers repeat for more. */
 const REDRIVE_BATCH = 1000;
 
+/**
+ * The applied events in the order they arrived, for the live streams; an outcome whose start went
+ * unreported is preceded by the `started` it stands for, as its history is.
+ */
+function forLiveStreams(events: readonly JobEvent[], applied: ReadonlySet<JobEvent>): JobEvent[] {
+  const out: JobEvent[] = [];
+  for (const event of events) {
+    if (!applied.has(event)) continue;
+    if ('start_unreported' in event && event.start_unreported && event.started_at !== undefined) {
+      const { job_id, type, series, attempt, worker, started_at } = event;
+      out.push({ kind: 'started', job_id, type, series, attempt, worker, at: started_at });
+    }
+    out.push(event);
+  }
+  return out;
+}
+
 /** The store over Kysely; the SQLite and PostgreSQL stores differ only in how they connect. */
 export abstract class KyselyJobStore extends JobStore {
   protected constructor(protected readonly db: Kysely<Database>) {
@@ -124,7 +141,8 @@ export abstract class KyselyJobStore extends JobStore {
       for (let i = 0; i < transitions.length; i += 500) {
         await trx.insertInto('job_transitions').values(transitions.slice(i, i + 500)).execute();
       }
-      return { applied: appliedEvents.length, ignored: events.length - appliedEvents.length, appliedEvents };
+      const applied = new Set(appliedEvents);
+      return { applied: applied.size, ignored: events.length - applied.size, appliedEvents: forLiveStreams(events, applied) };
     });
   }
 

@@ -1,8 +1,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 
-/** Distinct SQL texts kept prepared; the store issues a few dozen, multi-row inserts add one per row count. */
-const CAPACITY = 500;
+/** Distinct SQL texts kept prepared; the store issues a few dozen. */
+const CAPACITY = 200;
+/**
+ * Longer texts are prepared each time: they are the multi-row statements of group commits, one text per
+ * row count, each a large compiled program; kept, hundreds of them would hold tens of megabytes.
+ */
+const MAX_CACHED_SQL_LENGTH = 2_000;
 
 /**
  * better-sqlite3 for Kysely, with each statement prepared once. Kysely's SQLite driver prepares every
@@ -15,6 +20,7 @@ export function withStatementCache(database: BetterSqlite3.Database): SqliteData
   return {
     close: () => database.close(),
     prepare: (sql: string) => {
+      if (sql.length > MAX_CACHED_SQL_LENGTH) return database.prepare(sql);
       const cached = cache.get(sql);
       if (cached && !cached.busy) {
         // Re-inserted so that the map's order is the order of use.
