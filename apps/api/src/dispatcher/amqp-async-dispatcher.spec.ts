@@ -57,8 +57,10 @@ class FakeConnection extends EventEmitter {
   }
 }
 
+/** Checks once per turn of the event loop, for up to 5 s (the relay deletes confirmed messages after a short delay). */
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i += 1) {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
     if (await condition()) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
