@@ -15,3 +15,13 @@ export function peakRssBytes(pid: number | 'self' = 'self'): number | undefined 
   // Without /proc only our own process can be measured, and only its current size.
   return pid === 'self' || pid === process.pid ? process.memoryUsage().rss : undefined;
 }
+
+/** Current resident set size of a process (VmRSS, Linux), in bytes; undefined if it is gone. */
+export function currentRssBytes(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
