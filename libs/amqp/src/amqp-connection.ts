@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import * as amqplib from 'amqplib';
 import type { Channel, ConfirmChannel, RecoveringChannelModel } from 'amqplib';
 import { EventEmitter } from 'node:events';
+import { coalesceWrites } from './coalesce-writes';
 
 /** How to reach RabbitMQ and how hard to try. */
 export interface AmqpConnectionOptions {
@@ -49,6 +50,7 @@ export class AmqpConnection extends EventEmitter {
   private connected = false;
   private blocked = false;
   private failuresSinceConnect = 0;
+  private warnedUncoalesced = false;
 
   constructor(private readonly options: AmqpConnectionOptions) {
     super();
@@ -99,12 +101,20 @@ export class AmqpConnection extends EventEmitter {
     );
   }
 
-  createChannel(): Promise<Channel> {
-    return this.requireModel().createChannel();
+  async createChannel(): Promise<Channel> {
+    return this.withCoalescedWrites(await this.requireModel().createChannel());
   }
 
-  createConfirmChannel(): Promise<ConfirmChannel> {
-    return this.requireModel().createConfirmChannel();
+  async createConfirmChannel(): Promise<ConfirmChannel> {
+    return this.withCoalescedWrites(await this.requireModel().createConfirmChannel());
+  }
+
+  private withCoalescedWrites<C extends Channel>(channel: C): C {
+    if (!coalesceWrites(channel) && !this.warnedUncoalesced) {
+      this.warnedUncoalesced = true;
+      this.logger.warn('Could not coalesce socket writes on this amqplib version; publishing and acking cost more CPU');
+    }
+    return channel;
   }
 
   async close(): Promise<void> {

@@ -31,6 +31,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   private readonly events: EventPublisher;
   private readonly pool: WorkerPool;
   private readonly duplicates = new Set<string>();
+  private readonly handlers = new Map<string, MessageHandler>();
   private readonly control: ControlListener;
   private closing = false;
 
@@ -250,9 +251,19 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   }
 
   private async invoke(type: string, payload: object, context: JobContext): Promise<unknown> {
-    const handler = this.getHandlerByPattern(type);
+    const handler = this.handlerFor(type);
     if (!handler) throw new Error(`No handler for "${type}"`);
     return lastValueFrom(this.transformToObservable(await handler(payload, context)), { defaultValue: undefined });
+  }
+
+  /** Nest's lookup parses the pattern on every call; the handlers are fixed once the worker listens. */
+  private handlerFor(type: string): MessageHandler | undefined {
+    let handler = this.handlers.get(type);
+    if (!handler) {
+      handler = this.getHandlerByPattern(type) ?? undefined;
+      if (handler) this.handlers.set(type, handler);
+    }
+    return handler;
   }
 
   private async deadLetter(source: string, delivery: Delivery, code: string, detail: string): Promise<void> {
