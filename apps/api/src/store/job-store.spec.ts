@@ -108,6 +108,16 @@ function messageFor(job: { id: string; queue: string; priority: number; series?:
   };
 }
 
+/**
+ * The write was refused for a duplicate key. Not `rejects.toThrow()`: better-sqlite3 registers its error
+ * class once per process, so under Jest a SQLite error can come from the realm of another test file run
+ * earlier in the same worker and fail `instanceof Error` here, which `toThrow` reads as "did not throw".
+ */
+async function expectKeyViolation(write: Promise<unknown>): Promise<void> {
+  // SQLite: SQLITE_CONSTRAINT_PRIMARYKEY or _UNIQUE; PostgreSQL: 23505 unique_violation.
+  await expect(write).rejects.toMatchObject({ code: expect.stringMatching(/^(SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)|23505)$/) });
+}
+
 function keyClaim(key: string, overrides: Partial<IdempotencyClaim> = {}): IdempotencyClaim {
   return { key, requestHash: `hash-of-${key}`, expiresAt: T0 + 60_000, ...overrides };
 }
@@ -283,7 +293,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       await store.createJob(first, message);
       const second = newJob();
 
-      await expect(store.createJob(second, { ...messageFor(second), id: message.id })).rejects.toThrow();
+      await expectKeyViolation(store.createJob(second, { ...messageFor(second), id: message.id }));
 
       expect(await store.get(second.id)).toBeUndefined();
       expect(await store.outboxBacklog()).toBe(1);
@@ -293,7 +303,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const job = newJob();
       await store.createJob(job, messageFor(job));
 
-      await expect(store.createJob({ ...job, type: 'video.process' }, messageFor(job))).rejects.toThrow();
+      await expectKeyViolation(store.createJob({ ...job, type: 'video.process' }, messageFor(job)));
 
       expect(await mustGet(job.id)).toMatchObject({ type: 'email.welcome' });
       expect(await store.outboxBacklog()).toBe(1);
@@ -335,7 +345,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const items = batch(350);
       items[320] = { ...items[320], message: { ...items[320].message, id: taken.id } };
 
-      await expect(store.createJobs(items)).rejects.toThrow();
+      await expectKeyViolation(store.createJobs(items));
 
       expect(ids(await store.list({ limit: 1000 }))).toEqual([existing.id]);
       expect(await store.outboxBacklog()).toBe(1);
@@ -427,7 +437,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       await store.createJob(first, taken);
       const failing = newJob();
 
-      await expect(store.createJob(failing, { ...messageFor(failing), id: taken.id }, keyClaim('order-42'))).rejects.toThrow();
+      await expectKeyViolation(store.createJob(failing, { ...messageFor(failing), id: taken.id }, keyClaim('order-42')));
       const retried = newJob();
       const outcome = await store.createJob(retried, messageFor(retried), keyClaim('order-42'));
 
@@ -441,7 +451,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       await store.createJob(first, taken, keyClaim('order-42', { expiresAt: T0 + 1000 }));
       const second = newJob({ createdAt: T0 + 5000 });
 
-      await expect(store.createJob(second, { ...messageFor(second), id: taken.id }, keyClaim('order-42'))).rejects.toThrow();
+      await expectKeyViolation(store.createJob(second, { ...messageFor(second), id: taken.id }, keyClaim('order-42')));
     });
 
     it('creates exactly one job when ten requests race with one key, and answers all of them with it', async () => {
@@ -1160,7 +1170,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const before = await mustGet(id);
       const historyBefore = await store.history(id);
 
-      await expect(store.redrive(id, (job) => ({ ...messageFor(job), id: taken.id }))).rejects.toThrow();
+      await expectKeyViolation(store.redrive(id, (job) => ({ ...messageFor(job), id: taken.id })));
 
       expect(await mustGet(id)).toEqual(before);
       expect(await store.history(id)).toEqual(historyBefore);
@@ -1549,7 +1559,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const id = await given();
       const before = await mustGet(id);
 
-      await expect(store.cancel(id, NOW, (job) => ({ ...messageFor(job), id: taken.id, target: 'control' }))).rejects.toThrow();
+      await expectKeyViolation(store.cancel(id, NOW, (job) => ({ ...messageFor(job), id: taken.id, target: 'control' })));
 
       expect(await mustGet(id)).toEqual(before);
       expect(await store.history(id)).toEqual([]);
