@@ -49,7 +49,14 @@ export function checkTargets(rows: readonly SummaryRow[]): TargetCheck[] {
     const peaks = Object.entries(r.peakRssMb);
     if (peaks.length === 0) continue;
     const worst = Math.max(...peaks.map(([, s]) => s.max));
-    checks.push({ target: `${r.title}: peak RSS < 250 MB per process`, measured: peaks.map(([role, s]) => `${role} ${f(s.max, 0)} MB`).join(', '), met: worst < 250 });
+    const measured = peaks.map(([role, s]) => `${role} ${f(s.max, 0)} MB`).join(', ');
+    // In-process rows measure the api and the bench driver together: no verdict on the api from them.
+    const withDriver = peaks.some(([role]) => role.includes('bench'));
+    checks.push({
+      target: `${r.title}: peak RSS < 250 MB per process (the issue's bound is for a steady 1,000 jobs/s: npm run bench:soak)`,
+      measured: withDriver ? `${measured} (api and bench driver in one process)` : measured,
+      met: withDriver ? undefined : worst < 250,
+    });
   }
   return checks;
 }
