@@ -1,5 +1,6 @@
 import { JOB_STATUSES, JobEvent, JobStatus, JobSucceededEvent, TERMINAL_STATUSES } from '@cask/contracts';
 import { Insertable, Transaction, sql } from 'kysely';
+import type { ApplyResult } from './job-record';
 import type { Database, JobTransitionsTable } from './schema';
 
 /** A row of a job's history, written by {@link applyEvent}'s caller together with the group's others. */
@@ -115,7 +116,7 @@ export async function applyEvent(trx: Transaction<Database>, event: JobEvent): P
   return [transition];
 }
 
-/** Most events one bulk statement carries (7 parameters each, under both databases' limits). */
+/** Most events, or history rows, one bulk statement carries: 7 parameters each, under both databases' limits. */
 const BULK_CHUNK = 500;
 
 /**
@@ -156,4 +157,50 @@ export async function applySucceededInBulk(
     }
   }
   return { applied, transitions };
+}
+
+/**
+ * Applies a group of events in the caller's transaction. The common case, a job's one `succeeded` event,
+ * goes in bulk; the events of a job that has several in the group are applied one by one, in order. Jobs
+ * are independent, so the two sets may go in either order. History rows go in one statement per chunk.
+ */
+export async function applyEventGroup(trx: Transaction<Database>, events: readonly JobEvent[]): Promise<ApplyResult> {
+  const perJob = new Map<string, number>();
+  for (const event of events) perJob.set(event.job_id, (perJob.get(event.job_id) ?? 0) + 1);
+  const bulk: JobSucceededEvent[] = [];
+  const single: JobEvent[] = [];
+  for (const event of events) {
+    if (event.kind === 'succeeded' && perJob.get(event.job_id) === 1) bulk.push(event);
+    else single.push(event);
+  }
+  const { applied: appliedEvents, transitions } = await applySucceededInBulk(trx, bulk);
+  for (const event of single) {
+    const added = await applyEvent(trx, event);
+    if (!added) continue;
+    appliedEvents.push(event);
+    transitions.push(...added);
+  }
+  // Chunks stay under the bound-parameter limits of both databases.
+  for (let i = 0; i < transitions.length; i += BULK_CHUNK) {
+    await trx.insertInto('job_transitions').values(transitions.slice(i, i + BULK_CHUNK)).execute();
+  }
+  const applied = new Set(appliedEvents);
+  return { applied: applied.size, ignored: events.length - applied.size, appliedEvents: forLiveStreams(events, applied) };
+}
+
+/**
+ * The applied events in the order they arrived, for the live streams; an outcome whose start went
+ * unreported is preceded by the `started` it stands for, as its history is.
+ */
+function forLiveStreams(events: readonly JobEvent[], applied: ReadonlySet<JobEvent>): JobEvent[] {
+  const out: JobEvent[] = [];
+  for (const event of events) {
+    if (!applied.has(event)) continue;
+    if ('start_unreported' in event && event.start_unreported && event.started_at !== undefined) {
+      const { job_id, type, series, attempt, worker, started_at } = event;
+      out.push({ kind: 'started', job_id, type, series, attempt, worker, at: started_at });
+    }
+    out.push(event);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
-import type { JobEvent, JobStatus, JobSucceededEvent } from '@cask/contracts';
+import type { JobEvent, JobStatus } from '@cask/contracts';
 import { Kysely, sql } from 'kysely';
-import { applyEvent, applySucceededInBulk } from './event-transitions';
+import { applyEventGroup } from './event-transitions';
 import type {
   ApplyResult,
   CreateJobResult,
@@ -22,23 +22,6 @@ const STATUS_ORDER: Record<JobStatus, number> = { queued: 0, scheduled: 0, runni
 
 /** How many jobs one bulk redrive takes at most; callers repeat for more. */
 const REDRIVE_BATCH = 1000;
-
-/**
- * The applied events in the order they arrived, for the live streams; an outcome whose start went
- * unreported is preceded by the `started` it stands for, as its history is.
- */
-function forLiveStreams(events: readonly JobEvent[], applied: ReadonlySet<JobEvent>): JobEvent[] {
-  const out: JobEvent[] = [];
-  for (const event of events) {
-    if (!applied.has(event)) continue;
-    if ('start_unreported' in event && event.start_unreported && event.started_at !== undefined) {
-      const { job_id, type, series, attempt, worker, started_at } = event;
-      out.push({ kind: 'started', job_id, type, series, attempt, worker, at: started_at });
-    }
-    out.push(event);
-  }
-  return out;
-}
 
 /** The store over Kysely; the SQLite and PostgreSQL stores differ only in how they connect. */
 export abstract class KyselyJobStore extends JobStore {
@@ -119,31 +102,7 @@ export abstract class KyselyJobStore extends JobStore {
 
   override async applyEvents(events: readonly JobEvent[]): Promise<ApplyResult> {
     if (events.length === 0) return { applied: 0, ignored: 0 };
-    // The common case, a job's one `succeeded` event, goes in bulk. Events of a job that has several in
-    // the group are applied one by one, in order; jobs are independent, so the two sets may go in either order.
-    const perJob = new Map<string, number>();
-    for (const event of events) perJob.set(event.job_id, (perJob.get(event.job_id) ?? 0) + 1);
-    const bulk: JobSucceededEvent[] = [];
-    const single: JobEvent[] = [];
-    for (const event of events) {
-      if (event.kind === 'succeeded' && perJob.get(event.job_id) === 1) bulk.push(event);
-      else single.push(event);
-    }
-    return this.db.transaction().execute(async (trx) => {
-      const { applied: appliedEvents, transitions } = await applySucceededInBulk(trx, bulk);
-      for (const event of single) {
-        const added = await applyEvent(trx, event);
-        if (!added) continue;
-        appliedEvents.push(event);
-        transitions.push(...added);
-      }
-      // One statement per chunk instead of one per event; chunks stay under the bound-parameter limits.
-      for (let i = 0; i < transitions.length; i += 500) {
-        await trx.insertInto('job_transitions').values(transitions.slice(i, i + 500)).execute();
-      }
-      const applied = new Set(appliedEvents);
-      return { applied: applied.size, ignored: events.length - applied.size, appliedEvents: forLiveStreams(events, applied) };
-    });
+    return this.db.transaction().execute((trx) => applyEventGroup(trx, events));
   }
 
   override redrive(id: string, message: RedriveMessage): Promise<JobRecord | undefined> {
