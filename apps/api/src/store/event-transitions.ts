@@ -1,5 +1,5 @@
 import { JOB_STATUSES, JobEvent, JobStatus, JobSucceededEvent, TERMINAL_STATUSES } from '@cask/contracts';
-import { Insertable, Transaction, sql } from 'kysely';
+import { Insertable, Kysely, Transaction, sql } from 'kysely';
 import type { ApplyResult } from './job-record';
 import type { Database, JobTransitionsTable } from './schema';
 
@@ -116,8 +116,50 @@ export async function applyEvent(trx: Transaction<Database>, event: JobEvent): P
   return [transition];
 }
 
-/** Most events, or history rows, one bulk statement carries: 7 parameters each, under both databases' limits. */
+/** Most events, or history rows, one bulk statement carries: 8 parameters each at most, under both databases' limits. */
 const BULK_CHUNK = 500;
+
+/**
+ * One VALUES row per `succeeded` event, columns column1..column8 in both SQLite and PostgreSQL: job id,
+ * series, attempt, started_at, at, worker, result, start unreported (1 or 0). The casts type PostgreSQL's
+ * parameters.
+ */
+function succeededRows(events: readonly JobSucceededEvent[]) {
+  return sql.join(
+    events.map(
+      (e) =>
+        sql`(cast(${e.job_id} as varchar(36)), cast(${e.series} as integer), cast(${e.attempt} as integer), cast(${e.started_at} as bigint), cast(${e.at} as bigint), cast(${e.worker} as varchar(200)), cast(${JSON.stringify(e.result ?? null)} as text), cast(${e.start_unreported ? 1 : 0} as integer))`,
+    ),
+  );
+}
+
+/** `update jobs … from v`, for VALUES `v` of {@link succeededRows}: {@link applyEvent}'s state machine and columns for `succeeded`. */
+function updateSucceeded() {
+  const open = sql.join(OPEN_STATUSES.map((status) => sql`${status}`));
+  return sql`update jobs set
+      status = 'succeeded', result = v.column7, error = null,
+      attempts = case when attempts < v.column3 then v.column3 else attempts end,
+      started_at = coalesce(started_at, v.column4), finished_at = v.column5,
+      next_attempt_at = null, worker = v.column6, updated_at = v.column5
+    from v
+    where jobs.id = v.column1 and jobs.series = v.column2 and jobs.status in (${open})
+    returning jobs.id`;
+}
+
+/** The events that changed a job, of those given, with the history rows they add. */
+function succeededOutcome(events: readonly JobSucceededEvent[], changedIds: readonly string[]): { applied: JobEvent[]; transitions: NewTransition[] } {
+  const changed = new Set(changedIds);
+  const applied: JobEvent[] = [];
+  const transitions: NewTransition[] = [];
+  for (const event of events) {
+    if (!changed.has(event.job_id)) continue;
+    applied.push(event);
+    const { job_id, series, attempt, at, worker } = event;
+    if (event.start_unreported) transitions.push({ job_id, series, attempt, status: 'running', at: event.started_at, worker, error: null });
+    transitions.push({ job_id, series, attempt, status: 'succeeded', at, worker, error: null });
+  }
+  return { applied, transitions };
+}
 
 /**
  * Applies `succeeded` events of distinct jobs with one UPDATE per chunk instead of one per event: the
@@ -132,31 +174,45 @@ export async function applySucceededInBulk(
   const transitions: NewTransition[] = [];
   for (let i = 0; i < events.length; i += BULK_CHUNK) {
     const chunk = events.slice(i, i + BULK_CHUNK);
-    // VALUES columns are column1..column7 in both SQLite and PostgreSQL; the casts type PostgreSQL's parameters.
-    const rows = chunk.map(
-      (e) =>
-        sql`(cast(${e.job_id} as varchar(36)), cast(${e.series} as integer), cast(${e.attempt} as integer), cast(${e.started_at} as bigint), cast(${e.at} as bigint), cast(${e.worker} as varchar(200)), cast(${JSON.stringify(e.result ?? null)} as text))`,
-    );
-    const open = sql.join(OPEN_STATUSES.map((status) => sql`${status}`));
-    const result = await sql<{ id: string }>`
-      update jobs set
-        status = 'succeeded', result = v.column7, error = null,
-        attempts = case when attempts < v.column3 then v.column3 else attempts end,
-        started_at = coalesce(started_at, v.column4), finished_at = v.column5,
-        next_attempt_at = null, worker = v.column6, updated_at = v.column5
-      from (values ${sql.join(rows)}) as v
-      where jobs.id = v.column1 and jobs.series = v.column2 and jobs.status in (${open})
-      returning jobs.id`.execute(trx);
-    const changed = new Set(result.rows.map((row) => row.id));
-    for (const event of chunk) {
-      if (!changed.has(event.job_id)) continue;
-      applied.push(event);
-      const { job_id, series, attempt, at, worker } = event;
-      if (event.start_unreported) transitions.push({ job_id, series, attempt, status: 'running', at: event.started_at, worker, error: null });
-      transitions.push({ job_id, series, attempt, status: 'succeeded', at, worker, error: null });
-    }
+    const result = await sql<{ id: string }>`with v as (values ${succeededRows(chunk)}) ${updateSucceeded()}`.execute(trx);
+    const outcome = succeededOutcome(chunk, result.rows.map((row) => row.id));
+    applied.push(...outcome.applied);
+    transitions.push(...outcome.transitions);
   }
   return { applied, transitions };
+}
+
+/** Whether a group is only `succeeded` events of distinct jobs, few enough for one bulk statement. */
+export function onlyDistinctSuccesses(events: readonly JobEvent[]): events is readonly JobSucceededEvent[] {
+  if (events.length > BULK_CHUNK) return false;
+  const jobs = new Set<string>();
+  for (const event of events) {
+    if (event.kind !== 'succeeded' || jobs.has(event.job_id)) return false;
+    jobs.add(event.job_id);
+  }
+  return true;
+}
+
+/**
+ * PostgreSQL only: such a group in one statement, the update and its history rows together (a
+ * data-modifying WITH runs atomically, and to completion even though nothing reads it). One round trip
+ * instead of four, which at 1,000 jobs/s is most of the time an event waits to be applied.
+ */
+export async function applySuccessesInOneStatement(db: Kysely<Database>, events: readonly JobSucceededEvent[]): Promise<ApplyResult> {
+  const result = await sql<{ id: string }>`
+    with v as (values ${succeededRows(events)}),
+    updated as (${updateSucceeded()}),
+    history as (
+      insert into job_transitions (job_id, series, attempt, status, at, worker, error)
+      select v.column1, v.column2, v.column3, step.status, case when step.status = 'running' then v.column4 else v.column5 end, v.column6, null
+      from v join updated on updated.id = v.column1
+      cross join (values ('running'), ('succeeded')) as step (status)
+      where step.status = 'succeeded' or v.column8 = 1
+    )
+    select id from updated`.execute(db);
+  const { applied } = succeededOutcome(events, result.rows.map((row) => row.id));
+  const appliedSet = new Set(applied);
+  return { applied: appliedSet.size, ignored: events.length - appliedSet.size, appliedEvents: forLiveStreams(events, appliedSet) };
 }
 
 /**
