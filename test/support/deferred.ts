@@ -13,3 +13,20 @@ export function deferred<T = void>() {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 20; i += 1) await Promise.resolve();
 }
+
+/** How a promise ended, readable without awaiting it. */
+export function track(promise: Promise<unknown>) {
+  const state: { outcome: 'pending' | 'resolved' | 'rejected'; error?: unknown } = { outcome: 'pending' };
+  promise.then(
+    () => (state.outcome = 'resolved'),
+    (error) => Object.assign(state, { outcome: 'rejected', error }),
+  );
+  return state;
+}
+
+/** Lets settled work finish, then one turn of the event loop pass (what `setImmediate` scheduled runs), then settles again. */
+export async function nextTurn(): Promise<void> {
+  await settle();
+  await new Promise((resolve) => setImmediate(resolve));
+  await settle();
+}

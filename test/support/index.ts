@@ -8,3 +8,4 @@ export * from './cask-system';
 export * from './invariants';
 export * from './config-error';
 export * from './deferred';
+export * from './fake-publisher';

@@ -1,4 +1,4 @@
-import { deferred, settle } from '@cask/testing';
+import { deferred, nextTurn, settle, track } from '@cask/testing';
 import { GroupCommit, GroupCommitOptions } from './group-commit';
 
 interface Write<T> {
@@ -15,23 +15,6 @@ function setup<T>(options: GroupCommitOptions<T>) {
     return done.promise;
   }, options);
   return { commit, writes, groups: () => writes.map((write) => write.items) };
-}
-
-/** How an add ended, readable without awaiting it. */
-function track(added: Promise<void>) {
-  const state: { outcome: 'pending' | 'resolved' | 'rejected'; error?: unknown } = { outcome: 'pending' };
-  added.then(
-    () => (state.outcome = 'resolved'),
-    (error) => Object.assign(state, { outcome: 'rejected', error }),
-  );
-  return state;
-}
-
-/** Lets settled writes finish, then lets the group commit start the writes it scheduled for the next turn. */
-async function nextTurn(): Promise<void> {
-  await settle();
-  await new Promise((resolve) => setImmediate(resolve));
-  await settle();
 }
 
 describe('GroupCommit', () => {

@@ -1,36 +1,12 @@
-import { deferred, settle } from '@cask/testing';
-import type { ConfirmPublisher, PublishOptions } from '@cask/amqp';
-import { WorkerHeartbeat, decodeHeartbeat, topologyFor } from '@cask/contracts';
+import { fakeConfirmPublisher, settle } from '@cask/testing';
+import { decodeHeartbeat, topologyFor } from '@cask/contracts';
 import { HeartbeatPublisher, WorkerIdentity } from './heartbeat-publisher';
-
-interface Sent {
-  exchange: string;
-  routingKey: string;
-  heartbeat: WorkerHeartbeat;
-  options: PublishOptions;
-  confirm: ReturnType<typeof deferred<void>>;
-}
-
-/** A publisher whose every publish waits for the test to confirm or refuse it. */
-function fakePublisher() {
-  const sent: Sent[] = [];
-  const publisher = {
-    publish: (exchange: string, routingKey: string, content: Buffer, options: PublishOptions) => {
-      const decoded = decodeHeartbeat(content);
-      if (!decoded.ok) throw new Error(`sent a malformed heartbeat: ${decoded.reason}`);
-      const confirm = deferred();
-      sent.push({ exchange, routingKey, heartbeat: decoded.value, options, confirm });
-      return confirm.promise;
-    },
-  } as unknown as ConfirmPublisher;
-  return { publisher, sent };
-}
 
 const identity: WorkerIdentity = { workerId: 'video-1', host: 'box-a', pid: 4242, queues: ['video'], concurrency: 4, startedAt: 1_700_000_000_000 };
 const topology = topologyFor('acme');
 
 function setup() {
-  const { publisher, sent } = fakePublisher();
+  const { publisher, sent } = fakeConfirmPublisher(decodeHeartbeat);
   let inFlight = 0;
   let now = 1_700_000_001_000;
   const heartbeats = new HeartbeatPublisher(publisher, topology, identity, () => inFlight, 5000, () => now);
@@ -76,7 +52,7 @@ describe('HeartbeatPublisher', () => {
     h.setInFlight(2);
     jest.advanceTimersByTime(5000);
     expect(h.sent).toHaveLength(2);
-    expect(h.sent[1].heartbeat.in_flight).toBe(2);
+    expect(h.sent[1].body.in_flight).toBe(2);
     expect(h.sent[1].options.messageId).not.toBe(h.sent[0].options.messageId);
   });
 
@@ -113,7 +89,7 @@ describe('HeartbeatPublisher', () => {
     h.sent[0].confirm.resolve();
     await settle();
     expect(h.sent).toHaveLength(2);
-    expect(h.sent[1].heartbeat.stopping).toBe(true);
+    expect(h.sent[1].body.stopping).toBe(true);
     expect(h.sent[1].options.type).toBe('goodbye');
     h.sent[1].confirm.resolve();
     await goodbye;

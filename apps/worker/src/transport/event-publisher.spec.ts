@@ -1,34 +1,10 @@
-import type { ConfirmPublisher, PublishOptions } from '@cask/amqp';
 import { JobEvent, decodeEvents, topologyFor } from '@cask/contracts';
-import { deferred, settle } from '@cask/testing';
+import { fakeConfirmPublisher, nextTurn, settle, track } from '@cask/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { EventPublisher } from './event-publisher';
 
-interface Sent {
-  exchange: string;
-  routingKey: string;
-  events: JobEvent[];
-  options: PublishOptions;
-  confirm: ReturnType<typeof deferred<void>>;
-}
-
-/** A publisher whose every message waits for the test to confirm or refuse it. */
-function fakePublisher() {
-  const sent: Sent[] = [];
-  const publisher = {
-    publish: (exchange: string, routingKey: string, content: Buffer, options: PublishOptions) => {
-      const decoded = decodeEvents(content);
-      if (!decoded.ok) throw new Error(`sent a malformed event message: ${decoded.reason}`);
-      const confirm = deferred();
-      sent.push({ exchange, routingKey, events: decoded.value, options, confirm });
-      return confirm.promise;
-    },
-  } as unknown as ConfirmPublisher;
-  return { publisher, sent };
-}
-
 function setup() {
-  const { publisher, sent } = fakePublisher();
+  const { publisher, sent } = fakeConfirmPublisher(decodeEvents);
   return { events: new EventPublisher(publisher, topologyFor('acme')), sent };
 }
 
@@ -36,23 +12,6 @@ let at = 1_700_000_000_000;
 function succeeded(): JobEvent {
   at += 1;
   return { kind: 'succeeded', job_id: uuidv7(), type: 'email.welcome', series: 1, attempt: 1, at, worker: 'worker-1', started_at: at - 1, result: null };
-}
-
-/** How a publish ended, readable without awaiting it. */
-function track(published: Promise<void>) {
-  const state: { outcome: 'pending' | 'resolved' | 'rejected'; error?: unknown } = { outcome: 'pending' };
-  published.then(
-    () => (state.outcome = 'resolved'),
-    (error) => Object.assign(state, { outcome: 'rejected', error }),
-  );
-  return state;
-}
-
-/** Lets settled messages finish, then lets the publisher send what it gathered for the next turn. */
-async function nextTurn(): Promise<void> {
-  await settle();
-  await new Promise((resolve) => setImmediate(resolve));
-  await settle();
 }
 
 describe('EventPublisher', () => {
@@ -64,7 +23,7 @@ describe('EventPublisher', () => {
     await nextTurn();
 
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ exchange: 'acme.events', routingKey: 'event', events: [a, b, c], options: { type: 'batch' } });
+    expect(sent[0]).toMatchObject({ exchange: 'acme.events', routingKey: 'event', body: [a, b, c], options: { type: 'batch' } });
     expect(calls.map((call) => call.outcome)).toEqual(['pending', 'pending']);
     sent[0].confirm.resolve();
     await settle();
@@ -119,7 +78,7 @@ describe('EventPublisher', () => {
     sent[3].confirm.resolve();
     await nextTurn();
     expect(sent).toHaveLength(9);
-    expect(sent[8].events).toEqual(held);
+    expect(sent[8].body).toEqual(held);
   });
 
   it('carries at most 500 events per message', async () => {
@@ -129,7 +88,7 @@ describe('EventPublisher', () => {
     for (const event of all) void events.publish([event]);
     await nextTurn();
 
-    expect(sent.map((message) => message.events.length)).toEqual([500, 1]);
-    expect(sent.flatMap((message) => message.events)).toEqual(all);
+    expect(sent.map((message) => message.body.length)).toEqual([500, 1]);
+    expect(sent.flatMap((message) => message.body)).toEqual(all);
   });
 });
