@@ -1,4 +1,4 @@
-import { CaskSystem, rawConnection, waitFor } from '@cask/testing';
+import { CaskSystem, publishRaw, rawConnection, takeMessages, waitFor } from '@cask/testing';
 import { topologyFor } from '@cask/contracts';
 import type { ChannelModel, GetMessage } from 'amqplib';
 
@@ -19,29 +19,6 @@ describe('dead letters', () => {
     await cask.stop();
   });
 
-  async function publishRaw(exchange: string, routingKey: string, body: string): Promise<void> {
-    const channel = await connection.createConfirmChannel();
-    channel.publish(exchange, routingKey, Buffer.from(body), { persistent: true });
-    await channel.waitForConfirms();
-    await channel.close();
-  }
-
-  /** Takes the next `n` dead letters off the queue. */
-  async function takeDeadLetters(n: number): Promise<GetMessage[]> {
-    const channel = await connection.createChannel();
-    const taken: GetMessage[] = [];
-    await waitFor(
-      async () => {
-        const message = await channel.get(topology.deadLetterQueue, { noAck: true });
-        if (message) taken.push(message);
-        return taken.length >= n;
-      },
-      { timeoutMs: 15_000, what: `${n} dead letters` },
-    );
-    await channel.close();
-    return taken;
-  }
-
   const reasonOf = (message: GetMessage) => message.properties.headers?.['x-cask-reason'];
   const detailOf = (message: GetMessage) => String(message.properties.headers?.['x-cask-detail']);
 
@@ -58,11 +35,11 @@ describe('dead letters', () => {
       timeout_ms: 1000,
       created_at: Date.now(),
     };
-    await publishRaw(topology.jobsExchange, 'default', '\u0000 not json at all');
-    await publishRaw(topology.jobsExchange, 'default', JSON.stringify({ v: 1, type: 'email.welcome' }));
-    await publishRaw(topology.jobsExchange, 'default', JSON.stringify(unknown));
+    await publishRaw(connection, topology.jobsExchange, 'default', '\u0000 not json at all');
+    await publishRaw(connection, topology.jobsExchange, 'default', JSON.stringify({ v: 1, type: 'email.welcome' }));
+    await publishRaw(connection, topology.jobsExchange, 'default', JSON.stringify(unknown));
 
-    const letters = await takeDeadLetters(3);
+    const letters = await takeMessages(connection, topology.deadLetterQueue, 3);
     const byBody = new Map(letters.map((m) => [m.content.toString(), m]));
     const garbage = byBody.get('\u0000 not json at all') as GetMessage;
     expect(reasonOf(garbage)).toBe('malformed');
@@ -89,8 +66,8 @@ describe('dead letters', () => {
   });
 
   it('dead-letters a malformed event message and the api keeps recording jobs', async () => {
-    await publishRaw(topology.eventsExchange, topology.eventsRoutingKey, '{"kind":"succeeded"}');
-    const [letter] = await takeDeadLetters(1);
+    await publishRaw(connection, topology.eventsExchange, topology.eventsRoutingKey, '{"kind":"succeeded"}');
+    const [letter] = await takeMessages(connection, topology.deadLetterQueue, 1);
     expect(reasonOf(letter)).toBe('malformed');
     expect(letter.properties.headers?.['x-cask-source-queue']).toBe(topology.eventsQueue);
 
@@ -100,7 +77,7 @@ describe('dead letters', () => {
 
   it('ignores a well-formed event for a job that does not exist', async () => {
     const phantom = [{ kind: 'succeeded', job_id: '01900000-0000-7000-8000-00000000beef', type: 'email.welcome', series: 1, attempt: 1, at: Date.now(), started_at: Date.now(), worker: 'x', result: {} }];
-    await publishRaw(topology.eventsExchange, topology.eventsRoutingKey, JSON.stringify(phantom));
+    await publishRaw(connection, topology.eventsExchange, topology.eventsRoutingKey, JSON.stringify(phantom));
     await waitFor(async () => {
       const channel = await connection.createChannel();
       const { messageCount } = await channel.checkQueue(topology.eventsQueue);

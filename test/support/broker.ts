@@ -2,6 +2,7 @@ import { topologyFor } from '@cask/contracts';
 import * as amqplib from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { TEST_AMQP_URL } from './services';
+import { waitFor } from './wait-for';
 
 /** A namespace no other test uses, so tests never see each other's messages. */
 export function uniqueNamespace(label: string): string {
@@ -27,4 +28,34 @@ export async function deleteNamespace(namespace: string, queues: readonly string
 /** A plain connection for tests that publish or read raw messages. */
 export function rawConnection(): Promise<amqplib.ChannelModel> {
   return amqplib.connect(TEST_AMQP_URL);
+}
+
+/** Publishes a message straight to the broker, persistent and confirmed, as an outsider with publish rights could. */
+export async function publishRaw(
+  connection: amqplib.ChannelModel,
+  exchange: string,
+  routingKey: string,
+  body: string | Buffer,
+  headers: Record<string, unknown> = {},
+): Promise<void> {
+  const channel = await connection.createConfirmChannel();
+  channel.publish(exchange, routingKey, Buffer.isBuffer(body) ? body : Buffer.from(body), { persistent: true, headers });
+  await channel.waitForConfirms();
+  await channel.close();
+}
+
+/** Takes the next `n` messages off a queue (a dead-letter queue, say), waiting up to 15 s for them. */
+export async function takeMessages(connection: amqplib.ChannelModel, queue: string, n: number): Promise<amqplib.GetMessage[]> {
+  const channel = await connection.createChannel();
+  const taken: amqplib.GetMessage[] = [];
+  await waitFor(
+    async () => {
+      const message = await channel.get(queue, { noAck: true });
+      if (message) taken.push(message);
+      return taken.length >= n;
+    },
+    { timeoutMs: 15_000, what: `${n} message(s) on ${queue}` },
+  );
+  await channel.close();
+  return taken;
 }
