@@ -1,5 +1,5 @@
 import { AmqpConnection, ConfirmPublisher, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
-import { CaskTopology, JOB_DEFINITIONS, JobCatalogue, topologyFor } from '@cask/contracts';
+import { CaskTopology, JOB_DEFINITIONS, JobCatalogue, signerFor, topologyFor } from '@cask/contracts';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApiBroker } from './broker/api-broker';
 import { ApiConfig } from './config/api-config';
@@ -53,6 +53,7 @@ export class ApiModule {
             new ConfirmPublisher(connection, {
               name: 'jobs',
               confirmTimeoutMs: config.publishConfirmTimeoutMs,
+              signer: signerFor(config.signingKeys),
               // The api publishes to job queues and reads events: it declares both, so neither app depends
               // on the other having started first.
               setup: async (channel) => {

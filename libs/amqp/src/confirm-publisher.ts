@@ -1,4 +1,4 @@
-import { BrokerUnavailableError } from '@cask/contracts';
+import { BrokerUnavailableError, MessageSigner, SIGNATURE_HEADER } from '@cask/contracts';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { AmqpConnection } from './amqp-connection';
 import { ChannelSetup, ManagedChannel } from './managed-channel';
@@ -25,6 +25,8 @@ export interface ConfirmPublisherOptions {
    * @defaultValue `10000`
    */
   confirmTimeoutMs?: number;
+  /** Signs every message's body into its `x-cask-signature` header; without it messages go unsigned. */
+  signer?: MessageSigner;
 }
 
 /**
@@ -37,12 +39,14 @@ export class ConfirmPublisher {
   private readonly returned = new Set<string>();
   private drained: Promise<unknown> | undefined;
   private readonly confirmTimeoutMs: number;
+  private readonly signer?: MessageSigner;
 
   constructor(
     private readonly connection: AmqpConnection,
     options: ConfirmPublisherOptions,
   ) {
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 10_000;
+    this.signer = options.signer;
     this.channel = new ManagedChannel(connection, `${options.name}-publisher`, (c) => c.createConfirmChannel(), async (channel) => {
       channel.on('return', (message: ConsumeMessage) => {
         const id = message.properties.messageId as string | undefined;
@@ -91,7 +95,7 @@ export class ConfirmPublisher {
       messageId: options.messageId,
       timestamp: Date.now(),
       type: options.type,
-      headers: options.headers,
+      headers: this.signer ? { ...options.headers, [SIGNATURE_HEADER]: this.signer.sign(content) } : options.headers,
       priority: options.priority,
     };
     return new Promise<void>((resolve, reject) => {

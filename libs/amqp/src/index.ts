@@ -5,3 +5,4 @@ export * from './dead-letter';
 export * from './group-commit';
 export * from './managed-channel';
 export * from './topology';
+export * from './authenticity';

@@ -1,2 +1,3 @@
 export * from './load-env';
 export * from './named-counts';
+export * from './signing-keys';

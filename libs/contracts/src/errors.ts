@@ -15,6 +15,8 @@ export const ErrorCode = {
   Malformed: 'malformed',
   /** An envelope naming a job type that no definition declares. */
   UnknownType: 'unknown_type',
+  /** A message without a valid signature while signing keys are configured: not sent by Cask. */
+  Unauthentic: 'unauthentic',
   /** The broker could not take the message (down, blocked, unroutable, refused). */
   BrokerUnavailable: 'broker_unavailable',
   /** The attempt ran past its `timeout_ms`. */

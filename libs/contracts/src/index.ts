@@ -17,3 +17,4 @@ export * from './retry-policy';
 export * from './schedule-definition';
 export * from './topology';
 export * from './worker-heartbeat';
+export * from './signing';

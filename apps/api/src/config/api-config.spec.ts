@@ -58,5 +58,19 @@ describe('loadApiConfig', () => {
     const error = configErrorOf(() => loadApiConfig({ WORKERS_TIMEOUT_MS: '100', JOB_RATE_LIMITS: 'demo.flaky=0' }));
     expect(error.problems.sort()).toEqual(['JOB_RATE_LIMITS: count of "demo.flaky" must be an integer from 1 to 100000', 'WORKERS_TIMEOUT_MS: must be at least 500']);
   });
+  it('signs nothing unless CASK_SIGNING_KEYS is set, and reads its keys in order', () => {
+    expect(loadApiConfig({}).signingKeys).toEqual([]);
+    expect(loadApiConfig({ CASK_SIGNING_KEYS: 'new:0123456789abcdef0123456789abcdef,old:fedcba9876543210fedcba9876543210' }).signingKeys).toEqual([
+      { id: 'new', secret: '0123456789abcdef0123456789abcdef' },
+      { id: 'old', secret: 'fedcba9876543210fedcba9876543210' },
+    ]);
+  });
+
+  it('refuses a short signing secret without repeating it', () => {
+    const error = configErrorOf(() => loadApiConfig({ CASK_SIGNING_KEYS: 'k1:tooshort' }));
+
+    expect(error.problems).toEqual(['CASK_SIGNING_KEYS: key "k1": its secret must be at least 32 characters']);
+    expect(error.message).not.toContain('tooshort');
+  });
 });
 

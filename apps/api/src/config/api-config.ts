@@ -1,4 +1,5 @@
-import { IsNamedCounts, loadEnv, parseNamedCounts } from '@cask/config';
+import { IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts } from '@cask/config';
+import { SigningKey, parseSigningKeys } from '@cask/contracts';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -84,6 +85,10 @@ class ApiEnv {
 
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'log';
+
+  @IsOptional()
+  @IsSigningKeys()
+  CASK_SIGNING_KEYS?: string;
 }
 
 /** Every setting of the api, validated once at boot. */
@@ -119,6 +124,8 @@ export class ApiConfig {
   /** Jobs started per second per type across all workers, overriding the definitions' `rateLimitPerSecond`. */
   rateLimits: ReadonlyMap<string, number>;
   logLevel: LogLevel;
+  /** Keys that sign every message this app publishes and check every message it consumes; empty: unsigned. */
+  signingKeys: readonly SigningKey[];
 }
 
 /** Reads the api's configuration; throws one error naming every bad variable. */
@@ -143,5 +150,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     workersTimeoutMs: e.WORKERS_TIMEOUT_MS,
     rateLimits: parseNamedCounts(e.JOB_RATE_LIMITS),
     logLevel: e.LOG_LEVEL,
+    signingKeys: e.CASK_SIGNING_KEYS ? parseSigningKeys(e.CASK_SIGNING_KEYS) : [],
   };
 }

@@ -1,5 +1,5 @@
-import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQueue, publishDeadLetter } from '@cask/amqp';
-import { CaskTopology, JobEvent, decodeEvents } from '@cask/contracts';
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQueue, isAuthentic, publishDeadLetter } from '@cask/amqp';
+import { CaskTopology, ErrorCode, JobEvent, MessageSigner, decodeEvents, signerFor } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ApiConfig } from '../config/api-config';
 import { withinGrace } from '../shutdown/within-grace';
@@ -24,6 +24,8 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
   private flushing?: Promise<void>;
   private scheduled = false;
   private stopping = false;
+  private readonly signer?: MessageSigner;
+  private forged = 0;
 
   constructor(
     connection: AmqpConnection,
@@ -33,6 +35,7 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
     private readonly config: ApiConfig,
     private readonly bus: JobEventBus,
   ) {
+    this.signer = signerFor(config.signingKeys);
     this.consumer = new AmqpConsumer(connection, {
       queue: topology.eventsQueue,
       prefetch: config.eventBatchSize,
@@ -45,7 +48,15 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
     return this.consumer.isAttached;
   }
 
+  /** Event messages refused since start for a missing or invalid signature. */
+  get forgedMessages(): number {
+    return this.forged;
+  }
+
   onApplicationBootstrap(): void {
+    if (!this.signer) {
+      this.logger.warn('CASK_SIGNING_KEYS is not set: messages are not signed, so anyone allowed to publish on the vhost can run jobs and forge their results');
+    }
     // Not awaited: the api serves (and answers 503 to dispatches) while the broker is still away.
     void this.consumer.start();
   }
@@ -60,6 +71,12 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private receive(delivery: Delivery): void {
+    if (!isAuthentic(this.signer, delivery.message)) {
+      // Not from a worker holding the keys: never applied, kept for inspection, counted.
+      this.forged += 1;
+      void this.deadLetter(delivery, ErrorCode.Unauthentic, 'missing or invalid x-cask-signature');
+      return;
+    }
     const decoded = decodeEvents(delivery.message.content);
     if (!decoded.ok) {
       void this.deadLetter(delivery, decoded.code, decoded.reason);

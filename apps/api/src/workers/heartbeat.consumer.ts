@@ -1,5 +1,5 @@
-import { AmqpConsumer, Delivery, declareWorkersQueue, publishDeadLetter } from '@cask/amqp';
-import { WorkerHeartbeat, decodeHeartbeat } from '@cask/contracts';
+import { AmqpConsumer, Delivery, declareWorkersQueue, isAuthentic, publishDeadLetter } from '@cask/amqp';
+import { ErrorCode, MessageSigner, WorkerHeartbeat, decodeHeartbeat, signerFor } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withinGrace } from '../shutdown/within-grace';
@@ -20,7 +20,11 @@ export class HeartbeatConsumer implements OnApplicationBootstrap, BeforeApplicat
   private applying: Promise<void> = Promise.resolve();
   private stopping = false;
 
-  constructor(private readonly services: WorkersServices) {}
+  private readonly signer?: MessageSigner;
+
+  constructor(private readonly services: WorkersServices) {
+    this.signer = signerFor(services.config.signingKeys);
+  }
 
   onApplicationBootstrap(): void {
     const { connection, topology } = this.services;
@@ -48,6 +52,7 @@ export class HeartbeatConsumer implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async apply(delivery: Delivery): Promise<void> {
+    if (!isAuthentic(this.signer, delivery.message)) return this.deadLetter(delivery, ErrorCode.Unauthentic, 'missing or invalid x-cask-signature');
     const decoded = decodeHeartbeat(delivery.message.content);
     if (!decoded.ok) return this.deadLetter(delivery, decoded.code, decoded.reason);
     for (let delay = 100; !this.stopping; delay = Math.min(delay * 2, 5_000)) {

@@ -62,4 +62,18 @@ describe('loadWorkerConfig', () => {
       'WORKER_TYPE_CONCURRENCY: count of "video.process" must be an integer from 1 to 10000',
     ]);
   });
+  it('signs nothing unless CASK_SIGNING_KEYS is set, and reads its keys in order', () => {
+    expect(loadWorkerConfig({}).signingKeys).toEqual([]);
+    expect(loadWorkerConfig({ CASK_SIGNING_KEYS: 'new:0123456789abcdef0123456789abcdef,old:fedcba9876543210fedcba9876543210' }).signingKeys).toEqual([
+      { id: 'new', secret: '0123456789abcdef0123456789abcdef' },
+      { id: 'old', secret: 'fedcba9876543210fedcba9876543210' },
+    ]);
+  });
+
+  it('refuses a short signing secret without repeating it', () => {
+    const error = configErrorOf(() => loadWorkerConfig({ CASK_SIGNING_KEYS: 'k1:tooshort' }));
+
+    expect(error.problems).toEqual(['CASK_SIGNING_KEYS: key "k1": its secret must be at least 32 characters']);
+    expect(error.message).not.toContain('tooshort');
+  });
 });

@@ -1,4 +1,5 @@
-import { IsNamedCounts, loadEnv, parseNamedCounts } from '@cask/config';
+import { IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts } from '@cask/config';
+import { SigningKey, parseSigningKeys } from '@cask/contracts';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { hostname } from 'node:os';
 
@@ -65,6 +66,10 @@ class WorkerEnv {
 
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'log';
+
+  @IsOptional()
+  @IsSigningKeys()
+  CASK_SIGNING_KEYS?: string;
 }
 
 /** Every setting of the worker, validated once at boot. */
@@ -93,6 +98,8 @@ export class WorkerConfig {
   /** How long an attempt runs before its `started` event is sent; shorter attempts report only their outcome. */
   startedEventDelayMs: number;
   logLevel: LogLevel;
+  /** Keys that sign every message this app publishes and check every message it consumes; empty: unsigned. */
+  signingKeys: readonly SigningKey[];
 }
 
 /** Reads the worker's configuration; throws one error naming every bad variable. */
@@ -113,5 +120,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     heartbeatMs: e.WORKER_HEARTBEAT_MS,
     startedEventDelayMs: e.WORKER_STARTED_EVENT_DELAY_MS,
     logLevel: e.LOG_LEVEL,
+    signingKeys: e.CASK_SIGNING_KEYS ? parseSigningKeys(e.CASK_SIGNING_KEYS) : [],
   };
 }

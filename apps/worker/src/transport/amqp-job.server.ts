@@ -1,5 +1,5 @@
-import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, declareEventQueue, declareJobQueues, declareWorkersQueue } from '@cask/amqp';
-import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, decodeEnvelope } from '@cask/contracts';
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, declareEventQueue, declareJobQueues, declareWorkersQueue, isAuthentic } from '@cask/amqp';
+import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, MessageSigner, decodeEnvelope, signerFor } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
@@ -33,6 +33,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   private readonly duplicates = new Set<string>();
   private readonly handlers = new Map<string, MessageHandler>();
   private readonly control: ControlListener;
+  private readonly signer?: MessageSigner;
   private closing = false;
 
   constructor(
@@ -42,9 +43,11 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   ) {
     super();
     this.connection = new AmqpConnection({ url: config.amqpUrl, connectionName: `cask-worker ${config.workerId}` });
+    this.signer = signerFor(config.signingKeys);
     this.publisher = new ConfirmPublisher(this.connection, {
       name: 'events',
       confirmTimeoutMs: config.publishConfirmTimeoutMs,
+      signer: this.signer,
       setup: async (channel) => {
         await declareEventQueue(channel, topology);
         await declareJobQueues(channel, topology, catalogue.queues());
@@ -63,9 +66,15 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       config.workerId,
       config.startedEventDelayMs,
     );
-    this.control = new ControlListener(this.connection, this.publisher, topology, (jobId, series) => {
-      if (this.executor.cancel(jobId, series)) this.logger.log(`Job ${jobId}: cancel requested; aborting it`);
-    });
+    this.control = new ControlListener(
+      this.connection,
+      this.publisher,
+      topology,
+      (jobId, series) => {
+        if (this.executor.cancel(jobId, series)) this.logger.log(`Job ${jobId}: cancel requested; aborting it`);
+      },
+      this.signer,
+    );
     for (const queue of this.pool.plan.queues) {
       this.consumers.push(
         new AmqpConsumer(this.connection, {
@@ -101,6 +110,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
       await this.pool.prepare();
       await Promise.all(this.consumers.map((consumer) => consumer.start()));
       this.pool.announce();
+      if (!this.signer) this.logger.warn('CASK_SIGNING_KEYS is not set: this worker runs any well-formed job message, signed or not');
       this.logger.log(
         `Worker ${this.config.workerId} consuming ${this.pool.plan.queues.map((q) => this.topology.jobQueue(q)).join(', ')} ` +
           `(concurrency ${this.config.concurrency}${this.pool.describeLimits()})`,
@@ -170,6 +180,11 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
 
   private receive(queue: string, delivery: Delivery, suspect: boolean): void {
     const source = suspect ? this.topology.suspectQueue(queue) : this.topology.jobQueue(queue);
+    if (!isAuthentic(this.signer, delivery.message)) {
+      // Not published by Cask (no job row stands behind it): it never runs.
+      void this.deadLetter(source, delivery, ErrorCode.Unauthentic, 'missing or invalid x-cask-signature');
+      return;
+    }
     const decoded = decodeEnvelope(delivery.message.content);
     if (!decoded.ok) {
       void this.deadLetter(source, delivery, decoded.code, decoded.reason);

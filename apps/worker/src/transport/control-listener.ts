@@ -1,5 +1,5 @@
-import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream } from '@cask/amqp';
-import { CaskTopology, decodeControl, encodeControl } from '@cask/contracts';
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, isAuthentic } from '@cask/amqp';
+import { CaskTopology, MessageSigner, decodeControl, encodeControl } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Cancellations } from './cancellations';
@@ -21,6 +21,7 @@ export class ControlListener {
     private readonly publisher: ConfirmPublisher,
     private readonly topology: CaskTopology,
     private readonly onCancel: (jobId: string, series: number) => void,
+    private readonly signer?: MessageSigner,
   ) {
     this.consumer = new AmqpConsumer(connection, {
       queue: topology.controlStream,
@@ -54,6 +55,11 @@ export class ControlListener {
   private receive(delivery: Delivery): void {
     const decoded = decodeControl(delivery.message.content);
     delivery.ack();
+    if (!isAuthentic(this.signer, delivery.message)) {
+      // A forged cancel must not stop a job; the stream keeps it, so it is only skipped.
+      this.logger.warn('Ignoring a control message without a valid signature');
+      return;
+    }
     if (!decoded.ok) {
       this.logger.warn(`Ignoring a malformed control message (${decoded.reason})`);
       return;

@@ -1,0 +1,88 @@
+import { CaskSystem, publishRaw, rawConnection, takeMessages, waitFor } from '@cask/testing';
+import { JobEnvelope, MessageSigner, SIGNATURE_HEADER, encodeEnvelope, topologyFor } from '@cask/contracts';
+import type { ChannelModel } from 'amqplib';
+
+const CURRENT = { id: 'k2', secret: 'the-current-secret-of-at-least-32-chars' };
+const PREVIOUS = { id: 'k1', secret: 'the-previous-secret-still-accepted-here' };
+
+/** With CASK_SIGNING_KEYS, only messages signed with one of the keys run or count: publish rights alone are not enough. */
+describe('signed messages', () => {
+  const cask = new CaskSystem('signing', { CASK_SIGNING_KEYS: `${CURRENT.id}:${CURRENT.secret},${PREVIOUS.id}:${PREVIOUS.secret}` });
+  const topology = topologyFor(cask.namespace);
+  let connection: ChannelModel;
+
+  beforeAll(async () => {
+    await cask.startApi();
+    await cask.startWorker();
+    connection = await rawConnection();
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+    await cask.stop();
+  });
+
+  const envelopeOf = (id: string): JobEnvelope => ({
+    v: 1,
+    id,
+    type: 'demo.flaky',
+    payload: { fail_times: 0 },
+    attempt: 1,
+    series: 1,
+    max_attempts: 3,
+    backoff: { type: 'fixed', base_ms: 10, cap_ms: 10, jitter: 0 },
+    timeout_ms: 5_000,
+    created_at: Date.now(),
+  });
+
+  /** A job that waits an hour in the outbox: it has a row, and no message of Cask's own is in the broker. */
+  const scheduledJob = () => cask.dispatch('demo.flaky', { fail_times: 0 }, { delay_ms: 3_600_000 });
+
+  it('runs what Cask dispatches: jobs, events and heartbeats all pass the check', async () => {
+    const [job] = await cask.waitForTerminal([await cask.dispatch('demo.flaky', { fail_times: 0 })]);
+    expect(job.status).toBe('succeeded');
+    await waitFor(async () => ((await (await fetch(`${cask.baseUrl}/workers`)).json()) as { items: unknown[] }).items.length === 1, {
+      what: 'the worker to be listed from its signed heartbeat',
+    });
+  });
+
+  it('dead-letters job messages that are unsigned, signed with an unknown key or altered after signing, as unauthentic, and runs none', async () => {
+    const ids = [await scheduledJob(), await scheduledJob(), await scheduledJob()];
+    const stranger = new MessageSigner([{ id: CURRENT.id, secret: 'a-secret-that-is-not-one-of-the-keys!!' }]);
+    const signer = new MessageSigner([CURRENT]);
+    const altered = encodeEnvelope({ ...envelopeOf(ids[2]), payload: { fail_times: 0 } });
+
+    await publishRaw(connection, topology.jobsExchange, 'default', encodeEnvelope(envelopeOf(ids[0])));
+    await publishRaw(connection, topology.jobsExchange, 'default', encodeEnvelope(envelopeOf(ids[1])), { [SIGNATURE_HEADER]: stranger.sign(encodeEnvelope(envelopeOf(ids[1]))) });
+    await publishRaw(connection, topology.jobsExchange, 'default', altered, { [SIGNATURE_HEADER]: signer.sign(encodeEnvelope({ ...envelopeOf(ids[2]), payload: { fail_times: 2 } })) });
+
+    const letters = await takeMessages(connection, topology.deadLetterQueue, 3);
+    expect(letters.map((m) => m.properties.headers?.['x-cask-reason'])).toEqual(['unauthentic', 'unauthentic', 'unauthentic']);
+    expect(letters.map((m) => m.properties.headers?.['x-cask-source-queue'])).toEqual(Array(3).fill(topology.jobQueue('default')));
+    for (const id of ids) expect(await cask.get(id)).toMatchObject({ status: 'scheduled', attempts: 0 });
+  });
+
+  it('accepts a message signed with the second key, so keys rotate without downtime', async () => {
+    const id = await scheduledJob();
+    const body = encodeEnvelope(envelopeOf(id));
+
+    await publishRaw(connection, topology.jobsExchange, 'default', body, { [SIGNATURE_HEADER]: new MessageSigner([PREVIOUS]).sign(body) });
+
+    const [job] = await cask.waitForTerminal([id]);
+    expect(job.status).toBe('succeeded');
+  });
+
+  it('never applies a forged event: it is dead-lettered as unauthentic and the job is unchanged', async () => {
+    const id = await scheduledJob();
+    const forged = Buffer.from(
+      JSON.stringify([{ kind: 'succeeded', job_id: id, type: 'demo.flaky', series: 1, attempt: 1, at: Date.now(), started_at: Date.now(), worker: 'mallory', result: { owned: true } }]),
+    );
+
+    await publishRaw(connection, topology.eventsExchange, topology.eventsRoutingKey, forged);
+
+    const [letter] = await takeMessages(connection, topology.deadLetterQueue, 1);
+    expect(letter.properties.headers?.['x-cask-reason']).toBe('unauthentic');
+    expect(letter.properties.headers?.['x-cask-source-queue']).toBe(topology.eventsQueue);
+    expect(await cask.get(id)).toMatchObject({ status: 'scheduled', result: null });
+  });
+});
