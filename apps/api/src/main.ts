@@ -12,7 +12,7 @@ async function bootstrap(): Promise<void> {
   const config = loadApiConfig();
   const logger = new ConsoleLogger('cask-api', { logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1) });
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bodyParser: false, logger });
-  configureHttp(app);
+  configureHttp(app, config.corsOrigins);
   // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

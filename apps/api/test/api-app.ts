@@ -19,7 +19,7 @@ export async function createApiApp(env: Record<string, string>, options: { waitF
   });
   const moduleRef = await Test.createTestingModule({ imports: [ApiModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
-  configureHttp(app);
+  configureHttp(app, config.corsOrigins);
   await app.init();
   if (options.waitForBroker !== false) await app.get(ApiBroker).whenReady();
   return app;

@@ -72,5 +72,13 @@ describe('loadApiConfig', () => {
     expect(error.problems).toEqual(['CASK_SIGNING_KEYS: key "k1": its secret must be at least 32 characters']);
     expect(error.message).not.toContain('tooshort');
   });
+  it('reads CORS_ORIGINS as a list, and refuses what is not an origin', () => {
+    expect(loadApiConfig({}).corsOrigins).toEqual([]);
+    expect(loadApiConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(loadApiConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    expect(configErrorOf(() => loadApiConfig({ CORS_ORIGINS: 'app.example.com/path' })).problems).toEqual([
+      'CORS_ORIGINS: must be origins separated by commas, e.g. "https://app.example.com,http://localhost:5173", or *',
+    ]);
+  });
 });
 

@@ -89,6 +89,12 @@ class ApiEnv {
   @IsOptional()
   @IsSigningKeys()
   CASK_SIGNING_KEYS?: string;
+
+  @IsOptional()
+  @Matches(/^\s*(\*|https?:\/\/[^\s,/]+)\s*(,\s*(\*|https?:\/\/[^\s,/]+)\s*)*$/, {
+    message: 'must be origins separated by commas, e.g. "https://app.example.com,http://localhost:5173", or *',
+  })
+  CORS_ORIGINS?: string;
 }
 
 /** Every setting of the api, validated once at boot. */
@@ -126,6 +132,8 @@ export class ApiConfig {
   logLevel: LogLevel;
   /** Keys that sign every message this app publishes and check every message it consumes; empty: unsigned. */
   signingKeys: readonly SigningKey[];
+  /** Origins browsers may call the api from (`*`: any); empty: no CORS headers. */
+  corsOrigins: readonly string[];
 }
 
 /** Reads the api's configuration; throws one error naming every bad variable. */
@@ -151,5 +159,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     rateLimits: parseNamedCounts(e.JOB_RATE_LIMITS),
     logLevel: e.LOG_LEVEL,
     signingKeys: e.CASK_SIGNING_KEYS ? parseSigningKeys(e.CASK_SIGNING_KEYS) : [],
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
   };
 }

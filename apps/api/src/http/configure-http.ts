@@ -2,6 +2,7 @@ import { flattenValidationErrors } from '@cask/contracts';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { errorBody } from './error-body';
 import { HttpErrorFilter } from './http-error.filter';
 import { ValidationFailedException } from './validation-failed.exception';
@@ -10,12 +11,25 @@ import { ValidationFailedException } from './validation-failed.exception';
 export const BODY_LIMIT = '1mb';
 
 /**
- * Body parsing, validation and error mapping, shared by `main.ts` and the app tests so both run the
- * same HTTP stack. The app must be created with `bodyParser: false`.
+ * Security headers, CORS, body parsing, validation and error mapping, shared by `main.ts` and the app tests
+ * so both run the same HTTP stack. The app must be created with `bodyParser: false`.
+ *
+ * @param corsOrigins origins allowed to call the api from a browser (`*` for any); none by default
  */
-export function configureHttp(app: INestApplication): void {
+export function configureHttp(app: INestApplication, corsOrigins: readonly string[] = []): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // helmet's defaults: nosniff, frame denial, HSTS, a restrictive Content-Security-Policy and the like.
+  express.use(helmet());
+  if (corsOrigins.length > 0) {
+    app.enableCors({
+      origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'Authorization'],
+      exposedHeaders: ['Location', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   express.use(requireJsonBody);
   express.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
   express.use(bodyParserErrors);
