@@ -12,6 +12,11 @@ export interface PublishOptions {
   headers?: Record<string, unknown>;
   /** 0–9; honoured by job queues. */
   priority?: number;
+  /**
+   * False to publish a body Cask did not write (a dead letter's copy) without a signature of its own, so
+   * that it cannot pass for Cask's anywhere; it keeps whatever signature header it came with. Default true.
+   */
+  sign?: boolean;
 }
 
 /** Settings of a {@link ConfirmPublisher}. */
@@ -95,7 +100,7 @@ export class ConfirmPublisher {
       messageId: options.messageId,
       timestamp: Date.now(),
       type: options.type,
-      headers: this.signer ? { ...options.headers, [SIGNATURE_HEADER]: this.signer.sign(content) } : options.headers,
+      headers: this.signer && options.sign !== false ? { ...options.headers, [SIGNATURE_HEADER]: this.signer.sign(content) } : options.headers,
       priority: options.priority,
     };
     return new Promise<void>((resolve, reject) => {

@@ -24,6 +24,8 @@ export function publishDeadLetter(
   return publisher.publish(topology.deadLetterExchange, '', message.content, {
     messageId: randomUUID(),
     type: message.properties.type as string | undefined,
+    // A copy of what may be a forged message: signing it would vouch for it.
+    sign: false,
     headers: {
       ...(message.properties.headers ?? {}),
       [DeadLetterHeader.Reason]: reason.code,
