@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Contender, DrainResult, RunContext, RunResult } from '../contender';
 import { SETUP_TIMEOUT_MS, STALL_MS } from '../support/deadlines';
-import { hammer, LoadResult, postJson } from '../support/http-client';
+import { hammer, httpFigures, LoadResult, postJson } from '../support/http-client';
 import { Countdown, LatencyRecorder, pace } from '../support/load';
 import { ManagedProcess } from '../support/managed-process';
 
@@ -52,16 +52,7 @@ class BareHttpContender implements Contender {
   extras(): Partial<RunResult> {
     const load = this.load;
     if (!load) return {};
-    return {
-      http: {
-        requestsPerSecond: (load.ok * 1000) / (load.endedAt - load.startedAt),
-        non2xx: load.non2xx,
-        errors: load.errors,
-        p50: load.p50,
-        p99: load.p99,
-        connections: this.ctx.options.httpConnections,
-      },
-    };
+    return { http: httpFigures(load, this.ctx.options.httpConnections) };
   }
 
   processes(): Record<string, number> {

@@ -6,7 +6,7 @@ import type { Contender, DrainResult, RunContext, RunResult } from '../contender
 import { caskNamespaceResource, startCaskApi, startCaskWorker } from '../support/cask-apps';
 import { now, sleep } from '../support/clock';
 import { SETUP_TIMEOUT_MS, STALL_MS } from '../support/deadlines';
-import { hammer, LoadResult, openEventStream, postJson } from '../support/http-client';
+import { hammer, httpFigures, LoadResult, openEventStream, postJson } from '../support/http-client';
 import { Countdown, LatencyRecorder, pace } from '../support/load';
 import type { ManagedProcess } from '../support/managed-process';
 import { LatencySummary, summarizeLatencies } from '../support/stats';
@@ -114,14 +114,7 @@ class CaskHttpContender implements Contender {
     const load = this.load;
     return {
       acceptLatency: this.accept,
-      http: load && {
-        requestsPerSecond: (load.ok * 1000) / (load.endedAt - load.startedAt),
-        non2xx: load.non2xx,
-        errors: load.errors,
-        p50: load.p50,
-        p99: load.p99,
-        connections: this.ctx.options.httpConnections,
-      },
+      http: load && httpFigures(load, this.ctx.options.httpConnections),
     };
   }
 

@@ -1,26 +1,10 @@
 import * as amqplib from 'amqplib';
 import Redis from 'ioredis';
-import { connect } from 'node:net';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import { Client } from 'pg';
 import type { Environment } from '../report/results-file';
+import { reachable } from '../../test/support/reachable';
 import { BENCH_AMQP_URL, BENCH_DATABASE_URL, BENCH_REDIS_URL } from './services';
-
-function reachable(url: string, defaultPort: number): Promise<boolean> {
-  const { hostname: host, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host, port: Number(port || defaultPort), timeout: 2000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
 
 /** Fails at once, saying how to start them, when a service the bench needs is not there. */
 export async function checkServices(): Promise<void> {

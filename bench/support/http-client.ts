@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { Agent, IncomingMessage, request } from 'node:http';
+import type { RunResult } from '../contender';
 import { now } from './clock';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -61,6 +62,18 @@ export interface LoadResult {
   errors: number;
   p50: number;
   p99: number;
+}
+
+/** The HTTP figures of a run's result from its load (requests/s among them). */
+export function httpFigures(load: LoadResult, connections: number): NonNullable<RunResult['http']> {
+  return {
+    requestsPerSecond: (load.ok * 1000) / (load.endedAt - load.startedAt),
+    non2xx: load.non2xx,
+    errors: load.errors,
+    p50: load.p50,
+    p99: load.p99,
+    connections,
+  };
 }
 
 /** Sends `amount` POSTs (or POSTs for `duration` seconds) with `connections` connections as fast as the server answers. */

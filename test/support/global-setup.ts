@@ -1,21 +1,5 @@
-import { connect } from 'node:net';
+import { reachable } from './reachable';
 import { TEST_AMQP_URL, TEST_DATABASE_URL } from './services';
-
-function reachable(url: string, defaultPort: number): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || defaultPort), timeout: 2000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
 
 /** The tests need a real broker and database: fail at once, saying how to start them, never skip. */
 export default async function globalSetup(): Promise<void> {
