@@ -1,6 +1,12 @@
 import { AmqpConnection, ConfirmPublisher, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
 import { CaskTopology, JOB_DEFINITIONS, JobCatalogue, signerFor, topologyFor } from '@cask/contracts';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiKeyGuard, RequestLimits } from './auth/api-key.guard';
+import { ApiKeyRing } from './auth/api-keys';
+import { DispatchQuota } from './limits/dispatch-quota';
+import { RequestLimiter } from './limits/request-limiter';
+import { StatsController } from './http/stats.controller';
 import { ApiBroker } from './broker/api-broker';
 import { ApiConfig } from './config/api-config';
 import { AmqpAsyncDispatcher } from './dispatcher/amqp-async-dispatcher';
@@ -27,14 +33,29 @@ import { WorkersModule } from './workers/workers.module';
 @Module({})
 export class ApiModule {
   static forRoot(config: ApiConfig): DynamicModule {
+    if (config.apiKeys.length === 0) {
+      new Logger(ApiModule.name).warn('CASK_API_KEYS is not set: the api is open, every request acts for the "default" tenant');
+    }
     return {
       module: ApiModule,
       // Global so its feature modules (schedules, live events, workers) can inject what it exports.
       global: true,
       imports: [SchedulesModule, LiveEventsModule, WorkersModule],
-      controllers: [JobsController, ExamplesController, HealthController],
+      controllers: [JobsController, StatsController, ExamplesController, HealthController],
       providers: [
         { provide: ApiConfig, useValue: config },
+        { provide: ApiKeyRing, useValue: new ApiKeyRing(config.apiKeys) },
+        {
+          provide: RequestLimits,
+          useValue: new RequestLimits(new RequestLimiter(config.rateLimitPerSecond, 'requests'), new RequestLimiter(config.rateLimitPerSecond, 'requests')),
+        },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        {
+          provide: DispatchQuota,
+          inject: [JobStore],
+          useFactory: (store: JobStore) =>
+            new DispatchQuota({ perSecond: config.dispatchRateLimitPerSecond, maxWaiting: config.maxQueuedJobsPerTenant }, (tenant) => store.countWaiting(tenant)),
+        },
         { provide: CASK_TOPOLOGY, useValue: topologyFor(config.namespace) },
         { provide: JobCatalogue, useValue: new JobCatalogue(JOB_DEFINITIONS) },
         {
@@ -45,7 +66,7 @@ export class ApiModule {
             return store;
           },
         },
-        { provide: AmqpConnection, useFactory: () => new AmqpConnection({ url: config.amqpUrl, connectionName: 'cask-api' }) },
+        { provide: AmqpConnection, useFactory: () => new AmqpConnection({ url: config.amqpUrl, connectionName: 'cask-api', ca: config.brokerCa }) },
         {
           provide: ConfirmPublisher,
           inject: [AmqpConnection, CASK_TOPOLOGY, JobCatalogue],
@@ -91,7 +112,7 @@ export class ApiModule {
             new JobEventConsumer(connection, store, publisher, topology, config, bus),
         },
       ],
-      exports: [AsyncDispatcher, ApiConfig, CASK_TOPOLOGY, JobCatalogue, JobStore, DATABASE, JobEventBus, ConfirmPublisher, AmqpConnection],
+      exports: [AsyncDispatcher, DispatchQuota, ApiConfig, CASK_TOPOLOGY, JobCatalogue, JobStore, DATABASE, JobEventBus, ConfirmPublisher, AmqpConnection],
     };
   }
 }

@@ -19,6 +19,11 @@ export interface AmqpConnectionOptions {
   reconnectInitialDelayMs?: number;
   /** @defaultValue `10000` */
   reconnectMaxDelayMs?: number;
+  /**
+   * PEM CA bundle that verifies an `amqps://` broker's certificate, for a private CA.
+   * @defaultValue Node's bundled public CAs
+   */
+  ca?: Buffer;
 }
 
 /** `amqp://user@host:port/vhost`: the URL with its password removed, safe to log. */
@@ -73,6 +78,7 @@ export class AmqpConnection extends EventEmitter {
   async open(): Promise<void> {
     const model = await amqplib.connect(withHeartbeat(this.options.url, this.options.heartbeatSeconds ?? 10), {
       noDelay: true,
+      ...(this.options.ca ? { ca: [this.options.ca] } : {}),
       clientProperties: { connection_name: this.options.connectionName },
       recovery: {
         waitForConnect: false,

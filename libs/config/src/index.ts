@@ -1,3 +1,4 @@
 export * from './load-env';
 export * from './named-counts';
 export * from './signing-keys';
+export * from './production-checks';

@@ -22,7 +22,15 @@ export interface JobEnvelope {
   timeout_ms: number;
   /** When the job was created, in epoch milliseconds. */
   created_at: number;
+  /** The tenant that dispatched the job; absent means {@link DEFAULT_TENANT}. Workers echo it in events. */
+  tenant?: string;
 }
+
+/** The tenant of jobs dispatched without API keys (an open api), and of jobs from before tenants existed. */
+export const DEFAULT_TENANT = 'default';
+
+/** What a tenant name may be: it comes from the api's key configuration. */
+export const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** Why a message could not be read as a job or event; goes into dead-letter headers. */
 export interface DecodeFailure {
@@ -67,6 +75,7 @@ export function decodeEnvelope(body: Buffer): Decoded<JobEnvelope> {
     return malformed('field "timeout_ms" must be an integer from 1 to 86400000');
   }
   if (!Number.isFinite(e.created_at)) return malformed('field "created_at" must be epoch milliseconds');
+  if (e.tenant !== undefined && (typeof e.tenant !== 'string' || !TENANT_NAME.test(e.tenant))) return malformed('field "tenant" must be a tenant name');
   return { ok: true, value: e as JobEnvelope };
 }
 

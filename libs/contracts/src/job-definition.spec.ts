@@ -1,5 +1,5 @@
 import { IsString } from 'class-validator';
-import { DEFAULT_RETENTION_MS, JobCatalogue, JobDefinition, JobSpec, defineJob } from './job-definition';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_RETENTION_MS, JobCatalogue, JobDefinition, JobSpec, defineJob } from './job-definition';
 import { JOB_DEFINITIONS } from './jobs/job-definitions';
 import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS } from './retry-policy';
 
@@ -25,6 +25,7 @@ describe('defineJob', () => {
       timeoutMs: DEFAULT_TIMEOUT_MS,
       priority: 0,
       retentionMs: DEFAULT_RETENTION_MS,
+      maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
     });
   });
 
@@ -116,6 +117,8 @@ describe('defineJob', () => {
     ['a rate limit of 0', { rateLimitPerSecond: 0 }, 'rateLimitPerSecond must be a positive integer'],
     ['a negative rate limit', { rateLimitPerSecond: -5 }, 'rateLimitPerSecond must be a positive integer'],
     ['a rate limit of NaN', { rateLimitPerSecond: Number.NaN }, 'rateLimitPerSecond must be a positive integer'],
+    ['a payload limit of 0', { maxPayloadBytes: 0 }, 'maxPayloadBytes must be an integer from 1 to 16777216'],
+    ['a payload limit over 16 MiB', { maxPayloadBytes: 16 * 1024 * 1024 + 1 }, 'maxPayloadBytes must be an integer from 1 to 16777216'],
   ])('rejects %s with a TypeError naming the job and the setting', (_label, spec, problem) => {
     expect(() => defineJob('notes.create', { payload: NotePayload, ...spec })).toThrow(TypeError);
     expect(() => defineJob('notes.create', { payload: NotePayload, ...spec })).toThrow(`Job "notes.create": ${problem}`);

@@ -28,6 +28,8 @@ export interface JobDefinition<P extends object = object, R = unknown> {
   readonly concurrency?: number;
   /** At most this many jobs of this type start per second, across all workers; undefined means no limit. */
   readonly rateLimitPerSecond?: number;
+  /** Largest payload accepted, in bytes of its JSON; a larger one is refused with 413 and never stored. */
+  readonly maxPayloadBytes: number;
   /** Carries the result type for the compiler only; always `undefined` at run time. */
   readonly resultType?: R;
 }
@@ -54,7 +56,14 @@ export interface JobSpec<P extends object> {
   concurrency?: number;
   /** Jobs of this type started per second across all workers. @defaultValue unlimited */
   rateLimitPerSecond?: number;
+  /** Largest payload, in bytes of its JSON (1 to 16 MiB). @defaultValue `262144` (256 KiB) */
+  maxPayloadBytes?: number;
 }
+
+/** Largest payload of a job type unless its definition says otherwise: 256 KiB of JSON. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+/** Largest payload any job type may allow: messages stay well under what a broker handles comfortably. */
+export const MAX_PAYLOAD_BYTES_LIMIT = 16 * 1024 * 1024;
 
 /** How long finished jobs are kept unless their definition says otherwise: 7 days. */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -99,6 +108,7 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
     ...(inRange(spec.priority ?? 0, { min: 0, max: 9 }) ? [] : [{ field: 'priority', reason: 'must be an integer from 0 to 9' }]),
     ...(inRange(spec.retentionMs ?? DEFAULT_RETENTION_MS, { min: 0, max: 10 * 365 * 24 * 3600 * 1000 }) ? [] : [{ field: 'retentionMs', reason: 'out of range' }]),
     ...(spec.concurrency === undefined || inRange(spec.concurrency, { min: 1, max: 10_000 }) ? [] : [{ field: 'concurrency', reason: 'must be a positive integer' }]),
+    ...(spec.maxPayloadBytes === undefined || inRange(spec.maxPayloadBytes, { min: 1, max: MAX_PAYLOAD_BYTES_LIMIT }) ? [] : [{ field: 'maxPayloadBytes', reason: 'must be an integer from 1 to 16777216' }]),
     ...(spec.rateLimitPerSecond === undefined || inRange(spec.rateLimitPerSecond, { min: 1, max: 1_000_000 }) ? [] : [{ field: 'rateLimitPerSecond', reason: 'must be a positive integer' }]),
   ];
   if (problems.length > 0) {
@@ -115,6 +125,7 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
     retentionMs: spec.retentionMs ?? DEFAULT_RETENTION_MS,
     concurrency: spec.concurrency,
     rateLimitPerSecond: spec.rateLimitPerSecond,
+    maxPayloadBytes: spec.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
   });
 }
 

@@ -1,4 +1,4 @@
-import { Decoded, isUuid, malformed, parseJson } from './envelope';
+import { Decoded, TENANT_NAME, isUuid, malformed, parseJson } from './envelope';
 import type { JobError } from './errors';
 
 /** A job's progress as the handler reports it: a percentage or any small JSON object. */
@@ -14,6 +14,8 @@ interface JobEventBase {
   at: number;
   /** Id of the worker process that ran the attempt. */
   worker: string;
+  /** The job's tenant, echoed from its envelope (absent for the default tenant); live streams filter by it. */
+  tenant?: string;
 }
 
 export interface JobStartedEvent extends JobEventBase {
@@ -93,6 +95,7 @@ function checkEvent(
   if (!Number.isInteger(e.series) || (e.series as number) < 1) return 'field "series" must be a positive integer';
   if (!Number.isFinite(e.at)) return 'field "at" must be epoch milliseconds';
   if (typeof e.worker !== 'string' || e.worker.length > 200) return 'field "worker" must be a string of at most 200 characters';
+  if (e.tenant !== undefined && (typeof e.tenant !== 'string' || !TENANT_NAME.test(e.tenant))) return 'field "tenant" must be a tenant name';
   if (e.start_unreported !== undefined && (e.start_unreported !== true || !Number.isFinite(e.started_at))) {
     return 'field "start_unreported" must be true, and only beside "started_at"';
   }

@@ -1,12 +1,14 @@
-import { IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts } from '@cask/config';
+import { DeploymentEnv, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
 import { SigningKey, parseSigningKeys } from '@cask/contracts';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ApiKey, parseApiKeys } from '../auth/api-keys';
+import { IsApiKeys } from './is-api-keys';
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The api's environment variables as they are spelled; see README "Configuration". */
-class ApiEnv {
+class ApiEnv extends DeploymentEnv {
   @IsInt({ message: 'must be an integer' })
   @Min(0, { message: 'must be at least 0' })
   @Max(65535, { message: 'must be at most 65535' })
@@ -95,6 +97,29 @@ class ApiEnv {
     message: 'must be origins separated by commas, e.g. "https://app.example.com,http://localhost:5173", or *',
   })
   CORS_ORIGINS?: string;
+
+  @IsOptional()
+  @IsApiKeys()
+  CASK_API_KEYS?: string;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(1_000_000, { message: 'must be at most 1000000' })
+  RATE_LIMIT_PER_SECOND: number = 1000;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(1_000_000, { message: 'must be at most 1000000' })
+  DISPATCH_RATE_LIMIT_PER_SECOND: number = 5000;
+
+  @IsInt({ message: 'must be an integer' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(1_000_000_000, { message: 'must be at most 1000000000' })
+  MAX_QUEUED_JOBS_PER_TENANT: number = 100_000;
+
+  @IsOptional()
+  @IsNamedCounts(16 * 1024 * 1024)
+  JOB_MAX_PAYLOAD_BYTES?: string;
 }
 
 /** Every setting of the api, validated once at boot. */
@@ -134,11 +159,30 @@ export class ApiConfig {
   signingKeys: readonly SigningKey[];
   /** Origins browsers may call the api from (`*`: any); empty: no CORS headers. */
   corsOrigins: readonly string[];
+  /** `NODE_ENV=production`: the api refused to start open, with `guest` or with plain AMQP to another host. */
+  production: boolean;
+  /** CA bundle for an `amqps://` broker with a private CA. */
+  brokerCa?: Buffer;
+  /** API keys (digests only) with their tenant and scope; empty: the api is open. */
+  apiKeys: readonly ApiKey[];
+  /** Requests per second per tenant (and per client without a valid key); 0: no limit. */
+  rateLimitPerSecond: number;
+  /** Jobs dispatched per second per tenant; 0: no limit. */
+  dispatchRateLimitPerSecond: number;
+  /** Jobs of one tenant waiting (queued, scheduled, retrying) at once; 0: no cap. */
+  maxQueuedJobsPerTenant: number;
+  /** Per-type payload size limits in bytes, overriding the definitions' `maxPayloadBytes`. */
+  maxPayloadBytes: ReadonlyMap<string, number>;
 }
 
 /** Reads the api's configuration; throws one error naming every bad variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const e = loadEnv(ApiEnv, env);
+  const apiKeys = e.CASK_API_KEYS ? parseApiKeys(e.CASK_API_KEYS) : [];
+  const { production, brokerCa } = resolveDeployment(e, [
+    ...(apiKeys.length === 0 ? ['CASK_API_KEYS: required; the api refuses to run open'] : []),
+    ...(e.CASK_SIGNING_KEYS ? [] : ['CASK_SIGNING_KEYS: required; unsigned messages would let any broker account run jobs']),
+  ]);
   return {
     port: e.PORT,
     amqpUrl: e.AMQP_URL,
@@ -160,5 +204,12 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
     signingKeys: e.CASK_SIGNING_KEYS ? parseSigningKeys(e.CASK_SIGNING_KEYS) : [],
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
+    production,
+    brokerCa,
+    apiKeys,
+    rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+    dispatchRateLimitPerSecond: e.DISPATCH_RATE_LIMIT_PER_SECOND,
+    maxQueuedJobsPerTenant: e.MAX_QUEUED_JOBS_PER_TENANT,
+    maxPayloadBytes: parseNamedCounts(e.JOB_MAX_PAYLOAD_BYTES),
   };
 }

@@ -167,7 +167,7 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
     await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
     await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 })).rejects.toBeInstanceOf(BacklogFullError);
-    expect(await store.list({ limit: 10 })).toHaveLength(2);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toHaveLength(2);
   });
 
   it('refuses while the broker blocks publishers just as while disconnected', async () => {
@@ -185,7 +185,7 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     const option = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { maxAttempts: 0 }).catch((err: unknown) => err);
     expect((option as InvalidPayloadError).errors.map((e) => e.field)).toEqual(['max_attempts']);
     expect(channel.published).toHaveLength(0);
-    expect(await store.list({ limit: 10 })).toEqual([]);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
   });
 
   it('returns the first job for a repeated Idempotency-Key and publishes it once', async () => {
@@ -193,7 +193,7 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     const again = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-42' });
     expect(again).toBe(first);
     await until(() => channel.published.length === 1);
-    expect(await store.list({ limit: 10 })).toHaveLength(1);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toHaveLength(1);
   });
 
   it('refuses a repeated Idempotency-Key with a different request', async () => {

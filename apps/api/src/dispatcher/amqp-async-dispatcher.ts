@@ -1,5 +1,5 @@
 import { GroupCommit } from '@cask/amqp';
-import { FieldError, JobDefinition, JobView, isUuid, validatePayload } from '@cask/contracts';
+import { DEFAULT_TENANT, FieldError, JobDefinition, JobView, isUuid, validatePayload } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
@@ -9,8 +9,8 @@ import type { NewJob, OutboxMessage } from '../store/job-record';
 import { JobStore } from '../store/job-store';
 import { toJobView } from '../store/job-view.mapper';
 import { AsyncDispatcher, BatchItem, DispatchOptions } from './async-dispatcher';
-import { BacklogFullError, BatchValidationError, IdempotencyConflictError } from './dispatch-errors';
-import { checkDispatchOptions } from './dispatch-options';
+import { BacklogFullError, BatchValidationError, IdempotencyConflictError, PayloadTooLargeError } from './dispatch-errors';
+import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { InvalidPayloadError } from './invalid-payload.error';
 import { firstAttemptMessage } from './job-message';
 
@@ -75,7 +75,8 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       return prepared.record.id;
     }
     const idempotency = {
-      key: options.idempotencyKey,
+      // Keys are the client's: two tenants choosing the same key are two requests.
+      key: `${prepared.record.tenant}:${options.idempotencyKey}`,
       requestHash: this.requestHash(options.fingerprint ?? resolvedRequest(prepared.record)),
       expiresAt: now + this.config.idempotencyTtlMs,
     };
@@ -98,6 +99,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       try {
         prepared.push(this.prepare(item.job, item.payload, item.options ?? {}, now));
       } catch (err) {
+        if (err instanceof PayloadTooLargeError) throw new PayloadTooLargeError(err.jobType, err.limit, err.size, `jobs[${index}].payload`);
         if (!(err instanceof InvalidPayloadError)) throw err;
         for (const { field, reason } of err.errors) {
           const path = !err.inPayload ? field : field ? `payload.${field}` : 'payload';
@@ -116,6 +118,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
 
   /** Validates and builds a job and its message; throws InvalidPayloadError. */
   private prepare(job: JobDefinition, payload: object, options: DispatchOptions, now: number): Prepared {
+    checkPayloadSize(job, payload, this.config.maxPayloadBytes.get(job.name));
     const validation = validatePayload(job, payload);
     if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
     checkDispatchOptions(job.name, options);
@@ -127,6 +130,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       status: delayed ? ('scheduled' as const) : ('queued' as const),
       runAt: delayed ? options.runAt : undefined,
       schedule: options.schedule,
+      tenant: options.tenant ?? DEFAULT_TENANT,
       payload: validation.value,
       series: 1,
       maxAttempts: options.maxAttempts ?? job.retry.maxAttempts,
@@ -146,10 +150,10 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     else this.relay.publishNow(message);
   }
 
-  override async getResult<R = unknown>(jobId: string): Promise<JobView<R> | null> {
+  override async getResult<R = unknown>(jobId: string, tenant?: string): Promise<JobView<R> | null> {
     if (!isUuid(jobId)) return null;
     const record = await this.store.get(jobId);
-    return record ? toJobView<R>(record) : null;
+    return record && (tenant === undefined || record.tenant === tenant) ? toJobView<R>(record) : null;
   }
 
   /** Digest of what a request asks for; equal requests give equal digests whatever their key order. */

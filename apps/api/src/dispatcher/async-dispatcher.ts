@@ -21,6 +21,12 @@ export interface DispatchOptions {
   /** Name of the schedule dispatching it; shown with the job. */
   schedule?: string;
   /**
+   * The tenant the job belongs to: only that tenant's API keys see it, and its `Idempotency-Key`s are its
+   * own. The HTTP api sets it from the request's key.
+   * @defaultValue `'default'` (the tenant of an api without keys)
+   */
+  tenant?: string;
+  /**
    * A client's key for this request: the same key with the same job and options returns the first job's
    * id instead of creating another; with anything different it is an `IdempotencyConflictError`.
    */
@@ -59,6 +65,6 @@ export abstract class AsyncDispatcher {
    */
   abstract dispatchMany(items: readonly BatchItem[]): Promise<string[]>;
 
-  /** The job's current state, or null for an id never dispatched. */
-  abstract getResult<R = unknown>(jobId: string): Promise<JobView<R> | null>;
+  /** The job's current state, or null for an id never dispatched (or another tenant's, given `tenant`). */
+  abstract getResult<R = unknown>(jobId: string, tenant?: string): Promise<JobView<R> | null>;
 }

@@ -20,3 +20,16 @@ export class BatchValidationError extends CaskError {
     super('Invalid jobs in batch; nothing was stored', { code: 'invalid_payload', retryable: false });
   }
 }
+
+/** A payload larger than its job type allows; nothing was stored. */
+export class PayloadTooLargeError extends CaskError {
+  constructor(
+    readonly jobType: string,
+    readonly limit: number,
+    readonly size: number,
+    /** Where the payload is in the request: `payload`, or `jobs[<index>].payload` in a batch. */
+    readonly field = 'payload',
+  ) {
+    super(`Payload too large for job type "${jobType}"`, { code: 'payload_too_large', retryable: false });
+  }
+}

@@ -1,4 +1,5 @@
-import { FieldError, RETRY_LIMITS, backoffToWire, checkBackoff } from '@cask/contracts';
+import { FieldError, JobDefinition, RETRY_LIMITS, backoffToWire, checkBackoff } from '@cask/contracts';
+import { PayloadTooLargeError } from './dispatch-errors';
 import type { DispatchOptions } from './async-dispatcher';
 import { InvalidPayloadError } from './invalid-payload.error';
 
@@ -22,4 +23,17 @@ export function checkDispatchOptions(jobType: string, options: DispatchOptions):
       : [{ field: 'run_at', reason: 'run_at must be a time at most 30 days ahead' }]),
   ];
   if (errors.length > 0) throw new InvalidPayloadError(jobType, errors, false);
+}
+
+/**
+ * Refuses a payload whose JSON is larger than the job type allows: `limit` when the api's configuration
+ * sets one for the type, else the definition's `maxPayloadBytes`.
+ */
+export function checkPayloadSize(job: JobDefinition, payload: unknown, limit = job.maxPayloadBytes): void {
+  // Most payloads are far below any limit: their length in UTF-16 units bounds their UTF-8 bytes from below
+  // and three times it from above, so only payloads near the limit are measured exactly.
+  const json = JSON.stringify(payload) ?? '';
+  if (json.length * 3 <= limit) return;
+  const size = Buffer.byteLength(json, 'utf8');
+  if (size > limit) throw new PayloadTooLargeError(job.name, limit, size);
 }

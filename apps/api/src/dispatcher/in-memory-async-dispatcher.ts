@@ -1,8 +1,8 @@
-import { FieldError, JobContext, JobDefinition, JobHandlerFn, JobView, toJobError, validatePayload } from '@cask/contracts';
+import { DEFAULT_TENANT, FieldError, JobContext, JobDefinition, JobHandlerFn, JobView, toJobError, validatePayload } from '@cask/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import { AsyncDispatcher, BatchItem, DispatchOptions } from './async-dispatcher';
 import { BatchValidationError } from './dispatch-errors';
-import { checkDispatchOptions } from './dispatch-options';
+import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { InvalidPayloadError } from './invalid-payload.error';
 
 /**
@@ -18,6 +18,7 @@ import { InvalidPayloadError } from './invalid-payload.error';
 export class InMemoryAsyncDispatcher extends AsyncDispatcher {
   private readonly handlers = new Map<string, JobHandlerFn<object, unknown>>();
   private readonly jobs = new Map<string, JobView>();
+  private readonly tenants = new Map<string, string>();
   private readonly running = new Set<Promise<void>>();
 
   register<P extends object, R>(job: JobDefinition<P, R>, handler: JobHandlerFn<P, R>): this {
@@ -26,6 +27,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
   }
 
   override async dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<string> {
+    checkPayloadSize(job, payload);
     const validation = validatePayload(job, payload);
     if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
     checkDispatchOptions(job.name, options);
@@ -50,6 +52,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
       finished_at: null,
     };
     this.jobs.set(id, view);
+    this.tenants.set(id, options.tenant ?? DEFAULT_TENANT);
     const run = this.run(view, handler, validation.value).finally(() => this.running.delete(run));
     this.running.add(run);
     return id;
@@ -74,9 +77,10 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
     return ids;
   }
 
-  override async getResult<R = unknown>(jobId: string): Promise<JobView<R> | null> {
+  override async getResult<R = unknown>(jobId: string, tenant?: string): Promise<JobView<R> | null> {
     const view = this.jobs.get(jobId);
-    return view ? ({ ...view } as JobView<R>) : null;
+    if (!view || (tenant !== undefined && this.tenants.get(jobId) !== tenant)) return null;
+    return { ...view } as JobView<R>;
   }
 
   /** Resolves when every dispatched job has finished, including jobs dispatched by those jobs. */

@@ -31,8 +31,10 @@ export class JobCanceller {
     @Inject(CASK_TOPOLOGY) private readonly topology: CaskTopology,
   ) {}
 
-  /** The job before cancelling, or undefined if unknown; throws for a terminal job. */
-  async cancel(id: string): Promise<JobRecord | undefined> {
+  /** The job before cancelling, or undefined if the tenant has no such job; throws for a terminal job. */
+  async cancel(id: string, tenant: string): Promise<JobRecord | undefined> {
+    const owned = await this.store.get(id);
+    if (owned?.tenant !== tenant) return undefined;
     const now = Date.now();
     let command: OutboxMessage | undefined;
     const outcome = await this.store.cancel(id, now, (job) => {
@@ -53,7 +55,7 @@ export class JobCanceller {
     const { before } = outcome;
     this.logger.log(`Job ${before.type} ${before.id}: cancelled (was ${before.status})`);
     if (command) this.relay.publishNow(command);
-    this.bus.publish({ source: 'api', job_id: before.id, type: before.type, status: 'cancelled', series: before.series, at: now });
+    this.bus.publish({ source: 'api', job_id: before.id, type: before.type, status: 'cancelled', series: before.series, at: now, tenant: before.tenant });
     return before;
   }
 }

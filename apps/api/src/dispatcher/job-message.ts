@@ -1,9 +1,12 @@
-import { JobEnvelope, backoffToWire } from '@cask/contracts';
+import { DEFAULT_TENANT, JobEnvelope, backoffToWire } from '@cask/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import type { JobRecord, OutboxMessage } from '../store/job-record';
 
 /** The message that runs the first attempt of a job's current series. */
-export function firstAttemptMessage(job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'>, now = Date.now()): OutboxMessage {
+export function firstAttemptMessage(
+  job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'> & { tenant?: string },
+  now = Date.now(),
+): OutboxMessage {
   const envelope: JobEnvelope = {
     v: 1,
     id: job.id,
@@ -15,6 +18,8 @@ export function firstAttemptMessage(job: Pick<JobRecord, 'id' | 'type' | 'queue'
     backoff: backoffToWire(job.backoff),
     timeout_ms: job.timeoutMs,
     created_at: job.createdAt,
+    // The default tenant goes unsaid: most deployments have only it, and every byte is sent per job.
+    ...(job.tenant === undefined || job.tenant === DEFAULT_TENANT ? {} : { tenant: job.tenant }),
   };
   return { id: uuidv7(), jobId: job.id, routingKey: job.queue, body: JSON.stringify(envelope), priority: job.priority, createdAt: now };
 }

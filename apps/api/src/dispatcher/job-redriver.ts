@@ -27,8 +27,13 @@ export class JobRedriver {
     private readonly bus: JobEventBus,
   ) {}
 
-  /** Returns the job after the redrive, or undefined if it does not exist; throws if it cannot be redriven. */
-  async retry(id: string): Promise<JobRecord | undefined> {
+  /**
+   * Returns the job after the redrive, or undefined if the tenant has no such job; throws if it cannot be
+   * redriven.
+   */
+  async retry(id: string, tenant: string): Promise<JobRecord | undefined> {
+    const owned = await this.store.get(id);
+    if (owned?.tenant !== tenant) return undefined;
     const messages: ReturnType<typeof firstAttemptMessage>[] = [];
     const job = await this.store.redrive(id, (record) => this.remember(messages, record));
     if (!job) {
@@ -37,13 +42,13 @@ export class JobRedriver {
       throw new NotRetryableStateError(current.status);
     }
     this.logger.log(`Job ${job.type} ${job.id}: redriven as series ${job.series}`);
-    this.bus.publish({ source: 'api', job_id: job.id, type: job.type, status: 'queued', series: job.series, at: job.updatedAt });
+    this.bus.publish({ source: 'api', job_id: job.id, type: job.type, status: 'queued', series: job.series, at: job.updatedAt, tenant: job.tenant });
     for (const message of messages) this.relay.publishNow(message);
     return job;
   }
 
-  /** Redrives every failed (or cancelled) job matching the filter; returns how many. */
-  async retryMany(filter: { type?: string; status?: 'failed' | 'cancelled' }): Promise<number> {
+  /** Redrives every failed (or cancelled) job of the tenant matching the filter; returns how many. */
+  async retryMany(filter: { tenant: string; type?: string; status?: 'failed' | 'cancelled' }): Promise<number> {
     const messages: ReturnType<typeof firstAttemptMessage>[] = [];
     const count = await this.store.redriveMany(filter, (record) => this.remember(messages, record));
     this.logger.log(`Redrove ${count} job(s) (type ${filter.type ?? 'any'}, status ${filter.status ?? 'failed or cancelled'})`);

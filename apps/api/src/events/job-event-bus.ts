@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 /** A change to a job as live streams see it: a worker event the store applied, or a change the api made. */
 export type JobUpdate =
   | { source: 'worker'; event: JobEvent }
-  | { source: 'api'; job_id: string; type: string; status: JobStatus; series: number; at: number };
+  | { source: 'api'; job_id: string; type: string; status: JobStatus; series: number; at: number; tenant: string };
 
 /**
  * In-process fan-out of job changes, after they are committed, to live streams (server-sent events).

@@ -1,6 +1,9 @@
 import { QueuedResponse, VideoProcess, VideoProcessPayload, WelcomeEmail, WelcomeEmailPayload } from '@cask/contracts';
 import { Body, Controller, Post } from '@nestjs/common';
+import type { Principal } from '../auth/api-keys';
+import { CurrentPrincipal } from '../auth/principal.decorator';
 import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
+import { DispatchQuota } from '../limits/dispatch-quota';
 import { AcceptsJob, queued } from '../http/accepted';
 
 /**
@@ -9,18 +12,23 @@ import { AcceptsJob, queued } from '../http/accepted';
  */
 @Controller()
 export class ExamplesController {
-  constructor(private readonly dispatcher: AsyncDispatcher) {}
+  constructor(
+    private readonly dispatcher: AsyncDispatcher,
+    private readonly quota: DispatchQuota,
+  ) {}
 
   @Post('users/welcome-email')
   @AcceptsJob()
-  async welcomeEmail(@Body() body: WelcomeEmailPayload): Promise<{ message: string; job_id: string }> {
-    const jobId = await this.dispatcher.dispatch(WelcomeEmail, body);
+  async welcomeEmail(@Body() body: WelcomeEmailPayload, @CurrentPrincipal() { tenant }: Principal): Promise<{ message: string; job_id: string }> {
+    await this.quota.admit(tenant, 1);
+    const jobId = await this.dispatcher.dispatch(WelcomeEmail, body, { tenant });
     return { message: 'Welcome email queued', job_id: jobId };
   }
 
   @Post('videos')
   @AcceptsJob()
-  async processVideo(@Body() body: VideoProcessPayload): Promise<QueuedResponse> {
-    return queued(await this.dispatcher.dispatch(VideoProcess, body));
+  async processVideo(@Body() body: VideoProcessPayload, @CurrentPrincipal() { tenant }: Principal): Promise<QueuedResponse> {
+    await this.quota.admit(tenant, 1);
+    return queued(await this.dispatcher.dispatch(VideoProcess, body, { tenant }));
   }
 }

@@ -1,6 +1,7 @@
 import { AmqpConnection } from '@cask/amqp';
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { Public } from '../auth/public.decorator';
 import { ApiConfig } from '../config/api-config';
 import { JobEventConsumer } from '../events/job-event.consumer';
 import { OutboxRelay } from '../outbox/outbox-relay';
@@ -15,6 +16,7 @@ export interface Readiness {
 }
 
 /** Liveness (the process answers) and readiness (it can do its work now), for orchestrators. */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

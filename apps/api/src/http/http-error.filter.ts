@@ -1,7 +1,9 @@
 import { BrokerUnavailableError } from '@cask/contracts';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { BacklogFullError, BatchValidationError, IdempotencyConflictError } from '../dispatcher/dispatch-errors';
+import { BacklogFullError, BatchValidationError, IdempotencyConflictError, PayloadTooLargeError } from '../dispatcher/dispatch-errors';
+import { BatchOverRateLimitError } from '../limits/dispatch-quota';
+import { RateLimitedError } from '../limits/rate-limited.error';
 import { InvalidPayloadError } from '../dispatcher/invalid-payload.error';
 import { NotCancellableError } from '../dispatcher/job-canceller';
 import { NotRetryableStateError } from '../dispatcher/job-redriver';
@@ -25,6 +27,19 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.status(HttpStatus.BAD_REQUEST).json(errorBody(`Invalid payload for job type "${exception.jobType}"`, details));
       return;
     }
+    if (exception instanceof RateLimitedError) {
+      response.status(HttpStatus.TOO_MANY_REQUESTS).setHeader('Retry-After', String(exception.retryAfterSeconds)).json(errorBody(exception.message));
+      return;
+    }
+    if (exception instanceof PayloadTooLargeError) {
+      const reason = `must be at most ${exception.limit} bytes as JSON; it is ${exception.size}`;
+      response.status(HttpStatus.PAYLOAD_TOO_LARGE).json(errorBody(exception.message, [{ field: exception.field, reason }]));
+      return;
+    }
+    if (exception instanceof BatchOverRateLimitError) {
+      response.status(HttpStatus.BAD_REQUEST).json(errorBody('Batch too large for the dispatch rate limit; split it', [{ field: 'jobs', reason: exception.message }]));
+      return;
+    }
     if (exception instanceof BatchValidationError) {
       response.status(HttpStatus.BAD_REQUEST).json(errorBody(exception.message, exception.errors));
       return;
@@ -43,6 +58,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer realm="cask"');
       const body = exception.getResponse();
       if (typeof body === 'object' && body !== null && 'error' in body && !('statusCode' in body)) {
         response.status(status).json(body);

@@ -1,6 +1,9 @@
 import { FieldError, JobCatalogue, JobDefinition, JobView, QueuedResponse, backoffFromWire, validatePayload } from '@cask/contracts';
 import { Body, Controller, Get, GoneException, Headers, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import type { Principal } from '../auth/api-keys';
+import { CurrentPrincipal } from '../auth/principal.decorator';
 import { AsyncDispatcher, BatchItem, DispatchOptions } from '../dispatcher/async-dispatcher';
+import { DispatchQuota } from '../limits/dispatch-quota';
 import { MAX_DELAY_MS } from '../dispatcher/dispatch-options';
 import { JobCanceller } from '../dispatcher/job-canceller';
 import { JobRedriver } from '../dispatcher/job-redriver';
@@ -30,24 +33,30 @@ export class JobsController {
     private readonly canceller: JobCanceller,
     private readonly catalogue: JobCatalogue,
     private readonly store: JobStore,
+    private readonly quota: DispatchQuota,
   ) {}
 
   @Post()
   @AcceptsJob()
-  async create(@Body() body: CreateJobDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<QueuedResponse> {
+  async create(
+    @Body() body: CreateJobDto,
+    @CurrentPrincipal() { tenant }: Principal,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<QueuedResponse> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationFailedException([{ field: 'Idempotency-Key', reason: 'must be 1 to 255 visible ASCII characters' }]);
     }
     const { job, options } = this.toDispatch(body, '');
+    await this.quota.admit(tenant, 1);
     // The body as sent identifies the request: a repeated `delay_ms` is the same request later.
-    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, idempotencyKey, fingerprint: idempotencyKey ? body : undefined });
+    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, tenant, idempotencyKey, fingerprint: idempotencyKey ? body : undefined });
     return queued(jobId, options.runAt !== undefined && options.runAt > Date.now() ? 'scheduled' : 'queued');
   }
 
   /** Up to 1,000 jobs at once: every item is checked before any is stored; the ids come back in order. */
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
-  async createBatch(@Body() body: CreateJobBatchDto): Promise<{ status: 'queued'; job_ids: string[] }> {
+  async createBatch(@Body() body: CreateJobBatchDto, @CurrentPrincipal() { tenant }: Principal): Promise<{ status: 'queued'; job_ids: string[] }> {
     const errors: FieldError[] = [];
     const items: BatchItem[] = [];
     body.jobs.forEach((item, index) => {
@@ -58,13 +67,14 @@ export class JobsController {
         if (!validation.ok) {
           errors.push(...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })));
         }
-        items.push({ job, payload: item.payload, options });
+        items.push({ job, payload: item.payload, options: { ...options, tenant } });
       } catch (err) {
         if (!(err instanceof ValidationFailedException)) throw err;
         errors.push(...((err.getResponse() as { details?: FieldError[] }).details ?? []));
       }
     });
     if (errors.length > 0) throw new ValidationFailedException(errors, 'Invalid jobs in batch; nothing was stored');
+    await this.quota.admit(tenant, items.length);
     return { status: 'queued', job_ids: await this.dispatcher.dispatchMany(items) };
   }
 
@@ -99,18 +109,18 @@ export class JobsController {
   /** Redrives failed (or cancelled) jobs in bulk and says how many. */
   @Post('retry')
   @HttpCode(HttpStatus.OK)
-  async retryMany(@Body() body: RetryJobsDto): Promise<{ retried: number }> {
+  async retryMany(@Body() body: RetryJobsDto, @CurrentPrincipal() { tenant }: Principal): Promise<{ retried: number }> {
     if (!body.type && !body.status) {
       throw new ValidationFailedException([{ field: 'type', reason: 'give a type, a status (failed or cancelled), or both' }]);
     }
-    return { retried: await this.redriver.retryMany(body) };
+    return { retried: await this.redriver.retryMany({ ...body, tenant }) };
   }
 
   /** Also the seed design's `GET /jobs/:jobID` status lookup. */
   @Get(':id')
-  async get(@Param('id', JobIdPipe) id: string): Promise<JobView & { history: TransitionView[] }> {
-    const view = await this.dispatcher.getResult(id);
-    if (!view) throw await this.missing(id);
+  async get(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<JobView & { history: TransitionView[] }> {
+    const view = await this.dispatcher.getResult(id, tenant);
+    if (!view) throw await this.missing(id, tenant);
     const history = await this.store.history(id);
     return { ...view, history: history.map(toTransitionView) };
   }
@@ -121,31 +131,31 @@ export class JobsController {
    */
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
-  async cancel(@Param('id', JobIdPipe) id: string): Promise<JobView> {
-    const before = await this.canceller.cancel(id);
-    if (!before) throw await this.missing(id);
-    return (await this.dispatcher.getResult(id)) as JobView;
+  async cancel(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<JobView> {
+    const before = await this.canceller.cancel(id, tenant);
+    if (!before) throw await this.missing(id, tenant);
+    return (await this.dispatcher.getResult(id, tenant)) as JobView;
   }
 
   /** Runs a failed or cancelled job again as a new series of attempts under the same id. */
   @Post(':id/retry')
   @AcceptsJob()
-  async retry(@Param('id', JobIdPipe) id: string): Promise<QueuedResponse> {
-    const job = await this.redriver.retry(id);
-    if (!job) throw await this.missing(id);
+  async retry(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<QueuedResponse> {
+    const job = await this.redriver.retry(id, tenant);
+    if (!job) throw await this.missing(id, tenant);
     return queued(job.id);
   }
 
-  /** 410 for a job purged after its retention, 404 for one never seen. */
-  private async missing(id: string): Promise<HttpException> {
-    if (await this.store.isPurged(id)) return new GoneException(errorBody('Job was purged after its retention period'));
+  /** 410 for a job of the tenant purged after its retention, 404 for one never seen or another tenant's. */
+  private async missing(id: string, tenant: string): Promise<HttpException> {
+    if (await this.store.isPurged(id, tenant)) return new GoneException(errorBody('Job was purged after its retention period'));
     return new NotFoundException(errorBody('Job not found'));
   }
 
   @Get()
-  async list(@Query() query: ListJobsQuery): Promise<JobPage> {
+  async list(@Query() query: ListJobsQuery, @CurrentPrincipal() { tenant }: Principal): Promise<JobPage> {
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const records = await this.store.list({ status: query.status, type: query.type, limit: query.limit + 1, beforeId });
+    const records = await this.store.list({ tenant, status: query.status, type: query.type, limit: query.limit + 1, beforeId });
     const page = records.slice(0, query.limit);
     const hasMore = records.length > query.limit;
     return { items: page.map((record) => toJobView(record)), next_cursor: hasMore ? encodeCursor(page[page.length - 1].id) : null };

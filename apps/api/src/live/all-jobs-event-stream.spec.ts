@@ -9,7 +9,7 @@ describe('AllJobsEventStream', () => {
   const run = (types?: string[]) => {
     const bus = new JobEventBus();
     const events: SseEvent[] = [];
-    const stream = new AllJobsEventStream(bus, types && new Set(types));
+    const stream = new AllJobsEventStream(bus, 'default', types && new Set(types));
     stream.run({ send: (event) => events.push(event), end: () => undefined });
     return { bus, events, stream };
   };
@@ -33,8 +33,8 @@ describe('AllJobsEventStream', () => {
 
   it('sends the api’s own changes; a cancel names no attempt', () => {
     const { bus, events } = run();
-    bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'queued', series: 2, at: 0 });
-    bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'cancelled', series: 2, at: 0 });
+    bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'queued', series: 2, at: 0, tenant: 'default' });
+    bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'cancelled', series: 2, at: 0, tenant: 'default' });
     expect(events.map((event) => [event.event, (event.data as { status: string }).status, (event.data as { attempt: unknown }).attempt])).toEqual([
       ['status', 'queued', 0],
       ['status', 'cancelled', null],
@@ -44,8 +44,16 @@ describe('AllJobsEventStream', () => {
   it('sends only the requested types', () => {
     const { bus, events } = run(['demo.flaky', 'video.process']);
     for (const type of ['email.welcome', 'demo.flaky', 'video.process']) bus.publish({ source: 'worker', event: { ...base, type, kind: 'started' } });
-    bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'queued', series: 1, at: 0 });
+    bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'queued', series: 1, at: 0, tenant: 'default' });
     expect(events.map((event) => (event.data as { type: string }).type)).toEqual(['demo.flaky', 'video.process']);
+  });
+
+  it("sends only the caller's tenant's jobs, from workers and from the api", () => {
+    const { bus, events } = run();
+    bus.publish({ source: 'worker', event: { ...base, type: 'demo.flaky', kind: 'started', tenant: 'acme' } });
+    bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'cancelled', series: 1, at: 0, tenant: 'acme' });
+    bus.publish({ source: 'worker', event: { ...base, type: 'video.process', kind: 'started' } });
+    expect(events.map((event) => (event.data as { type: string }).type)).toEqual(['video.process']);
   });
 
   it('stops listening once closed', () => {

@@ -1,5 +1,5 @@
 import type { JobEventBus } from '../events/job-event-bus';
-import { updateEvent, updateType } from './live-event.mapper';
+import { updateEvent, updateTenant, updateType } from './live-event.mapper';
 import type { LiveStream } from './live-stream';
 import type { SseSink } from './sse-response';
 
@@ -16,6 +16,8 @@ export class AllJobsEventStream implements LiveStream {
 
   constructor(
     private readonly bus: JobEventBus,
+    /** Only this tenant's jobs are sent. */
+    private readonly tenant: string,
     /** Job types to send; all when undefined. */
     private readonly types?: ReadonlySet<string>,
   ) {}
@@ -23,7 +25,7 @@ export class AllJobsEventStream implements LiveStream {
   run(sink: SseSink): void {
     if (this.closed) return;
     this.unsubscribe = this.bus.subscribe((update) => {
-      if (!this.types || this.types.has(updateType(update))) sink.send(updateEvent(update));
+      if (updateTenant(update) === this.tenant && (!this.types || this.types.has(updateType(update)))) sink.send(updateEvent(update));
     });
   }
 

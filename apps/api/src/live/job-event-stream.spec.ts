@@ -35,6 +35,7 @@ function record(overrides: Partial<JobRecord> = {}): JobRecord {
     timeoutMs: 60_000,
     runAt: null,
     schedule: null,
+    tenant: 'default',
     ...overrides,
   } as JobRecord;
 }
@@ -127,7 +128,7 @@ describe('JobEventStream', () => {
     if (options.publish !== false) bus.publish({ source: 'worker', event: full });
   };
 
-  const stream = (after?: string) => new JobEventStream(JOB, after === undefined ? undefined : (parseEventId(after) as EventId), store as unknown as JobStore, bus, POLL_MS);
+  const stream = (after?: string) => new JobEventStream(JOB, after === undefined ? undefined : (parseEventId(after) as EventId), store as unknown as JobStore, bus, POLL_MS, 'default');
 
   const started = async (after?: string) => {
     const live = stream(after);
@@ -159,6 +160,12 @@ describe('JobEventStream', () => {
 
   it('answers missing for an unknown job and lets go of the bus', async () => {
     store.job = undefined;
+    expect(await stream().open()).toBe('missing');
+    expect(listeners).toBe(0);
+  });
+
+  it("answers missing for another tenant's job, exactly as for an unknown one", async () => {
+    store.job = record({ tenant: 'acme' });
     expect(await stream().open()).toBe('missing');
     expect(listeners).toBe(0);
   });
@@ -311,13 +318,13 @@ describe('JobEventStream', () => {
 
   it('syncs on the api’s own changes, such as a cancel, and ignores other jobs', async () => {
     await started();
-    bus.publish({ source: 'api', job_id: OTHER, type: 'video.process', status: 'cancelled', series: 1, at: 1 });
+    bus.publish({ source: 'api', job_id: OTHER, type: 'video.process', status: 'cancelled', series: 1, at: 1, tenant: 'default' });
     await flush();
     expect(sink.names()).toEqual(['snapshot']);
 
     store.transition(1, 0, 'cancelled', 500);
     Object.assign(store.job as JobRecord, { status: 'cancelled', updatedAt: 500, finishedAt: 500 });
-    bus.publish({ source: 'api', job_id: JOB, type: 'video.process', status: 'cancelled', series: 1, at: 500 });
+    bus.publish({ source: 'api', job_id: JOB, type: 'video.process', status: 'cancelled', series: 1, at: 500, tenant: 'default' });
     await flush();
 
     expect(sink.ids()).toEqual(['1.0.4']);

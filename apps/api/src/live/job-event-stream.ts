@@ -62,6 +62,8 @@ export class JobEventStream implements LiveStream {
     private readonly store: JobStore,
     private readonly bus: JobEventBus,
     private readonly pollMs: number,
+    /** The tenant asking: another tenant's job is `missing`, like an unknown one. */
+    private readonly tenant: string,
   ) {}
 
   /** Subscribes and reads the job. Unless `ready`, the stream is already closed. */
@@ -76,7 +78,7 @@ export class JobEventStream implements LiveStream {
       throw err;
     }
     const { record, history } = reading;
-    if (!record) {
+    if (!record || record.tenant !== this.tenant) {
       this.close();
       return 'missing';
     }

@@ -1,4 +1,4 @@
-import type { JobError, JobProgress, JobStatus } from '@cask/contracts';
+import { DEFAULT_TENANT, JobError, JobProgress, JobStatus } from '@cask/contracts';
 import type { JobUpdate } from '../events/job-event-bus';
 import type { JobRecord, JobTransition } from '../store/job-record';
 
@@ -73,6 +73,11 @@ export function resultData(job: JobRecord): ResultEventData {
 /** The job type a bus update is about. */
 export function updateType(update: JobUpdate): string {
   return update.source === 'worker' ? update.event.type : update.type;
+}
+
+/** The tenant of the job a bus update is about. */
+export function updateTenant(update: JobUpdate): string {
+  return update.source === 'worker' ? (update.event.tenant ?? DEFAULT_TENANT) : update.tenant;
 }
 
 /** The job id a bus update is about. */

@@ -1,5 +1,7 @@
 import { Controller, Get, GoneException, Headers, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import type { Principal } from '../auth/api-keys';
+import { CurrentPrincipal } from '../auth/principal.decorator';
 import { errorBody } from '../http/error-body';
 import { JobIdPipe } from '../http/job-id.pipe';
 import { ValidationFailedException } from '../http/validation-failed.exception';
@@ -28,12 +30,13 @@ export class LiveEventsController {
   async jobEvents(
     @Param('id', JobIdPipe) id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentPrincipal() { tenant }: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const stream = this.streams.forJob(id, parseLastEventId(lastEventId));
+    const stream = this.streams.forJob(id, parseLastEventId(lastEventId), tenant);
     const opening = await stream.open();
     if (opening === 'missing') {
-      if (await this.sources.store.isPurged(id)) throw new GoneException(errorBody('Job was purged after its retention period'));
+      if (await this.sources.store.isPurged(id, tenant)) throw new GoneException(errorBody('Job was purged after its retention period'));
       throw new NotFoundException(errorBody('Job not found'));
     }
     if (opening === 'caught-up') {
@@ -45,8 +48,8 @@ export class LiveEventsController {
 
   /** Every job's `status` and `progress` events as they happen, optionally for some types only; no replay. */
   @Get('events')
-  allEvents(@Query() query: LiveEventsQuery, @Res() response: Response): void {
-    this.streams.serve(response, this.streams.forAllJobs(this.parseTypes(query.type)));
+  allEvents(@Query() query: LiveEventsQuery, @CurrentPrincipal() { tenant }: Principal, @Res() response: Response): void {
+    this.streams.serve(response, this.streams.forAllJobs(tenant, this.parseTypes(query.type)));
   }
 
   private parseTypes(value: string | undefined): ReadonlySet<string> | undefined {

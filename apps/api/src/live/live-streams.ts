@@ -18,12 +18,12 @@ export class LiveStreams implements BeforeApplicationShutdown {
     private readonly options: LiveEventsOptions,
   ) {}
 
-  forJob(jobId: string, after: EventId | undefined): JobEventStream {
-    return new JobEventStream(jobId, after, this.sources.store, this.sources.bus, this.options.pollMs);
+  forJob(jobId: string, after: EventId | undefined, tenant: string): JobEventStream {
+    return new JobEventStream(jobId, after, this.sources.store, this.sources.bus, this.options.pollMs, tenant);
   }
 
-  forAllJobs(types: ReadonlySet<string> | undefined): AllJobsEventStream {
-    return new AllJobsEventStream(this.sources.bus, types);
+  forAllJobs(tenant: string, types: ReadonlySet<string> | undefined): AllJobsEventStream {
+    return new AllJobsEventStream(this.sources.bus, tenant, types);
   }
 
   /** Turns the response into an event stream and runs `stream` into it until either side ends it. */

@@ -82,7 +82,7 @@ describe('RetentionSweeper', () => {
 
   /** Which of the ids are gone with a tombstone left for them. */
   async function purged(ids: string[]): Promise<boolean[]> {
-    return Promise.all(ids.map(async (id) => (await store.get(id)) === undefined && (await store.isPurged(id))));
+    return Promise.all(ids.map(async (id) => (await store.get(id)) === undefined && (await store.isPurged(id, 'default'))));
   }
 
   it('purges each type by its own retention when JOB_RETENTION_MS is unset', async () => {
@@ -120,7 +120,7 @@ describe('RetentionSweeper', () => {
 
     expect(count).toBe(0);
     expect(await store.get(queued)).toMatchObject({ status: 'queued' });
-    expect(await store.isPurged(queued)).toBe(false);
+    expect(await store.isPurged(queued, 'default')).toBe(false);
   });
 
   it('purges more jobs of a type than one statement takes, in one sweep', async () => {
@@ -129,7 +129,7 @@ describe('RetentionSweeper', () => {
     const count = await sweeper().sweep(now);
 
     expect(count).toBe(1005);
-    expect(await store.list({ limit: 10 })).toEqual([]);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
     expect(await purged([ids[0], ids[1004]])).toEqual([true, true]);
   });
 
@@ -137,7 +137,7 @@ describe('RetentionSweeper', () => {
     await givenFinished(ShortLived.name, 10 * 60 * 1000);
 
     expect(await sweeper().sweep(now)).toBe(0);
-    expect(await store.list({ limit: 10 })).toHaveLength(1);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toHaveLength(1);
   });
 
   it('keeps tombstones younger than TOMBSTONE_TTL_MS and forgets older ones', async () => {
@@ -146,11 +146,11 @@ describe('RetentionSweeper', () => {
     await sweep.sweep(Date.now());
 
     await sweep.sweep(Date.now() + 30_000);
-    const keptAfterHalfTheTtl = await store.isPurged(id);
+    const keptAfterHalfTheTtl = await store.isPurged(id, 'default');
     await sweep.sweep(Date.now() + 61_000);
 
     expect(keptAfterHalfTheTtl).toBe(true);
-    expect(await store.isPurged(id)).toBe(false);
+    expect(await store.isPurged(id, 'default')).toBe(false);
     expect(await store.get(id)).toBeUndefined();
   });
 
@@ -160,10 +160,10 @@ describe('RetentionSweeper', () => {
     await sweep.sweep(Date.now());
 
     await sweep.sweep(Date.now() + 29 * DAY);
-    const keptAfter29Days = await store.isPurged(id);
+    const keptAfter29Days = await store.isPurged(id, 'default');
     await sweep.sweep(Date.now() + 31 * DAY);
 
     expect(keptAfter29Days).toBe(true);
-    expect(await store.isPurged(id)).toBe(false);
+    expect(await store.isPurged(id, 'default')).toBe(false);
   });
 });

@@ -42,7 +42,7 @@ describe('CodeScheduleRegistrar', () => {
   it('stores each declared schedule as a code schedule, with its first tick after now in its time zone', async () => {
     await registrar.register([hourlyFlaky, dailyVideo], T0);
 
-    expect(await store.list()).toEqual([
+    expect(await store.list('default')).toEqual([
       expect.objectContaining({
         name: 'demo.hourly',
         type: 'demo.flaky',
@@ -72,7 +72,7 @@ describe('CodeScheduleRegistrar', () => {
 
     await registrar.register([dailyVideo], T0);
 
-    expect((await store.list()).map((s) => s.name)).toEqual(['email.from-http', 'video.daily']);
+    expect((await store.list('default')).map((s) => s.name)).toEqual(['email.from-http', 'video.daily']);
   });
 
   it('takes over a schedule of the same name made over HTTP', async () => {
@@ -93,6 +93,6 @@ describe('CodeScheduleRegistrar', () => {
 
     await expect(registrar.register([strayly], T0)).rejects.toThrow('not in JOB_DEFINITIONS');
     await expect(registrar.register([hourlyFlaky, { ...hourlyFlaky, job: WelcomeEmail }], T0)).rejects.toThrow('declared twice');
-    expect(await store.list()).toEqual([]);
+    expect(await store.list('default')).toEqual([]);
   });
 });

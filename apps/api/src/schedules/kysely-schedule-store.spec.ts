@@ -113,7 +113,7 @@ describe.each([sqliteBackend(), postgresBackend()])('KyselyScheduleStore on $nam
       const { created, schedule } = await store.upsert(nightly(), T0 + 5000, T0);
 
       expect(created).toBe(true);
-      expect(schedule).toEqual({ ...nightly(), paused: false, nextRunAt: T0 + 5000, lastRunAt: null, createdAt: T0, updatedAt: T0 });
+      expect(schedule).toEqual({ ...nightly(), tenant: 'default', paused: false, nextRunAt: T0 + 5000, lastRunAt: null, createdAt: T0, updatedAt: T0 });
       expect(await store.get('reports.nightly')).toEqual(schedule);
     });
 
@@ -152,14 +152,14 @@ describe.each([sqliteBackend(), postgresBackend()])('KyselyScheduleStore on $nam
       const results = await Promise.all([store.upsert(nightly(), T0 + 5000, T0), other.upsert(nightly(), T0 + 5000, T0)]);
 
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
-      expect(await store.list()).toHaveLength(1);
+      expect(await store.list('default')).toHaveLength(1);
     });
   });
 
   it('lists schedules by name and answers undefined for an unknown one', async () => {
     for (const name of ['b.second', 'a.first', 'c.third']) await store.upsert(nightly({ name }), T0 + 5000, T0);
 
-    expect((await store.list()).map((s) => s.name)).toEqual(['a.first', 'b.second', 'c.third']);
+    expect((await store.list('default')).map((s) => s.name)).toEqual(['a.first', 'b.second', 'c.third']);
     expect(await store.get('d.unknown')).toBeUndefined();
   });
 
@@ -168,7 +168,7 @@ describe.each([sqliteBackend(), postgresBackend()])('KyselyScheduleStore on $nam
 
     expect(await store.delete('reports.nightly')).toBe(true);
     expect(await store.delete('reports.nightly')).toBe(false);
-    expect(await store.list()).toEqual([]);
+    expect(await store.list('default')).toEqual([]);
   });
 
   describe('pause and resume', () => {
@@ -251,8 +251,8 @@ describe.each([sqliteBackend(), postgresBackend()])('KyselyScheduleStore on $nam
     await store.upsert(nightly({ name: 'c.api', source: 'api' }), T0 + 1000, T0);
 
     expect(await store.deleteCodeSchedulesExcept(['a.code-kept'])).toEqual(['b.code-gone']);
-    expect((await store.list()).map((s) => s.name)).toEqual(['a.code-kept', 'c.api']);
+    expect((await store.list('default')).map((s) => s.name)).toEqual(['a.code-kept', 'c.api']);
     expect(await store.deleteCodeSchedulesExcept([])).toEqual(['a.code-kept']);
-    expect((await store.list()).map((s) => s.name)).toEqual(['c.api']);
+    expect((await store.list('default')).map((s) => s.name)).toEqual(['c.api']);
   });
 });

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SchedulesTable } from '../store/schema';
-import type { ScheduleInput, ScheduleRecord, ScheduleSource } from './schedule-record';
+import { DEFAULT_TENANT } from '@cask/contracts';
+import { ScheduleInput, ScheduleNameTakenError, ScheduleRecord, ScheduleSource } from './schedule-record';
 import { ScheduleStore } from './schedule-store';
 
 function toRecord(row: Selectable<SchedulesTable>): ScheduleRecord {
@@ -17,6 +18,7 @@ function toRecord(row: Selectable<SchedulesTable>): ScheduleRecord {
     lastRunAt: row.last_run_at === null ? null : Number(row.last_run_at),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    tenant: row.tenant,
   };
 }
 
@@ -35,16 +37,19 @@ export class KyselyScheduleStore extends ScheduleStore {
       options: JSON.stringify(input.options),
       source: input.source,
     };
+    const tenant = input.tenant ?? DEFAULT_TENANT;
     return this.db.transaction().execute(async (trx) => {
       // Insert-or-nothing is atomic on both databases, so two instances declaring one schedule at the same
       // start cannot both create it.
       const inserted = await trx
         .insertInto('schedules')
-        .values({ name: input.name, ...definition, paused: 0, next_run_at: nextRunAt, last_run_at: null, created_at: now, updated_at: now })
+        .values({ name: input.name, tenant, ...definition, paused: 0, next_run_at: nextRunAt, last_run_at: null, created_at: now, updated_at: now })
         .onConflict((oc) => oc.column('name').doNothing())
         .returningAll()
         .executeTakeFirst();
       if (inserted) return { created: true, schedule: toRecord(inserted) };
+      const owner = await trx.selectFrom('schedules').select('tenant').where('name', '=', input.name).executeTakeFirstOrThrow();
+      if (owner.tenant !== tenant) throw new ScheduleNameTakenError(input.name);
 
       // Only a new cron or time zone moves the pending tick (compared before the definition is replaced):
       // an unchanged one keeps the tick another instance may be claiming right now, and a paused schedule
@@ -67,8 +72,8 @@ export class KyselyScheduleStore extends ScheduleStore {
     return row && toRecord(row);
   }
 
-  override async list(): Promise<ScheduleRecord[]> {
-    const rows = await this.db.selectFrom('schedules').selectAll().orderBy('name').execute();
+  override async list(tenant: string): Promise<ScheduleRecord[]> {
+    const rows = await this.db.selectFrom('schedules').selectAll().where('tenant', '=', tenant).orderBy('name').execute();
     return rows.map(toRecord);
   }
 

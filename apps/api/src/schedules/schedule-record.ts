@@ -20,10 +20,13 @@ export interface ScheduleInput {
   payload: object;
   options: ScheduleOptionsWire;
   source: ScheduleSource;
+  /** The tenant that owns the schedule and its jobs. @defaultValue `'default'` (code schedules) */
+  tenant?: string;
 }
 
 /** A stored schedule; times are epoch milliseconds. */
 export interface ScheduleRecord extends ScheduleInput {
+  tenant: string;
   paused: boolean;
   /** The tick to dispatch next; null while paused. */
   nextRunAt: number | null;
@@ -31,4 +34,12 @@ export interface ScheduleRecord extends ScheduleInput {
   lastRunAt: number | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A schedule name is one namespace across tenants: another tenant's schedule already has it. */
+export class ScheduleNameTakenError extends Error {
+  constructor(readonly scheduleName: string) {
+    super(`A schedule named "${scheduleName}" already exists; choose another name`);
+    this.name = 'ScheduleNameTakenError';
+  }
 }

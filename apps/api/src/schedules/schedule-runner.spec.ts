@@ -100,6 +100,7 @@ describe('ScheduleRunner', () => {
           backoff: { type: 'fixed', baseMs: 100, capMs: 100, jitter: 0 },
           timeoutMs: 5000,
           schedule: 'demo.every-second',
+          tenant: 'default',
           idempotencyKey: `schedule:demo.every-second:${T0 + 1000}`,
         },
       },

@@ -87,6 +87,7 @@ export class ScheduleRunner {
       jobId = await this.dispatcher.dispatch(job, schedule.payload, {
         ...dispatchOptionsOf(schedule.options),
         schedule: schedule.name,
+        tenant: schedule.tenant,
         idempotencyKey: tickKey(schedule.name, due),
       });
     } catch (err) {

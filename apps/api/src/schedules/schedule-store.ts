@@ -17,7 +17,7 @@ export abstract class ScheduleStore {
   abstract get(name: string): Promise<ScheduleRecord | undefined>;
 
   /** Every schedule, by name. */
-  abstract list(): Promise<ScheduleRecord[]>;
+  abstract list(tenant: string): Promise<ScheduleRecord[]>;
 
   /** Returns whether there was such a schedule. */
   abstract delete(name: string): Promise<boolean>;

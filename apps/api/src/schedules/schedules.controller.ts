@@ -4,7 +4,9 @@ import type { Response } from 'express';
 import { errorBody } from '../http/error-body';
 import { ValidationFailedException } from '../http/validation-failed.exception';
 import { CronExpression } from './cron-expression';
-import type { ScheduleInput, ScheduleOptionsWire, ScheduleRecord } from './schedule-record';
+import type { Principal } from '../auth/api-keys';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { ScheduleInput, ScheduleNameTakenError, ScheduleOptionsWire, ScheduleRecord } from './schedule-record';
 import { ScheduleNamePipe } from './schedule-name.pipe';
 import { ScheduleServices } from './schedule-services';
 import { ScheduleDetailView, ScheduleView, toScheduleDetailView, toScheduleView } from './schedule-view.mapper';
@@ -21,11 +23,17 @@ export class SchedulesController {
 
   /** Creates the schedule (201) or replaces the one with that name (200); nothing is stored if any field is bad. */
   @Post()
-  async upsert(@Body() body: UpsertScheduleDto, @Res({ passthrough: true }) response: Response): Promise<ScheduleDetailView> {
-    const input = this.validated(body);
+  async upsert(
+    @Body() body: UpsertScheduleDto,
+    @CurrentPrincipal() { tenant }: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ScheduleDetailView> {
+    const input = { ...this.validated(body), tenant };
     await this.refuseCodeSchedule(input.name, 'changed');
     const now = Date.now();
-    const { created, schedule } = await this.services.store.upsert(input, new CronExpression(input.cron, input.timezone).nextAfter(now), now);
+    const { created, schedule } = await this.services.store.upsert(input, new CronExpression(input.cron, input.timezone).nextAfter(now), now).catch((err: unknown) => {
+      throw err instanceof ScheduleNameTakenError ? new ConflictException(errorBody(err.message)) : err;
+    });
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     if (created) response.setHeader('Location', `/schedules/${schedule.name}`);
     this.scheduler.wake();
@@ -33,19 +41,20 @@ export class SchedulesController {
   }
 
   @Get()
-  async list(): Promise<{ items: ScheduleView[] }> {
-    return { items: (await this.services.store.list()).map(toScheduleView) };
+  async list(@CurrentPrincipal() { tenant }: Principal): Promise<{ items: ScheduleView[] }> {
+    return { items: (await this.services.store.list(tenant)).map(toScheduleView) };
   }
 
   @Get(':name')
-  async get(@Param('name', ScheduleNamePipe) name: string): Promise<ScheduleDetailView> {
-    return toScheduleDetailView(this.found(await this.services.store.get(name)));
+  async get(@Param('name', ScheduleNamePipe) name: string, @CurrentPrincipal() { tenant }: Principal): Promise<ScheduleDetailView> {
+    return toScheduleDetailView(await this.owned(name, tenant));
   }
 
   /** Stops the schedule; a tick being dispatched by another instance at that moment still completes. */
   @Delete(':name')
   @HttpCode(HttpStatus.NO_CONTENT)
-  async delete(@Param('name', ScheduleNamePipe) name: string): Promise<void> {
+  async delete(@Param('name', ScheduleNamePipe) name: string, @CurrentPrincipal() { tenant }: Principal): Promise<void> {
+    await this.owned(name, tenant);
     await this.refuseCodeSchedule(name, 'deleted');
     if (!(await this.services.store.delete(name))) throw new NotFoundException(errorBody('Schedule not found'));
   }
@@ -53,15 +62,16 @@ export class SchedulesController {
   /** No more ticks until resumed. */
   @Post(':name/pause')
   @HttpCode(HttpStatus.OK)
-  async pause(@Param('name', ScheduleNamePipe) name: string): Promise<ScheduleDetailView> {
+  async pause(@Param('name', ScheduleNamePipe) name: string, @CurrentPrincipal() { tenant }: Principal): Promise<ScheduleDetailView> {
+    await this.owned(name, tenant);
     return toScheduleDetailView(this.found(await this.services.store.pause(name, Date.now())));
   }
 
   /** Fires again from the next tick after now; ticks that fell while paused are not made up. */
   @Post(':name/resume')
   @HttpCode(HttpStatus.OK)
-  async resume(@Param('name', ScheduleNamePipe) name: string): Promise<ScheduleDetailView> {
-    const existing = this.found(await this.services.store.get(name));
+  async resume(@Param('name', ScheduleNamePipe) name: string, @CurrentPrincipal() { tenant }: Principal): Promise<ScheduleDetailView> {
+    const existing = await this.owned(name, tenant);
     const now = Date.now();
     const schedule = this.found(await this.services.store.resume(name, new CronExpression(existing.cron, existing.timezone).nextAfter(now), now));
     this.scheduler.wake();
@@ -95,6 +105,12 @@ export class SchedulesController {
     if (existing?.source === 'code') {
       throw new ConflictException(errorBody(`Schedule "${name}" is declared in code (SCHEDULE_DEFINITIONS); it can only be ${change} there`));
     }
+  }
+
+  /** The tenant's schedule of that name; another tenant's answers 404 like a missing one. */
+  private async owned(name: string, tenant: string): Promise<ScheduleRecord> {
+    const schedule = await this.services.store.get(name);
+    return this.found(schedule?.tenant === tenant ? schedule : undefined);
   }
 
   private found(schedule: ScheduleRecord | undefined): ScheduleRecord {

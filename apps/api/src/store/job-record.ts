@@ -27,11 +27,13 @@ export interface JobRecord {
   runAt: number | null;
   /** The schedule that dispatched it. */
   schedule: string | null;
+  /** The tenant that dispatched it: only that tenant's API keys see it. */
+  tenant: string;
 }
 
 /** What dispatch writes for a new job. */
 export type NewJob = Pick<JobRecord, 'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt' | 'backoff' | 'timeoutMs'> &
-  Partial<Pick<JobRecord, 'runAt' | 'schedule'>>;
+  Partial<Pick<JobRecord, 'runAt' | 'schedule' | 'tenant'>>;
 
 /** One status change in a job's history. */
 export interface JobTransition {
@@ -74,6 +76,8 @@ export type CreateJobResult =
 
 /** A page query over jobs, newest first. */
 export interface JobQuery {
+  /** Only this tenant's jobs. */
+  tenant: string;
   status?: JobStatus;
   type?: string;
   limit: number;
@@ -83,6 +87,8 @@ export interface JobQuery {
 
 /** Which jobs a bulk redrive takes. */
 export interface RedriveFilter {
+  /** Only this tenant's jobs. */
+  tenant: string;
   type?: string;
   /** `failed` or `cancelled`. */
   status?: JobStatus;
@@ -96,4 +102,10 @@ export interface ApplyResult {
   appliedEvents?: JobEvent[];
   /** Duplicates, late events for terminal jobs and events for unknown jobs. */
   ignored: number;
+}
+
+/** How many of a tenant's jobs are in each status, in all and per type. */
+export interface JobCounts {
+  byStatus: Partial<Record<JobStatus, number>>;
+  byType: Record<string, Partial<Record<JobStatus, number>>>;
 }

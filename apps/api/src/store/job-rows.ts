@@ -1,4 +1,4 @@
-import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, JobStatus } from '@cask/contracts';
+import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TENANT, DEFAULT_TIMEOUT_MS, JobStatus } from '@cask/contracts';
 import type { Insertable, Selectable } from 'kysely';
 import type { JobRecord, JobTransition, NewJob, OutboxMessage } from './job-record';
 import type { JobTransitionsTable, JobsTable, OutboxTable } from './schema';
@@ -33,6 +33,7 @@ export function toRecord(row: Selectable<JobsTable>): JobRecord {
     timeoutMs: num(row.timeout_ms) ?? DEFAULT_TIMEOUT_MS,
     runAt: num(row.run_at),
     schedule: row.schedule,
+    tenant: row.tenant,
   };
 }
 
@@ -87,5 +88,6 @@ export function jobRow(job: NewJob): Insertable<JobsTable> {
     timeout_ms: job.timeoutMs,
     run_at: job.runAt ?? null,
     schedule: job.schedule ?? null,
+    tenant: job.tenant ?? DEFAULT_TENANT,
   };
 }

@@ -268,6 +268,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         timeoutMs: 30_000,
         runAt: null,
         schedule: null,
+        tenant: 'default',
       });
     });
 
@@ -334,7 +335,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       await store.createJobs(items);
 
-      expect(ids(await store.list({ limit: 1000 })).sort()).toEqual(items.map(({ job }) => job.id).sort());
+      expect(ids(await store.list({ tenant: 'default', limit: 1000 })).sort()).toEqual(items.map(({ job }) => job.id).sort());
       expect(await store.outboxBacklog()).toBe(450);
     });
 
@@ -347,14 +348,14 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       await expectKeyViolation(store.createJobs(items));
 
-      expect(ids(await store.list({ limit: 1000 }))).toEqual([existing.id]);
+      expect(ids(await store.list({ tenant: 'default', limit: 1000 }))).toEqual([existing.id]);
       expect(await store.outboxBacklog()).toBe(1);
     });
 
     it('writes nothing for an empty batch', async () => {
       await store.createJobs([]);
 
-      expect(await store.list({ limit: 10 })).toEqual([]);
+      expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
       expect(await store.outboxBacklog()).toBe(0);
     });
   });
@@ -403,7 +404,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect(outcome).toEqual({ created: false, jobId: first.id, requestHash: 'h1' });
       expect(await store.get(second.id)).toBeUndefined();
       expect(await store.outboxBacklog()).toBe(1);
-      expect(ids(await store.list({ limit: 10 }))).toEqual([first.id]);
+      expect(ids(await store.list({ tenant: 'default', limit: 10 }))).toEqual([first.id]);
     });
 
     it('creates one job per distinct key', async () => {
@@ -413,7 +414,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const outcomes = [await store.createJob(a, messageFor(a), keyClaim('key-a')), await store.createJob(b, messageFor(b), keyClaim('key-b'))];
 
       expect(outcomes).toEqual([{ created: true }, { created: true }]);
-      expect(ids(await store.list({ limit: 10 }))).toEqual([b.id, a.id]);
+      expect(ids(await store.list({ tenant: 'default', limit: 10 }))).toEqual([b.id, a.id]);
     });
 
     it('replaces an expired key: a new job is created and the key answers with it from then on', async () => {
@@ -427,7 +428,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       expect(replaced).toEqual({ created: true });
       expect(again).toEqual({ created: false, jobId: second.id, requestHash: 'h2' });
-      expect(ids(await store.list({ limit: 10 }))).toEqual([second.id, first.id]);
+      expect(ids(await store.list({ tenant: 'default', limit: 10 }))).toEqual([second.id, first.id]);
       expect(await store.outboxBacklog()).toBe(2);
     });
 
@@ -459,7 +460,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       const outcomes = await Promise.all(jobs.map((job) => store.createJob(job, messageFor(job), keyClaim('race', { requestHash: 'same' }))));
 
-      const listed = await store.list({ limit: 100 });
+      const listed = await store.list({ tenant: 'default', limit: 100 });
       expect(listed).toHaveLength(1);
       const winner = listed[0].id;
       expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1);
@@ -499,13 +500,39 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     });
   });
 
+  describe('tenants', () => {
+    it("lists, counts and redrives only the tenant's jobs; a tombstone answers only to its tenant", async () => {
+      const acme = [await given({ tenant: 'acme' }), await given({ tenant: 'acme', type: 'video.process' }), await givenFailed({ tenant: 'acme' })];
+      const globex = [await given({ tenant: 'globex' }), await givenFailed({ tenant: 'globex' })];
+      await given();
+
+      expect((await store.list({ tenant: 'acme', limit: 10 })).map((job) => job.id).sort()).toEqual([...acme].sort());
+      expect((await store.list({ tenant: 'globex', status: 'failed', limit: 10 })).map((job) => job.id)).toEqual([globex[1]]);
+      expect(await store.counts('acme')).toEqual({
+        byStatus: { queued: 2, failed: 1 },
+        byType: { 'email.welcome': { queued: 1, failed: 1 }, 'video.process': { queued: 1 } },
+      });
+      expect(await store.countWaiting('acme')).toBe(2);
+      expect(await store.countWaiting('initech')).toBe(0);
+
+      expect(await store.redriveMany({ tenant: 'globex', status: 'failed' }, (job) => messageFor(job))).toBe(1);
+      expect((await store.get(acme[2]))?.status).toBe('failed');
+      expect((await store.get(globex[1]))?.status).toBe('queued');
+
+      await store.applyEvents([started(acme[0]), succeeded(acme[0], {}, { at: T0 + 10 })]);
+      expect(await store.purgeFinished('email.welcome', T0 + 1_000_000, 10)).toBe(2); // acme's success and its failure
+      expect(await store.isPurged(acme[0], 'acme')).toBe(true);
+      expect(await store.isPurged(acme[0], 'globex')).toBe(false);
+    });
+  });
+
   describe('list', () => {
     it('lists jobs newest first by id', async () => {
       const a = await given();
       const b = await given();
       const c = await given();
 
-      expect(ids(await store.list({ limit: 10 }))).toEqual([c, b, a]);
+      expect(ids(await store.list({ tenant: 'default', limit: 10 }))).toEqual([c, b, a]);
     });
 
     it('returns only jobs with the requested status', async () => {
@@ -514,8 +541,8 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const queuedNew = await given();
       await store.applyEvents([started(running)]);
 
-      expect(ids(await store.list({ status: 'queued', limit: 10 }))).toEqual([queuedNew, queuedOld]);
-      expect(ids(await store.list({ status: 'running', limit: 10 }))).toEqual([running]);
+      expect(ids(await store.list({ tenant: 'default', status: 'queued', limit: 10 }))).toEqual([queuedNew, queuedOld]);
+      expect(ids(await store.list({ tenant: 'default', status: 'running', limit: 10 }))).toEqual([running]);
     });
 
     it('returns only jobs of the requested type', async () => {
@@ -523,7 +550,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       await given({ type: 'email.welcome' });
       const videoNew = await given({ type: 'video.process', queue: 'video' });
 
-      expect(ids(await store.list({ type: 'video.process', limit: 10 }))).toEqual([videoNew, videoOld]);
+      expect(ids(await store.list({ tenant: 'default', type: 'video.process', limit: 10 }))).toEqual([videoNew, videoOld]);
     });
 
     it('returns at most limit jobs, the newest', async () => {
@@ -531,7 +558,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const b = await given();
       const c = await given();
 
-      expect(ids(await store.list({ limit: 2 }))).toEqual([c, b]);
+      expect(ids(await store.list({ tenant: 'default', limit: 2 }))).toEqual([c, b]);
     });
 
     it('pages with beforeId through every older job once, then returns an empty page', async () => {
@@ -539,10 +566,10 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       for (let i = 0; i < 5; i += 1) created.push(await given());
       const newestFirst = [...created].reverse();
 
-      const first = ids(await store.list({ limit: 2 }));
-      const second = ids(await store.list({ limit: 2, beforeId: first[first.length - 1] }));
-      const third = ids(await store.list({ limit: 2, beforeId: second[second.length - 1] }));
-      const fourth = ids(await store.list({ limit: 2, beforeId: third[third.length - 1] }));
+      const first = ids(await store.list({ tenant: 'default', limit: 2 }));
+      const second = ids(await store.list({ tenant: 'default', limit: 2, beforeId: first[first.length - 1] }));
+      const third = ids(await store.list({ tenant: 'default', limit: 2, beforeId: second[second.length - 1] }));
+      const fourth = ids(await store.list({ tenant: 'default', limit: 2, beforeId: third[third.length - 1] }));
 
       expect([first, second, third, fourth]).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4), []]);
     });
@@ -555,7 +582,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const match3 = await given({ type: 'video.process', queue: 'video' });
       await store.applyEvents([started(running)]);
 
-      expect(ids(await store.list({ status: 'queued', type: 'video.process', limit: 10, beforeId: match3 }))).toEqual([match2, match1]);
+      expect(ids(await store.list({ tenant: 'default', status: 'queued', type: 'video.process', limit: 10, beforeId: match3 }))).toEqual([match2, match1]);
     });
   });
 
@@ -918,7 +945,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const outcome = await store.applyEvents(events);
 
       expect(outcome).toEqual({ applied: 600, ignored: 0, appliedEvents: events });
-      const jobs = new Map((await store.list({ limit: 1000 })).map((job) => [job.id, job]));
+      const jobs = new Map((await store.list({ tenant: 'default', limit: 1000 })).map((job) => [job.id, job]));
       for (const [i, id] of jobIds.entries()) {
         expect(jobs.get(id)).toMatchObject({
           status: 'succeeded',
@@ -1188,11 +1215,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const queuedEmail = await given();
       const build = redriveMessage();
 
-      const count = await store.redriveMany({ type: 'email.welcome' }, build);
+      const count = await store.redriveMany({ tenant: 'default', type: 'email.welcome' }, build);
 
       expect(count).toBe(3);
       expect(build.mock.calls.map(([job]) => job.id).sort()).toEqual([...failedEmails, cancelledEmail].sort());
-      expect((await store.list({ status: 'queued', limit: 10 })).map((job) => [job.id, job.series])).toEqual(
+      expect((await store.list({ tenant: 'default', status: 'queued', limit: 10 })).map((job) => [job.id, job.series])).toEqual(
         [
           [queuedEmail, 1],
           [cancelledEmail, 2],
@@ -1210,12 +1237,12 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const failedVideo = await givenFailed({ type: 'video.process', queue: 'video' });
       const cancelled = await given({ status: 'cancelled' });
 
-      const failedCount = await store.redriveMany({ status: 'failed' }, redriveMessage());
+      const failedCount = await store.redriveMany({ tenant: 'default', status: 'failed' }, redriveMessage());
 
       expect(failedCount).toBe(2);
-      expect(ids(await store.list({ status: 'queued', limit: 10 })).sort()).toEqual([failedEmail, failedVideo].sort());
+      expect(ids(await store.list({ tenant: 'default', status: 'queued', limit: 10 })).sort()).toEqual([failedEmail, failedVideo].sort());
       expect(await mustGet(cancelled)).toMatchObject({ status: 'cancelled', series: 1 });
-      expect(await store.redriveMany({ status: 'cancelled' }, redriveMessage())).toBe(1);
+      expect(await store.redriveMany({ tenant: 'default', status: 'cancelled' }, redriveMessage())).toBe(1);
       expect(await mustGet(cancelled)).toMatchObject({ status: 'queued', series: 2 });
     });
 
@@ -1224,8 +1251,8 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const target = await givenFailed({ type: 'video.process', queue: 'video' });
       await given({ type: 'video.process', queue: 'video', status: 'cancelled' });
 
-      expect(await store.redriveMany({ type: 'video.process', status: 'failed' }, redriveMessage())).toBe(1);
-      expect(ids(await store.list({ status: 'queued', limit: 10 }))).toEqual([target]);
+      expect(await store.redriveMany({ tenant: 'default', type: 'video.process', status: 'failed' }, redriveMessage())).toBe(1);
+      expect(ids(await store.list({ tenant: 'default', status: 'queued', limit: 10 }))).toEqual([target]);
     });
 
     it('redrives nothing for a status that cannot be redriven, or a type with no failed jobs', async () => {
@@ -1236,9 +1263,9 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const build = redriveMessage();
 
       const counts = [
-        await store.redriveMany({ status: 'succeeded' }, build),
-        await store.redriveMany({ status: 'queued' }, build),
-        await store.redriveMany({ type: 'email.welcome' }, build),
+        await store.redriveMany({ tenant: 'default', status: 'succeeded' }, build),
+        await store.redriveMany({ tenant: 'default', status: 'queued' }, build),
+        await store.redriveMany({ tenant: 'default', type: 'email.welcome' }, build),
       ];
 
       expect(counts).toEqual([0, 0, 0]);
@@ -1346,7 +1373,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       expect(await store.outboxBacklog()).toBe(1);
       expect(await dueMessages()).toEqual([messages[1]]);
-      expect(ids(await store.list({ limit: 10 }))).toHaveLength(3);
+      expect(ids(await store.list({ tenant: 'default', limit: 10 }))).toHaveLength(3);
     });
   });
 
@@ -1615,9 +1642,9 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       for (const id of purgedIds) {
         expect(await store.get(id)).toBeUndefined();
         expect(await store.history(id)).toEqual([]);
-        expect(await store.isPurged(id)).toBe(true);
+        expect(await store.isPurged(id, 'default')).toBe(true);
       }
-      expect(await store.list({ limit: 10 })).toEqual([]);
+      expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
     });
 
     it('keeps unfinished jobs, jobs of other types and jobs finished at or after the cutoff', async () => {
@@ -1635,10 +1662,10 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const count = await store.purgeFinished('email.welcome', CUTOFF, 100);
 
       expect(count).toBe(1);
-      expect(await store.isPurged(purged)).toBe(true);
+      expect(await store.isPurged(purged, 'default')).toBe(true);
       const kept = [queued, running, retryingJob, delayed, atCutoff, later, otherType];
-      expect(ids(await store.list({ limit: 100 })).sort()).toEqual([...kept].sort());
-      for (const id of kept) expect(await store.isPurged(id)).toBe(false);
+      expect(ids(await store.list({ tenant: 'default', limit: 100 })).sort()).toEqual([...kept].sort());
+      for (const id of kept) expect(await store.isPurged(id, 'default')).toBe(false);
       expect((await store.history(later)).map((row) => row.status)).toEqual(['running', 'failed']);
     });
 
@@ -1653,7 +1680,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       ];
 
       expect(counts).toEqual([2, 2, 1, 0]);
-      expect(await store.list({ limit: 10 })).toEqual([]);
+      expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
     });
 
     it('returns 0 when nothing is due for purging', async () => {
@@ -1669,8 +1696,8 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     it('knows no tombstone for an id never purged, stored or not', async () => {
       const id = await given();
 
-      expect(await store.isPurged(id)).toBe(false);
-      expect(await store.isPurged(uuidv7())).toBe(false);
+      expect(await store.isPurged(id, 'default')).toBe(false);
+      expect(await store.isPurged(uuidv7(), 'default')).toBe(false);
     });
 
     it('forgets tombstones made before the given time and keeps later ones', async () => {
@@ -1680,13 +1707,13 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const after = Date.now();
 
       const keptCount = await store.purgeTombstones(before);
-      const stillPurged = await store.isPurged(id);
+      const stillPurged = await store.isPurged(id, 'default');
       const forgottenCount = await store.purgeTombstones(after + 1);
 
       expect(keptCount).toBe(0);
       expect(stillPurged).toBe(true);
       expect(forgottenCount).toBe(1);
-      expect(await store.isPurged(id)).toBe(false);
+      expect(await store.isPurged(id, 'default')).toBe(false);
       expect(await store.get(id)).toBeUndefined();
     });
   });

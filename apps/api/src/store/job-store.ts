@@ -3,6 +3,7 @@ import type {
   ApplyResult,
   CreateJobResult,
   IdempotencyClaim,
+  JobCounts,
   JobQuery,
   JobRecord,
   JobTransition,
@@ -89,8 +90,14 @@ export abstract class JobStore {
    */
   abstract purgeFinished(type: string, finishedBefore: number, limit: number): Promise<number>;
 
-  /** True for the id of a purged job (whose tombstone is still kept). */
-  abstract isPurged(id: string): Promise<boolean>;
+  /** True for the id of a purged job of this tenant (whose tombstone is still kept). */
+  abstract isPurged(id: string, tenant: string): Promise<boolean>;
+
+  /** A tenant's jobs counted by status, in all and per type. */
+  abstract counts(tenant: string): Promise<JobCounts>;
+
+  /** How many of a tenant's jobs wait to run: queued, scheduled or retrying. */
+  abstract countWaiting(tenant: string): Promise<number>;
 
   /** Forgets tombstones older than `before`; those ids then answer 404. */
   abstract purgeTombstones(before: number): Promise<number>;

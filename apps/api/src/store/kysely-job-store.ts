@@ -5,6 +5,7 @@ import type {
   ApplyResult,
   CreateJobResult,
   IdempotencyClaim,
+  JobCounts,
   JobQuery,
   JobRecord,
   JobTransition,
@@ -85,7 +86,7 @@ export abstract class KyselyJobStore extends JobStore {
   }
 
   override async list(query: JobQuery): Promise<JobRecord[]> {
-    let select = this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit);
+    let select = this.db.selectFrom('jobs').selectAll().where('tenant', '=', query.tenant).orderBy('id', 'desc').limit(query.limit);
     if (query.status) select = select.where('status', '=', query.status);
     if (query.type) select = select.where('type', '=', query.type);
     if (query.beforeId) select = select.where('id', '<', query.beforeId);
@@ -135,7 +136,7 @@ export abstract class KyselyJobStore extends JobStore {
   }
 
   override async redriveMany(filter: RedriveFilter, message: RedriveMessage): Promise<number> {
-    let select = this.db.selectFrom('jobs').select('id').orderBy('id').limit(REDRIVE_BATCH);
+    let select = this.db.selectFrom('jobs').select('id').where('tenant', '=', filter.tenant).orderBy('id').limit(REDRIVE_BATCH);
     select = filter.status ? select.where('status', '=', filter.status) : select.where('status', 'in', ['failed', 'cancelled']);
     if (filter.type) select = select.where('type', '=', filter.type);
     let count = 0;
@@ -226,27 +227,55 @@ export abstract class KyselyJobStore extends JobStore {
 
   override purgeFinished(type: string, finishedBefore: number, limit: number): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const ids = (
-        await trx
-          .selectFrom('jobs')
-          .select('id')
-          .where('type', '=', type)
-          .where('status', 'in', ['succeeded', 'failed', 'cancelled'])
-          .where('finished_at', '<', finishedBefore)
-          .limit(limit)
-          .execute()
-      ).map((row) => row.id);
-      if (ids.length === 0) return 0;
+      const purged = await trx
+        .selectFrom('jobs')
+        .select(['id', 'tenant'])
+        .where('type', '=', type)
+        .where('status', 'in', ['succeeded', 'failed', 'cancelled'])
+        .where('finished_at', '<', finishedBefore)
+        .limit(limit)
+        .execute();
+      if (purged.length === 0) return 0;
+      const ids = purged.map((row) => row.id);
       const now = Date.now();
-      await trx.insertInto('job_tombstones').values(ids.map((id) => ({ id, purged_at: now }))).execute();
+      // The tombstone keeps the tenant: another tenant asking for the id hears 404, not 410.
+      await trx.insertInto('job_tombstones').values(purged.map(({ id, tenant }) => ({ id, tenant, purged_at: now }))).execute();
       await trx.deleteFrom('job_transitions').where('job_id', 'in', ids).execute();
       await trx.deleteFrom('jobs').where('id', 'in', ids).execute();
       return ids.length;
     });
   }
 
-  override async isPurged(id: string): Promise<boolean> {
-    return (await this.db.selectFrom('job_tombstones').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  override async isPurged(id: string, tenant: string): Promise<boolean> {
+    const row = await this.db.selectFrom('job_tombstones').select('id').where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  override async counts(tenant: string): Promise<JobCounts> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select((eb) => ['type', 'status', eb.fn.countAll<number>().as('count')])
+      .where('tenant', '=', tenant)
+      .groupBy(['type', 'status'])
+      .execute();
+    const counts: JobCounts = { byStatus: {}, byType: {} };
+    for (const row of rows) {
+      const status = row.status as JobStatus;
+      const count = Number(row.count);
+      counts.byStatus[status] = (counts.byStatus[status] ?? 0) + count;
+      (counts.byType[row.type] ??= {})[status] = count;
+    }
+    return counts;
+  }
+
+  override async countWaiting(tenant: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('tenant', '=', tenant)
+      .where('status', 'in', ['queued', 'scheduled', 'retrying'])
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
   }
 
   override async purgeTombstones(before: number): Promise<number> {

@@ -130,6 +130,24 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('outbox').dropColumn('target').execute();
     },
   },
+  '0004_tenants': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Jobs from before tenants belong to the default one: an open api's tenant.
+      for (const table of ['jobs', 'job_tombstones', 'schedules']) {
+        await db.schema.alterTable(table).addColumn('tenant', 'varchar(64)', (c) => c.notNull().defaultTo('default')).execute();
+      }
+      // Every listing and count is within one tenant; the old status index served listings across all.
+      await db.schema.dropIndex('jobs_status_id').execute();
+      await db.schema.createIndex('jobs_tenant_status_id').on('jobs').columns(['tenant', 'status', 'id']).execute();
+      await db.schema.createIndex('jobs_tenant_id').on('jobs').columns(['tenant', 'id']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('jobs_tenant_id').execute();
+      await db.schema.dropIndex('jobs_tenant_status_id').execute();
+      await db.schema.createIndex('jobs_status_id').on('jobs').columns(['status', 'id']).execute();
+      for (const table of ['jobs', 'job_tombstones', 'schedules']) await db.schema.alterTable(table).dropColumn('tenant').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -26,12 +26,15 @@ export interface JobsTable {
   run_at: number | null;
   /** The schedule that dispatched it. */
   schedule: string | null;
+  /** The tenant that dispatched it. */
+  tenant: Generated<string>;
 }
 
 /** Ids of purged jobs, so they answer 410 rather than 404. */
 export interface JobTombstonesTable {
   id: string;
   purged_at: number;
+  tenant: Generated<string>;
 }
 
 /** Cron schedules; each tick dispatches one job. */
@@ -51,6 +54,8 @@ export interface SchedulesTable {
   last_run_at: number | null;
   created_at: number;
   updated_at: number;
+  /** The tenant that owns it: its jobs are that tenant's. */
+  tenant: Generated<string>;
 }
 
 /** Who holds a singleton task among api instances, until when. */

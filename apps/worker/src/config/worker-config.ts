@@ -1,4 +1,4 @@
-import { IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts } from '@cask/config';
+import { DeploymentEnv, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
 import { SigningKey, parseSigningKeys } from '@cask/contracts';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { hostname } from 'node:os';
@@ -7,7 +7,7 @@ const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The worker's environment variables as they are spelled; see README "Configuration". */
-class WorkerEnv {
+class WorkerEnv extends DeploymentEnv {
   @Matches(/^amqps?:\/\/.+/, { message: 'must be an amqp:// or amqps:// URL' })
   AMQP_URL: string = 'amqp://guest:guest@localhost:5672';
 
@@ -100,11 +100,18 @@ export class WorkerConfig {
   logLevel: LogLevel;
   /** Keys that sign every message this app publishes and check every message it consumes; empty: unsigned. */
   signingKeys: readonly SigningKey[];
+  /** `NODE_ENV=production`: the worker refused to start with `guest`, plain AMQP to another host, or unsigned. */
+  production: boolean;
+  /** CA bundle for an `amqps://` broker with a private CA. */
+  brokerCa?: Buffer;
 }
 
 /** Reads the worker's configuration; throws one error naming every bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = loadEnv(WorkerEnv, env);
+  const { production, brokerCa } = resolveDeployment(e, [
+    ...(e.CASK_SIGNING_KEYS ? [] : ['CASK_SIGNING_KEYS: required; without it any broker account could make workers run jobs']),
+  ]);
   return {
     amqpUrl: e.AMQP_URL,
     namespace: e.CASK_NAMESPACE,
@@ -121,5 +128,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     startedEventDelayMs: e.WORKER_STARTED_EVENT_DELAY_MS,
     logLevel: e.LOG_LEVEL,
     signingKeys: e.CASK_SIGNING_KEYS ? parseSigningKeys(e.CASK_SIGNING_KEYS) : [],
+    production,
+    brokerCa,
   };
 }

@@ -42,7 +42,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     private readonly catalogue: JobCatalogue,
   ) {
     super();
-    this.connection = new AmqpConnection({ url: config.amqpUrl, connectionName: `cask-worker ${config.workerId}` });
+    this.connection = new AmqpConnection({ url: config.amqpUrl, connectionName: `cask-worker ${config.workerId}`, ca: config.brokerCa });
     this.signer = signerFor(config.signingKeys);
     this.publisher = new ConfirmPublisher(this.connection, {
       name: 'events',
@@ -237,7 +237,17 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
         this.logger.error(`Job ${envelope.type} ${envelope.id}: ${error.message}; failing it as poison`);
         await this.outcomes.deadLetter(delivery.message, this.topology.suspectQueue(queue), ErrorCode.Poison, error.message);
         await this.events.publish([
-          { kind: 'failed', job_id: envelope.id, type: envelope.type, series: envelope.series, attempt: envelope.attempt, at: Date.now(), worker: this.config.workerId, error },
+          {
+            kind: 'failed',
+            job_id: envelope.id,
+            type: envelope.type,
+            series: envelope.series,
+            attempt: envelope.attempt,
+            at: Date.now(),
+            worker: this.config.workerId,
+            error,
+            ...(envelope.tenant === undefined ? {} : { tenant: envelope.tenant }),
+          },
         ]);
       } else {
         if (suspect) this.logger.warn(`Job ${envelope.type} ${envelope.id}: its worker died running attempt ${envelope.attempt} (${crashes} so far)`);

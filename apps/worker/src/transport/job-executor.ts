@@ -111,8 +111,8 @@ export class JobExecutor {
 
   private async run(source: JobSource, controller: AbortController): Promise<void> {
     const { envelope, definition, delivery } = source;
-    const { id, type, attempt, series } = envelope;
-    const base = { job_id: id, type, series, attempt, worker: this.workerId };
+    const { id, type, attempt, series, tenant } = envelope;
+    const base = { job_id: id, type, series, attempt, worker: this.workerId, ...(tenant === undefined ? {} : { tenant }) };
     const validation = validatePayload(definition, envelope.payload);
     if (!validation.ok) {
       const message = validation.errors.map((e) => `${e.field || 'payload'}: ${e.reason}`).join('; ');

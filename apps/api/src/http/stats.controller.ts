@@ -1,0 +1,36 @@
+import { JOB_STATUSES, JobStatus } from '@cask/contracts';
+import { Controller, Get } from '@nestjs/common';
+import type { Principal } from '../auth/api-keys';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { JobStore } from '../store/job-store';
+
+type StatusCounts = Record<JobStatus, number>;
+
+/** `GET /stats`: the caller's jobs counted by status, in all and per type. */
+export interface JobStats {
+  total: number;
+  by_status: StatusCounts;
+  /** Only types the tenant has jobs of. */
+  by_type: Record<string, StatusCounts>;
+}
+
+function complete(counts: Partial<StatusCounts>): StatusCounts {
+  return Object.fromEntries(JOB_STATUSES.map((status) => [status, counts[status] ?? 0])) as StatusCounts;
+}
+
+@Controller('stats')
+export class StatsController {
+  constructor(private readonly store: JobStore) {}
+
+  /** Counts of the caller's tenant only; every status is present, 0 when it has none. */
+  @Get()
+  async stats(@CurrentPrincipal() { tenant }: Principal): Promise<JobStats> {
+    const counts = await this.store.counts(tenant);
+    const byStatus = complete(counts.byStatus);
+    return {
+      total: Object.values(byStatus).reduce((sum, count) => sum + count, 0),
+      by_status: byStatus,
+      by_type: Object.fromEntries(Object.entries(counts.byType).map(([type, statuses]) => [type, complete(statuses)])),
+    };
+  }
+}

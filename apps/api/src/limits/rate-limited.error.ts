@@ -1,0 +1,11 @@
+/** A tenant (or an unauthenticated client) is over a limit; answered 429 with `Retry-After`. */
+export class RateLimitedError extends Error {
+  constructor(
+    message: string,
+    /** Whole seconds until the request can succeed; at least 1. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = 'RateLimitedError';
+  }
+}
