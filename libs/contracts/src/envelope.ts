@@ -22,6 +22,11 @@ export interface JobEnvelope {
   timeout_ms: number;
   /** When the job was created, in epoch milliseconds. */
   created_at: number;
+  /**
+   * When this attempt became runnable, in epoch milliseconds: a delayed job's due time, a retry's end of
+   * backoff, a redrive's time. Absent (older senders): `created_at`. Workers measure queue wait from it.
+   */
+  ready_at?: number;
 }
 
 /** Why a message could not be read as a job or event; goes into dead-letter headers. */
@@ -67,6 +72,7 @@ export function decodeEnvelope(body: Buffer): Decoded<JobEnvelope> {
     return malformed('field "timeout_ms" must be an integer from 1 to 86400000');
   }
   if (!Number.isFinite(e.created_at)) return malformed('field "created_at" must be epoch milliseconds');
+  if (e.ready_at !== undefined && !Number.isFinite(e.ready_at)) return malformed('field "ready_at" must be epoch milliseconds');
   return { ok: true, value: e as JobEnvelope };
 }
 

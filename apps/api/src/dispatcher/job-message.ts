@@ -3,7 +3,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { JobRecord, OutboxMessage } from '../store/job-record';
 
 /** The message that runs the first attempt of a job's current series. */
-export function firstAttemptMessage(job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'>, now = Date.now()): OutboxMessage {
+export function firstAttemptMessage(
+  job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'> & { runAt?: number | null },
+  now = Date.now(),
+): OutboxMessage {
   const envelope: JobEnvelope = {
     v: 1,
     id: job.id,
@@ -15,6 +18,8 @@ export function firstAttemptMessage(job: Pick<JobRecord, 'id' | 'type' | 'queue'
     backoff: backoffToWire(job.backoff),
     timeout_ms: job.timeoutMs,
     created_at: job.createdAt,
+    // A redrive (a later series) is runnable now; a delayed job once due.
+    ready_at: job.series > 1 ? now : Math.max(job.createdAt, job.runAt ?? 0),
   };
   return { id: uuidv7(), jobId: job.id, routingKey: job.queue, body: JSON.stringify(envelope), priority: job.priority, createdAt: now };
 }
