@@ -1,6 +1,8 @@
 import { AmqpConnection, ConfirmPublisher, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
 import { CaskTopology, JOB_DEFINITIONS, JobCatalogue, signerFor, topologyFor } from '@cask/contracts';
-import { DynamicModule, Module } from '@nestjs/common';
+import { MetricsController, createMetricsRegistry } from '@cask/observability';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Registry } from 'prom-client';
 import { ApiBroker } from './broker/api-broker';
 import { ApiConfig } from './config/api-config';
 import { AmqpAsyncDispatcher } from './dispatcher/amqp-async-dispatcher';
@@ -14,9 +16,12 @@ import { JobEventConsumer } from './events/job-event.consumer';
 import { KyselyJobStore } from './store/kysely-job-store';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { ExamplesController } from './examples/examples.controller';
-import { HealthController } from './health/health.controller';
+import { HealthModule } from './health/health.module';
 import { JobsController } from './http/jobs.controller';
 import { LiveEventsModule } from './live/live-events.module';
+import { ApiGauges } from './metrics/api-gauges';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { JobMetrics } from './metrics/job-metrics';
 import { JobStore } from './store/job-store';
 import { PostgresJobStore } from './store/postgres-job-store';
 import { SqliteJobStore } from './store/sqlite-job-store';
@@ -25,18 +30,22 @@ import { WorkersModule } from './workers/workers.module';
 
 /** The api: HTTP endpoints, the dispatcher, the event consumer and the job store. */
 @Module({})
-export class ApiModule {
+export class ApiModule implements NestModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
       // Global so its feature modules (schedules, live events, workers) can inject what it exports.
       global: true,
-      imports: [SchedulesModule, LiveEventsModule, WorkersModule],
-      controllers: [JobsController, ExamplesController, HealthController],
+      imports: [SchedulesModule, LiveEventsModule, WorkersModule, HealthModule],
+      controllers: [JobsController, ExamplesController, MetricsController],
       providers: [
         { provide: ApiConfig, useValue: config },
         { provide: CASK_TOPOLOGY, useValue: topologyFor(config.namespace) },
         { provide: JobCatalogue, useValue: new JobCatalogue(JOB_DEFINITIONS) },
+        // This app instance's own registry: several apps in one process (tests) never share metrics.
+        { provide: Registry, useFactory: createMetricsRegistry },
+        JobMetrics,
+        ApiGauges,
         {
           provide: JobStore,
           useFactory: async () => {
@@ -72,8 +81,8 @@ export class ApiModule {
         },
         {
           provide: AsyncDispatcher,
-          inject: [JobStore, OutboxRelay],
-          useFactory: (store: JobStore, relay: OutboxRelay) => new AmqpAsyncDispatcher(store, relay, config),
+          inject: [JobStore, OutboxRelay, JobMetrics],
+          useFactory: (store: JobStore, relay: OutboxRelay, metrics: JobMetrics) => new AmqpAsyncDispatcher(store, relay, config, metrics),
         },
         JobRedriver,
         JobCanceller,
@@ -86,12 +95,30 @@ export class ApiModule {
         },
         {
           provide: JobEventConsumer,
-          inject: [AmqpConnection, JobStore, ConfirmPublisher, CASK_TOPOLOGY, JobEventBus],
-          useFactory: (connection: AmqpConnection, store: JobStore, publisher: ConfirmPublisher, topology: CaskTopology, bus: JobEventBus) =>
-            new JobEventConsumer(connection, store, publisher, topology, config, bus),
+          inject: [AmqpConnection, JobStore, ConfirmPublisher, CASK_TOPOLOGY, JobEventBus, JobMetrics],
+          useFactory: (connection: AmqpConnection, store: JobStore, publisher: ConfirmPublisher, topology: CaskTopology, bus: JobEventBus, metrics: JobMetrics) =>
+            new JobEventConsumer(connection, store, publisher, topology, config, bus, metrics),
         },
       ],
-      exports: [AsyncDispatcher, ApiConfig, CASK_TOPOLOGY, JobCatalogue, JobStore, DATABASE, JobEventBus, ConfirmPublisher, AmqpConnection],
+      exports: [
+        AsyncDispatcher,
+        ApiConfig,
+        CASK_TOPOLOGY,
+        JobCatalogue,
+        JobStore,
+        DATABASE,
+        JobEventBus,
+        ConfirmPublisher,
+        AmqpConnection,
+        JobMetrics,
+        OutboxRelay,
+        JobEventConsumer,
+      ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // Every request, matched or not, so that 404s and refused bodies are counted too.
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
   }
 }
