@@ -1,4 +1,4 @@
-import { CaskSystem, publishRaw, rawConnection, takeMessages, waitFor } from '@cask/testing';
+import { CaskSystem, metricValue, publishRaw, rawConnection, scrapeMetrics, takeMessages, waitFor, workerHealthUrl } from '@cask/testing';
 import { JobEnvelope, MessageSigner, SIGNATURE_HEADER, encodeEnvelope, topologyFor } from '@cask/contracts';
 import type { ChannelModel } from 'amqplib';
 
@@ -46,7 +46,7 @@ describe('signed messages', () => {
     });
   });
 
-  it('dead-letters job messages that are unsigned, signed with an unknown key or altered after signing, as unauthentic, and runs none', async () => {
+  it('dead-letters job messages that are unsigned, signed with an unknown key or altered after signing, as unauthentic, runs none, and counts them', async () => {
     const ids = [await scheduledJob(), await scheduledJob(), await scheduledJob()];
     const stranger = new MessageSigner([{ id: CURRENT.id, secret: 'a-secret-that-is-not-one-of-the-keys!!' }]);
     const signer = new MessageSigner([CURRENT]);
@@ -63,6 +63,10 @@ describe('signed messages', () => {
     const keys = new MessageSigner([CURRENT, PREVIOUS]);
     expect(letters.filter((m) => keys.verify(m.content, m.properties.headers?.[SIGNATURE_HEADER]))).toEqual([]);
     for (const id of ids) expect(await cask.get(id)).toMatchObject({ status: 'scheduled', attempts: 0 });
+    const workerMetrics = (await workerHealthUrl(cask.worker as NonNullable<typeof cask.worker>)).replace(/\/health$/, '');
+    await waitFor(async () => metricValue(await scrapeMetrics(workerMetrics), 'cask_dead_lettered_total', { reason: 'unauthentic' }) === 3, {
+      what: 'the worker to count the three forged job messages',
+    });
   });
 
   it('accepts a message signed with the second key, so keys rotate without downtime', async () => {
@@ -75,7 +79,7 @@ describe('signed messages', () => {
     expect(job.status).toBe('succeeded');
   });
 
-  it('never applies a forged event: it is dead-lettered as unauthentic and the job is unchanged', async () => {
+  it('never applies a forged event: it is dead-lettered as unauthentic, counted, and the job is unchanged', async () => {
     const id = await scheduledJob();
     const forged = Buffer.from(
       JSON.stringify([{ kind: 'succeeded', job_id: id, type: 'demo.flaky', series: 1, attempt: 1, at: Date.now(), started_at: Date.now(), worker: 'mallory', result: { owned: true } }]),
@@ -87,5 +91,9 @@ describe('signed messages', () => {
     expect(letter.properties.headers?.['x-cask-reason']).toBe('unauthentic');
     expect(letter.properties.headers?.['x-cask-source-queue']).toBe(topology.eventsQueue);
     expect(await cask.get(id)).toMatchObject({ status: 'scheduled', result: null });
+    await waitFor(async () => metricValue(await scrapeMetrics(cask.baseUrl), 'cask_forged_messages_total', { kind: 'event' }) === 1, {
+      what: 'the api to count the forged event',
+    });
+    expect(metricValue(await scrapeMetrics(cask.baseUrl), 'cask_jobs_succeeded_total', { type: 'demo.flaky' })).toBe(2);
   });
 });

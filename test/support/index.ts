@@ -9,3 +9,4 @@ export * from './invariants';
 export * from './config-error';
 export * from './deferred';
 export * from './fake-publisher';
+export * from './metrics';

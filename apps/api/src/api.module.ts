@@ -1,6 +1,8 @@
 import { AmqpConnection, ConfirmPublisher, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
 import { CaskTopology, JOB_DEFINITIONS, JobCatalogue, signerFor, topologyFor } from '@cask/contracts';
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { MetricsController, createMetricsRegistry } from '@cask/observability';
+import { DynamicModule, Logger, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Registry } from 'prom-client';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard, RequestLimits } from './auth/api-key.guard';
 import { ApiKeyRing } from './auth/api-keys';
@@ -20,9 +22,12 @@ import { JobEventConsumer } from './events/job-event.consumer';
 import { KyselyJobStore } from './store/kysely-job-store';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { ExamplesController } from './examples/examples.controller';
-import { HealthController } from './health/health.controller';
+import { HealthModule } from './health/health.module';
 import { JobsController } from './http/jobs.controller';
 import { LiveEventsModule } from './live/live-events.module';
+import { ApiGauges } from './metrics/api-gauges';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { JobMetrics } from './metrics/job-metrics';
 import { JobStore } from './store/job-store';
 import { PostgresJobStore } from './store/postgres-job-store';
 import { SqliteJobStore } from './store/sqlite-job-store';
@@ -31,7 +36,7 @@ import { WorkersModule } from './workers/workers.module';
 
 /** The api: HTTP endpoints, the dispatcher, the event consumer and the job store. */
 @Module({})
-export class ApiModule {
+export class ApiModule implements NestModule {
   static forRoot(config: ApiConfig): DynamicModule {
     if (config.apiKeys.length === 0) {
       new Logger(ApiModule.name).warn('CASK_API_KEYS is not set: the api is open, every request acts for the "default" tenant');
@@ -40,8 +45,8 @@ export class ApiModule {
       module: ApiModule,
       // Global so its feature modules (schedules, live events, workers) can inject what it exports.
       global: true,
-      imports: [SchedulesModule, LiveEventsModule, WorkersModule],
-      controllers: [JobsController, StatsController, ExamplesController, HealthController],
+      imports: [SchedulesModule, LiveEventsModule, WorkersModule, HealthModule],
+      controllers: [JobsController, StatsController, ExamplesController, MetricsController],
       providers: [
         { provide: ApiConfig, useValue: config },
         { provide: ApiKeyRing, useValue: new ApiKeyRing(config.apiKeys) },
@@ -58,6 +63,10 @@ export class ApiModule {
         },
         { provide: CASK_TOPOLOGY, useValue: topologyFor(config.namespace) },
         { provide: JobCatalogue, useValue: new JobCatalogue(JOB_DEFINITIONS) },
+        // This app instance's own registry: several apps in one process (tests) never share metrics.
+        { provide: Registry, useFactory: createMetricsRegistry },
+        JobMetrics,
+        ApiGauges,
         {
           provide: JobStore,
           useFactory: async () => {
@@ -93,8 +102,8 @@ export class ApiModule {
         },
         {
           provide: AsyncDispatcher,
-          inject: [JobStore, OutboxRelay],
-          useFactory: (store: JobStore, relay: OutboxRelay) => new AmqpAsyncDispatcher(store, relay, config),
+          inject: [JobStore, OutboxRelay, JobMetrics],
+          useFactory: (store: JobStore, relay: OutboxRelay, metrics: JobMetrics) => new AmqpAsyncDispatcher(store, relay, config, metrics),
         },
         JobRedriver,
         JobCanceller,
@@ -107,12 +116,31 @@ export class ApiModule {
         },
         {
           provide: JobEventConsumer,
-          inject: [AmqpConnection, JobStore, ConfirmPublisher, CASK_TOPOLOGY, JobEventBus],
-          useFactory: (connection: AmqpConnection, store: JobStore, publisher: ConfirmPublisher, topology: CaskTopology, bus: JobEventBus) =>
-            new JobEventConsumer(connection, store, publisher, topology, config, bus),
+          inject: [AmqpConnection, JobStore, ConfirmPublisher, CASK_TOPOLOGY, JobEventBus, JobMetrics],
+          useFactory: (connection: AmqpConnection, store: JobStore, publisher: ConfirmPublisher, topology: CaskTopology, bus: JobEventBus, metrics: JobMetrics) =>
+            new JobEventConsumer(connection, store, publisher, topology, config, bus, metrics),
         },
       ],
-      exports: [AsyncDispatcher, DispatchQuota, ApiConfig, CASK_TOPOLOGY, JobCatalogue, JobStore, DATABASE, JobEventBus, ConfirmPublisher, AmqpConnection],
+      exports: [
+        AsyncDispatcher,
+        DispatchQuota,
+        ApiConfig,
+        CASK_TOPOLOGY,
+        JobCatalogue,
+        JobStore,
+        DATABASE,
+        JobEventBus,
+        ConfirmPublisher,
+        AmqpConnection,
+        JobMetrics,
+        OutboxRelay,
+        JobEventConsumer,
+      ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // Every request, matched or not, so that 404s and refused bodies are counted too.
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
   }
 }

@@ -255,9 +255,20 @@ describe('api HTTP contract', () => {
 
   describe('health', () => {
     it('is live and ready while connected, with each check named', async () => {
-      expect((await http.get('/health/live').expect(200)).body).toEqual({ status: 'ok' });
+      expect((await http.get('/health/live').expect(200)).body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
+      // The consumers attach in the background once the broker is there.
+      await waitFor(async () => (await http.get('/health/ready')).status === 200, { what: 'the api to be ready' });
       const ready = await http.get('/health/ready').expect(200);
-      expect(ready.body).toMatchObject({ status: 'ok', checks: { broker: 'up', event_consumer: 'up', store: 'up', outbox: { max: 10_000 } } });
+      expect(ready.body).toMatchObject({
+        status: 'ok',
+        error: {},
+        info: {
+          broker: { status: 'up' },
+          consumers: { status: 'up', queues: { [`${namespace}.events`]: 'up', [`${namespace}.workers`]: 'up' } },
+          store: { status: 'up' },
+          outbox: { status: 'up', max: 10_000 },
+        },
+      });
     });
   });
 
@@ -309,7 +320,7 @@ describe('api with the broker unreachable', () => {
       const response = await http.post('/jobs').send({ ...welcome, delay_ms: 3_600_000 }).expect(202);
       expect(response.body.status).toBe('scheduled');
     }
-    expect((await http.get('/health/ready').expect(503)).body.checks.outbox).toEqual({ backlog: 0, max: 2 });
+    expect((await http.get('/health/ready').expect(503)).body.details.outbox).toEqual({ status: 'up', backlog: 0, max: 2 });
   });
 
   it('accepts jobs into the outbox, then answers 503 with Retry-After at the bound and stores nothing more', async () => {
@@ -327,9 +338,14 @@ describe('api with the broker unreachable', () => {
     await http.get('/jobs/01900000-0000-7000-8000-000000000000').expect(404);
   });
 
-  it('is live but not ready, naming the broker and the event consumer', async () => {
+  it('is live but not ready, naming the broker and the consumers, and the outbox at its bound', async () => {
     await http.get('/health/live').expect(200);
     const ready = await http.get('/health/ready').expect(503);
-    expect(ready.body).toMatchObject({ status: 'unavailable', checks: { broker: 'down', event_consumer: 'down', store: 'up' } });
+    expect(ready.body).toMatchObject({
+      status: 'error',
+      error: { broker: { status: 'down' }, consumers: { status: 'down' }, outbox: { status: 'down', backlog: 2, max: 2 } },
+      info: { store: { status: 'up' } },
+    });
+    expect(JSON.stringify(ready.body)).not.toMatch(/\bat .+\.(js|ts):\d+/);
   });
 });

@@ -6,6 +6,7 @@ import { FaultHandler } from './examples/fault.handler';
 import { FlakyHandler } from './examples/flaky.handler';
 import { VideoHandler } from './examples/video.handler';
 import { RethrowJobErrorsFilter } from './transport/rethrow-job-errors.filter';
+import { WorkerTransportModule } from './transport/worker-transport.module';
 
 /** The worker's handlers. Add yours to `controllers`; the transport finds them by their @JobHandler. */
 @Module({})
@@ -13,6 +14,7 @@ export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
     return {
       module: WorkerModule,
+      imports: [WorkerTransportModule.forRoot(config)],
       controllers: [EmailHandler, VideoHandler, FlakyHandler, FaultHandler],
       providers: [
         { provide: WorkerConfig, useValue: config },

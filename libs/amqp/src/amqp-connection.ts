@@ -47,7 +47,7 @@ function withHeartbeat(url: string, seconds: number): string {
 /**
  * One connection to RabbitMQ that reconnects by itself (amqplib's `recovery`) and says whether it is up.
  * Channels are not recovered by amqplib: {@link ManagedChannel} reopens them.
- * Emits `connected` and `disconnected`.
+ * Emits `connected` (every time, the first included) and `disconnected`.
  */
 export class AmqpConnection extends EventEmitter {
   private readonly logger = new Logger(AmqpConnection.name);
@@ -56,6 +56,7 @@ export class AmqpConnection extends EventEmitter {
   private blocked = false;
   private failuresSinceConnect = 0;
   private warnedUncoalesced = false;
+  private connects = 0;
 
   constructor(private readonly options: AmqpConnectionOptions) {
     super();
@@ -63,6 +64,11 @@ export class AmqpConnection extends EventEmitter {
 
   get isConnected(): boolean {
     return this.connected;
+  }
+
+  /** Connections made again after one was lost, since {@link open}: the first connection is not counted. */
+  get reconnects(): number {
+    return Math.max(0, this.connects - 1);
   }
 
   /** True while the broker refuses to take messages (memory or disk alarm). */
@@ -139,6 +145,7 @@ export class AmqpConnection extends EventEmitter {
     this.connected = true;
     this.blocked = false;
     this.failuresSinceConnect = 0;
+    this.connects += 1;
     this.logger.log(`Connected to RabbitMQ at ${this.where}`);
     this.emit('connected');
   }

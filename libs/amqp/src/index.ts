@@ -6,3 +6,4 @@ export * from './group-commit';
 export * from './managed-channel';
 export * from './topology';
 export * from './authenticity';
+export * from './queue-inspector';

@@ -34,6 +34,12 @@ describe('decodeEnvelope', () => {
     expect(decodeEnvelope(encodeEnvelope(valid))).toEqual({ ok: true, value: valid });
   });
 
+  it('accepts an envelope with ready_at, and one without (from older senders)', () => {
+    const ready = { ...valid, ready_at: 1_700_000_060_000 };
+    expect(decodeEnvelope(body(ready))).toEqual({ ok: true, value: ready });
+    expect(decodeEnvelope(body({ ...valid, ready_at: undefined })).ok).toBe(true);
+  });
+
   it('accepts a later attempt and an empty payload object', () => {
     expect(decodeEnvelope(body({ ...valid, attempt: 3, payload: {} })).ok).toBe(true);
   });
@@ -107,6 +113,8 @@ describe('decodeEnvelope', () => {
     ['timeout_ms a string', { timeout_ms: '300000' }, 'timeout_ms'],
     ['created_at missing', { created_at: undefined }, 'created_at'],
     ['created_at a string', { created_at: '2024-01-01T00:00:00Z' }, 'created_at'],
+    ['ready_at a string', { ready_at: '2024-01-01T00:00:00Z' }, 'ready_at'],
+    ['ready_at null', { ready_at: null }, 'ready_at'],
   ])('rejects an envelope with %s, naming the field', (_label, change, field) => {
     expect(reasonFor(body({ ...valid, ...change }))).toContain(`field "${field}"`);
   });

@@ -24,6 +24,11 @@ export interface JobEnvelope {
   created_at: number;
   /** The tenant that dispatched the job; absent means {@link DEFAULT_TENANT}. Workers echo it in events. */
   tenant?: string;
+  /**
+   * When this attempt became runnable, in epoch milliseconds: a delayed job's due time, a retry's end of
+   * backoff, a redrive's time. Absent (older senders): `created_at`. Workers measure queue wait from it.
+   */
+  ready_at?: number;
 }
 
 /** The tenant of jobs dispatched without API keys (an open api), and of jobs from before tenants existed. */
@@ -76,6 +81,7 @@ export function decodeEnvelope(body: Buffer): Decoded<JobEnvelope> {
   }
   if (!Number.isFinite(e.created_at)) return malformed('field "created_at" must be epoch milliseconds');
   if (e.tenant !== undefined && (typeof e.tenant !== 'string' || !TENANT_NAME.test(e.tenant))) return malformed('field "tenant" must be a tenant name');
+  if (e.ready_at !== undefined && !Number.isFinite(e.ready_at)) return malformed('field "ready_at" must be epoch milliseconds');
   return { ok: true, value: e as JobEnvelope };
 }
 

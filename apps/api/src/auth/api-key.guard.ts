@@ -6,7 +6,7 @@ import { errorBody } from '../http/error-body';
 import { RequestLimiter } from '../limits/request-limiter';
 import { ApiKeyRing, Principal } from './api-keys';
 import type { AuthenticatedRequest } from './principal.decorator';
-import { PUBLIC_ROUTE } from './public.decorator';
+import { PUBLIC_ROUTE } from '@cask/observability';
 
 /** Who every request acts for when no keys are configured. */
 export const OPEN_PRINCIPAL: Principal = { tenant: DEFAULT_TENANT, scope: 'write' };

@@ -1,7 +1,9 @@
 import { AmqpConnection, ConfirmPublisher } from '@cask/amqp';
 import { DemoFlaky, WelcomeEmail, decodeEnvelope, topologyFor } from '@cask/contracts';
 import { EventEmitter } from 'node:events';
+import { Registry } from 'prom-client';
 import { loadApiConfig } from '../config/api-config';
+import { JobMetrics } from '../metrics/job-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { SqliteJobStore } from '../store/sqlite-job-store';
 import { AmqpAsyncDispatcher } from './amqp-async-dispatcher';
@@ -84,7 +86,7 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     const publisher = new ConfirmPublisher(connection as unknown as AmqpConnection, { name: 'test', setup: async () => undefined, confirmTimeoutMs: 200 });
     await publisher.start();
     relay = new OutboxRelay(store, publisher, connection as unknown as AmqpConnection, topology, config);
-    dispatcher = new AmqpAsyncDispatcher(store, relay, config);
+    dispatcher = new AmqpAsyncDispatcher(store, relay, config, new JobMetrics(new Registry()));
   });
 
   afterEach(async () => {

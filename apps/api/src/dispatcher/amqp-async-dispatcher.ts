@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { ApiConfig } from '../config/api-config';
+import type { JobMetrics } from '../metrics/job-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import type { NewJob, OutboxMessage } from '../store/job-record';
 import { JobStore } from '../store/job-store';
@@ -58,6 +59,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     private readonly store: JobStore,
     private readonly relay: OutboxRelay,
     private readonly config: ApiConfig,
+    private readonly metrics: JobMetrics,
   ) {
     super();
     this.commits = new GroupCommit((items) => this.store.createJobs(items), { maxGroup: MAX_JOBS_PER_COMMIT, maxInFlight: MAX_COMMITS_IN_FLIGHT });
@@ -70,6 +72,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     if (full) throw new BacklogFullError(backlog);
     if (!options.idempotencyKey) {
       await this.commits.add({ job: prepared.record, message: prepared.message });
+      this.metrics.dispatched(prepared.record.type, prepared.record.queue);
       this.release(prepared);
       this.logger.debug(`Job ${job.name} ${prepared.record.id} dispatched`);
       return prepared.record.id;
@@ -86,6 +89,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       this.logger.debug(`Job ${job.name} ${outcome.jobId}: idempotent replay`);
       return outcome.jobId;
     }
+    this.metrics.dispatched(prepared.record.type, prepared.record.queue);
     this.release(prepared);
     this.logger.debug(`Job ${job.name} ${prepared.record.id} dispatched (idempotency key)`);
     return prepared.record.id;
@@ -111,7 +115,10 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     const { full, backlog } = await this.relay.isBacklogFull();
     if (full) throw new BacklogFullError(backlog);
     await this.store.createJobs(prepared.map(({ record, message }) => ({ job: record, message })));
-    for (const item of prepared) this.release(item);
+    for (const item of prepared) {
+      this.metrics.dispatched(item.record.type, item.record.queue);
+      this.release(item);
+    }
     this.logger.debug(`Batch of ${prepared.length} job(s) dispatched`);
     return prepared.map(({ record }) => record.id);
   }

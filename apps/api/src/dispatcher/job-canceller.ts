@@ -2,6 +2,7 @@ import { CaskError, CaskTopology, JobStatus, encodeControl } from '@cask/contrac
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { JobEventBus } from '../events/job-event-bus';
+import { JobMetrics } from '../metrics/job-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import type { JobRecord, OutboxMessage } from '../store/job-record';
 import { JobStore } from '../store/job-store';
@@ -29,6 +30,7 @@ export class JobCanceller {
     private readonly relay: OutboxRelay,
     private readonly bus: JobEventBus,
     @Inject(CASK_TOPOLOGY) private readonly topology: CaskTopology,
+    private readonly metrics: JobMetrics,
   ) {}
 
   /** The job before cancelling, or undefined if the tenant has no such job; throws for a terminal job. */
@@ -54,6 +56,7 @@ export class JobCanceller {
     if (!outcome.cancelled) throw new NotCancellableError(outcome.before.status);
     const { before } = outcome;
     this.logger.log(`Job ${before.type} ${before.id}: cancelled (was ${before.status})`);
+    this.metrics.cancelled(before.type);
     if (command) this.relay.publishNow(command);
     this.bus.publish({ source: 'api', job_id: before.id, type: before.type, status: 'cancelled', series: before.series, at: now, tenant: before.tenant });
     return before;

@@ -4,7 +4,7 @@ import type { JobRecord, OutboxMessage } from '../store/job-record';
 
 /** The message that runs the first attempt of a job's current series. */
 export function firstAttemptMessage(
-  job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'> & { tenant?: string },
+  job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'> & { runAt?: number | null; tenant?: string },
   now = Date.now(),
 ): OutboxMessage {
   const envelope: JobEnvelope = {
@@ -18,6 +18,8 @@ export function firstAttemptMessage(
     backoff: backoffToWire(job.backoff),
     timeout_ms: job.timeoutMs,
     created_at: job.createdAt,
+    // A redrive (a later series) is runnable now; a delayed job once due.
+    ready_at: job.series > 1 ? now : Math.max(job.createdAt, job.runAt ?? 0),
     // The default tenant goes unsaid: most deployments have only it, and every byte is sent per job.
     ...(job.tenant === undefined || job.tenant === DEFAULT_TENANT ? {} : { tenant: job.tenant }),
   };

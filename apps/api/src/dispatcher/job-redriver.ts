@@ -1,6 +1,7 @@
 import { CaskError, JobStatus } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobEventBus } from '../events/job-event-bus';
+import { JobMetrics } from '../metrics/job-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import type { JobRecord } from '../store/job-record';
 import { JobStore } from '../store/job-store';
@@ -25,6 +26,7 @@ export class JobRedriver {
     private readonly store: JobStore,
     private readonly relay: OutboxRelay,
     private readonly bus: JobEventBus,
+    private readonly metrics: JobMetrics,
   ) {}
 
   /**
@@ -42,6 +44,7 @@ export class JobRedriver {
       throw new NotRetryableStateError(current.status);
     }
     this.logger.log(`Job ${job.type} ${job.id}: redriven as series ${job.series}`);
+    this.metrics.redriven(job.type);
     this.bus.publish({ source: 'api', job_id: job.id, type: job.type, status: 'queued', series: job.series, at: job.updatedAt, tenant: job.tenant });
     for (const message of messages) this.relay.publishNow(message);
     return job;
@@ -50,8 +53,14 @@ export class JobRedriver {
   /** Redrives every failed (or cancelled) job of the tenant matching the filter; returns how many. */
   async retryMany(filter: { tenant: string; type?: string; status?: 'failed' | 'cancelled' }): Promise<number> {
     const messages: ReturnType<typeof firstAttemptMessage>[] = [];
-    const count = await this.store.redriveMany(filter, (record) => this.remember(messages, record));
+    const types = new Map<string, number>();
+    const count = await this.store.redriveMany(filter, (record) => {
+      types.set(record.type, (types.get(record.type) ?? 0) + 1);
+      return this.remember(messages, record);
+    });
     this.logger.log(`Redrove ${count} job(s) (type ${filter.type ?? 'any'}, status ${filter.status ?? 'failed or cancelled'})`);
+    // Counted once the store returns: it calls back before each redrive commits.
+    for (const [type, redriven] of types) this.metrics.redriven(type, redriven);
     for (const message of messages) this.relay.publishNow(message);
     return count;
   }

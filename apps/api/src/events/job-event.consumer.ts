@@ -2,6 +2,7 @@ import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQ
 import { CaskTopology, ErrorCode, JobEvent, MessageSigner, decodeEvents, signerFor } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ApiConfig } from '../config/api-config';
+import { JobMetrics } from '../metrics/job-metrics';
 import { withinGrace } from '../shutdown/within-grace';
 import { JobStore } from '../store/job-store';
 import { JobEventBus } from './job-event-bus';
@@ -25,7 +26,6 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
   private scheduled = false;
   private stopping = false;
   private readonly signer?: MessageSigner;
-  private forged = 0;
 
   constructor(
     connection: AmqpConnection,
@@ -34,6 +34,7 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
     private readonly topology: CaskTopology,
     private readonly config: ApiConfig,
     private readonly bus: JobEventBus,
+    private readonly metrics: JobMetrics,
   ) {
     this.signer = signerFor(config.signingKeys);
     this.consumer = new AmqpConsumer(connection, {
@@ -46,11 +47,6 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
 
   get isAttached(): boolean {
     return this.consumer.isAttached;
-  }
-
-  /** Event messages refused since start for a missing or invalid signature. */
-  get forgedMessages(): number {
-    return this.forged;
   }
 
   onApplicationBootstrap(): void {
@@ -73,7 +69,7 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
   private receive(delivery: Delivery): void {
     if (!isAuthentic(this.signer, delivery.message)) {
       // Not from a worker holding the keys: never applied, kept for inspection, counted.
-      this.forged += 1;
+      this.metrics.forged('event');
       void this.deadLetter(delivery, ErrorCode.Unauthentic, 'missing or invalid x-cask-signature');
       return;
     }
@@ -104,9 +100,13 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
     let delay = 100;
     for (;;) {
       try {
-        const result = await this.store.applyEvents(group.flatMap((item) => item.events));
+        const events = group.flatMap((item) => item.events);
+        const result = await this.store.applyEvents(events);
+        const committedAt = Date.now();
         for (const item of group) item.delivery.ack();
-        for (const event of result.appliedEvents ?? []) this.bus.publish({ source: 'worker', event });
+        const applied = result.appliedEvents ?? [];
+        this.metrics.committed(events, applied, committedAt);
+        for (const event of applied) this.bus.publish({ source: 'worker', event });
         return;
       } catch (err) {
         if (group.length > 1 && (await this.storeIsUp())) {

@@ -1,53 +1,53 @@
 import { AmqpConnection } from '@cask/amqp';
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { Public } from '../auth/public.decorator';
-import { ApiConfig } from '../config/api-config';
+import type { CaskTopology } from '@cask/contracts';
+import { AmqpHealthIndicator, Public } from '@cask/observability';
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { JobEventConsumer } from '../events/job-event.consumer';
-import { OutboxRelay } from '../outbox/outbox-relay';
-import { JobStore } from '../store/job-store';
+import { InjectTopology } from '../tokens';
+import { HeartbeatConsumer } from '../workers/heartbeat.consumer';
+import { ApiHealthIndicator } from './api-health.indicator';
 
-type Check = 'up' | 'down';
-
-/** What `GET /health/ready` reports. */
-export interface Readiness {
-  status: 'ok' | 'unavailable';
-  checks: { broker: Check; event_consumer: Check; store: Check; outbox: { backlog: number; max: number } };
-}
-
-/** Liveness (the process answers) and readiness (it can do its work now), for orchestrators. */
+/** Liveness (the process answers) and readiness (it can do its work now), for orchestrators. Never behind auth. */
 @Public()
 @Controller('health')
 export class HealthController {
   constructor(
+    private readonly health: HealthCheckService,
+    private readonly amqp: AmqpHealthIndicator,
+    private readonly api: ApiHealthIndicator,
     private readonly connection: AmqpConnection,
     private readonly events: JobEventConsumer,
-    private readonly store: JobStore,
-    private readonly config: ApiConfig,
-    private readonly relay: OutboxRelay,
+    private readonly heartbeats: HeartbeatConsumer,
+    @InjectTopology() private readonly topology: CaskTopology,
   ) {}
 
+  /**
+   * Always 200 while the process answers. Not a terminus check: terminus answers 503 to every check once
+   * shutdown begins, and a process finishing its work is still alive.
+   */
   @Get('live')
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
+  @HealthCheck()
+  live(): HealthCheckResult {
+    return { status: 'ok', info: {}, error: {}, details: {} };
   }
 
-  /** 200 only while connected to the broker with the event consumer attached, the store reachable and the outbox under its bound. */
+  /**
+   * 200 while connected to the broker with the event and heartbeat consumers attached, the store answering
+   * and the outbox under its bound; 503 otherwise, and from the start of shutdown.
+   */
   @Get('ready')
-  async ready(@Res({ passthrough: true }) response: Response): Promise<Readiness> {
-    const storeUp = await this.store.ping().then(
-      () => true,
-      () => false,
-    );
-    const backlog = storeUp ? await this.store.outboxBacklog(Date.now() + this.relay.inlineLeaseMs) : 0;
-    const checks = {
-      broker: this.connection.isConnected ? 'up' : 'down',
-      event_consumer: this.events.isAttached ? 'up' : 'down',
-      store: storeUp ? 'up' : 'down',
-      outbox: { backlog, max: this.config.outboxMaxBacklog },
-    } as const;
-    const ok = checks.broker === 'up' && checks.event_consumer === 'up' && storeUp && backlog < this.config.outboxMaxBacklog;
-    if (!ok) response.status(HttpStatus.SERVICE_UNAVAILABLE);
-    return { status: ok ? 'ok' : 'unavailable', checks };
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.amqp.broker(this.connection),
+      () =>
+        this.amqp.consumers([
+          { queue: this.topology.eventsQueue, isAttached: this.events.isAttached },
+          { queue: this.topology.workersQueue, isAttached: this.heartbeats.isAttached },
+        ]),
+      () => this.api.store(),
+      () => this.api.outbox(),
+    ]);
   }
 }

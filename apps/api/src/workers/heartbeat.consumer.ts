@@ -2,6 +2,7 @@ import { AmqpConsumer, Delivery, declareWorkersQueue, isAuthentic, publishDeadLe
 import { ErrorCode, MessageSigner, WorkerHeartbeat, decodeHeartbeat, signerFor } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { JobMetrics } from '../metrics/job-metrics';
 import { withinGrace } from '../shutdown/within-grace';
 import { WorkersServices } from './workers-services';
 
@@ -22,8 +23,16 @@ export class HeartbeatConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   private readonly signer?: MessageSigner;
 
-  constructor(private readonly services: WorkersServices) {
+  constructor(
+    private readonly services: WorkersServices,
+    private readonly metrics: JobMetrics,
+  ) {
     this.signer = signerFor(services.config.signingKeys);
+  }
+
+  /** True while its consumer is registered with the broker (for readiness). */
+  get isAttached(): boolean {
+    return this.consumer?.isAttached ?? false;
   }
 
   onApplicationBootstrap(): void {
@@ -52,7 +61,10 @@ export class HeartbeatConsumer implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async apply(delivery: Delivery): Promise<void> {
-    if (!isAuthentic(this.signer, delivery.message)) return this.deadLetter(delivery, ErrorCode.Unauthentic, 'missing or invalid x-cask-signature');
+    if (!isAuthentic(this.signer, delivery.message)) {
+      this.metrics.forged('heartbeat');
+      return this.deadLetter(delivery, ErrorCode.Unauthentic, 'missing or invalid x-cask-signature');
+    }
     const decoded = decodeHeartbeat(delivery.message.content);
     if (!decoded.ok) return this.deadLetter(delivery, decoded.code, decoded.reason);
     for (let delay = 100; !this.stopping; delay = Math.min(delay * 2, 5_000)) {

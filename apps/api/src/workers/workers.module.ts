@@ -12,5 +12,7 @@ import { WorkersServices } from './workers-services';
 @Module({
   controllers: [WorkersController],
   providers: [WorkersServices, HeartbeatConsumer, SilentWorkerSweeper, RateTokenTicker],
+  // For readiness: the heartbeat consumer must be attached.
+  exports: [HeartbeatConsumer],
 })
 export class WorkersModule {}

@@ -83,7 +83,7 @@ export class WorkerConfig {
   publishConfirmTimeoutMs: number;
   /** On SIGTERM, how long running jobs may take to finish before they are aborted and requeued. */
   shutdownGraceMs: number;
-  /** Port of `/health/live` and `/health/ready`; 0 picks a free one (logged). */
+  /** Port of `/health/live`, `/health/ready` and `/metrics`; 0 picks a free one (logged). */
   healthPort: number;
   /** Lets the `demo.fault` example job kill its worker (for fault-injection tests only). */
   enableCrashDemo: boolean;

@@ -1,10 +1,11 @@
 import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, declareEventQueue, declareJobQueues, declareWorkersQueue, isAuthentic } from '@cask/amqp';
 import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, MessageSigner, decodeEnvelope, signerFor } from '@cask/contracts';
-import { Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { Registry } from 'prom-client';
 import { lastValueFrom } from 'rxjs';
 import type { WorkerConfig } from '../config/worker-config';
-import type { WorkerHealth } from '../health/health-server';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { WorkerPool } from '../pool/worker-pool';
 import { ControlListener } from './control-listener';
 import { EventPublisher } from './event-publisher';
@@ -21,7 +22,7 @@ import { untilConfirmed } from './until-confirmed';
  * there, the job in hand is the one that killed it. Such a job is retried up to its attempt limit and
  * then failed with code `poison`, while the messages that were prefetched beside it run normally.
  */
-export class AmqpJobServer extends Server implements CustomTransportStrategy {
+export class AmqpJobServer extends Server implements CustomTransportStrategy, BeforeApplicationShutdown {
   protected override readonly logger = new Logger(AmqpJobServer.name);
   private readonly connection: AmqpConnection;
   private readonly publisher: ConfirmPublisher;
@@ -35,11 +36,14 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   private readonly control: ControlListener;
   private readonly signer?: MessageSigner;
   private closing = false;
+  private closed?: Promise<void>;
 
+  /** @param metrics where to count what the worker does; a registry of its own when not given (tests). */
   constructor(
     private readonly config: WorkerConfig,
     private readonly topology: CaskTopology,
     private readonly catalogue: JobCatalogue,
+    metrics: WorkerMetrics = new WorkerMetrics(new Registry()),
   ) {
     super();
     this.connection = new AmqpConnection({ url: config.amqpUrl, connectionName: `cask-worker ${config.workerId}`, ca: config.brokerCa });
@@ -58,12 +62,13 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     // Throws a ConfigError naming queues and job types the catalogue does not know, before any I/O.
     this.pool = new WorkerPool(config, catalogue, topology, this.connection, this.publisher, () => this.executor.inFlight);
     this.events = new EventPublisher(this.publisher, topology);
-    this.outcomes = new JobOutcomes(this.publisher, topology);
+    this.outcomes = new JobOutcomes(this.publisher, topology, metrics);
     this.executor = new JobExecutor(
       this.events,
       this.outcomes,
       (type, payload, context) => this.invoke(type, payload, context),
       config.workerId,
+      metrics,
       config.startedEventDelayMs,
     );
     this.control = new ControlListener(
@@ -92,6 +97,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
         }),
       );
     }
+    metrics.watch(this.connection, this.pool.plan.queues, () => this.executor.inFlightByQueue());
   }
 
   /** Remembers a second handler for one job instead of silently replacing the first. */
@@ -122,10 +128,23 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
   }
 
   /**
-   * Graceful shutdown: take no more jobs, hand back the ones not started, let running ones finish within
-   * the grace period, then abort and requeue what is left.
+   * In a hybrid app, Nest closes the HTTP server before its microservices: shutting down here, first,
+   * keeps `/health` and `/metrics` answering (not ready) while running jobs finish.
    */
-  async close(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Graceful shutdown: take no more jobs, hand back the ones not started, let running ones finish within
+   * the grace period, then abort and requeue what is left. Called twice, it shuts down once.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closing = true;
     await Promise.all(this.consumers.map((consumer) => consumer.cancel()));
     this.pool.slots.releaseWaiting();
@@ -146,12 +165,19 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy {
     this.logger.log('Worker stopped');
   }
 
-  /** Ready while connected, with every consumer attached, and not shutting down. */
-  health(): WorkerHealth {
-    const checks: WorkerHealth['checks'] = { broker: this.connection.isConnected ? 'up' : 'down', shutting_down: this.closing ? 'up' : 'down' };
-    for (const consumer of this.consumers) checks[consumer.queue] = consumer.isAttached ? 'up' : 'down';
-    const ready = !this.closing && Object.entries(checks).every(([name, state]) => (name === 'shutting_down' ? state === 'down' : state === 'up'));
-    return { ready, checks };
+  /** The broker connection, for readiness. */
+  get brokerConnection(): AmqpConnection {
+    return this.connection;
+  }
+
+  /** The consumer of every job and suspect queue this worker serves, for readiness. */
+  get queueConsumers(): readonly AmqpConsumer[] {
+    return this.consumers;
+  }
+
+  /** True from the start of shutdown: the worker takes no more jobs. */
+  get isClosing(): boolean {
+    return this.closing;
   }
 
   on(): never {

@@ -1,5 +1,8 @@
 import type { Delivery } from '@cask/amqp';
 import { DemoFlaky, JobDefinition, JobEnvelope, JobEvent, PermanentJobError, RetryableJobError, VideoProcess, WelcomeEmail } from '@cask/contracts';
+import { metricValue, parseMetrics } from '@cask/testing';
+import { Registry } from 'prom-client';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import type { EventPublisher } from './event-publisher';
 import { HandlerInvoker, JobExecutor } from './job-executor';
 import type { JobOutcomes } from './job-outcomes';
@@ -88,14 +91,18 @@ async function settle(): Promise<void> {
 describe('JobExecutor', () => {
   let broker: FakeBroker;
   let delivery: FakeDelivery;
+  let registry: Registry;
+  let metrics: WorkerMetrics;
 
   beforeEach(() => {
     broker = new FakeBroker();
     delivery = new FakeDelivery();
+    registry = new Registry();
+    metrics = new WorkerMetrics(registry);
   });
 
   const executor = (invoke: HandlerInvoker) =>
-    new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1');
+    new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1', metrics);
   const run = (exec: JobExecutor, env: JobEnvelope, definition: JobDefinition = DemoFlaky) =>
     exec.execute({ envelope: env, definition, delivery: delivery as unknown as Delivery, queue: definition.queue, brokerQueue: `ns.jobs.${definition.queue}` });
 
@@ -289,7 +296,7 @@ describe('JobExecutor', () => {
     afterEach(() => jest.useRealTimers());
 
     const delayed = (invoke: HandlerInvoker) =>
-      new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1', DELAY_MS);
+      new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1', metrics, DELAY_MS);
 
     it.each<[string, HandlerInvoker]>([
       ['succeeded', async () => 'done'],
@@ -352,6 +359,80 @@ describe('JobExecutor', () => {
       expect(broker.kinds()).toEqual(['started', 'progress', 'progress', 'succeeded']);
       expect(broker.events[0]).toMatchObject({ at: START });
       expect(broker.events[3]).not.toHaveProperty('start_unreported');
+    });
+  });
+
+  describe('metrics', () => {
+    const samples = async () => parseMetrics(await registry.metrics());
+    const failing = (error: Error) => async () => {
+      throw error;
+    };
+
+    it('counts each attempt by type and outcome, and times it', async () => {
+      await run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }));
+      await run(executor(failing(new RetryableJobError('busy'))), envelope(DemoFlaky.name, { fail_times: 0 }));
+      await run(executor(failing(new PermanentJobError('no'))), envelope(DemoFlaky.name, { fail_times: 0 }));
+
+      const all = await samples();
+      for (const outcome of ['succeeded', 'retrying', 'failed']) {
+        expect(metricValue(all, 'cask_job_executions_total', { type: 'demo.flaky', outcome })).toBe(1);
+        expect(metricValue(all, 'cask_job_duration_seconds_count', { type: 'demo.flaky', outcome })).toBe(1);
+      }
+      // Labels name types and outcomes, never a job.
+      expect(all.filter((sample) => sample.name.startsWith('cask_')).flatMap((sample) => Object.values(sample.labels))).not.toContain(envelope('x', {}).id);
+    });
+
+    it('counts an attempt stopped at its timeout as timed_out, whether it is retried or failed', async () => {
+      const hang: HandlerInvoker = () => new Promise(() => undefined);
+      await run(executor(hang), envelope(DemoFlaky.name, { fail_times: 0 }, { timeout_ms: 20 }));
+      await run(executor(hang), envelope(DemoFlaky.name, { fail_times: 0 }, { timeout_ms: 20, max_attempts: 1 }));
+
+      const all = await samples();
+      expect(metricValue(all, 'cask_job_executions_total', { outcome: 'timed_out' })).toBe(2);
+      expect(metricValue(all, 'cask_job_executions_total', { outcome: 'retrying' }) + metricValue(all, 'cask_job_executions_total', { outcome: 'failed' })).toBe(0);
+    });
+
+    it('counts an invalid payload as failed without a duration: its handler never ran', async () => {
+      await run(executor(jest.fn()), envelope(WelcomeEmail.name, { email: 'nope', name: 'A' }), WelcomeEmail);
+
+      const all = await samples();
+      expect(metricValue(all, 'cask_job_executions_total', { type: 'email.welcome', outcome: 'failed' })).toBe(1);
+      expect(metricValue(all, 'cask_job_duration_seconds_count', { type: 'email.welcome' })).toBe(0);
+      expect(metricValue(all, 'cask_job_queue_wait_seconds_count', { type: 'email.welcome' })).toBe(0);
+    });
+
+    it('measures queue wait from ready_at when the envelope has one, else from created_at', async () => {
+      const now = Date.now();
+      await run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }, { created_at: now - 60_000, ready_at: now - 2_000 }));
+      await run(executor(async () => 'done'), envelope(VideoProcess.name, { url: 'https://example.com/v.mp4' }, { created_at: now - 30_000 }), VideoProcess);
+
+      const all = await samples();
+      const flaky = metricValue(all, 'cask_job_queue_wait_seconds_sum', { type: 'demo.flaky' });
+      const video = metricValue(all, 'cask_job_queue_wait_seconds_sum', { type: 'video.process' });
+      expect(flaky).toBeGreaterThanOrEqual(2);
+      expect(flaky).toBeLessThan(30);
+      expect(video).toBeGreaterThanOrEqual(30);
+    });
+
+    it('stamps the next attempt with ready_at at the end of its backoff', async () => {
+      const before = Date.now();
+      await run(executor(failing(new RetryableJobError('busy'))), envelope(DemoFlaky.name, { fail_times: 0 }, { attempt: 2 }));
+
+      const readyAt = broker.retries[0].next.ready_at as number;
+      expect(readyAt).toBeGreaterThanOrEqual(before + 200);
+      expect(readyAt).toBeLessThanOrEqual(Date.now() + 200);
+    });
+
+    it('reports the attempts running by job queue', async () => {
+      let finish!: () => void;
+      const exec = executor(() => new Promise((resolve) => (finish = () => resolve('done'))));
+      const running = run(exec, envelope(DemoFlaky.name, { fail_times: 0 }));
+      await settle();
+
+      expect([...exec.inFlightByQueue()]).toEqual([['default', 1]]);
+      finish();
+      await running;
+      expect(exec.inFlightByQueue().size).toBe(0);
     });
   });
 });

@@ -13,6 +13,7 @@ import {
   validatePayload,
 } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { EventPublisher } from './event-publisher';
 import { JobOutcomes } from './job-outcomes';
 import { untilConfirmed } from './until-confirmed';
@@ -55,7 +56,7 @@ export interface JobSource {
  */
 export class JobExecutor {
   private readonly logger = new Logger(JobExecutor.name);
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; envelope: JobEnvelope }>();
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; envelope: JobEnvelope; queue: string }>();
   private shuttingDown = false;
 
   /**
@@ -67,11 +68,19 @@ export class JobExecutor {
     private readonly outcomes: JobOutcomes,
     private readonly invoke: HandlerInvoker,
     private readonly workerId: string,
+    private readonly metrics: WorkerMetrics,
     private readonly startedEventDelayMs = 0,
   ) {}
 
   get inFlight(): number {
     return this.running.size;
+  }
+
+  /** Attempts running now, by job queue (for metrics, when scraped). */
+  inFlightByQueue(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const { queue } of this.running.values()) counts.set(queue, (counts.get(queue) ?? 0) + 1);
+    return counts;
   }
 
   /** Resolves when every running attempt has settled. */
@@ -102,7 +111,7 @@ export class JobExecutor {
     const done = new Promise<void>((resolve) => (finish = resolve));
     const key = `${source.envelope.id}:${source.envelope.series}:${source.envelope.attempt}:${this.running.size}:${Date.now()}`;
     const controller = new AbortController();
-    this.running.set(key, { controller, done, envelope: source.envelope });
+    this.running.set(key, { controller, done, envelope: source.envelope, queue: source.queue });
     return this.run(source, controller).finally(() => {
       this.running.delete(key);
       finish();
@@ -118,11 +127,13 @@ export class JobExecutor {
       const message = validation.errors.map((e) => `${e.field || 'payload'}: ${e.reason}`).join('; ');
       this.logger.warn(`Job ${type} ${id}: invalid payload (${message})`);
       const error = { code: ErrorCode.InvalidPayload, message, retryable: false };
+      this.metrics.ended(type, 'failed');
       await this.settle(source, () => this.events.publish([{ ...base, kind: 'failed', at: Date.now(), error }]));
       return;
     }
 
     const startedAt = Date.now();
+    this.metrics.started(type, envelope.ready_at ?? envelope.created_at, startedAt);
     // The outcome follows on the same publisher, so the store sees them in order; the message is acked
     // only once the outcome is confirmed, so `started` is not awaited.
     let startReported = false;
@@ -149,6 +160,7 @@ export class JobExecutor {
 
     let result: unknown;
     let failure: JobError | undefined;
+    let timedOut = false;
     try {
       result = await this.withTimeout(envelope, controller, this.invoke(type, validation.value, context));
       JSON.stringify(result ?? null);
@@ -156,14 +168,17 @@ export class JobExecutor {
       if (controller.signal.reason instanceof AttemptCancelled) {
         // The store already says cancelled; there is no outcome to report, only the message to let go.
         this.logger.log(`Job ${type} ${id}: cancelled while running`);
+        this.metrics.ended(type, 'cancelled', Date.now() - startedAt);
         delivery.ack();
         return;
       }
       if (this.shuttingDown && controller.signal.aborted && !(err instanceof AttemptTimeout)) {
         this.logger.warn(`Job ${type} ${id}: stopped by shutdown; returning it to the queue`);
+        this.metrics.ended(type, 'interrupted', Date.now() - startedAt);
         delivery.nack(true);
         return;
       }
+      timedOut = err instanceof AttemptTimeout;
       failure = err instanceof AttemptTimeout ? { code: ErrorCode.Timeout, message: err.message, retryable: true } : toJobError(err);
     } finally {
       clearTimeout(startTimer);
@@ -174,21 +189,24 @@ export class JobExecutor {
     const at = Date.now();
     if (!failure) {
       this.logger.debug(`Job ${type} ${id}: succeeded in ${at - startedAt} ms`);
+      this.metrics.ended(type, 'succeeded', at - startedAt);
       await this.settle(source, () => this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, ...unreported, result: result ?? null }]));
       return;
     }
     if (failure.retryable && attempt < envelope.max_attempts) {
       const delayMs = backoffDelay(backoffFromWire(envelope.backoff), attempt);
+      this.metrics.ended(type, timedOut ? 'timed_out' : 'retrying', at - startedAt);
       this.logger.warn(`Job ${type} ${id}: attempt ${attempt} failed (${failure.code}: ${failure.message}); retrying in ${delayMs} ms`);
       const retrying: JobEvent = { ...base, kind: 'retrying', at, started_at: startedAt, ...unreported, error: failure, next_attempt_at: at + delayMs };
       await this.settle(source, async () => {
         // The next attempt is confirmed before the event that announces it, so "retrying" is never a promise nobody keeps.
-        await this.outcomes.scheduleRetry({ ...envelope, attempt: attempt + 1 }, source.queue, delivery.message.properties.priority, delayMs);
+        await this.outcomes.scheduleRetry({ ...envelope, attempt: attempt + 1, ready_at: at + delayMs }, source.queue, delivery.message.properties.priority, delayMs);
         await this.events.publish([retrying]);
       });
       return;
     }
     const exhausted = failure.retryable;
+    this.metrics.ended(type, timedOut ? 'timed_out' : 'failed', at - startedAt);
     this.logger.warn(`Job ${type} ${id}: failed on attempt ${attempt} of ${envelope.max_attempts} (${failure.code}: ${failure.message})`);
     await this.settle(source, async () => {
       if (exhausted) {

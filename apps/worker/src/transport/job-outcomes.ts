@@ -1,12 +1,14 @@
 import { ConfirmPublisher, declareDelayQueue, delayBucket, publishDeadLetter } from '@cask/amqp';
 import { CaskTopology, DeadLetterHeader, JobEnvelope, encodeEnvelope } from '@cask/contracts';
 import type { ConsumeMessage } from 'amqplib';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
 
 /** The broker-side effects of an attempt's outcome: the next attempt, a dead letter, a requeue. */
 export class JobOutcomes {
   constructor(
     private readonly publisher: ConfirmPublisher,
     private readonly topology: CaskTopology,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   /**
@@ -39,7 +41,9 @@ export class JobOutcomes {
     });
   }
 
-  deadLetter(message: ConsumeMessage, sourceQueue: string, code: string, detail: string): Promise<void> {
-    return publishDeadLetter(this.publisher, this.topology, message, sourceQueue, { code, detail });
+  /** Copies a message to the dead-letter queue with the reason in its headers; resolves once confirmed. */
+  async deadLetter(message: ConsumeMessage, sourceQueue: string, code: string, detail: string): Promise<void> {
+    await publishDeadLetter(this.publisher, this.topology, message, sourceQueue, { code, detail });
+    this.metrics.deadLettered(code);
   }
 }

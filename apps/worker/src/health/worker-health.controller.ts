@@ -1,0 +1,39 @@
+import { AmqpHealthIndicator } from '@cask/observability';
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { AmqpJobServer } from '../transport/amqp-job.server';
+
+/** Liveness (the process answers) and readiness (it takes jobs now), on the worker's own port. */
+@Controller('health')
+export class WorkerHealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly amqp: AmqpHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly server: AmqpJobServer,
+  ) {}
+
+  /**
+   * Always 200 while the process answers, also while it waits for the broker at start. Not a terminus
+   * check: terminus answers 503 to every check once shutdown begins, and a worker finishing its jobs is alive.
+   */
+  @Get('live')
+  @HealthCheck()
+  live(): HealthCheckResult {
+    return { status: 'ok', info: {}, error: {}, details: {} };
+  }
+
+  /** 200 while connected, with the consumer of every job and suspect queue it serves attached, and not shutting down. */
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.amqp.broker(this.server.brokerConnection),
+      () => this.amqp.consumers(this.server.queueConsumers),
+      () => {
+        const check = this.indicators.check('accepting_jobs');
+        return this.server.isClosing ? check.down({ message: 'Shutting down' }) : check.up();
+      },
+    ]);
+  }
+}
