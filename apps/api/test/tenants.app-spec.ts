@@ -1,5 +1,6 @@
 import { deleteNamespace, uniqueNamespace } from '@cask/testing';
 import { INestApplication } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { v7 as uuidv7 } from 'uuid';
 import { createApiApp } from './api-app';
@@ -11,7 +12,7 @@ const GLOBEX_WRITE = 'cask_test_key_globex_write_01234567';
 const API_KEYS = `acme:write:${ACME_WRITE},acme:read:${ACME_READ},globex:write:sha256:${sha256(GLOBEX_WRITE)}`;
 
 function sha256(text: string): string {
-  return require('node:crypto').createHash('sha256').update(text).digest('hex') as string;
+  return createHash('sha256').update(text).digest('hex');
 }
 
 const WELCOME = { type: 'email.welcome', payload: { email: 'ada@example.com', name: 'Ada' } };

@@ -76,4 +76,21 @@ describe('loadWorkerConfig', () => {
     expect(error.problems).toEqual(['CASK_SIGNING_KEYS: key "k1": its secret must be at least 32 characters']);
     expect(error.message).not.toContain('tooshort');
   });
+
+  it('refuses to start in production unsigned, as guest or over plain AMQP to another host; starts with all three right', () => {
+    const error = configErrorOf(() => loadWorkerConfig({ NODE_ENV: 'production', AMQP_URL: 'amqp://guest:hunter2-password@rabbit.internal:5672' }));
+    expect(error.problems).toEqual([
+      'AMQP_URL: the broker\'s "guest" account is refused in production; create a user for Cask (NODE_ENV=production)',
+      'AMQP_URL: plain amqp:// to rabbit.internal is refused in production; use amqps:// (with AMQP_CA_FILE for a private CA), or set AMQP_ALLOW_PLAINTEXT=true on a private network (NODE_ENV=production)',
+      'CASK_SIGNING_KEYS: required; without it any broker account could make workers run jobs (NODE_ENV=production)',
+    ]);
+    expect(error.message).not.toContain('hunter2');
+    const config = loadWorkerConfig({
+      NODE_ENV: 'production',
+      AMQP_URL: 'amqp://cask:s3cret@rabbitmq:5672',
+      AMQP_ALLOW_PLAINTEXT: 'true',
+      CASK_SIGNING_KEYS: 'k1:0123456789abcdef0123456789abcdef',
+    });
+    expect(config.production).toBe(true);
+  });
 });
