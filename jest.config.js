@@ -9,6 +9,7 @@ const shared = {
     '^@cask/contracts$': '<rootDir>/libs/contracts/src',
     '^@cask/amqp$': '<rootDir>/libs/amqp/src',
     '^@cask/config$': '<rootDir>/libs/config/src',
+    '^@cask/logging$': '<rootDir>/libs/logging/src',
     '^@cask/testing$': '<rootDir>/test/support',
   },
 };
