@@ -20,7 +20,16 @@ describe('loadApiConfig', () => {
       retentionSweepMs: 60_000,
       tombstoneTtlMs: 30 * 24 * 3600 * 1000,
       logLevel: 'log',
+      logFormat: 'pretty',
     });
+  });
+
+  it('logs JSON in production and readable lines elsewhere, unless LOG_FORMAT says otherwise', () => {
+    expect(loadApiConfig({ NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(loadApiConfig({ NODE_ENV: 'development' }).logFormat).toBe('pretty');
+    expect(loadApiConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadApiConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(configErrorOf(() => loadApiConfig({ LOG_FORMAT: 'xml' })).problems).toEqual(['LOG_FORMAT: must be one of json, pretty']);
   });
 
   it('reads and converts set variables', () => {
