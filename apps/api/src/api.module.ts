@@ -1,6 +1,7 @@
 import { AmqpConnection, ConfirmPublisher, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
 import { CaskTopology, JOB_DEFINITIONS, JobCatalogue, signerFor, topologyFor } from '@cask/contracts';
 import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
 import { ApiBroker } from './broker/api-broker';
 import { ApiConfig } from './config/api-config';
 import { AmqpAsyncDispatcher } from './dispatcher/amqp-async-dispatcher';
@@ -16,25 +17,28 @@ import { OutboxRelay } from './outbox/outbox-relay';
 import { ExamplesController } from './examples/examples.controller';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './http/jobs.controller';
+import { apiHttpLogger, apiLoggerParams } from './http/request-logging';
 import { LiveEventsModule } from './live/live-events.module';
 import { JobStore } from './store/job-store';
 import { PostgresJobStore } from './store/postgres-job-store';
 import { SqliteJobStore } from './store/sqlite-job-store';
-import { CASK_TOPOLOGY, DATABASE } from './tokens';
+import { CASK_TOPOLOGY, DATABASE, HTTP_LOGGER } from './tokens';
 import { WorkersModule } from './workers/workers.module';
 
 /** The api: HTTP endpoints, the dispatcher, the event consumer and the job store. */
 @Module({})
 export class ApiModule {
   static forRoot(config: ApiConfig): DynamicModule {
+    const httpLogger = apiHttpLogger(config);
     return {
       module: ApiModule,
       // Global so its feature modules (schedules, live events, workers) can inject what it exports.
       global: true,
-      imports: [SchedulesModule, LiveEventsModule, WorkersModule],
+      imports: [LoggerModule.forRoot(apiLoggerParams(httpLogger)), SchedulesModule, LiveEventsModule, WorkersModule],
       controllers: [JobsController, ExamplesController, HealthController],
       providers: [
         { provide: ApiConfig, useValue: config },
+        { provide: HTTP_LOGGER, useValue: httpLogger },
         { provide: CASK_TOPOLOGY, useValue: topologyFor(config.namespace) },
         { provide: JobCatalogue, useValue: new JobCatalogue(JOB_DEFINITIONS) },
         {
@@ -91,7 +95,7 @@ export class ApiModule {
             new JobEventConsumer(connection, store, publisher, topology, config, bus),
         },
       ],
-      exports: [AsyncDispatcher, ApiConfig, CASK_TOPOLOGY, JobCatalogue, JobStore, DATABASE, JobEventBus, ConfirmPublisher, AmqpConnection],
+      exports: [AsyncDispatcher, ApiConfig, HTTP_LOGGER, CASK_TOPOLOGY, JobCatalogue, JobStore, DATABASE, JobEventBus, ConfirmPublisher, AmqpConnection],
     };
   }
 }

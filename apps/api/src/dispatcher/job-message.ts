@@ -2,8 +2,16 @@ import { JobEnvelope, backoffToWire } from '@cask/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import type { JobRecord, OutboxMessage } from '../store/job-record';
 
-/** The message that runs the first attempt of a job's current series. */
-export function firstAttemptMessage(job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'>, now = Date.now()): OutboxMessage {
+/**
+ * The message that runs the first attempt of a job's current series.
+ *
+ * @param requestId the request that asked for it, carried in a header onto the worker's log lines
+ */
+export function firstAttemptMessage(
+  job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'>,
+  now = Date.now(),
+  requestId?: string,
+): OutboxMessage {
   const envelope: JobEnvelope = {
     v: 1,
     id: job.id,
@@ -16,5 +24,5 @@ export function firstAttemptMessage(job: Pick<JobRecord, 'id' | 'type' | 'queue'
     timeout_ms: job.timeoutMs,
     created_at: job.createdAt,
   };
-  return { id: uuidv7(), jobId: job.id, routingKey: job.queue, body: JSON.stringify(envelope), priority: job.priority, createdAt: now };
+  return { id: uuidv7(), jobId: job.id, routingKey: job.queue, body: JSON.stringify(envelope), priority: job.priority, createdAt: now, requestId };
 }

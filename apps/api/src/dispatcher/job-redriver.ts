@@ -1,4 +1,5 @@
 import { CaskError, JobStatus } from '@cask/contracts';
+import { jobLog } from '@cask/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobEventBus } from '../events/job-event-bus';
 import { OutboxRelay } from '../outbox/outbox-relay';
@@ -27,32 +28,36 @@ export class JobRedriver {
     private readonly bus: JobEventBus,
   ) {}
 
-  /** Returns the job after the redrive, or undefined if it does not exist; throws if it cannot be redriven. */
-  async retry(id: string): Promise<JobRecord | undefined> {
+  /**
+   * Returns the job after the redrive, or undefined if it does not exist; throws if it cannot be redriven.
+   *
+   * @param requestId the request asking for the redrive: the new series' lines carry it
+   */
+  async retry(id: string, requestId?: string): Promise<JobRecord | undefined> {
     const messages: ReturnType<typeof firstAttemptMessage>[] = [];
-    const job = await this.store.redrive(id, (record) => this.remember(messages, record));
+    const job = await this.store.redrive(id, (record) => this.remember(messages, record, requestId));
     if (!job) {
       const current = await this.store.get(id);
       if (!current) return undefined;
       throw new NotRetryableStateError(current.status);
     }
-    this.logger.log(`Job ${job.type} ${job.id}: redriven as series ${job.series}`);
+    this.logger.log({ ...jobLog(job.id, job.type), msg: `Job ${job.type} ${job.id}: redriven as series ${job.series}` });
     this.bus.publish({ source: 'api', job_id: job.id, type: job.type, status: 'queued', series: job.series, at: job.updatedAt });
     for (const message of messages) this.relay.publishNow(message);
     return job;
   }
 
   /** Redrives every failed (or cancelled) job matching the filter; returns how many. */
-  async retryMany(filter: { type?: string; status?: 'failed' | 'cancelled' }): Promise<number> {
+  async retryMany(filter: { type?: string; status?: 'failed' | 'cancelled' }, requestId?: string): Promise<number> {
     const messages: ReturnType<typeof firstAttemptMessage>[] = [];
-    const count = await this.store.redriveMany(filter, (record) => this.remember(messages, record));
+    const count = await this.store.redriveMany(filter, (record) => this.remember(messages, record, requestId));
     this.logger.log(`Redrove ${count} job(s) (type ${filter.type ?? 'any'}, status ${filter.status ?? 'failed or cancelled'})`);
     for (const message of messages) this.relay.publishNow(message);
     return count;
   }
 
-  private remember(messages: ReturnType<typeof firstAttemptMessage>[], record: JobRecord) {
-    const message = { ...firstAttemptMessage(record), availableAt: Date.now() + this.relay.inlineLeaseMs };
+  private remember(messages: ReturnType<typeof firstAttemptMessage>[], record: JobRecord, requestId: string | undefined) {
+    const message = { ...firstAttemptMessage(record, Date.now(), requestId), availableAt: Date.now() + this.relay.inlineLeaseMs };
     messages.push(message);
     return message;
   }

@@ -2,6 +2,7 @@ import { QueuedResponse, VideoProcess, VideoProcessPayload, WelcomeEmail, Welcom
 import { Body, Controller, Post } from '@nestjs/common';
 import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
 import { AcceptsJob, queued } from '../http/accepted';
+import { RequestId } from '../http/request-id.decorator';
 
 /**
  * Example endpoints from the seed design, showing how an app dispatches its own jobs. Replace them
@@ -13,14 +14,14 @@ export class ExamplesController {
 
   @Post('users/welcome-email')
   @AcceptsJob()
-  async welcomeEmail(@Body() body: WelcomeEmailPayload): Promise<{ message: string; job_id: string }> {
-    const jobId = await this.dispatcher.dispatch(WelcomeEmail, body);
+  async welcomeEmail(@Body() body: WelcomeEmailPayload, @RequestId() requestId?: string): Promise<{ message: string; job_id: string }> {
+    const jobId = await this.dispatcher.dispatch(WelcomeEmail, body, { requestId });
     return { message: 'Welcome email queued', job_id: jobId };
   }
 
   @Post('videos')
   @AcceptsJob()
-  async processVideo(@Body() body: VideoProcessPayload): Promise<QueuedResponse> {
-    return queued(await this.dispatcher.dispatch(VideoProcess, body));
+  async processVideo(@Body() body: VideoProcessPayload, @RequestId() requestId?: string): Promise<QueuedResponse> {
+    return queued(await this.dispatcher.dispatch(VideoProcess, body, { requestId }));
   }
 }

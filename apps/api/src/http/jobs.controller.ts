@@ -11,6 +11,7 @@ import { CreateJobBatchDto, CreateJobDto, RetryJobsDto } from './create-job.dto'
 import { decodeCursor, encodeCursor } from './cursor';
 import { errorBody } from './error-body';
 import { JobIdPipe } from './job-id.pipe';
+import { RequestId } from './request-id.decorator';
 import { ListJobsQuery } from './list-jobs.query';
 import { ValidationFailedException } from './validation-failed.exception';
 
@@ -34,20 +35,20 @@ export class JobsController {
 
   @Post()
   @AcceptsJob()
-  async create(@Body() body: CreateJobDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<QueuedResponse> {
+  async create(@Body() body: CreateJobDto, @RequestId() requestId: string | undefined, @Headers('idempotency-key') idempotencyKey?: string): Promise<QueuedResponse> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationFailedException([{ field: 'Idempotency-Key', reason: 'must be 1 to 255 visible ASCII characters' }]);
     }
     const { job, options } = this.toDispatch(body, '');
     // The body as sent identifies the request: a repeated `delay_ms` is the same request later.
-    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, idempotencyKey, fingerprint: idempotencyKey ? body : undefined });
+    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, idempotencyKey, fingerprint: idempotencyKey ? body : undefined, requestId });
     return queued(jobId, options.runAt !== undefined && options.runAt > Date.now() ? 'scheduled' : 'queued');
   }
 
   /** Up to 1,000 jobs at once: every item is checked before any is stored; the ids come back in order. */
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
-  async createBatch(@Body() body: CreateJobBatchDto): Promise<{ status: 'queued'; job_ids: string[] }> {
+  async createBatch(@Body() body: CreateJobBatchDto, @RequestId() requestId?: string): Promise<{ status: 'queued'; job_ids: string[] }> {
     const errors: FieldError[] = [];
     const items: BatchItem[] = [];
     body.jobs.forEach((item, index) => {
@@ -58,7 +59,7 @@ export class JobsController {
         if (!validation.ok) {
           errors.push(...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })));
         }
-        items.push({ job, payload: item.payload, options });
+        items.push({ job, payload: item.payload, options: { ...options, requestId } });
       } catch (err) {
         if (!(err instanceof ValidationFailedException)) throw err;
         errors.push(...((err.getResponse() as { details?: FieldError[] }).details ?? []));
@@ -99,11 +100,11 @@ export class JobsController {
   /** Redrives failed (or cancelled) jobs in bulk and says how many. */
   @Post('retry')
   @HttpCode(HttpStatus.OK)
-  async retryMany(@Body() body: RetryJobsDto): Promise<{ retried: number }> {
+  async retryMany(@Body() body: RetryJobsDto, @RequestId() requestId?: string): Promise<{ retried: number }> {
     if (!body.type && !body.status) {
       throw new ValidationFailedException([{ field: 'type', reason: 'give a type, a status (failed or cancelled), or both' }]);
     }
-    return { retried: await this.redriver.retryMany(body) };
+    return { retried: await this.redriver.retryMany(body, requestId) };
   }
 
   /** Also the seed design's `GET /jobs/:jobID` status lookup. */
@@ -130,8 +131,8 @@ export class JobsController {
   /** Runs a failed or cancelled job again as a new series of attempts under the same id. */
   @Post(':id/retry')
   @AcceptsJob()
-  async retry(@Param('id', JobIdPipe) id: string): Promise<QueuedResponse> {
-    const job = await this.redriver.retry(id);
+  async retry(@Param('id', JobIdPipe) id: string, @RequestId() requestId?: string): Promise<QueuedResponse> {
+    const job = await this.redriver.retry(id, requestId);
     if (!job) throw await this.missing(id);
     return queued(job.id);
   }

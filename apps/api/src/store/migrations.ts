@@ -130,6 +130,15 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('outbox').dropColumn('target').execute();
     },
   },
+  '0004_request_ids': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // A message the relay publishes later must still name the request that dispatched its job.
+      await db.schema.alterTable('outbox').addColumn('request_id', 'varchar(128)').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('outbox').dropColumn('request_id').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {
