@@ -1,19 +1,20 @@
 import { JOB_DEFINITIONS, JobCatalogue, topologyFor } from '@cask/contracts';
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { loadWorkerConfig } from './config/worker-config';
 import { HealthServer } from './health/health-server';
 import { AmqpJobServer } from './transport/amqp-job.server';
 import { WorkerModule } from './worker.module';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
-  const logger = new ConsoleLogger('cask-worker', { logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1) });
   const strategy = new AmqpJobServer(config, topologyFor(config.namespace), new JobCatalogue(JOB_DEFINITIONS));
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(WorkerModule.forRoot(config), { strategy, logger });
+  // Lines logged while the app starts wait for pino (LOG_FORMAT, LOG_LEVEL), which the module provides.
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(WorkerModule.forRoot(config), { strategy, bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
+  const logger = new Logger('Main');
   // Up before the broker: liveness answers while the worker waits for RabbitMQ, readiness says it waits.
   const health = new HealthServer(() => strategy.health());
   await health.start(config.healthPort);

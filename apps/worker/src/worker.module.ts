@@ -1,5 +1,7 @@
+import { loggerParams } from '@cask/logging';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
 import { WorkerConfig } from './config/worker-config';
 import { EmailHandler } from './examples/email.handler';
 import { FaultHandler } from './examples/fault.handler';
@@ -13,6 +15,8 @@ export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
     return {
       module: WorkerModule,
+      // pino for Nest's Logger; HTTP requests (health, if served through Nest) are not worth a line each.
+      imports: [LoggerModule.forRoot(loggerParams({ name: 'cask-worker', level: config.logLevel, format: config.logFormat, http: { autoLogging: false } }))],
       controllers: [EmailHandler, VideoHandler, FlakyHandler, FaultHandler],
       providers: [
         { provide: WorkerConfig, useValue: config },
