@@ -12,6 +12,8 @@ async function bootstrap(): Promise<void> {
   // Lines logged while the app starts wait for pino (LOG_FORMAT, LOG_LEVEL), which the module provides.
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
+  // Now, not when listen() resolves: that waits for the broker, and its lines say why it waits.
+  app.flushLogs();
   const logger = new Logger('Main');
   configureHttp(app, config.corsOrigins);
   // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.

@@ -14,6 +14,8 @@ async function bootstrap(): Promise<void> {
   // Lines logged while the app starts wait for pino (LOG_FORMAT, LOG_LEVEL), which the module provides.
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(WorkerModule.forRoot(config), { strategy, bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
+  // Now, not when listen() resolves: that waits for the broker, and its lines say why it waits.
+  app.flushLogs();
   const logger = new Logger('Main');
   // Up before the broker: liveness answers while the worker waits for RabbitMQ, readiness says it waits.
   const health = new HealthServer(() => strategy.health());
