@@ -47,7 +47,8 @@ export function logStream(format: LogFormat): DestinationStream {
     sync: true,
     singleLine: true,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,name,context',
+    // A request's line says method, path, status and time in its message; the rest is for collectors.
+    ignore: 'pid,hostname,name,context,req,res,responseTime',
     messageFormat: '{if context}[{context}] {end}{msg}',
   });
 }

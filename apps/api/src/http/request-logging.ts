@@ -27,6 +27,8 @@ export function apiHttpLogger(config: Pick<ApiConfig, 'logLevel' | 'logFormat'>)
       quietReqLogger: true,
       customAttributeKeys: { reqId: 'request_id' },
       customLogLevel: (_req, res, err) => levelOf(res, err),
+      customSuccessMessage: (req, res, responseTime) => `${req.method} ${req.url} ${res.statusCode} in ${responseTime} ms`,
+      customErrorMessage: (req, res, err) => `${req.method} ${req.url} ${res.statusCode}: ${err.message}`,
       autoLogging: { ignore: (req) => req.url?.startsWith('/health/') ?? false },
       // The status is what matters of a response; its headers are mostly helmet's, the same every time.
       serializers: { res: (res: ServerResponse) => ({ statusCode: res.statusCode }) },
