@@ -2,10 +2,12 @@ import type { Level } from 'pino';
 
 /** `LOG_LEVEL` values: Nest's level names, each including the ones before it. */
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+/** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** `LOG_FORMAT` values: one JSON object per line, or readable lines for a terminal. */
 export const LOG_FORMATS = ['json', 'pretty'] as const;
+/** One of {@link LOG_FORMATS}. */
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Nest's `log` is pino's `info` and `verbose` its `trace`; nestjs-pino maps the methods the same way. */

@@ -21,7 +21,9 @@ export const REDACTED_PATHS: readonly string[] = [
 export interface CaskLoggerOptions {
   /** Names the process in every JSON line (`name`), e.g. `cask-api`. */
   name: string;
+  /** `LOG_LEVEL`: lines below it are dropped. */
   level: LogLevel;
+  /** `LOG_FORMAT`: JSON lines or readable ones. */
   format: LogFormat;
   /** The app's pino-http settings: request ids, which requests are logged and at what level. */
   http?: Options;
