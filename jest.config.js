@@ -10,6 +10,7 @@ const shared = {
     '^@cask/amqp$': '<rootDir>/libs/amqp/src',
     '^@cask/config$': '<rootDir>/libs/config/src',
     '^@cask/observability$': '<rootDir>/libs/observability/src',
+    '^@cask/logging$': '<rootDir>/libs/logging/src',
     '^@cask/testing$': '<rootDir>/test/support',
   },
 };

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 const ROOT = join(__dirname, '..', '..');
 const ENTRY = {
@@ -25,12 +26,20 @@ export class AppProcess {
       env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...(kind === 'worker' ? { WORKER_HEALTH_PORT: '0' } : {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const collect = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.output.push(line);
-      for (const listener of this.listeners) listener();
+    // A chunk can end inside a line: each stream keeps its unfinished line until the rest (or the end) arrives.
+    const collect = (stream: Readable | null) => {
+      let partial = '';
+      const take = (text: string, ended: boolean) => {
+        const lines = (partial + text).split('\n');
+        partial = ended ? '' : (lines.pop() ?? '');
+        for (const line of lines) if (line.trim()) this.output.push(line);
+        for (const listener of this.listeners) listener();
+      };
+      stream?.on('data', (chunk: Buffer) => take(chunk.toString('utf8'), false));
+      stream?.on('end', () => take('', true));
     };
-    this.child.stdout?.on('data', collect);
-    this.child.stderr?.on('data', collect);
+    collect(this.child.stdout);
+    collect(this.child.stderr);
     this.exited = once(this.child, 'exit').then(([code]) => code as number | null);
   }
 
@@ -40,6 +49,11 @@ export class AppProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** The output lines that are JSON objects (every log line under LOG_FORMAT=json), parsed. */
+  jsonLines(): Array<Record<string, unknown>> {
+    return this.output.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
   /** Resolves with the first output line matching `pattern`; rejects on timeout or exit. */

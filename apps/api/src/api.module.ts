@@ -9,6 +9,7 @@ import { ApiKeyRing } from './auth/api-keys';
 import { DispatchQuota } from './limits/dispatch-quota';
 import { RequestLimiter } from './limits/request-limiter';
 import { StatsController } from './http/stats.controller';
+import { LoggerModule } from 'nestjs-pino';
 import { ApiBroker } from './broker/api-broker';
 import { ApiConfig } from './config/api-config';
 import { AmqpAsyncDispatcher } from './dispatcher/amqp-async-dispatcher';
@@ -24,6 +25,7 @@ import { OutboxRelay } from './outbox/outbox-relay';
 import { ExamplesController } from './examples/examples.controller';
 import { HealthModule } from './health/health.module';
 import { JobsController } from './http/jobs.controller';
+import { apiHttpLogger, apiLoggerParams } from './http/request-logging';
 import { LiveEventsModule } from './live/live-events.module';
 import { ApiGauges } from './metrics/api-gauges';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -31,7 +33,7 @@ import { JobMetrics } from './metrics/job-metrics';
 import { JobStore } from './store/job-store';
 import { PostgresJobStore } from './store/postgres-job-store';
 import { SqliteJobStore } from './store/sqlite-job-store';
-import { CASK_TOPOLOGY, DATABASE } from './tokens';
+import { CASK_TOPOLOGY, DATABASE, HTTP_LOGGER } from './tokens';
 import { WorkersModule } from './workers/workers.module';
 
 /** The api: HTTP endpoints, the dispatcher, the event consumer and the job store. */
@@ -41,14 +43,16 @@ export class ApiModule implements NestModule {
     if (config.apiKeys.length === 0) {
       new Logger(ApiModule.name).warn('CASK_API_KEYS is not set: the api is open, every request acts for the "default" tenant');
     }
+    const httpLogger = apiHttpLogger(config);
     return {
       module: ApiModule,
       // Global so its feature modules (schedules, live events, workers) can inject what it exports.
       global: true,
-      imports: [SchedulesModule, LiveEventsModule, WorkersModule, HealthModule],
+      imports: [LoggerModule.forRoot(apiLoggerParams(httpLogger)), SchedulesModule, LiveEventsModule, WorkersModule, HealthModule],
       controllers: [JobsController, StatsController, ExamplesController, MetricsController],
       providers: [
         { provide: ApiConfig, useValue: config },
+        { provide: HTTP_LOGGER, useValue: httpLogger },
         { provide: ApiKeyRing, useValue: new ApiKeyRing(config.apiKeys) },
         {
           provide: RequestLimits,
@@ -125,6 +129,7 @@ export class ApiModule implements NestModule {
         AsyncDispatcher,
         DispatchQuota,
         ApiConfig,
+        HTTP_LOGGER,
         CASK_TOPOLOGY,
         JobCatalogue,
         JobStore,

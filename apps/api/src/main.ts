@@ -1,17 +1,20 @@
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiModule } from './api.module';
 import { loadApiConfig } from './config/api-config';
 import { configureHttp } from './http/configure-http';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
 async function bootstrap(): Promise<void> {
   const config = loadApiConfig();
-  const logger = new ConsoleLogger('cask-api', { logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1) });
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bodyParser: false, logger });
+  // Lines logged while the app starts wait for pino (LOG_FORMAT, LOG_LEVEL), which the module provides.
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
+  // Now, not when listen() resolves: that waits for the broker, and its lines say why it waits.
+  app.flushLogs();
+  const logger = new Logger('Main');
   configureHttp(app, config.corsOrigins);
   // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

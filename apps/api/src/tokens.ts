@@ -9,3 +9,6 @@ export const InjectTopology = (): ParameterDecorator => Inject(CASK_TOPOLOGY);
 export const DATABASE = Symbol('cask:database');
 
 export const InjectDatabase = (): ParameterDecorator => Inject(DATABASE);
+
+/** DI token of the api's pino-http middleware (`HttpLogger`), which `configureHttp` puts first. */
+export const HTTP_LOGGER = Symbol('cask:http-logger');

@@ -1,18 +1,21 @@
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import { loadWorkerConfig } from './config/worker-config';
 import { AmqpJobServer } from './transport/amqp-job.server';
 import { WorkerModule } from './worker.module';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
-  const logger = new ConsoleLogger('cask-worker', { logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1) });
-  // A hybrid app: HTTP for /health and /metrics only, the AMQP transport as its microservice.
-  const app = await NestFactory.create(WorkerModule.forRoot(config), { logger, bodyParser: false });
+  // A hybrid app: HTTP for /health and /metrics only, the AMQP transport as its microservice. Lines logged
+  // while the app starts wait for pino (LOG_FORMAT, LOG_LEVEL), which the module provides.
+  const app = await NestFactory.create(WorkerModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  app.useLogger(app.get(PinoLogger));
+  // Now, not when the transport starts: that waits for the broker, and its lines say why it waits.
+  app.flushLogs();
+  const logger = new Logger('Main');
   // The app's config, so the transport sees the global filter that hands job errors back unchanged.
   app.connectMicroservice<MicroserviceOptions>({ strategy: app.get(AmqpJobServer) }, { inheritAppConfig: true });
   // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.

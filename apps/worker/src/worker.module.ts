@@ -1,5 +1,7 @@
+import { loggerParams } from '@cask/logging';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
 import { WorkerConfig } from './config/worker-config';
 import { EmailHandler } from './examples/email.handler';
 import { FaultHandler } from './examples/fault.handler';
@@ -14,7 +16,11 @@ export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [WorkerTransportModule.forRoot(config)],
+      // pino for Nest's Logger; HTTP requests (health and metrics scrapes) are not worth a line each.
+      imports: [
+        LoggerModule.forRoot(loggerParams({ name: 'cask-worker', level: config.logLevel, format: config.logFormat, http: { autoLogging: false } })),
+        WorkerTransportModule.forRoot(config),
+      ],
       controllers: [EmailHandler, VideoHandler, FlakyHandler, FaultHandler],
       providers: [
         { provide: WorkerConfig, useValue: config },

@@ -13,6 +13,7 @@ export * from './jobs/job-definitions';
 export * from './jobs/schedule-definitions';
 export * from './jobs/video-process.job';
 export * from './payload-validation';
+export * from './request-id';
 export * from './retry-policy';
 export * from './schedule-definition';
 export * from './topology';

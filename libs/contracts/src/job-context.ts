@@ -6,6 +6,8 @@ export interface JobContext {
   readonly type: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** Id of the HTTP request that dispatched the job (`X-Request-Id`), for the handler's own log lines. */
+  readonly requestId?: string;
   /** Fires when the attempt must stop (its timeout passed, or the worker shuts down); pass it on to fetch, timers and queries. */
   readonly signal: AbortSignal;
   /** Reports progress (a percentage or a small object); shows in `GET /jobs/:id`. Resolves when recorded by the broker. */

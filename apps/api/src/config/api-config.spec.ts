@@ -24,7 +24,22 @@ describe('loadApiConfig', () => {
       retentionSweepMs: 60_000,
       tombstoneTtlMs: 30 * 24 * 3600 * 1000,
       logLevel: 'log',
+      logFormat: 'pretty',
     });
+  });
+
+  it('logs JSON in production and readable lines elsewhere, unless LOG_FORMAT says otherwise', () => {
+    const production = {
+      NODE_ENV: 'production',
+      AMQP_URL: 'amqps://cask:s3cret@rabbit.internal',
+      CASK_API_KEYS: 'acme:write:cask_test_key_logformat_0123456789',
+      CASK_SIGNING_KEYS: 'k1:cask-test-signing-secret-0123456789abcdef',
+    };
+    expect(loadApiConfig(production).logFormat).toBe('json');
+    expect(loadApiConfig({ NODE_ENV: 'development' }).logFormat).toBe('pretty');
+    expect(loadApiConfig({ ...production, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadApiConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(configErrorOf(() => loadApiConfig({ LOG_FORMAT: 'xml' })).problems).toEqual(['LOG_FORMAT: must be one of json, pretty']);
   });
 
   it('reads and converts set variables', () => {

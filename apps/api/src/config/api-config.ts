@@ -1,11 +1,9 @@
 import { DeploymentEnv, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
 import { SigningKey, parseSigningKeys } from '@cask/contracts';
+import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, defaultLogFormat } from '@cask/logging';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { ApiKey, parseApiKeys } from '../auth/api-keys';
 import { IsApiKeys } from './is-api-keys';
-
-const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The api's environment variables as they are spelled; see README "Configuration". */
 class ApiEnv extends DeploymentEnv {
@@ -89,6 +87,10 @@ class ApiEnv extends DeploymentEnv {
   LOG_LEVEL: LogLevel = 'log';
 
   @IsOptional()
+  @IsIn(LOG_FORMATS, { message: `must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT?: LogFormat;
+
+  @IsOptional()
   @IsSigningKeys()
   CASK_SIGNING_KEYS?: string;
 
@@ -155,6 +157,8 @@ export class ApiConfig {
   /** Jobs started per second per type across all workers, overriding the definitions' `rateLimitPerSecond`. */
   rateLimits: ReadonlyMap<string, number>;
   logLevel: LogLevel;
+  /** `json` (one object per line) or `pretty`; unset: json when NODE_ENV=production, else pretty. */
+  logFormat: LogFormat;
   /** Keys that sign every message this app publishes and check every message it consumes; empty: unsigned. */
   signingKeys: readonly SigningKey[];
   /** Origins browsers may call the api from (`*`: any); empty: no CORS headers. */
@@ -202,6 +206,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     workersTimeoutMs: e.WORKERS_TIMEOUT_MS,
     rateLimits: parseNamedCounts(e.JOB_RATE_LIMITS),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? defaultLogFormat(e.NODE_ENV),
     signingKeys: e.CASK_SIGNING_KEYS ? parseSigningKeys(e.CASK_SIGNING_KEYS) : [],
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
     production,

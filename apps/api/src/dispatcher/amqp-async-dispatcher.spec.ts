@@ -1,5 +1,5 @@
 import { AmqpConnection, ConfirmPublisher } from '@cask/amqp';
-import { DemoFlaky, WelcomeEmail, decodeEnvelope, topologyFor } from '@cask/contracts';
+import { DemoFlaky, REQUEST_ID_HEADER, WelcomeEmail, decodeEnvelope, topologyFor } from '@cask/contracts';
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
 import { loadApiConfig } from '../config/api-config';
@@ -14,7 +14,7 @@ interface Published {
   exchange: string;
   routingKey: string;
   content: Buffer;
-  properties: { messageId: string; persistent: boolean; mandatory: boolean; priority?: number };
+  properties: { messageId: string; persistent: boolean; mandatory: boolean; priority?: number; headers?: Record<string, unknown> };
   callback: (err: Error | null) => void;
 }
 
@@ -144,6 +144,30 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     channel.ack(1);
     await until(async () => (await store.outboxBacklog()) === 0);
     expect(await store.get(id)).toMatchObject({ status: 'queued' });
+  });
+
+  it('carries the request id in a header, on the inline publish and on the relay\'s from the stored message', async () => {
+    const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { requestId: 'checkout-42' });
+    await until(() => channel.published.length === 1);
+    expect(channel.published[0].properties.headers?.[REQUEST_ID_HEADER]).toBe('checkout-42');
+
+    // The relay publishes it again from its outbox row, which must have kept the id.
+    channel.nack(0);
+    await until(() => channel.published.length === 2);
+    expect(channel.published[1].properties).toMatchObject({ messageId: id, headers: { [REQUEST_ID_HEADER]: 'checkout-42' } });
+    channel.ack(1);
+
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await until(() => channel.published.length === 3);
+    expect(channel.published[2].properties.headers?.[REQUEST_ID_HEADER]).toBeUndefined();
+    channel.ack(2);
+  });
+
+  it('refuses a malformed request id as an invalid option, storing nothing', async () => {
+    const error = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { requestId: 'two words' }).catch((err: unknown) => err);
+
+    expect((error as InvalidPayloadError).errors).toEqual([{ field: 'request_id', reason: 'request_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -' }]);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
   });
 
   it('accepts jobs while disconnected and publishes them from the outbox once connected', async () => {

@@ -1,5 +1,6 @@
 import { GroupCommit } from '@cask/amqp';
 import { DEFAULT_TENANT, FieldError, JobDefinition, JobView, isUuid, validatePayload } from '@cask/contracts';
+import { jobLog } from '@cask/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
@@ -74,7 +75,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       await this.commits.add({ job: prepared.record, message: prepared.message });
       this.metrics.dispatched(prepared.record.type, prepared.record.queue);
       this.release(prepared);
-      this.logger.debug(`Job ${job.name} ${prepared.record.id} dispatched`);
+      this.logger.debug({ ...jobLog(prepared.record.id, job.name), msg: `Job ${job.name} ${prepared.record.id} dispatched` });
       return prepared.record.id;
     }
     const idempotency = {
@@ -86,12 +87,12 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     const outcome = await this.store.createJob(prepared.record, prepared.message, idempotency);
     if (!outcome.created) {
       if (outcome.requestHash !== idempotency.requestHash) throw new IdempotencyConflictError(outcome.jobId);
-      this.logger.debug(`Job ${job.name} ${outcome.jobId}: idempotent replay`);
+      this.logger.debug({ ...jobLog(outcome.jobId, job.name), msg: `Job ${job.name} ${outcome.jobId}: idempotent replay` });
       return outcome.jobId;
     }
     this.metrics.dispatched(prepared.record.type, prepared.record.queue);
     this.release(prepared);
-    this.logger.debug(`Job ${job.name} ${prepared.record.id} dispatched (idempotency key)`);
+    this.logger.debug({ ...jobLog(prepared.record.id, job.name), msg: `Job ${job.name} ${prepared.record.id} dispatched (idempotency key)` });
     return prepared.record.id;
   }
 
@@ -147,7 +148,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       createdAt: now,
     };
     // A delayed job's message waits in the outbox until it is due; the relay publishes it then.
-    const message = { ...firstAttemptMessage(record, now), availableAt: delayed ? (options.runAt as number) : now + this.relay.inlineLeaseMs };
+    const message = { ...firstAttemptMessage(record, now, options.requestId), availableAt: delayed ? (options.runAt as number) : now + this.relay.inlineLeaseMs };
     return { record, message, delayed };
   }
 

@@ -37,6 +37,12 @@ export interface DispatchOptions {
    * repeated later still matches.
    */
   fingerprint?: unknown;
+  /**
+   * Id of the request that asked for the job (1 to 128 of `A-Z a-z 0-9 . _ : -`), e.g. your own HTTP
+   * request's: it travels with the job message (header `x-cask-request-id`) onto the worker's log lines
+   * about the job. `POST /jobs` passes its `X-Request-Id`.
+   */
+  requestId?: string;
 }
 
 /** One job of a batch dispatch. */

@@ -1,4 +1,4 @@
-import { FieldError, JobDefinition, RETRY_LIMITS, backoffToWire, checkBackoff } from '@cask/contracts';
+import { FieldError, JobDefinition, RETRY_LIMITS, backoffToWire, checkBackoff, isRequestId } from '@cask/contracts';
 import { PayloadTooLargeError } from './dispatch-errors';
 import type { DispatchOptions } from './async-dispatcher';
 import { InvalidPayloadError } from './invalid-payload.error';
@@ -21,6 +21,9 @@ export function checkDispatchOptions(jobType: string, options: DispatchOptions):
     ...(options.runAt === undefined || (Number.isFinite(options.runAt) && options.runAt <= Date.now() + MAX_DELAY_MS)
       ? []
       : [{ field: 'run_at', reason: 'run_at must be a time at most 30 days ahead' }]),
+    ...(options.requestId === undefined || isRequestId(options.requestId)
+      ? []
+      : [{ field: 'request_id', reason: 'request_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -' }]),
   ];
   if (errors.length > 0) throw new InvalidPayloadError(jobType, errors, false);
 }

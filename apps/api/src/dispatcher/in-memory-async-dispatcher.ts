@@ -53,7 +53,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
     };
     this.jobs.set(id, view);
     this.tenants.set(id, options.tenant ?? DEFAULT_TENANT);
-    const run = this.run(view, handler, validation.value).finally(() => this.running.delete(run));
+    const run = this.run(view, handler, validation.value, options.requestId).finally(() => this.running.delete(run));
     this.running.add(run);
     return id;
   }
@@ -88,7 +88,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
-  private async run(view: JobView, handler: JobHandlerFn<object, unknown>, payload: object): Promise<void> {
+  private async run(view: JobView, handler: JobHandlerFn<object, unknown>, payload: object, requestId: string | undefined): Promise<void> {
     await Promise.resolve();
     view.started_at = new Date().toISOString();
     for (let attempt = 1; attempt <= view.max_attempts; attempt += 1) {
@@ -97,6 +97,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
         jobId: view.job_id,
         type: view.type,
         attempt,
+        requestId,
         signal: controller.signal,
         progress: async (value) => {
           view.progress = value;

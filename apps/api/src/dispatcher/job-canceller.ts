@@ -1,4 +1,5 @@
 import { CaskError, CaskTopology, JobStatus, encodeControl } from '@cask/contracts';
+import { jobLog } from '@cask/logging';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { JobEventBus } from '../events/job-event-bus';
@@ -55,7 +56,7 @@ export class JobCanceller {
     if (!outcome) return undefined;
     if (!outcome.cancelled) throw new NotCancellableError(outcome.before.status);
     const { before } = outcome;
-    this.logger.log(`Job ${before.type} ${before.id}: cancelled (was ${before.status})`);
+    this.logger.log({ ...jobLog(before.id, before.type), msg: `Job ${before.type} ${before.id}: cancelled (was ${before.status})` });
     this.metrics.cancelled(before.type);
     if (command) this.relay.publishNow(command);
     this.bus.publish({ source: 'api', job_id: before.id, type: before.type, status: 'cancelled', series: before.series, at: now, tenant: before.tenant });

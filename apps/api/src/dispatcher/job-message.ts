@@ -2,10 +2,15 @@ import { DEFAULT_TENANT, JobEnvelope, backoffToWire } from '@cask/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import type { JobRecord, OutboxMessage } from '../store/job-record';
 
-/** The message that runs the first attempt of a job's current series. */
+/**
+ * The message that runs the first attempt of a job's current series.
+ *
+ * @param requestId the request that asked for it, carried in a header onto the worker's log lines
+ */
 export function firstAttemptMessage(
   job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'> & { runAt?: number | null; tenant?: string },
   now = Date.now(),
+  requestId?: string,
 ): OutboxMessage {
   const envelope: JobEnvelope = {
     v: 1,
@@ -23,5 +28,5 @@ export function firstAttemptMessage(
     // The default tenant goes unsaid: most deployments have only it, and every byte is sent per job.
     ...(job.tenant === undefined || job.tenant === DEFAULT_TENANT ? {} : { tenant: job.tenant }),
   };
-  return { id: uuidv7(), jobId: job.id, routingKey: job.queue, body: JSON.stringify(envelope), priority: job.priority, createdAt: now };
+  return { id: uuidv7(), jobId: job.id, routingKey: job.queue, body: JSON.stringify(envelope), priority: job.priority, createdAt: now, requestId };
 }

@@ -1,4 +1,5 @@
 import { CaskError, JobStatus } from '@cask/contracts';
+import { jobLog } from '@cask/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobMetrics } from '../metrics/job-metrics';
@@ -32,18 +33,20 @@ export class JobRedriver {
   /**
    * Returns the job after the redrive, or undefined if the tenant has no such job; throws if it cannot be
    * redriven.
+   *
+   * @param requestId the request asking for the redrive: the new series' lines carry it
    */
-  async retry(id: string, tenant: string): Promise<JobRecord | undefined> {
+  async retry(id: string, tenant: string, requestId?: string): Promise<JobRecord | undefined> {
     const owned = await this.store.get(id);
     if (owned?.tenant !== tenant) return undefined;
     const messages: ReturnType<typeof firstAttemptMessage>[] = [];
-    const job = await this.store.redrive(id, (record) => this.remember(messages, record));
+    const job = await this.store.redrive(id, (record) => this.remember(messages, record, requestId));
     if (!job) {
       const current = await this.store.get(id);
       if (!current) return undefined;
       throw new NotRetryableStateError(current.status);
     }
-    this.logger.log(`Job ${job.type} ${job.id}: redriven as series ${job.series}`);
+    this.logger.log({ ...jobLog(job.id, job.type), msg: `Job ${job.type} ${job.id}: redriven as series ${job.series}` });
     this.metrics.redriven(job.type);
     this.bus.publish({ source: 'api', job_id: job.id, type: job.type, status: 'queued', series: job.series, at: job.updatedAt, tenant: job.tenant });
     for (const message of messages) this.relay.publishNow(message);
@@ -51,12 +54,12 @@ export class JobRedriver {
   }
 
   /** Redrives every failed (or cancelled) job of the tenant matching the filter; returns how many. */
-  async retryMany(filter: { tenant: string; type?: string; status?: 'failed' | 'cancelled' }): Promise<number> {
+  async retryMany(filter: { tenant: string; type?: string; status?: 'failed' | 'cancelled' }, requestId?: string): Promise<number> {
     const messages: ReturnType<typeof firstAttemptMessage>[] = [];
     const types = new Map<string, number>();
     const count = await this.store.redriveMany(filter, (record) => {
       types.set(record.type, (types.get(record.type) ?? 0) + 1);
-      return this.remember(messages, record);
+      return this.remember(messages, record, requestId);
     });
     this.logger.log(`Redrove ${count} job(s) (type ${filter.type ?? 'any'}, status ${filter.status ?? 'failed or cancelled'})`);
     // Counted once the store returns: it calls back before each redrive commits.
@@ -65,8 +68,8 @@ export class JobRedriver {
     return count;
   }
 
-  private remember(messages: ReturnType<typeof firstAttemptMessage>[], record: JobRecord) {
-    const message = { ...firstAttemptMessage(record), availableAt: Date.now() + this.relay.inlineLeaseMs };
+  private remember(messages: ReturnType<typeof firstAttemptMessage>[], record: JobRecord, requestId: string | undefined) {
+    const message = { ...firstAttemptMessage(record, Date.now(), requestId), availableAt: Date.now() + this.relay.inlineLeaseMs };
     messages.push(message);
     return message;
   }

@@ -5,6 +5,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
 import { DispatchQuota } from '../limits/dispatch-quota';
 import { AcceptsJob, queued } from '../http/accepted';
+import { RequestId } from '../http/request-id.decorator';
 
 /**
  * Example endpoints from the seed design, showing how an app dispatches its own jobs. Replace them
@@ -19,16 +20,20 @@ export class ExamplesController {
 
   @Post('users/welcome-email')
   @AcceptsJob()
-  async welcomeEmail(@Body() body: WelcomeEmailPayload, @CurrentPrincipal() { tenant }: Principal): Promise<{ message: string; job_id: string }> {
+  async welcomeEmail(
+    @Body() body: WelcomeEmailPayload,
+    @CurrentPrincipal() { tenant }: Principal,
+    @RequestId() requestId?: string,
+  ): Promise<{ message: string; job_id: string }> {
     await this.quota.admit(tenant, 1);
-    const jobId = await this.dispatcher.dispatch(WelcomeEmail, body, { tenant });
+    const jobId = await this.dispatcher.dispatch(WelcomeEmail, body, { tenant, requestId });
     return { message: 'Welcome email queued', job_id: jobId };
   }
 
   @Post('videos')
   @AcceptsJob()
-  async processVideo(@Body() body: VideoProcessPayload, @CurrentPrincipal() { tenant }: Principal): Promise<QueuedResponse> {
+  async processVideo(@Body() body: VideoProcessPayload, @CurrentPrincipal() { tenant }: Principal, @RequestId() requestId?: string): Promise<QueuedResponse> {
     await this.quota.admit(tenant, 1);
-    return queued(await this.dispatcher.dispatch(VideoProcess, body, { tenant }));
+    return queued(await this.dispatcher.dispatch(VideoProcess, body, { tenant, requestId }));
   }
 }

@@ -3,30 +3,35 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import type { HttpLogger } from 'pino-http';
+import { HTTP_LOGGER } from '../tokens';
 import { errorBody } from './error-body';
 import { HttpErrorFilter } from './http-error.filter';
+import { REQUEST_ID_HTTP_HEADER } from './request-id';
 import { ValidationFailedException } from './validation-failed.exception';
 
 /** Largest request body accepted; larger ones answer 413. */
 export const BODY_LIMIT = '1mb';
 
 /**
- * Security headers, CORS, body parsing, validation and error mapping, shared by `main.ts` and the app tests
- * so both run the same HTTP stack. The app must be created with `bodyParser: false`.
+ * Request ids and logging, security headers, CORS, body parsing, validation and error mapping, shared by
+ * `main.ts` and the app tests so both run the same HTTP stack. The app must be created with `bodyParser: false`.
  *
  * @param corsOrigins origins allowed to call the api from a browser (`*` for any); none by default
  */
 export function configureHttp(app: INestApplication, corsOrigins: readonly string[] = []): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // First, so that every request gets its id and a log line, even one refused with 413 or 415.
+  express.use(app.get<symbol, HttpLogger>(HTTP_LOGGER));
   // helmet's defaults: nosniff, frame denial, HSTS, a restrictive Content-Security-Policy and the like.
   express.use(helmet());
   if (corsOrigins.length > 0) {
     app.enableCors({
       origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'Authorization'],
-      exposedHeaders: ['Location', 'Retry-After'],
+      allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'Authorization', REQUEST_ID_HTTP_HEADER],
+      exposedHeaders: ['Location', 'Retry-After', REQUEST_ID_HTTP_HEADER],
       maxAge: 600,
     });
   }

@@ -14,6 +14,7 @@ import { CreateJobBatchDto, CreateJobDto, RetryJobsDto } from './create-job.dto'
 import { decodeCursor, encodeCursor } from './cursor';
 import { errorBody } from './error-body';
 import { JobIdPipe } from './job-id.pipe';
+import { RequestId } from './request-id.decorator';
 import { ListJobsQuery } from './list-jobs.query';
 import { ValidationFailedException } from './validation-failed.exception';
 
@@ -41,6 +42,7 @@ export class JobsController {
   async create(
     @Body() body: CreateJobDto,
     @CurrentPrincipal() { tenant }: Principal,
+    @RequestId() requestId: string | undefined,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<QueuedResponse> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -49,14 +51,18 @@ export class JobsController {
     const { job, options } = this.toDispatch(body, '');
     await this.quota.admit(tenant, 1);
     // The body as sent identifies the request: a repeated `delay_ms` is the same request later.
-    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, tenant, idempotencyKey, fingerprint: idempotencyKey ? body : undefined });
+    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, tenant, idempotencyKey, fingerprint: idempotencyKey ? body : undefined, requestId });
     return queued(jobId, options.runAt !== undefined && options.runAt > Date.now() ? 'scheduled' : 'queued');
   }
 
   /** Up to 1,000 jobs at once: every item is checked before any is stored; the ids come back in order. */
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
-  async createBatch(@Body() body: CreateJobBatchDto, @CurrentPrincipal() { tenant }: Principal): Promise<{ status: 'queued'; job_ids: string[] }> {
+  async createBatch(
+    @Body() body: CreateJobBatchDto,
+    @CurrentPrincipal() { tenant }: Principal,
+    @RequestId() requestId?: string,
+  ): Promise<{ status: 'queued'; job_ids: string[] }> {
     const errors: FieldError[] = [];
     const items: BatchItem[] = [];
     body.jobs.forEach((item, index) => {
@@ -67,7 +73,7 @@ export class JobsController {
         if (!validation.ok) {
           errors.push(...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })));
         }
-        items.push({ job, payload: item.payload, options: { ...options, tenant } });
+        items.push({ job, payload: item.payload, options: { ...options, tenant, requestId } });
       } catch (err) {
         if (!(err instanceof ValidationFailedException)) throw err;
         errors.push(...((err.getResponse() as { details?: FieldError[] }).details ?? []));
@@ -109,11 +115,11 @@ export class JobsController {
   /** Redrives failed (or cancelled) jobs in bulk and says how many. */
   @Post('retry')
   @HttpCode(HttpStatus.OK)
-  async retryMany(@Body() body: RetryJobsDto, @CurrentPrincipal() { tenant }: Principal): Promise<{ retried: number }> {
+  async retryMany(@Body() body: RetryJobsDto, @CurrentPrincipal() { tenant }: Principal, @RequestId() requestId?: string): Promise<{ retried: number }> {
     if (!body.type && !body.status) {
       throw new ValidationFailedException([{ field: 'type', reason: 'give a type, a status (failed or cancelled), or both' }]);
     }
-    return { retried: await this.redriver.retryMany({ ...body, tenant }) };
+    return { retried: await this.redriver.retryMany({ ...body, tenant }, requestId) };
   }
 
   /** Also the seed design's `GET /jobs/:jobID` status lookup. */
@@ -140,8 +146,8 @@ export class JobsController {
   /** Runs a failed or cancelled job again as a new series of attempts under the same id. */
   @Post(':id/retry')
   @AcceptsJob()
-  async retry(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<QueuedResponse> {
-    const job = await this.redriver.retry(id, tenant);
+  async retry(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal, @RequestId() requestId?: string): Promise<QueuedResponse> {
+    const job = await this.redriver.retry(id, tenant, requestId);
     if (!job) throw await this.missing(id, tenant);
     return queued(job.id);
   }

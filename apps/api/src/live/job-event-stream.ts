@@ -1,4 +1,5 @@
 import { JobProgressEvent, isTerminalStatus } from '@cask/contracts';
+import { jobLog } from '@cask/logging';
 import { Logger } from '@nestjs/common';
 import type { JobEventBus, JobUpdate } from '../events/job-event-bus';
 import type { JobRecord, JobTransition } from '../store/job-record';
@@ -154,9 +155,10 @@ export class JobEventStream implements LiveStream {
         await this.handle(work);
       }
     } catch (err) {
-      this.logger.warn(
-        `Job ${this.job?.type} ${this.jobId}: ending its event stream, the store could not be read (${(err as Error).message}); the client can resume with Last-Event-ID`,
-      );
+      this.logger.warn({
+        ...(this.job ? jobLog(this.jobId, this.job.type) : { job_id: this.jobId }),
+        msg: `Job ${this.job?.type} ${this.jobId}: ending its event stream, the store could not be read (${(err as Error).message}); the client can resume with Last-Event-ID`,
+      });
       this.finish();
     }
     // Cleared in the same turn as the last (empty) shift, so no work can be queued in between unseen.

@@ -30,7 +30,10 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     const start = performance.now();
     // 'close' rather than 'finish': a live event stream ends when its client goes, without finishing.
     res.once('close', () => {
-      const route = req.route ? `${req.baseUrl}${(req.route as { path: string }).path}` : UNMATCHED;
+      const path = (req.route as { path?: string } | undefined)?.path;
+      // Middleware bound to every path (pino's, this one) leaves its wildcard route behind when no
+      // controller route matched; Cask's own routes have no wildcards.
+      const route = path && !path.includes('*') ? `${req.baseUrl}${path}` : UNMATCHED;
       this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
       this.duration.observe({ method: req.method, route }, (performance.now() - start) / 1000);
     });

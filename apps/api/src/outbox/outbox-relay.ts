@@ -1,5 +1,6 @@
 import { AmqpConnection, ConfirmPublisher } from '@cask/amqp';
-import type { CaskTopology } from '@cask/contracts';
+import { CaskTopology, requestIdHeaders } from '@cask/contracts';
+import { jobLog } from '@cask/logging';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { ApiConfig } from '../config/api-config';
 import { withinGrace } from '../shutdown/within-grace';
@@ -26,6 +27,15 @@ const DELETE_BATCH = 500;
 
 /** How often expired idempotency keys are purged. */
 const PURGE_INTERVAL_MS = 60_000;
+
+/**
+ * A message's job, for log lines. The type is in the body of a job message (not of a cancel command):
+ * it is read only on the rare paths that log, so publishing never parses a body.
+ */
+function jobFields(message: OutboxMessage): object {
+  if (message.target === 'control') return { job_id: message.jobId };
+  return jobLog(message.jobId, (JSON.parse(message.body) as { type: string }).type);
+}
 
 /**
  * Gets committed job messages to the broker. Dispatch publishes each at once ({@link publishNow}); the
@@ -113,7 +123,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       .then(
         () => this.confirm(message.id),
         (err: Error) => {
-          this.logger.warn(`Job ${message.jobId}: publish not confirmed (${err.message}); the outbox relay will retry`);
+          this.logger.warn({ ...jobFields(message), msg: `Job ${message.jobId}: publish not confirmed (${err.message}); the outbox relay will retry` });
           this.release(message);
         },
       )
@@ -180,13 +190,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return this.publisher.publish(this.topology.jobsExchange, message.routingKey, Buffer.from(message.body), {
       messageId: message.jobId,
       priority: message.priority,
+      headers: requestIdHeaders(message.requestId),
     });
   }
 
   private release(message: OutboxMessage): void {
     this.store.releaseOutbox(message.id).then(
       () => this.kick(),
-      (err: Error) => this.logger.warn(`Job ${message.jobId}: could not release its outbox message (${err.message}); it waits for its lease`),
+      (err: Error) =>
+        this.logger.warn({ ...jobFields(message), msg: `Job ${message.jobId}: could not release its outbox message (${err.message}); it waits for its lease` }),
     );
   }
 

@@ -1,4 +1,5 @@
 import { JobCatalogue } from '@cask/contracts';
+import { jobLog } from '@cask/logging';
 import { Logger } from '@nestjs/common';
 import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
 import { IdempotencyConflictError } from '../dispatcher/dispatch-errors';
@@ -99,7 +100,10 @@ export class ScheduleRunner {
       }
       if (err instanceof IdempotencyConflictError) {
         // Another instance dispatched this tick from the schedule as it was before an update: it has its job.
-        this.logger.warn(`Schedule ${schedule.name}: tick ${at} was already dispatched as ${schedule.type} ${err.existingJobId}`);
+        this.logger.warn({
+          ...jobLog(err.existingJobId, schedule.type),
+          msg: `Schedule ${schedule.name}: tick ${at} was already dispatched as ${schedule.type} ${err.existingJobId}`,
+        });
         return (await this.store.claim(schedule.name, due, next)) ? 'skipped' : 'lost';
       }
       this.report(schedule, 'warn', `dispatch failed, retrying: ${(err as Error).message}`);
@@ -108,10 +112,10 @@ export class ScheduleRunner {
     if (this.failing.delete(schedule.name)) this.logger.log(`Schedule ${schedule.name}: dispatching again`);
     if (!(await this.store.claim(schedule.name, due, next))) {
       // Another instance claimed the tick; the idempotency key made our dispatch return its job.
-      this.logger.debug(`Schedule ${schedule.name}: tick ${at} taken by another instance (job ${schedule.type} ${jobId})`);
+      this.logger.debug({ ...jobLog(jobId, schedule.type), msg: `Schedule ${schedule.name}: tick ${at} taken by another instance (job ${schedule.type} ${jobId})` });
       return 'lost';
     }
-    this.logger.debug(`Schedule ${schedule.name}: tick ${at} dispatched job ${schedule.type} ${jobId}`);
+    this.logger.debug({ ...jobLog(jobId, schedule.type), msg: `Schedule ${schedule.name}: tick ${at} dispatched job ${schedule.type} ${jobId}` });
     return 'fired';
   }
 

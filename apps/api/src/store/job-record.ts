@@ -58,6 +58,8 @@ export interface OutboxMessage {
   availableAt?: number;
   /** Where it goes: a job queue (the default) or the workers' control stream. */
   target?: 'jobs' | 'control';
+  /** The request that dispatched the job; published as the `x-cask-request-id` header. */
+  requestId?: string;
 }
 
 /** An `Idempotency-Key` to record with a new job. */

@@ -57,6 +57,7 @@ export function toOutboxMessage(row: Selectable<OutboxTable>): OutboxMessage {
     priority: Number(row.priority),
     createdAt: Number(row.created_at),
     target: row.target === 'control' ? 'control' : 'jobs',
+    requestId: row.request_id ?? undefined,
   };
 }
 
@@ -70,6 +71,7 @@ export function outboxRow(message: OutboxMessage): OutboxTable {
     created_at: message.createdAt,
     available_at: message.availableAt ?? message.createdAt,
     target: message.target === 'control' ? 'control' : null,
+    request_id: message.requestId ?? null,
   };
 }
 

@@ -288,6 +288,18 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect(await dueMessages()).toEqual([message]);
     });
 
+    it('keeps the id of the request that dispatched the job with its message, for a later publish', async () => {
+      const job = newJob();
+      await store.createJob(job, messageFor(job, { requestId: 'checkout-42' }));
+      const items = [newJob(), newJob()].map((other, i) => ({ job: other, message: messageFor(other, { requestId: i === 0 ? 'req:batch.1' : undefined }) }));
+      await store.createJobs(items);
+
+      const byJob = new Map((await dueMessages()).map((message) => [message.jobId, message.requestId]));
+      expect(byJob.get(job.id)).toBe('checkout-42');
+      expect(byJob.get(items[0].job.id)).toBe('req:batch.1');
+      expect(byJob.get(items[1].job.id)).toBeUndefined();
+    });
+
     it('writes neither job nor message when the message cannot be stored', async () => {
       const first = newJob();
       const message = messageFor(first);

@@ -148,6 +148,15 @@ const MIGRATIONS: Record<string, Migration> = {
       for (const table of ['jobs', 'job_tombstones', 'schedules']) await db.schema.alterTable(table).dropColumn('tenant').execute();
     },
   },
+  '0005_request_ids': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // A message the relay publishes later must still name the request that dispatched its job.
+      await db.schema.alterTable('outbox').addColumn('request_id', 'varchar(128)').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('outbox').dropColumn('request_id').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

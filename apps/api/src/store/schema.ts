@@ -101,6 +101,8 @@ export interface OutboxTable {
   available_at: number;
   /** null: the jobs exchange, by routing key; `control`: the control stream. */
   target: string | null;
+  /** The request that dispatched the job, for the worker's log lines; null when unknown. */
+  request_id: string | null;
 }
 
 /** `Idempotency-Key` headers seen, with the job each created. */

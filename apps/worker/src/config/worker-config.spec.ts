@@ -6,8 +6,19 @@ describe('loadWorkerConfig', () => {
   it('uses the documented defaults and a worker id from host and pid', () => {
     const config = loadWorkerConfig({});
 
-    expect(config).toMatchObject({ amqpUrl: 'amqp://guest:guest@localhost:5672', namespace: 'cask', concurrency: 16, publishConfirmTimeoutMs: 10_000, shutdownGraceMs: 30_000, enableCrashDemo: false, logLevel: 'log' });
+    expect(config).toMatchObject({ amqpUrl: 'amqp://guest:guest@localhost:5672', namespace: 'cask', concurrency: 16, publishConfirmTimeoutMs: 10_000, shutdownGraceMs: 30_000, enableCrashDemo: false, logLevel: 'log', logFormat: 'pretty' });
     expect(config.workerId).toMatch(new RegExp(`-${process.pid}$`));
+  });
+
+  it('logs JSON in production and readable lines elsewhere, unless LOG_FORMAT says otherwise', () => {
+    const production = { NODE_ENV: 'production', AMQP_URL: 'amqps://cask:s3cret@rabbit.internal', CASK_SIGNING_KEYS: 'k1:cask-test-signing-secret-0123456789abcdef' };
+    expect(loadWorkerConfig(production).logFormat).toBe('json');
+    expect(loadWorkerConfig({ ...production, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadWorkerConfig({ LOG_FORMAT: 'json', LOG_LEVEL: 'verbose' })).toMatchObject({ logFormat: 'json', logLevel: 'verbose' });
+    expect(configErrorOf(() => loadWorkerConfig({ LOG_FORMAT: 'JSON', LOG_LEVEL: 'info' })).problems.sort()).toEqual([
+      'LOG_FORMAT: must be one of json, pretty',
+      'LOG_LEVEL: must be one of error, warn, log, debug, verbose',
+    ]);
   });
 
   it('takes WORKER_ID and WORKER_CONCURRENCY when set', () => {

@@ -1,10 +1,8 @@
 import { DeploymentEnv, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
 import { SigningKey, parseSigningKeys } from '@cask/contracts';
+import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, defaultLogFormat } from '@cask/logging';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { hostname } from 'node:os';
-
-const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The worker's environment variables as they are spelled; see README "Configuration". */
 class WorkerEnv extends DeploymentEnv {
@@ -68,6 +66,10 @@ class WorkerEnv extends DeploymentEnv {
   LOG_LEVEL: LogLevel = 'log';
 
   @IsOptional()
+  @IsIn(LOG_FORMATS, { message: `must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT?: LogFormat;
+
+  @IsOptional()
   @IsSigningKeys()
   CASK_SIGNING_KEYS?: string;
 }
@@ -98,6 +100,8 @@ export class WorkerConfig {
   /** How long an attempt runs before its `started` event is sent; shorter attempts report only their outcome. */
   startedEventDelayMs: number;
   logLevel: LogLevel;
+  /** `json` (one object per line) or `pretty`; unset: json when NODE_ENV=production, else pretty. */
+  logFormat: LogFormat;
   /** Keys that sign every message this app publishes and check every message it consumes; empty: unsigned. */
   signingKeys: readonly SigningKey[];
   /** `NODE_ENV=production`: the worker refused to start with `guest`, plain AMQP to another host, or unsigned. */
@@ -127,6 +131,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     heartbeatMs: e.WORKER_HEARTBEAT_MS,
     startedEventDelayMs: e.WORKER_STARTED_EVENT_DELAY_MS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? defaultLogFormat(e.NODE_ENV),
     signingKeys: e.CASK_SIGNING_KEYS ? parseSigningKeys(e.CASK_SIGNING_KEYS) : [],
     production,
     brokerCa,

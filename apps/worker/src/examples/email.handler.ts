@@ -1,4 +1,5 @@
 import { JobContext, PermanentJobError, WelcomeEmail, WelcomeEmailPayload, WelcomeEmailResult } from '@cask/contracts';
+import { jobLog } from '@cask/logging';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
@@ -14,7 +15,8 @@ export class EmailHandler {
     if (payload.email.toLowerCase().endsWith('@bounce.test')) {
       throw new PermanentJobError(`Mailbox ${payload.email} does not accept mail`, { code: 'mailbox_rejected' });
     }
-    this.logger.debug(`Job ${ctx.type} ${ctx.jobId}: welcome email sent`);
+    // The job's fields (and the request that dispatched it) on the line; never the payload.
+    this.logger.debug({ ...jobLog(ctx.jobId, ctx.type, ctx), msg: `Job ${ctx.type} ${ctx.jobId}: welcome email sent` });
     return { delivered_to: payload.email, message_id: `<${randomUUID()}@cask.example>` };
   }
 }

@@ -1,4 +1,5 @@
 import { DemoFault, DemoFaultPayload, DemoFaultResult, JobContext, PermanentJobError } from '@cask/contracts';
+import { jobLog } from '@cask/logging';
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +19,7 @@ export class FaultHandler {
     switch (payload.mode) {
       case 'crash':
         if (!this.config.enableCrashDemo) throw new PermanentJobError('The crash demo is disabled (WORKER_ENABLE_CRASH_DEMO=false)', { code: 'disabled' });
-        this.logger.warn(`Job ${ctx.type} ${ctx.jobId}: killing this worker on purpose`);
+        this.logger.warn({ ...jobLog(ctx.jobId, ctx.type, ctx), msg: `Job ${ctx.type} ${ctx.jobId}: killing this worker on purpose` });
         process.kill(process.pid, 'SIGKILL');
         break;
       case 'ignore_abort':

@@ -1,5 +1,6 @@
 import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, declareEventQueue, declareJobQueues, declareWorkersQueue, isAuthentic } from '@cask/amqp';
-import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, MessageSigner, decodeEnvelope, signerFor } from '@cask/contracts';
+import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobContext, JobEnvelope, MessageSigner, decodeEnvelope, requestIdOf, signerFor } from '@cask/contracts';
+import { JobLogger, jobLog } from '@cask/logging';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Registry } from 'prom-client';
@@ -75,9 +76,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       this.connection,
       this.publisher,
       topology,
-      (jobId, series) => {
-        if (this.executor.cancel(jobId, series)) this.logger.log(`Job ${jobId}: cancel requested; aborting it`);
-      },
+      // The executor logs the cancel, with the running job's fields.
+      (jobId, series) => this.executor.cancel(jobId, series),
       this.signer,
     );
     for (const queue of this.pool.plan.queues) {
@@ -222,28 +222,31 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       void this.deadLetter(source, delivery, ErrorCode.UnknownType, `no job type "${envelope.type.slice(0, 200)}" on queue "${queue}"`);
       return;
     }
-    if (this.skipIfCancelled(envelope, delivery)) return;
+    // Not covered by the signature, so only ever a label on log lines (and passed on to the next attempt).
+    const requestId = requestIdOf(delivery.message.properties.headers);
+    const log = new JobLogger(this.logger, jobLog(envelope.id, envelope.type, { attempt: envelope.attempt, requestId }));
+    if (this.skipIfCancelled(envelope, delivery, log)) return;
     if (delivery.message.fields.redelivered) {
-      void this.handleRedelivery(queue, delivery, envelope, suspect);
+      void this.handleRedelivery(queue, delivery, envelope, suspect, requestId, log);
       return;
     }
     void this.pool.slots
       .run(envelope.type, async () => {
-        if (this.closing) return this.handBack(queue, delivery, envelope);
+        if (this.closing) return this.handBack(queue, delivery, envelope, requestId, log);
         // It may have been cancelled while it waited for a free slot.
-        if (this.skipIfCancelled(envelope, delivery)) return;
-        return this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source });
+        if (this.skipIfCancelled(envelope, delivery, log)) return;
+        return this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source, requestId });
       })
       .catch((err: Error) => {
-        this.logger.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err.stack);
+        log.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err);
         delivery.nack(true);
       });
   }
 
   /** A job whose series was cancelled is acked and dropped: it never runs. */
-  private skipIfCancelled(envelope: JobEnvelope, delivery: Delivery): boolean {
+  private skipIfCancelled(envelope: JobEnvelope, delivery: Delivery, log: JobLogger): boolean {
     if (!this.control.isCancelled(envelope.id, envelope.series)) return false;
-    this.logger.log(`Job ${envelope.type} ${envelope.id}: cancelled; dropping it`);
+    log.log(`Job ${envelope.type} ${envelope.id}: cancelled; dropping it`);
     delivery.ack();
     return true;
   }
@@ -253,14 +256,21 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
    * when its worker died: past `max_attempts` such deaths the job is poison. Each move counts an attempt,
    * since the job may have run before its worker died.
    */
-  private async handleRedelivery(queue: string, delivery: Delivery, envelope: JobEnvelope, suspect: boolean): Promise<void> {
+  private async handleRedelivery(
+    queue: string,
+    delivery: Delivery,
+    envelope: JobEnvelope,
+    suspect: boolean,
+    requestId: string | undefined,
+    log: JobLogger,
+  ): Promise<void> {
     const priority = delivery.message.properties.priority as number | undefined;
     const crashes = Number(delivery.message.properties.headers?.[DeadLetterHeader.Crashes] ?? 0) + (suspect ? 1 : 0);
     const next = { ...envelope, attempt: envelope.attempt + 1 };
     const move = async () => {
       if (crashes >= envelope.max_attempts) {
         const error = { code: ErrorCode.Poison, message: `The worker died ${crashes} time(s) while running this job`, retryable: false };
-        this.logger.error(`Job ${envelope.type} ${envelope.id}: ${error.message}; failing it as poison`);
+        log.error(`Job ${envelope.type} ${envelope.id}: ${error.message}; failing it as poison`);
         await this.outcomes.deadLetter(delivery.message, this.topology.suspectQueue(queue), ErrorCode.Poison, error.message);
         await this.events.publish([
           {
@@ -276,27 +286,30 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
           },
         ]);
       } else {
-        if (suspect) this.logger.warn(`Job ${envelope.type} ${envelope.id}: its worker died running attempt ${envelope.attempt} (${crashes} so far)`);
-        await this.outcomes.toSuspect(next, queue, priority, crashes);
+        if (suspect) log.warn(`Job ${envelope.type} ${envelope.id}: its worker died running attempt ${envelope.attempt} (${crashes} so far)`);
+        await this.outcomes.toSuspect(next, queue, priority, crashes, requestId);
       }
     };
-    await this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, move);
+    await this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, move, log);
   }
 
   /** Shutdown: a job not started yet goes back to its queue as a fresh message. */
-  private async handBack(queue: string, delivery: Delivery, envelope: JobEnvelope): Promise<void> {
-    await this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, () =>
-      this.outcomes.requeue(envelope, queue, delivery.message.properties.priority as number | undefined),
+  private async handBack(queue: string, delivery: Delivery, envelope: JobEnvelope, requestId: string | undefined, log: JobLogger): Promise<void> {
+    await this.settle(
+      delivery,
+      `Job ${envelope.type} ${envelope.id}`,
+      () => this.outcomes.requeue(envelope, queue, delivery.message.properties.priority as number | undefined, requestId),
+      log,
     );
   }
 
   /** Acks once what replaces the message is confirmed; holds it while the broker cannot confirm. */
-  private async settle(delivery: Delivery, what: string, action: () => Promise<void>): Promise<void> {
+  private async settle(delivery: Delivery, what: string, action: () => Promise<void>, log: Pick<JobLogger, 'warn'> = this.logger): Promise<void> {
     const confirmed = await untilConfirmed(
       delivery,
       action,
       () => false,
-      (err, delayMs) => this.logger.warn(`${what}: not confirmed (${err.message}); retrying in ${delayMs} ms`),
+      (err, delayMs) => log.warn(`${what}: not confirmed (${err.message}); retrying in ${delayMs} ms`),
     );
     if (confirmed) delivery.ack();
   }

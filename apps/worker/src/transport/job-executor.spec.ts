@@ -1,4 +1,5 @@
 import type { Delivery } from '@cask/amqp';
+import { Logger, LoggerService } from '@nestjs/common';
 import { DemoFlaky, JobDefinition, JobEnvelope, JobEvent, PermanentJobError, RetryableJobError, VideoProcess, WelcomeEmail } from '@cask/contracts';
 import { metricValue, parseMetrics } from '@cask/testing';
 import { Registry } from 'prom-client';
@@ -11,7 +12,7 @@ import type { JobOutcomes } from './job-outcomes';
 class FakeBroker {
   readonly log: string[] = [];
   readonly events: JobEvent[] = [];
-  readonly retries: Array<{ next: JobEnvelope; queue: string; delayMs: number }> = [];
+  readonly retries: Array<{ next: JobEnvelope; queue: string; delayMs: number; requestId?: string }> = [];
   readonly deadLetters: Array<{ code: string; detail: string }> = [];
   private readonly pending: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   autoConfirm = true;
@@ -30,8 +31,8 @@ class FakeBroker {
   };
 
   readonly outcomes = {
-    scheduleRetry: (next: JobEnvelope, queue: string, _priority: number | undefined, delayMs: number) => {
-      this.retries.push({ next, queue, delayMs });
+    scheduleRetry: (next: JobEnvelope, queue: string, _priority: number | undefined, delayMs: number, requestId?: string) => {
+      this.retries.push({ next, queue, delayMs, requestId });
       this.log.push('retry');
       return this.confirm();
     },
@@ -103,8 +104,49 @@ describe('JobExecutor', () => {
 
   const executor = (invoke: HandlerInvoker) =>
     new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1', metrics);
-  const run = (exec: JobExecutor, env: JobEnvelope, definition: JobDefinition = DemoFlaky) =>
-    exec.execute({ envelope: env, definition, delivery: delivery as unknown as Delivery, queue: definition.queue, brokerQueue: `ns.jobs.${definition.queue}` });
+  const run = (exec: JobExecutor, env: JobEnvelope, definition: JobDefinition = DemoFlaky, requestId?: string) =>
+    exec.execute({ envelope: env, definition, delivery: delivery as unknown as Delivery, queue: definition.queue, brokerQueue: `ns.jobs.${definition.queue}`, requestId });
+
+  /** Runs `work` with Nest's Logger writing into the returned list, each line as the object it was given. */
+  async function loggedLines(work: () => Promise<void>): Promise<Array<Record<string, unknown>>> {
+    const lines: Array<Record<string, unknown>> = [];
+    const keep = (level: string) => (message: unknown, context?: string) => lines.push({ level, context, ...(message as object) });
+    const capture: LoggerService = { log: keep('log'), warn: keep('warn'), error: keep('error'), debug: keep('debug'), verbose: keep('verbose') };
+    Logger.overrideLogger(capture);
+    try {
+      await work();
+    } finally {
+      Logger.overrideLogger(false);
+    }
+    return lines;
+  }
+
+  it('puts the job, its attempt and the request that dispatched it on its lines, and the request id on the next attempt', async () => {
+    const lines = await loggedLines(() =>
+      run(
+        executor(async () => {
+          throw new RetryableJobError('try later', { code: 'busy' });
+        }),
+        envelope(DemoFlaky.name, { fail_times: 9 }, { attempt: 2 }),
+        DemoFlaky,
+        'checkout-42',
+      ),
+    );
+
+    expect(broker.retries[0]).toMatchObject({ next: { attempt: 3 }, requestId: 'checkout-42' });
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        context: 'JobExecutor',
+        job_id: '01900000-0000-7000-8000-000000000001',
+        job_type: 'demo.flaky',
+        attempt: 2,
+        request_id: 'checkout-42',
+        msg: expect.stringContaining('attempt 2 failed (busy: try later)'),
+      }),
+    );
+    expect(JSON.stringify(lines)).not.toContain('fail_times');
+  });
 
   it('reports started then succeeded with the result, and acks once', async () => {
     await run(executor(async (_type, payload) => ({ echoed: payload })), envelope(DemoFlaky.name, { fail_times: 0 }));

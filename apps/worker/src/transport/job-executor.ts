@@ -12,6 +12,7 @@ import {
   toJobError,
   validatePayload,
 } from '@cask/contracts';
+import { JobLogger, jobLog } from '@cask/logging';
 import { Logger } from '@nestjs/common';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { EventPublisher } from './event-publisher';
@@ -46,6 +47,8 @@ export interface JobSource {
   queue: string;
   /** The broker queue the message was taken from (for dead-letter headers). */
   brokerQueue: string;
+  /** The request that dispatched the job (`x-cask-request-id`): on every line about it, and on its next attempt. */
+  requestId?: string;
 }
 
 /**
@@ -56,7 +59,7 @@ export interface JobSource {
  */
 export class JobExecutor {
   private readonly logger = new Logger(JobExecutor.name);
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; envelope: JobEnvelope; queue: string }>();
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; envelope: JobEnvelope; queue: string; log: JobLogger }>();
   private shuttingDown = false;
 
   /**
@@ -97,8 +100,9 @@ export class JobExecutor {
   /** Fires the AbortSignal of a running attempt of this job series; returns whether one was running. */
   cancel(jobId: string, series: number): boolean {
     let found = false;
-    for (const { controller, envelope } of this.running.values()) {
+    for (const { controller, envelope, log } of this.running.values()) {
       if (envelope.id === jobId && envelope.series <= series) {
+        log.log(`Job ${envelope.type} ${jobId}: cancel requested; aborting it`);
         controller.abort(new AttemptCancelled());
         found = true;
       }
@@ -111,24 +115,27 @@ export class JobExecutor {
     const done = new Promise<void>((resolve) => (finish = resolve));
     const key = `${source.envelope.id}:${source.envelope.series}:${source.envelope.attempt}:${this.running.size}:${Date.now()}`;
     const controller = new AbortController();
-    this.running.set(key, { controller, done, envelope: source.envelope, queue: source.queue });
-    return this.run(source, controller).finally(() => {
+    const { id, type, attempt } = source.envelope;
+    // A child logger for the attempt: every line about it names the job, the attempt and the request.
+    const log = new JobLogger(this.logger, jobLog(id, type, { attempt, requestId: source.requestId }));
+    this.running.set(key, { controller, done, envelope: source.envelope, queue: source.queue, log });
+    return this.run(source, controller, log).finally(() => {
       this.running.delete(key);
       finish();
     });
   }
 
-  private async run(source: JobSource, controller: AbortController): Promise<void> {
+  private async run(source: JobSource, controller: AbortController, log: JobLogger): Promise<void> {
     const { envelope, definition, delivery } = source;
     const { id, type, attempt, series, tenant } = envelope;
     const base = { job_id: id, type, series, attempt, worker: this.workerId, ...(tenant === undefined ? {} : { tenant }) };
     const validation = validatePayload(definition, envelope.payload);
     if (!validation.ok) {
       const message = validation.errors.map((e) => `${e.field || 'payload'}: ${e.reason}`).join('; ');
-      this.logger.warn(`Job ${type} ${id}: invalid payload (${message})`);
+      log.warn(`Job ${type} ${id}: invalid payload (${message})`);
       const error = { code: ErrorCode.InvalidPayload, message, retryable: false };
       this.metrics.ended(type, 'failed');
-      await this.settle(source, () => this.events.publish([{ ...base, kind: 'failed', at: Date.now(), error }]));
+      await this.settle(source, log, () => this.events.publish([{ ...base, kind: 'failed', at: Date.now(), error }]));
       return;
     }
 
@@ -142,7 +149,7 @@ export class JobExecutor {
       startReported = true;
       clearTimeout(startTimer);
       this.events.publish([{ ...base, kind: 'started', at: startedAt }]).catch((err: Error) =>
-        this.logger.debug(`Job ${type} ${id}: started event not confirmed (${err.message})`),
+        log.debug(`Job ${type} ${id}: started event not confirmed (${err.message})`),
       );
     };
     const startTimer = this.startedEventDelayMs > 0 ? setTimeout(reportStart, this.startedEventDelayMs) : undefined;
@@ -151,6 +158,7 @@ export class JobExecutor {
       jobId: id,
       type,
       attempt,
+      requestId: source.requestId,
       signal: controller.signal,
       progress: (value: JobProgress) => {
         reportStart();
@@ -162,18 +170,18 @@ export class JobExecutor {
     let failure: JobError | undefined;
     let timedOut = false;
     try {
-      result = await this.withTimeout(envelope, controller, this.invoke(type, validation.value, context));
+      result = await this.withTimeout(envelope, controller, log, this.invoke(type, validation.value, context));
       JSON.stringify(result ?? null);
     } catch (err) {
       if (controller.signal.reason instanceof AttemptCancelled) {
         // The store already says cancelled; there is no outcome to report, only the message to let go.
-        this.logger.log(`Job ${type} ${id}: cancelled while running`);
+        log.log(`Job ${type} ${id}: cancelled while running`);
         this.metrics.ended(type, 'cancelled', Date.now() - startedAt);
         delivery.ack();
         return;
       }
       if (this.shuttingDown && controller.signal.aborted && !(err instanceof AttemptTimeout)) {
-        this.logger.warn(`Job ${type} ${id}: stopped by shutdown; returning it to the queue`);
+        log.warn(`Job ${type} ${id}: stopped by shutdown; returning it to the queue`);
         this.metrics.ended(type, 'interrupted', Date.now() - startedAt);
         delivery.nack(true);
         return;
@@ -188,27 +196,27 @@ export class JobExecutor {
 
     const at = Date.now();
     if (!failure) {
-      this.logger.debug(`Job ${type} ${id}: succeeded in ${at - startedAt} ms`);
+      log.debug(`Job ${type} ${id}: succeeded in ${at - startedAt} ms`);
+      await this.settle(source, log, () => this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, ...unreported, result: result ?? null }]));
       this.metrics.ended(type, 'succeeded', at - startedAt);
-      await this.settle(source, () => this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, ...unreported, result: result ?? null }]));
       return;
     }
     if (failure.retryable && attempt < envelope.max_attempts) {
       const delayMs = backoffDelay(backoffFromWire(envelope.backoff), attempt);
       this.metrics.ended(type, timedOut ? 'timed_out' : 'retrying', at - startedAt);
-      this.logger.warn(`Job ${type} ${id}: attempt ${attempt} failed (${failure.code}: ${failure.message}); retrying in ${delayMs} ms`);
+      log.warn(`Job ${type} ${id}: attempt ${attempt} failed (${failure.code}: ${failure.message}); retrying in ${delayMs} ms`);
       const retrying: JobEvent = { ...base, kind: 'retrying', at, started_at: startedAt, ...unreported, error: failure, next_attempt_at: at + delayMs };
-      await this.settle(source, async () => {
+      await this.settle(source, log, async () => {
         // The next attempt is confirmed before the event that announces it, so "retrying" is never a promise nobody keeps.
-        await this.outcomes.scheduleRetry({ ...envelope, attempt: attempt + 1, ready_at: at + delayMs }, source.queue, delivery.message.properties.priority, delayMs);
+        await this.outcomes.scheduleRetry({ ...envelope, attempt: attempt + 1, ready_at: at + delayMs }, source.queue, delivery.message.properties.priority, delayMs, source.requestId);
         await this.events.publish([retrying]);
       });
       return;
     }
     const exhausted = failure.retryable;
     this.metrics.ended(type, timedOut ? 'timed_out' : 'failed', at - startedAt);
-    this.logger.warn(`Job ${type} ${id}: failed on attempt ${attempt} of ${envelope.max_attempts} (${failure.code}: ${failure.message})`);
-    await this.settle(source, async () => {
+    log.warn(`Job ${type} ${id}: failed on attempt ${attempt} of ${envelope.max_attempts} (${failure.code}: ${failure.message})`);
+    await this.settle(source, log, async () => {
       if (exhausted) {
         await this.outcomes.deadLetter(delivery.message, source.brokerQueue, ErrorCode.Exhausted, `${attempt} attempt(s) failed; last: ${failure.code}: ${failure.message}`);
       }
@@ -217,7 +225,7 @@ export class JobExecutor {
   }
 
   /** Races the handler against the job's deadline; at the deadline its signal fires and the attempt fails. */
-  private withTimeout<T>(envelope: JobEnvelope, controller: AbortController, work: Promise<T>): Promise<T> {
+  private withTimeout<T>(envelope: JobEnvelope, controller: AbortController, log: JobLogger, work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
@@ -233,7 +241,7 @@ export class JobExecutor {
     work.then(
       () => {
         if (controller.signal.reason instanceof AttemptTimeout) {
-          this.logger.warn(`Job ${envelope.type} ${envelope.id}: late result after its timeout discarded`);
+          log.warn(`Job ${envelope.type} ${envelope.id}: late result after its timeout discarded`);
         }
       },
       () => undefined,
@@ -245,13 +253,13 @@ export class JobExecutor {
    * Publishes the outcome, then acks. While the broker cannot confirm, the message is held and the publish
    * retried; if the delivery is lost meanwhile, the broker has requeued it and there is nothing to ack.
    */
-  private async settle(source: JobSource, publish: () => Promise<void>): Promise<void> {
+  private async settle(source: JobSource, log: JobLogger, publish: () => Promise<void>): Promise<void> {
     const { envelope, delivery } = source;
     const confirmed = await untilConfirmed(
       delivery,
       publish,
       () => this.shuttingDown,
-      (err, delayMs) => this.logger.warn(`Job ${envelope.type} ${envelope.id}: outcome not confirmed (${err.message}); retrying in ${delayMs} ms`),
+      (err, delayMs) => log.warn(`Job ${envelope.type} ${envelope.id}: outcome not confirmed (${err.message}); retrying in ${delayMs} ms`),
     );
     if (confirmed) delivery.ack();
     else delivery.nack(true);

@@ -1,9 +1,12 @@
 import { ConfirmPublisher, declareDelayQueue, delayBucket, publishDeadLetter } from '@cask/amqp';
-import { CaskTopology, DeadLetterHeader, JobEnvelope, encodeEnvelope } from '@cask/contracts';
+import { CaskTopology, DeadLetterHeader, JobEnvelope, encodeEnvelope, requestIdHeaders } from '@cask/contracts';
 import type { ConsumeMessage } from 'amqplib';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 
-/** The broker-side effects of an attempt's outcome: the next attempt, a dead letter, a requeue. */
+/**
+ * The broker-side effects of an attempt's outcome: the next attempt, a dead letter, a requeue. Each message
+ * it publishes for a job keeps the id of the request that dispatched it (`requestId`).
+ */
 export class JobOutcomes {
   constructor(
     private readonly publisher: ConfirmPublisher,
@@ -15,29 +18,35 @@ export class JobOutcomes {
    * Publishes the next attempt to wait `delayMs` in a delay queue (in the broker, not in this process),
    * after which it returns to its job queue. Resolves once the broker confirmed it.
    */
-  async scheduleRetry(next: JobEnvelope, queue: string, priority: number | undefined, delayMs: number): Promise<void> {
+  async scheduleRetry(next: JobEnvelope, queue: string, priority: number | undefined, delayMs: number, requestId?: string): Promise<void> {
     const bucket = delayBucket(delayMs);
     const body = encodeEnvelope(next);
+    const headers = requestIdHeaders(requestId);
     if (bucket === 0) {
-      await this.publisher.publish(this.topology.jobsExchange, queue, body, { messageId: next.id, type: next.type, priority });
+      await this.publisher.publish(this.topology.jobsExchange, queue, body, { messageId: next.id, type: next.type, priority, headers });
       return;
     }
     const delayQueue = await this.publisher.declare((channel) => declareDelayQueue(channel, this.topology, queue, bucket));
-    await this.publisher.publish('', delayQueue, body, { messageId: next.id, type: next.type, priority });
+    await this.publisher.publish('', delayQueue, body, { messageId: next.id, type: next.type, priority, headers });
   }
 
   /** Puts a message back on its job queue as a fresh delivery (not a redelivery). */
-  async requeue(envelope: JobEnvelope, queue: string, priority: number | undefined): Promise<void> {
-    await this.publisher.publish(this.topology.jobsExchange, queue, encodeEnvelope(envelope), { messageId: envelope.id, type: envelope.type, priority });
+  async requeue(envelope: JobEnvelope, queue: string, priority: number | undefined, requestId?: string): Promise<void> {
+    await this.publisher.publish(this.topology.jobsExchange, queue, encodeEnvelope(envelope), {
+      messageId: envelope.id,
+      type: envelope.type,
+      priority,
+      headers: requestIdHeaders(requestId),
+    });
   }
 
   /** Moves a message to its queue's suspect queue, counting the crashes it was part of. */
-  async toSuspect(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number): Promise<void> {
+  async toSuspect(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, requestId?: string): Promise<void> {
     await this.publisher.publish('', this.topology.suspectQueue(queue), encodeEnvelope(envelope), {
       messageId: envelope.id,
       type: envelope.type,
       priority,
-      headers: { [DeadLetterHeader.Crashes]: crashes },
+      headers: { ...requestIdHeaders(requestId), [DeadLetterHeader.Crashes]: crashes },
     });
   }
 
