@@ -58,7 +58,9 @@ export function startCaskWorker(ctx: RunContext, namespace: string): ManagedProc
  */
 export async function startCaskApi(ctx: RunContext, env: Record<string, string>, timeoutMs: number): Promise<{ api: ManagedProcess; baseUrl: string }> {
   const port = await freePort();
-  const api = ManagedProcess.spawnNode('cask api', ENTRY.api, { AMQP_URL: BENCH_AMQP_URL, PORT: String(port), LOG_LEVEL: 'warn', ...env }, REPO_ROOT);
+  // The bench measures how fast Cask can go, so the per-tenant abuse limits are off (0).
+  const limitsOff = { RATE_LIMIT_PER_SECOND: '0', DISPATCH_RATE_LIMIT_PER_SECOND: '0', MAX_QUEUED_JOBS_PER_TENANT: '0' };
+  const api = ManagedProcess.spawnNode('cask api', ENTRY.api, { AMQP_URL: BENCH_AMQP_URL, PORT: String(port), LOG_LEVEL: 'warn', ...limitsOff, ...env }, REPO_ROOT);
   ctx.trackPid(api.pid);
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
