@@ -4,6 +4,8 @@ const shared = {
   testEnvironment: 'node',
   rootDir: __dirname,
   setupFiles: ['reflect-metadata', '<rootDir>/test/support/quiet-logs.ts'],
+  // Every response any test reads is audited for leaks (test/support/response-audit.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }] },
   moduleNameMapper: {
     '^@cask/contracts$': '<rootDir>/libs/contracts/src',
@@ -20,8 +22,8 @@ module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts'] },
     { ...shared, displayName: 'app', testMatch: ['<rootDir>/apps/*/test/**/*.app-spec.ts'] },
-    { ...shared, displayName: 'system', testMatch: ['<rootDir>/test/*.system-spec.ts'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/test/support/long-timeout.ts'] },
+    { ...shared, displayName: 'system', testMatch: ['<rootDir>/test/*.system-spec.ts'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'] },
     // Faults stop the shared broker and kill processes: `npm run test:faults` runs them one at a time.
-    { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/*.fault-spec.ts'], slowTestThreshold: 60, setupFilesAfterEnv: ['<rootDir>/test/support/long-timeout.ts'] },
+    { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/*.fault-spec.ts'], slowTestThreshold: 60, setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'] },
   ],
 };

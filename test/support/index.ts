@@ -10,3 +10,4 @@ export * from './config-error';
 export * from './deferred';
 export * from './fake-publisher';
 export * from './metrics';
+export * from './response-audit';

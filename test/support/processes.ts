@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { auditSecretsOf } from './response-audit';
 
 const ROOT = join(__dirname, '..', '..');
 const ENTRY = {
@@ -99,6 +100,7 @@ export class AppProcess {
 
 /** Starts an api on a free port and resolves with its base URL once it can dispatch. */
 export async function startApi(env: Record<string, string>): Promise<{ process: AppProcess; baseUrl: string }> {
+  auditSecretsOf(env);
   const api = AppProcess.start('api', { PORT: '0', ...env });
   const line = await api.waitForLine(/listening on port \d+/);
   await api.waitForLine(/Ready to dispatch jobs/);
@@ -114,6 +116,7 @@ export async function workerHealthUrl(worker: AppProcess): Promise<string> {
 
 /** Starts a worker and resolves once it consumes. */
 export async function startWorker(env: Record<string, string>): Promise<AppProcess> {
+  auditSecretsOf(env);
   const worker = AppProcess.start('worker', env);
   await worker.waitForLine(/consuming/);
   return worker;

@@ -1,4 +1,4 @@
-import { TEST_AMQP_URL } from '@cask/testing';
+import { TEST_AMQP_URL, auditSecretsOf } from '@cask/testing';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { configureHttp } from '../src/http/configure-http';
 
 /** The api's Nest app with its real HTTP stack, a fresh SQLite file and the given namespace. */
 export async function createApiApp(env: Record<string, string>, options: { waitForBroker?: boolean } = {}): Promise<INestApplication> {
+  auditSecretsOf(env);
   const config = loadApiConfig({
     AMQP_URL: TEST_AMQP_URL,
     SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'cask-app-')), 'cask.db'),
