@@ -28,6 +28,8 @@ export interface JobDefinition<P extends object = object, R = unknown> {
   readonly concurrency?: number;
   /** At most this many jobs of this type start per second, across all workers; undefined means no limit. */
   readonly rateLimitPerSecond?: number;
+  /** A payload that passes the payload class's rules, shown in the api's OpenAPI document; undefined when none was given. */
+  readonly example?: P;
   /** Carries the result type for the compiler only; always `undefined` at run time. */
   readonly resultType?: R;
 }
@@ -54,6 +56,12 @@ export interface JobSpec<P extends object> {
   concurrency?: number;
   /** Jobs of this type started per second across all workers. @defaultValue unlimited */
   rateLimitPerSecond?: number;
+  /**
+   * A payload that passes the payload class's rules, for documentation: the api's OpenAPI document shows it
+   * as this job type's example. Give every job one; it is not checked here, so test it with `validatePayload`.
+   * @defaultValue none
+   */
+  example?: P;
 }
 
 /** How long finished jobs are kept unless their definition says otherwise: 7 days. */
@@ -115,6 +123,7 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
     retentionMs: spec.retentionMs ?? DEFAULT_RETENTION_MS,
     concurrency: spec.concurrency,
     rateLimitPerSecond: spec.rateLimitPerSecond,
+    example: spec.example,
   });
 }
 
