@@ -3,6 +3,7 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { isDocsPage, serveApiDocs } from '../openapi/api-docs';
 import { errorBody } from './error-body';
 import { HttpErrorFilter } from './http-error.filter';
 import { ValidationFailedException } from './validation-failed.exception';
@@ -11,8 +12,9 @@ import { ValidationFailedException } from './validation-failed.exception';
 export const BODY_LIMIT = '1mb';
 
 /**
- * Security headers, CORS, body parsing, validation and error mapping, shared by `main.ts` and the app tests
- * so both run the same HTTP stack. The app must be created with `bodyParser: false`.
+ * Security headers, CORS, body parsing, validation, error mapping and the API docs (`/docs`, `/docs-json`),
+ * shared by `main.ts` and the app tests so both run the same HTTP stack. The app must be created with
+ * `bodyParser: false`.
  *
  * @param corsOrigins origins allowed to call the api from a browser (`*` for any); none by default
  */
@@ -20,7 +22,12 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   // helmet's defaults: nosniff, frame denial, HSTS, a restrictive Content-Security-Policy and the like.
-  express.use(helmet());
+  const apiHeaders = helmet();
+  // Swagger UI loads its scripts and styles from /docs/ itself, which the default policy allows; but
+  // upgrade-insecure-requests would make a browser fetch them over https, which fails where the api is
+  // reached over plain http (Safari does so even on localhost). Only the docs page goes without it.
+  const docsHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  express.use((req: Request, res: Response, next: NextFunction) => (isDocsPage(req.path) ? docsHeaders : apiHeaders)(req, res, next));
   if (corsOrigins.length > 0) {
     app.enableCors({
       origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
@@ -42,6 +49,7 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter());
+  serveApiDocs(app);
 }
 
 function hasBody(req: Request): boolean {

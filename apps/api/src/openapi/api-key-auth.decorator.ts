@@ -1,0 +1,25 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { RETRY_AFTER_HEADER } from './api-errors.decorator';
+import { ErrorResponse } from './error.response';
+
+/** Name of the security scheme in the document: `Authorization: Bearer <api key>`. */
+export const API_KEY_SCHEME = 'api-key';
+
+/**
+ * Documents that a controller's routes take an API key as a bearer token, and the answers when it is
+ * missing, not allowed, or used too often. Documentation only: the auth guard enforces it.
+ */
+export function ApiKeyAuth(): ClassDecorator & MethodDecorator {
+  return applyDecorators(
+    ApiBearerAuth(API_KEY_SCHEME),
+    ApiUnauthorizedResponse({ description: 'No API key, or one that is not valid', type: ErrorResponse, example: { error: 'Missing or invalid API key' } }),
+    ApiForbiddenResponse({ description: 'The key’s scope does not allow this (a read key on a write endpoint)', type: ErrorResponse, example: { error: 'API key not allowed to write' } }),
+    ApiTooManyRequestsResponse({
+      description: 'Too many requests with this key: retry after `Retry-After` seconds',
+      type: ErrorResponse,
+      example: { error: 'Too many requests' },
+      headers: RETRY_AFTER_HEADER,
+    }),
+  );
+}
