@@ -1,8 +1,10 @@
 import { AmqpConnection } from '@cask/amqp';
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiConfig } from '../config/api-config';
 import { JobEventConsumer } from '../events/job-event.consumer';
+import { LivenessResponse, ReadinessResponse } from '../openapi/health.response';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { JobStore } from '../store/job-store';
 
@@ -15,6 +17,7 @@ export interface Readiness {
 }
 
 /** Liveness (the process answers) and readiness (it can do its work now), for orchestrators. */
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -26,12 +29,17 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: LivenessResponse })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** 200 only while connected to the broker with the event consumer attached, the store reachable and the outbox under its bound. */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: broker connected, event consumer attached, store reachable, outbox under its bound' })
+  @ApiOkResponse({ type: ReadinessResponse, description: 'Ready' })
+  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'Not ready: `checks` names what is down' })
   async ready(@Res({ passthrough: true }) response: Response): Promise<Readiness> {
     const storeUp = await this.store.ping().then(
       () => true,
