@@ -1,5 +1,5 @@
 import { JobCatalogue, defineJob } from '@cask/contracts';
-import type { OpenAPIObject, RequestBodyObject, SchemaObject } from '@nestjs/swagger';
+import type { OpenAPIObject, OperationObject, RequestBodyObject, SchemaObject } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import { addJobTypes } from './job-type-schemas';
 
@@ -18,7 +18,7 @@ const NoteCreate = defineJob('notes.create', { payload: NotePayload, description
 const NoteArchive = defineJob('notes.archive', { payload: NotePayload, queue: 'slow', example: { text: 'Old note' } });
 const Ping = defineJob('net.ping', { payload: PingPayload, example: { host: 'example.com' } });
 
-function body(schema: string): { requestBody: RequestBodyObject; responses: object } {
+function body(schema: string): OperationObject {
   return { requestBody: { content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } }, responses: {} };
 }
 
