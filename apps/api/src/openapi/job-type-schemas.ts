@@ -5,14 +5,17 @@ import { UpsertScheduleDto } from '../schedules/upsert-schedule.dto';
 import { SCHEMAS, ValidatedClass, validationSchema } from './validation-schemas';
 
 /** Name of the schema listing every job type the api accepts. */
-export const JOB_TYPE_SCHEMA = 'JobType';
+const JOB_TYPE_SCHEMA = 'JobType';
+
+/** A `POST /jobs` body for one job type: its example payload. */
+const jobBody = (job: JobDefinition) => ({ type: job.name, payload: job.example });
 
 /**
  * Request bodies that name a job type in `type` and carry its payload in `payload`, and the example body of
  * each for one job type. Each becomes a `oneOf` with one variant per job type, discriminated by `type`.
  */
 const JOB_BODIES = new Map<ValidatedClass, (job: JobDefinition) => object>([
-  [CreateJobDto, (job) => ({ type: job.name, payload: job.example })],
+  [CreateJobDto, jobBody],
   [UpsertScheduleDto, (job) => ({ name: `${job.name}.nightly`, cron: '0 3 * * *', timezone: 'UTC', type: job.name, payload: job.example })],
 ]);
 const EXAMPLES = new Map([...JOB_BODIES].map(([body, example]) => [body.name, example]));
@@ -21,7 +24,7 @@ const EXAMPLES = new Map([...JOB_BODIES].map(([body, example]) => [body.name, ex
 const BATCH_BODY = 'CreateJobBatchDto';
 
 /** The component name of one job type's variant of a body, e.g. `CreateJobDto.email.welcome`. */
-export function variantName(body: string, jobType: string): string {
+function variantName(body: string, jobType: string): string {
   return `${body}.${jobType}`;
 }
 
@@ -50,7 +53,7 @@ export function addJobTypes(document: OpenAPIObject, catalogue: JobCatalogue): v
       discriminator: { propertyName: 'type', mapping: Object.fromEntries(jobs.map((job) => [job.name, SCHEMAS + variantName(body, job.name)])) },
     };
   }
-  if (schemas[BATCH_BODY]) schemas[BATCH_BODY] = { ...schemas[BATCH_BODY], example: { jobs: jobs.map((job) => ({ type: job.name, payload: job.example })) } };
+  if (schemas[BATCH_BODY]) schemas[BATCH_BODY] = { ...schemas[BATCH_BODY], example: { jobs: jobs.map(jobBody) } };
   addBodyExamples(document, jobs);
   document.info.description = [document.info.description, jobTypeTable(jobs)].filter(Boolean).join('\n\n');
 }
