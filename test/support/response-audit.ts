@@ -82,7 +82,8 @@ export function installResponseAudit(): void {
     return push.call(this, chunk, encoding);
   } as typeof proto.push;
 
-  const responseProto = Response.prototype;
+  // Writable in Node; the DOM typings call these read-only.
+  const responseProto = Response.prototype as { -readonly [K in keyof Response]: Response[K] };
   const text = responseProto.text;
   responseProto.text = async function (this: Response) {
     const body = await text.call(this);

@@ -41,6 +41,11 @@ describe('defineJob', () => {
     expect([job.priority, job.retentionMs, job.concurrency, job.rateLimitPerSecond]).toEqual([7, 3_600_000, 2, 5]);
   });
 
+  it('keeps the example payload it is given, and has none unless given one', () => {
+    expect(defineJob('notes.create', { payload: NotePayload, example: { text: 'Buy milk' } }).example).toEqual({ text: 'Buy milk' });
+    expect(defineJob('notes.create', { payload: NotePayload }).example).toBeUndefined();
+  });
+
   it.each<[string, Omit<JobSpec<NotePayload>, 'payload'>]>([
     ['priority 0', { priority: 0 }],
     ['priority 9', { priority: 9 }],

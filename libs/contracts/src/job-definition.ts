@@ -30,6 +30,8 @@ export interface JobDefinition<P extends object = object, R = unknown> {
   readonly rateLimitPerSecond?: number;
   /** Largest payload accepted, in bytes of its JSON; a larger one is refused with 413 and never stored. */
   readonly maxPayloadBytes: number;
+  /** A payload that passes the payload class's rules, shown in the api's OpenAPI document; undefined when none was given. */
+  readonly example?: P;
   /** Carries the result type for the compiler only; always `undefined` at run time. */
   readonly resultType?: R;
 }
@@ -58,6 +60,12 @@ export interface JobSpec<P extends object> {
   rateLimitPerSecond?: number;
   /** Largest payload, in bytes of its JSON (1 to 16 MiB). @defaultValue `262144` (256 KiB) */
   maxPayloadBytes?: number;
+  /**
+   * A payload that passes the payload class's rules, for documentation: the api's OpenAPI document shows it
+   * as this job type's example. Give every job one; it is not checked here, so test it with `validatePayload`.
+   * @defaultValue none
+   */
+  example?: P;
 }
 
 /** Largest payload of a job type unless its definition says otherwise: 256 KiB of JSON. */
@@ -126,6 +134,7 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
     concurrency: spec.concurrency,
     rateLimitPerSecond: spec.rateLimitPerSecond,
     maxPayloadBytes: spec.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    example: spec.example,
   });
 }
 

@@ -2,15 +2,23 @@ import { QueuedResponse, VideoProcess, VideoProcessPayload, WelcomeEmail, Welcom
 import { Body, Controller, Post } from '@nestjs/common';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
 import { DispatchQuota } from '../limits/dispatch-quota';
 import { AcceptsJob, queued } from '../http/accepted';
 import { RequestId } from '../http/request-id.decorator';
+import { ApiErrors, BODY_ERRORS, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
+import { ApiKeyAuth } from '../openapi/api-key-auth.decorator';
+import { WelcomeEmailQueuedResponse } from '../openapi/job.response';
+
+const DISPATCH_ERRORS = { 400: ERROR_EXAMPLES.badBody, ...BODY_ERRORS, 503: ERROR_EXAMPLES.brokerUnavailable };
 
 /**
  * Example endpoints from the seed design, showing how an app dispatches its own jobs. Replace them
  * with yours. The body is the job's payload class, so the global ValidationPipe checks it.
  */
+@ApiTags('examples')
+@ApiKeyAuth()
 @Controller()
 export class ExamplesController {
   constructor(
@@ -19,7 +27,9 @@ export class ExamplesController {
   ) {}
 
   @Post('users/welcome-email')
-  @AcceptsJob()
+  @AcceptsJob(WelcomeEmailQueuedResponse)
+  @ApiOperation({ summary: 'Example: queue a welcome email', description: 'The body is the `email.welcome` payload.' })
+  @ApiErrors(DISPATCH_ERRORS)
   async welcomeEmail(
     @Body() body: WelcomeEmailPayload,
     @CurrentPrincipal() { tenant }: Principal,
@@ -32,6 +42,8 @@ export class ExamplesController {
 
   @Post('videos')
   @AcceptsJob()
+  @ApiOperation({ summary: 'Example: queue a video to process', description: 'The body is the `video.process` payload.' })
+  @ApiErrors(DISPATCH_ERRORS)
   async processVideo(@Body() body: VideoProcessPayload, @CurrentPrincipal() { tenant }: Principal, @RequestId() requestId?: string): Promise<QueuedResponse> {
     await this.quota.admit(tenant, 1);
     return queued(await this.dispatcher.dispatch(VideoProcess, body, { tenant, requestId }));

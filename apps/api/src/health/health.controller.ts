@@ -2,14 +2,17 @@ import { AmqpConnection } from '@cask/amqp';
 import type { CaskTopology } from '@cask/contracts';
 import { AmqpHealthIndicator, Public } from '@cask/observability';
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { JobEventConsumer } from '../events/job-event.consumer';
+import { HealthResponse } from '../openapi/health.response';
 import { InjectTopology } from '../tokens';
 import { HeartbeatConsumer } from '../workers/heartbeat.consumer';
 import { ApiHealthIndicator } from './api-health.indicator';
 
 /** Liveness (the process answers) and readiness (it can do its work now), for orchestrators. Never behind auth. */
 @Public()
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -27,7 +30,9 @@ export class HealthController {
    * shutdown begins, and a process finishing its work is still alive.
    */
   @Get('live')
-  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: HealthResponse })
+  @HealthCheck({ swaggerDocumentation: false })
   live(): HealthCheckResult {
     return { status: 'ok', info: {}, error: {}, details: {} };
   }
@@ -37,7 +42,10 @@ export class HealthController {
    * and the outbox under its bound; 503 otherwise, and from the start of shutdown.
    */
   @Get('ready')
-  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: broker connected, consumers attached, store reachable, outbox under its bound' })
+  @ApiOkResponse({ type: HealthResponse, description: 'Ready' })
+  @ApiServiceUnavailableResponse({ type: HealthResponse, description: 'Not ready: `error` names each check that is down' })
+  @HealthCheck({ swaggerDocumentation: false })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.amqp.broker(this.connection),

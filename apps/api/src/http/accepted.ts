@@ -1,7 +1,9 @@
 import type { QueuedResponse } from '@cask/contracts';
-import { CallHandler, ExecutionContext, HttpCode, HttpStatus, Injectable, NestInterceptor, UseInterceptors, applyDecorators } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpCode, HttpStatus, Injectable, NestInterceptor, Type, UseInterceptors, applyDecorators } from '@nestjs/common';
+import { ApiAcceptedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Observable, tap } from 'rxjs';
+import { QueuedJobResponse } from '../openapi/job.response';
 
 /** The seed design's one-line answer: `{"status":"queued","job_id":"..."}`. */
 export function queued(jobId: string, status: QueuedResponse['status'] = 'queued'): QueuedResponse {
@@ -21,8 +23,16 @@ class JobLocationInterceptor implements NestInterceptor {
 
 /**
  * Marks a handler that dispatches a job: answers `202 Accepted` with `Location: /jobs/<job_id>`, taken
- * from the `job_id` of the body it returns.
+ * from the `job_id` of the body it returns, and documents that answer with `response` as its body.
  */
-export function AcceptsJob(): MethodDecorator {
-  return applyDecorators(HttpCode(HttpStatus.ACCEPTED), UseInterceptors(JobLocationInterceptor));
+export function AcceptsJob(response: Type = QueuedJobResponse): MethodDecorator {
+  return applyDecorators(
+    HttpCode(HttpStatus.ACCEPTED),
+    UseInterceptors(JobLocationInterceptor),
+    ApiAcceptedResponse({
+      type: response,
+      description: 'Stored and queued (`scheduled` for a delayed job)',
+      headers: { Location: { description: 'The job: `/jobs/<job_id>`', schema: { type: 'string' } } },
+    }),
+  );
 }

@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { HttpLogger } from 'pino-http';
 import { HTTP_LOGGER } from '../tokens';
+import { isDocsPage, serveApiDocs } from '../openapi/api-docs';
 import { errorBody } from './error-body';
 import { HttpErrorFilter } from './http-error.filter';
 import { REQUEST_ID_HTTP_HEADER } from './request-id';
@@ -14,8 +15,9 @@ import { ValidationFailedException } from './validation-failed.exception';
 export const BODY_LIMIT = '1mb';
 
 /**
- * Request ids and logging, security headers, CORS, body parsing, validation and error mapping, shared by
- * `main.ts` and the app tests so both run the same HTTP stack. The app must be created with `bodyParser: false`.
+ * Request ids and logging, security headers, CORS, body parsing, validation, error mapping and the API docs
+ * (`/docs`, `/docs-json`), shared by `main.ts` and the app tests so both run the same HTTP stack. The app must
+ * be created with `bodyParser: false`.
  *
  * @param corsOrigins origins allowed to call the api from a browser (`*` for any); none by default
  */
@@ -25,7 +27,12 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
   // First, so that every request gets its id and a log line, even one refused with 413 or 415.
   express.use(app.get<symbol, HttpLogger>(HTTP_LOGGER));
   // helmet's defaults: nosniff, frame denial, HSTS, a restrictive Content-Security-Policy and the like.
-  express.use(helmet());
+  const apiHeaders = helmet();
+  // Swagger UI loads its scripts and styles from /docs/ itself, which the default policy allows; but
+  // upgrade-insecure-requests would make a browser fetch them over https, which fails where the api is
+  // reached over plain http (Safari does so even on localhost). Only the docs page goes without it.
+  const docsHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  express.use((req: Request, res: Response, next: NextFunction) => (isDocsPage(req.path) ? docsHeaders : apiHeaders)(req, res, next));
   if (corsOrigins.length > 0) {
     app.enableCors({
       origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
@@ -47,6 +54,7 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter());
+  serveApiDocs(app);
 }
 
 function hasBody(req: Request): boolean {

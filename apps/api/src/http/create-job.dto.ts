@@ -15,6 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -23,16 +24,19 @@ export class BackoffDto {
   @IsIn(['fixed', 'exponential'])
   type: 'fixed' | 'exponential';
 
+  @JSONSchema({ description: 'Wait before the first retry; `exponential` doubles it each attempt' })
   @IsInt()
   @Min(0)
   @Max(DAY_MS)
   base_ms: number;
 
+  @JSONSchema({ description: 'Longest wait; at least `base_ms`' })
   @IsInt()
   @Min(0)
   @Max(DAY_MS)
   cap_ms: number;
 
+  @JSONSchema({ description: 'Spread as a fraction of the wait: 0.2 means ±20 %' })
   @IsNumber()
   @Min(0)
   @Max(1)
@@ -41,35 +45,36 @@ export class BackoffDto {
 
 /** A job to dispatch with its options: what `POST /jobs`, batch items and schedules have in common. */
 export class JobRequestDto {
-  /** A job name, e.g. `email.welcome`. */
+  @JSONSchema({ description: 'A job type, e.g. `email.welcome`' })
   @IsString()
   @IsNotEmpty()
   type: string;
 
-  /** Checked against the job type's payload class before anything is stored. */
+  @JSONSchema({ description: 'Checked against the job type’s payload rules before anything is stored' })
   @IsObject()
   payload: Record<string, unknown>;
 
-  /** 0 (lowest) to 9 (highest), overriding the job type's. */
+  @JSONSchema({ description: '0 (lowest) to 9 (highest), overriding the job type’s' })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(9)
   priority?: number;
 
-  /** Attempts in all, overriding the job type's. */
+  @JSONSchema({ description: 'Attempts in all, the first included, overriding the job type’s' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(100)
   max_attempts?: number;
 
+  @JSONSchema({ description: 'Replaces the job type’s backoff whole' })
   @IsOptional()
   @ValidateNested()
   @Type(() => BackoffDto)
   backoff?: BackoffDto;
 
-  /** How long one attempt may run, overriding the job type's. */
+  @JSONSchema({ description: 'How long one attempt may run, overriding the job type’s' })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -79,14 +84,14 @@ export class JobRequestDto {
 
 /** Body of `POST /jobs`. */
 export class CreateJobDto extends JobRequestDto {
-  /** Run no sooner than this many ms from now (up to 30 days); the job is `scheduled` until then. */
+  @JSONSchema({ description: 'Run no sooner than this many ms from now (up to 30 days); the job is `scheduled` until then' })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(30 * DAY_MS)
   delay_ms?: number;
 
-  /** Run no sooner than this time (ISO 8601, at most 30 days ahead); exclusive with `delay_ms`. */
+  @JSONSchema({ description: 'Run no sooner than this time (ISO 8601, at most 30 days ahead); not with `delay_ms`' })
   @IsOptional()
   @IsISO8601({ strict: true })
   run_at?: string;

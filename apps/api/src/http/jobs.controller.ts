@@ -2,11 +2,16 @@ import { FieldError, JobCatalogue, JobDefinition, JobView, QueuedResponse, backo
 import { Body, Controller, Get, GoneException, Headers, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AsyncDispatcher, BatchItem, DispatchOptions } from '../dispatcher/async-dispatcher';
 import { DispatchQuota } from '../limits/dispatch-quota';
 import { MAX_DELAY_MS } from '../dispatcher/dispatch-options';
 import { JobCanceller } from '../dispatcher/job-canceller';
 import { JobRedriver } from '../dispatcher/job-redriver';
+import { ApiErrors, BODY_ERRORS, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
+import { ApiKeyAuth } from '../openapi/api-key-auth.decorator';
+import { ApiQueryFrom } from '../openapi/api-query.decorator';
+import { JobPageResponse, JobResponse, JobWithHistoryResponse, QueuedBatchResponse, RetriedJobsResponse } from '../openapi/job.response';
 import { JobStore } from '../store/job-store';
 import { TransitionView, toJobView, toTransitionView } from '../store/job-view.mapper';
 import { AcceptsJob, queued } from './accepted';
@@ -26,6 +31,10 @@ export interface JobPage {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+const JOB_ID_PARAM = ApiParam({ name: 'id', format: 'uuid', description: 'A job id' });
+
+@ApiTags('jobs')
+@ApiKeyAuth()
 @Controller('jobs')
 export class JobsController {
   constructor(
@@ -39,6 +48,13 @@ export class JobsController {
 
   @Post()
   @AcceptsJob()
+  @ApiOperation({ summary: 'Dispatch a job', description: 'Stores the job and publishes it to its queue; `payload` is checked against the job type’s rules first.' })
+  @ApiHeader({
+    name: 'idempotency-key',
+    required: false,
+    description: 'Repeating a request with the same key and body answers the first job id and creates nothing (24 h); with another body, 409',
+  })
+  @ApiErrors({ 400: ERROR_EXAMPLES.badPayload, 409: ERROR_EXAMPLES.idempotencyConflict, ...BODY_ERRORS, 503: ERROR_EXAMPLES.brokerUnavailable })
   async create(
     @Body() body: CreateJobDto,
     @CurrentPrincipal() { tenant }: Principal,
@@ -58,6 +74,9 @@ export class JobsController {
   /** Up to 1,000 jobs at once: every item is checked before any is stored; the ids come back in order. */
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Dispatch up to 1,000 jobs at once', description: 'All are stored or none: one bad item answers 400 naming every bad field as `jobs[<i>].<field>`.' })
+  @ApiAcceptedResponse({ type: QueuedBatchResponse, description: 'Every job stored and queued; ids in the order sent' })
+  @ApiErrors({ 400: ERROR_EXAMPLES.badBatchItem, ...BODY_ERRORS, 503: ERROR_EXAMPLES.brokerUnavailable })
   async createBatch(
     @Body() body: CreateJobBatchDto,
     @CurrentPrincipal() { tenant }: Principal,
@@ -115,6 +134,9 @@ export class JobsController {
   /** Redrives failed (or cancelled) jobs in bulk and says how many. */
   @Post('retry')
   @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Retry failed or cancelled jobs in bulk', description: 'Filter by `type`, `status` or both; at most 1,000 jobs per call, so repeat until `retried` is 0.' })
+  @ApiOkResponse({ type: RetriedJobsResponse })
+  @ApiErrors({ 400: ERROR_EXAMPLES.noRetryFilter, ...BODY_ERRORS })
   async retryMany(@Body() body: RetryJobsDto, @CurrentPrincipal() { tenant }: Principal, @RequestId() requestId?: string): Promise<{ retried: number }> {
     if (!body.type && !body.status) {
       throw new ValidationFailedException([{ field: 'type', reason: 'give a type, a status (failed or cancelled), or both' }]);
@@ -124,6 +146,10 @@ export class JobsController {
 
   /** Also the seed design's `GET /jobs/:jobID` status lookup. */
   @Get(':id')
+  @ApiOperation({ summary: 'Get a job, with its history' })
+  @JOB_ID_PARAM
+  @ApiOkResponse({ type: JobWithHistoryResponse })
+  @ApiErrors({ 400: ERROR_EXAMPLES.badJobId, 404: ERROR_EXAMPLES.jobNotFound, 410: ERROR_EXAMPLES.jobPurged })
   async get(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<JobView & { history: TransitionView[] }> {
     const view = await this.dispatcher.getResult(id, tenant);
     if (!view) throw await this.missing(id, tenant);
@@ -137,6 +163,10 @@ export class JobsController {
    */
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Cancel a job that has not finished', description: 'A queued or scheduled job never runs; a running one has its AbortSignal fired.' })
+  @JOB_ID_PARAM
+  @ApiOkResponse({ type: JobResponse, description: 'The job, now `cancelled`' })
+  @ApiErrors({ 400: ERROR_EXAMPLES.badJobId, 404: ERROR_EXAMPLES.jobNotFound, 409: ERROR_EXAMPLES.notCancellable, 410: ERROR_EXAMPLES.jobPurged })
   async cancel(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<JobView> {
     const before = await this.canceller.cancel(id, tenant);
     if (!before) throw await this.missing(id, tenant);
@@ -146,6 +176,9 @@ export class JobsController {
   /** Runs a failed or cancelled job again as a new series of attempts under the same id. */
   @Post(':id/retry')
   @AcceptsJob()
+  @ApiOperation({ summary: 'Run a failed or cancelled job again', description: 'A new series of attempts under the same id.' })
+  @JOB_ID_PARAM
+  @ApiErrors({ 400: ERROR_EXAMPLES.badJobId, 404: ERROR_EXAMPLES.jobNotFound, 409: ERROR_EXAMPLES.notRetryable, 410: ERROR_EXAMPLES.jobPurged })
   async retry(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal, @RequestId() requestId?: string): Promise<QueuedResponse> {
     const job = await this.redriver.retry(id, tenant, requestId);
     if (!job) throw await this.missing(id, tenant);
@@ -159,6 +192,10 @@ export class JobsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List jobs, newest first', description: 'Pages of `limit`; pass `next_cursor` as `cursor` for the next one.' })
+  @ApiQueryFrom(ListJobsQuery)
+  @ApiOkResponse({ type: JobPageResponse })
+  @ApiErrors({ 400: ERROR_EXAMPLES.badCursor })
   async list(@Query() query: ListJobsQuery, @CurrentPrincipal() { tenant }: Principal): Promise<JobPage> {
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const records = await this.store.list({ tenant, status: query.status, type: query.type, limit: query.limit + 1, beforeId });

@@ -1,6 +1,7 @@
 import { JOB_STATUSES, JobStatus } from '@cask/contracts';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 
 /** Query of `GET /jobs`. */
 export class ListJobsQuery {
@@ -8,6 +9,7 @@ export class ListJobsQuery {
   @IsIn(JOB_STATUSES)
   status?: JobStatus;
 
+  @JSONSchema({ description: 'A job type' })
   @IsOptional()
   @IsString()
   type?: string;
@@ -19,7 +21,7 @@ export class ListJobsQuery {
   @Max(100)
   limit: number = 20;
 
-  /** `next_cursor` of the previous page. */
+  @JSONSchema({ description: '`next_cursor` of the previous page' })
   @IsOptional()
   @IsString()
   cursor?: string;

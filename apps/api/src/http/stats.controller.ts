@@ -1,5 +1,8 @@
 import { JOB_STATUSES, JobStatus } from '@cask/contracts';
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyAuth } from '../openapi/api-key-auth.decorator';
+import { JobStatsResponse } from '../openapi/stats.response';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { JobStore } from '../store/job-store';
@@ -18,12 +21,16 @@ function complete(counts: Partial<StatusCounts>): StatusCounts {
   return Object.fromEntries(JOB_STATUSES.map((status) => [status, counts[status] ?? 0])) as StatusCounts;
 }
 
+@ApiTags('jobs')
+@ApiKeyAuth()
 @Controller('stats')
 export class StatsController {
   constructor(private readonly store: JobStore) {}
 
   /** Counts of the caller's tenant only; every status is present, 0 when it has none. */
   @Get()
+  @ApiOperation({ summary: 'Count the caller’s jobs by status, in all and per type', description: 'Only the tenant of the API key; every status is present, 0 when none.' })
+  @ApiOkResponse({ type: JobStatsResponse })
   async stats(@CurrentPrincipal() { tenant }: Principal): Promise<JobStats> {
     const counts = await this.store.counts(tenant);
     const byStatus = complete(counts.byStatus);

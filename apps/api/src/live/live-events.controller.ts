@@ -1,10 +1,17 @@
 import { Controller, Get, GoneException, Headers, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiNoContentResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { errorBody } from '../http/error-body';
 import { JobIdPipe } from '../http/job-id.pipe';
 import { ValidationFailedException } from '../http/validation-failed.exception';
+import { ApiErrors, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
+import { ApiEventStream } from '../openapi/api-event-stream.decorator';
+import { ApiKeyAuth } from '../openapi/api-key-auth.decorator';
+import { ApiQueryFrom } from '../openapi/api-query.decorator';
+import { JobResponse } from '../openapi/job.response';
+import { ALL_JOBS_STREAM_EXAMPLE, JOB_STREAM_EXAMPLE, ProgressEventResponse, ResultEventResponse, StatusEventResponse } from '../openapi/live-event.response';
 import { EventId, parseEventId } from './event-id';
 import { LiveEventsQuery } from './live-events.query';
 import { LiveSources } from './live-sources';
@@ -14,6 +21,8 @@ import { LiveStreams } from './live-streams';
  * Server-sent events. Bad input and unknown jobs are answered as JSON errors, like every endpoint,
  * before the response becomes an event stream.
  */
+@ApiTags('events')
+@ApiKeyAuth()
 @Controller()
 export class LiveEventsController {
   constructor(
@@ -27,6 +36,17 @@ export class LiveEventsController {
    * answers 204 when that id is already the job's last event.
    */
   @Get('jobs/:id/events')
+  @ApiOperation({ summary: 'Follow one job’s events (server-sent events)' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'A job id' })
+  @ApiHeader({ name: 'last-event-id', required: false, description: 'Resume after this `status` event id (`<series>.<attempt>.<rank>`)' })
+  @ApiEventStream({
+    snapshot: { data: JobResponse, about: 'The job without `history`; always first' },
+    status: { data: StatusEventResponse, about: 'One transition, in order; `id` is `<series>.<attempt>.<rank>`' },
+    progress: { data: ProgressEventResponse, about: 'Each new value reported' },
+    result: { data: ResultEventResponse, about: 'Once the job is finished; then the stream ends' },
+  }, JOB_STREAM_EXAMPLE)
+  @ApiNoContentResponse({ description: '`Last-Event-ID` is already the finished job’s last event: nothing more will come' })
+  @ApiErrors({ 400: ERROR_EXAMPLES.badJobId, 404: ERROR_EXAMPLES.jobNotFound, 410: ERROR_EXAMPLES.jobPurged })
   async jobEvents(
     @Param('id', JobIdPipe) id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -48,6 +68,13 @@ export class LiveEventsController {
 
   /** Every job's `status` and `progress` events as they happen, optionally for some types only; no replay. */
   @Get('events')
+  @ApiOperation({ summary: 'Follow every job’s status and progress (server-sent events)', description: 'As this api instance applies them; no snapshot, no ids, no replay.' })
+  @ApiQueryFrom(LiveEventsQuery)
+  @ApiEventStream({
+    status: { data: StatusEventResponse, about: 'One status change of a job; `attempt` is null for a cancel' },
+    progress: { data: ProgressEventResponse, about: 'Each new value reported' },
+  }, ALL_JOBS_STREAM_EXAMPLE)
+  @ApiErrors({ 400: ERROR_EXAMPLES.unknownEventType })
   allEvents(@Query() query: LiveEventsQuery, @CurrentPrincipal() { tenant }: Principal, @Res() response: Response): void {
     this.streams.serve(response, this.streams.forAllJobs(tenant, this.parseTypes(query.type)));
   }

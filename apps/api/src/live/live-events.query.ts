@@ -1,8 +1,9 @@
 import { IsOptional, IsString } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 
 /** Query of `GET /events`. */
 export class LiveEventsQuery {
-  /** Job types to stream, comma-separated; all when absent. */
+  @JSONSchema({ description: 'Job types to stream, comma-separated; all when absent' })
   @IsOptional()
   @IsString()
   type?: string;

@@ -1,8 +1,12 @@
 import { FieldError, backoffFromWire, checkCron, checkScheduleJobOptions, validatePayload } from '@cask/contracts';
 import { Body, ConflictException, Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { errorBody } from '../http/error-body';
 import { ValidationFailedException } from '../http/validation-failed.exception';
+import { ApiErrors, BODY_ERRORS, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
+import { ApiKeyAuth } from '../openapi/api-key-auth.decorator';
+import { ScheduleDetailResponse, ScheduleListResponse } from '../openapi/schedule.response';
 import { CronExpression } from './cron-expression';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -13,7 +17,12 @@ import { ScheduleDetailView, ScheduleView, toScheduleDetailView, toScheduleView 
 import { Scheduler } from './scheduler';
 import { UpsertScheduleDto } from './upsert-schedule.dto';
 
+const NAME_PARAM = ApiParam({ name: 'name', description: 'A schedule name: lower-case dotted words', example: 'reports.nightly' });
+const NAME_ERRORS = { 400: ERROR_EXAMPLES.badScheduleName, 404: ERROR_EXAMPLES.scheduleNotFound };
+
 /** Cron schedules: each tick dispatches one job of the schedule's type, shown with the schedule's name. */
+@ApiTags('schedules')
+@ApiKeyAuth()
 @Controller('schedules')
 export class SchedulesController {
   constructor(
@@ -23,6 +32,10 @@ export class SchedulesController {
 
   /** Creates the schedule (201) or replaces the one with that name (200); nothing is stored if any field is bad. */
   @Post()
+  @ApiOperation({ summary: 'Create or replace a schedule', description: 'Nothing is stored if any field is bad: the cron with its time zone, the job type and its payload are all checked.' })
+  @ApiCreatedResponse({ type: ScheduleDetailResponse, description: 'Created', headers: { Location: { description: '`/schedules/<name>`', schema: { type: 'string' } } } })
+  @ApiOkResponse({ type: ScheduleDetailResponse, description: 'Replaced the schedule of that name' })
+  @ApiErrors({ 400: ERROR_EXAMPLES.badCron, 409: ERROR_EXAMPLES.codeSchedule, ...BODY_ERRORS })
   async upsert(
     @Body() body: UpsertScheduleDto,
     @CurrentPrincipal() { tenant }: Principal,
@@ -41,11 +54,17 @@ export class SchedulesController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List schedules, by name' })
+  @ApiOkResponse({ type: ScheduleListResponse })
   async list(@CurrentPrincipal() { tenant }: Principal): Promise<{ items: ScheduleView[] }> {
     return { items: (await this.services.store.list(tenant)).map(toScheduleView) };
   }
 
   @Get(':name')
+  @ApiOperation({ summary: 'Get a schedule, with its next five runs' })
+  @NAME_PARAM
+  @ApiOkResponse({ type: ScheduleDetailResponse })
+  @ApiErrors(NAME_ERRORS)
   async get(@Param('name', ScheduleNamePipe) name: string, @CurrentPrincipal() { tenant }: Principal): Promise<ScheduleDetailView> {
     return toScheduleDetailView(await this.owned(name, tenant));
   }
@@ -53,6 +72,10 @@ export class SchedulesController {
   /** Stops the schedule; a tick being dispatched by another instance at that moment still completes. */
   @Delete(':name')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a schedule' })
+  @NAME_PARAM
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors({ ...NAME_ERRORS, 409: ERROR_EXAMPLES.codeSchedule })
   async delete(@Param('name', ScheduleNamePipe) name: string, @CurrentPrincipal() { tenant }: Principal): Promise<void> {
     await this.owned(name, tenant);
     await this.refuseCodeSchedule(name, 'deleted');
@@ -62,6 +85,10 @@ export class SchedulesController {
   /** No more ticks until resumed. */
   @Post(':name/pause')
   @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Pause a schedule', description: 'No more ticks until resumed.' })
+  @NAME_PARAM
+  @ApiOkResponse({ type: ScheduleDetailResponse })
+  @ApiErrors(NAME_ERRORS)
   async pause(@Param('name', ScheduleNamePipe) name: string, @CurrentPrincipal() { tenant }: Principal): Promise<ScheduleDetailView> {
     await this.owned(name, tenant);
     return toScheduleDetailView(this.found(await this.services.store.pause(name, Date.now())));
@@ -70,6 +97,10 @@ export class SchedulesController {
   /** Fires again from the next tick after now; ticks that fell while paused are not made up. */
   @Post(':name/resume')
   @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Resume a paused schedule', description: 'Fires again from the next tick after now; ticks that fell while paused are not made up.' })
+  @NAME_PARAM
+  @ApiOkResponse({ type: ScheduleDetailResponse })
+  @ApiErrors(NAME_ERRORS)
   async resume(@Param('name', ScheduleNamePipe) name: string, @CurrentPrincipal() { tenant }: Principal): Promise<ScheduleDetailView> {
     const existing = await this.owned(name, tenant);
     const now = Date.now();

@@ -24,5 +24,6 @@ export interface DemoFaultResult {
 /** Example job: misbehaves on purpose (hangs, ignores its AbortSignal, kills its worker) to show recovery. */
 export const DemoFault = defineJob<DemoFaultPayload, DemoFaultResult>('demo.fault', {
   payload: DemoFaultPayload,
+  example: { mode: 'sleep', ms: 5000 },
   description: 'Example: sleep, ignore the abort signal, or crash the worker (crash only where enabled)',
 });

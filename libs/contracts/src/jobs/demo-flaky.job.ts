@@ -16,5 +16,6 @@ export interface DemoFlakyResult {
 /** Example job: fails with a retryable error while the attempt number is ≤ `fail_times`, then succeeds. */
 export const DemoFlaky = defineJob<DemoFlakyPayload, DemoFlakyResult>('demo.flaky', {
   payload: DemoFlakyPayload,
+  example: { fail_times: 2 },
   description: 'Example: fail (retryably) while attempt <= fail_times, then succeed',
 });

@@ -19,5 +19,6 @@ export interface WelcomeEmailResult {
 /** Example job: sends a welcome email. Addresses at `bounce.test` fail permanently. */
 export const WelcomeEmail = defineJob<WelcomeEmailPayload, WelcomeEmailResult>('email.welcome', {
   payload: WelcomeEmailPayload,
+  example: { email: 'ada@example.com', name: 'Ada Lovelace' },
   description: 'Example: send a welcome email (addresses at bounce.test fail permanently)',
 });

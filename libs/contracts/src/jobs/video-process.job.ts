@@ -23,5 +23,6 @@ export interface VideoProcessResult {
 export const VideoProcess = defineJob<VideoProcessPayload, VideoProcessResult>('video.process', {
   payload: VideoProcessPayload,
   queue: 'video',
+  example: { url: 'https://example.com/videos/intro.mp4', duration_ms: 2000 },
   description: 'Example: simulate processing a video for duration_ms, reporting progress',
 });
