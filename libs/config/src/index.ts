@@ -1,4 +1,5 @@
 export * from './load-env';
 export * from './named-counts';
+export * from './parsed-by';
 export * from './signing-keys';
 export * from './production-checks';
