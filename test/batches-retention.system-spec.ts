@@ -3,13 +3,16 @@ import { CaskSystem, listAllJobs, waitFor } from '@cask/testing';
 /** Batches store all or nothing; finished jobs are purged after their retention and answer 410. */
 describe('batches and retention', () => {
   const cask = new CaskSystem('batch');
+  // A system of its own: a retention short enough to watch would purge the batch's jobs while a busy machine
+  // still reads them back one by one.
+  const shortLived = new CaskSystem('retention');
 
   beforeAll(async () => {
-    await cask.startApi({ JOB_RETENTION_MS: '5000', RETENTION_SWEEP_MS: '200' });
-    await cask.startWorker({ WORKER_CONCURRENCY: '50' });
+    await Promise.all([cask.startApi(), shortLived.startApi({ JOB_RETENTION_MS: '3000', RETENTION_SWEEP_MS: '200' })]);
+    await Promise.all([cask.startWorker({ WORKER_CONCURRENCY: '50' }), shortLived.startWorker()]);
   });
 
-  afterAll(() => cask.stop());
+  afterAll(() => Promise.all([cask.stop(), shortLived.stop()]));
 
   it('takes a batch of 1,000 jobs and answers their ids in order', async () => {
     const jobs = Array.from({ length: 1000 }, (_, i) => ({ type: 'email.welcome', payload: { email: `b${i}@example.com`, name: `B${i}` } }));
@@ -42,11 +45,11 @@ describe('batches and retention', () => {
   });
 
   it('purges a finished job after its retention: 410 for its id, 404 for an id never seen', async () => {
-    const [job] = await cask.waitForTerminal([await cask.dispatch('demo.flaky', { fail_times: 0 })]);
+    const [job] = await shortLived.waitForTerminal([await shortLived.dispatch('demo.flaky', { fail_times: 0 })]);
     expect(job.status).toBe('succeeded');
-    await waitFor(async () => (await fetch(`${cask.baseUrl}/jobs/${job.job_id}`)).status === 410, { timeoutMs: 20_000, what: 'the job to be purged' });
-    const gone = await fetch(`${cask.baseUrl}/jobs/${job.job_id}`);
+    await waitFor(async () => (await fetch(`${shortLived.baseUrl}/jobs/${job.job_id}`)).status === 410, { timeoutMs: 20_000, what: 'the job to be purged' });
+    const gone = await fetch(`${shortLived.baseUrl}/jobs/${job.job_id}`);
     expect(await gone.json()).toEqual({ error: 'Job was purged after its retention period' });
-    expect((await fetch(`${cask.baseUrl}/jobs/01900000-0000-7000-8000-000000000000`)).status).toBe(404);
+    expect((await fetch(`${shortLived.baseUrl}/jobs/01900000-0000-7000-8000-000000000000`)).status).toBe(404);
   });
 });

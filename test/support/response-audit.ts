@@ -23,6 +23,13 @@ const MAX_AUDITED_CHARS = 2_000_000;
 
 const secrets = new Set<string>();
 const found: string[] = [];
+/** Named by the setup file before each test; a body read after its test ended is blamed on that test. */
+let currentTest = '(outside a test)';
+
+/** The test now running, for the reports of leaks. */
+export function auditingTest(name: string | undefined): void {
+  currentTest = name ?? '(outside a test)';
+}
 
 /** Registers the secrets in an app's environment (API keys, signing secrets, passwords in URLs), so no response may contain them. */
 export function auditSecretsOf(env: Record<string, string | undefined>): void {
@@ -56,7 +63,7 @@ export function clearResponseLeaks(): void {
 function audit(where: string, contentType: string | null | undefined, body: string): void {
   if (!contentType || !AUDITED_TYPES.test(contentType)) return;
   for (const leak of leaksIn(body.slice(0, MAX_AUDITED_CHARS))) {
-    found.push(`${expect.getState().currentTestName ?? '(outside a test)'}: ${where} answered with ${leak}`);
+    found.push(`${currentTest}: ${where} answered with ${leak}`);
   }
 }
 
