@@ -11,3 +11,4 @@ export * from './deferred';
 export * from './fake-publisher';
 export * from './metrics';
 export * from './response-audit';
+export * from './tls-terminator';
