@@ -37,7 +37,9 @@ describe('worker pool: rate limit across workers', () => {
     const [first, ...rest] = [...perSecond.entries()].sort(([a], [b]) => a - b).map(([, count]) => count);
     // The first second may also spend the tokens issued before the jobs came.
     expect(first).toBeLessThanOrEqual(2 * RATE);
-    for (const count of rest) expect(count).toBeLessThanOrEqual(RATE);
+    // A start is timed when its handler runs, a moment after its token was taken: on a loaded machine a token
+    // of one second can start in the next, so a second may show a start or two more than the rate.
+    for (const count of rest) expect(count).toBeLessThanOrEqual(RATE + 2);
     // 30 jobs at 5 per second take at least 4 whole seconds even with the first second's extra tokens.
     expect(starts[starts.length - 1] - starts[0]).toBeGreaterThanOrEqual(4000);
     // The broker spread the jobs over both workers, so a limit kept per worker would have let 10 a second through.
