@@ -92,8 +92,11 @@ export class TransitionResponse implements TransitionView {
   error: JobErrorResponse | null;
 }
 
-/** A job as `GET /jobs/:id` shows it: with every transition so far. */
+/** A job as `GET /jobs/:id` shows it: with its payload and every transition so far. */
 export class JobWithHistoryResponse extends JobResponse {
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The payload, as dispatched', example: { url: 'https://example.com/cat.mp4', duration_ms: 3000 } })
+  payload: object;
+
   @ApiProperty({ type: [TransitionResponse], description: 'Every recorded transition, oldest first' })
   history: TransitionResponse[];
 }
