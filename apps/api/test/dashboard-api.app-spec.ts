@@ -108,6 +108,16 @@ describe('Dashboard data: /auth/whoami, /stats/activity, /system', () => {
     await get(`/jobs/${job_id}`, GLOBEX_READ).expect(404);
   });
 
+  it('names the worker of a job’s latest attempt in GET /jobs/:id and GET /jobs, null before one starts', async () => {
+    const waiting = await queued('acme', Date.now());
+    const ran = await finished('acme', 'succeeded', Date.now() - 20, Date.now());
+
+    expect((await get(`/jobs/${waiting}`, ACME_READ).expect(200)).body.worker).toBeNull();
+    expect((await get(`/jobs/${ran}`, ACME_READ).expect(200)).body.worker).toBe('worker-1');
+    const page = (await get('/jobs?limit=100', ACME_READ).expect(200)).body;
+    expect(page.items.find((item: { job_id: string }) => item.job_id === ran).worker).toBe('worker-1');
+  });
+
   it('GET /system shows every queue with its depth and consumers, the workers online and the outbox backlog', async () => {
     // Backlog is what waits for the broker's confirm and is due within a publish's lease; later ones are
     // delayed jobs. One message due in 10 s counts, the hour-away ones above do not.

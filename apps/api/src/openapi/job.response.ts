@@ -61,6 +61,9 @@ export class JobResponse implements JobView {
   @ApiProperty({ type: 'integer', minimum: 0, maximum: 9, example: 0 })
   priority: number;
 
+  @ApiProperty({ type: 'string', nullable: true, description: 'The worker that ran its latest attempt; null until one starts', example: 'devbox-48211' })
+  worker: string | null;
+
   @ApiProperty({ format: 'date-time', example: AT })
   created_at: string;
 
