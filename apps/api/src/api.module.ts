@@ -11,6 +11,7 @@ import { RequestLimiter } from './limits/request-limiter';
 import { StatsController } from './http/stats.controller';
 import { JobActivity } from './activity/job-activity';
 import { WhoamiController } from './auth/whoami.controller';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { SystemController } from './system/system.controller';
 import { SystemStatus } from './system/system-status';
 import { LoggerModule } from 'nestjs-pino';
@@ -52,7 +53,7 @@ export class ApiModule implements NestModule {
       module: ApiModule,
       // Global so its feature modules (schedules, live events, workers) can inject what it exports.
       global: true,
-      imports: [LoggerModule.forRoot(apiLoggerParams(httpLogger)), SchedulesModule, LiveEventsModule, WorkersModule, HealthModule],
+      imports: [LoggerModule.forRoot(apiLoggerParams(httpLogger)), SchedulesModule, LiveEventsModule, WorkersModule, HealthModule, DashboardModule],
       controllers: [JobsController, StatsController, SystemController, WhoamiController, ExamplesController, MetricsController],
       providers: [
         { provide: ApiConfig, useValue: config },
