@@ -3,9 +3,8 @@
 
 import { $, setText } from './dom.js';
 import { count } from './format.js';
+import { applyStatus, isStale } from './job-events.js';
 import { createRow, updateRow } from './job-row.js';
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const LIMITS = ['10', '25', '50', '100'];
 /** A job new to the first page makes it reload, at most this often however many arrive. */
 const REFRESH_DELAY_MS = 400;
@@ -170,7 +169,7 @@ export class JobsTable {
       if (this.onFirstPage && this.matches(event, data)) this.refreshSoon();
       return;
     }
-    if (job.series !== undefined && data.series < job.series) return;
+    if (isStale(job, event, data)) return;
     if (event === 'progress') job.progress = data.progress;
     else if (event === 'status') applyStatus(job, data);
     else return;
@@ -192,22 +191,4 @@ export class JobsTable {
       this.load().catch(() => undefined);
     }, REFRESH_DELAY_MS);
   }
-}
-
-/**
- * One `status` event of GET /events applied to a job as the table holds it.
- * @param {Job} job
- * @param {any} data
- */
-export function applyStatus(job, data) {
-  // Queued again after failing or being cancelled: a redrive starts a new series from scratch.
-  if (data.status === 'queued' && TERMINAL.has(job.status)) {
-    Object.assign(job, { attempts: 0, progress: null, worker: null, started_at: null, finished_at: null });
-  }
-  job.series = data.series;
-  job.status = data.status;
-  if (typeof data.attempt === 'number' && data.attempt > job.attempts) job.attempts = data.attempt;
-  if (data.worker) job.worker = data.worker;
-  if (data.status === 'running') Object.assign(job, { started_at: data.at, finished_at: null });
-  if (TERMINAL.has(data.status)) job.finished_at = data.at;
 }
