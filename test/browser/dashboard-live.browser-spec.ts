@@ -67,6 +67,21 @@ describe('dashboard: live jobs', () => {
     expect(await page.evaluate(() => (globalThis as any).loadedOnce)).toBe(true);
   });
 
+  it('falls back to polling when the event stream fails, and still follows a job to succeeded', async () => {
+    dashboard = await DashboardPage.open(browser, cask.baseUrl);
+    const { page } = dashboard;
+    // Every attempt at the stream ends at once, as behind a proxy that cuts it: the page must poll.
+    await page.route('**/events', (route) => route.fulfill({ status: 200, contentType: 'text/event-stream', body: '' }));
+    await dashboard.signIn(KEYS.acmeWrite);
+    await page.locator('#live[data-mode="polling"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator('#live').textContent()).toMatch(/^Polling/);
+
+    const id = await acme.dispatch('video.process', { url: 'https://example.com/dog.mp4', duration_ms: 1_000 });
+
+    await dashboard.waitForRow(id, 'succeeded');
+    expect(await page.locator('#live').getAttribute('data-mode')).not.toBe('live');
+  });
+
   it("reruns a failed job from its row's Retry button: a second series runs, and the row follows it", async () => {
     const id = await acme.dispatch('demo.flaky', { fail_times: 1 }, { max_attempts: 1 });
     await acme.waitForStatus([id], ['failed']);
