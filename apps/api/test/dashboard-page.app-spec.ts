@@ -51,6 +51,7 @@ describe('GET /dashboard', () => {
 
   it('serves the page without a key (it holds no data), telling it the api asks for keys', async () => {
     const page = await http.get('/dashboard').expect(200).expect('content-type', /^text\/html/);
+    expect((await http.get('/dashboard/').expect(200)).text).toBe(page.text);
 
     expect(page.text).toContain('<meta name="cask-keys-required" content="true">');
     expect(page.text).toContain('<label for="key">');
