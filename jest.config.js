@@ -1,4 +1,4 @@
-/** Three tiers (see README "Tests"): unit specs beside the code, app tests through Nest, system tests on real processes. */
+/** Tiers (see README "Tests"): unit specs beside the code, app tests through Nest, system tests on real processes, the dashboard in a browser, faults. */
 const shared = {
   preset: 'ts-jest',
   testEnvironment: 'node',
@@ -23,6 +23,8 @@ module.exports = {
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
     { ...shared, displayName: 'app', testMatch: ['<rootDir>/apps/*/test/**/*.app-spec.ts'] },
     { ...shared, displayName: 'system', testMatch: ['<rootDir>/test/*.system-spec.ts'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'] },
+    // The dashboard in headless Chromium (Debian's, driven by playwright-core) against a real api and worker.
+    { ...shared, displayName: 'browser', testMatch: ['<rootDir>/test/browser/*.browser-spec.ts'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'] },
     // Faults stop the shared broker and kill processes: `npm run test:faults` runs them one at a time.
     { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/*.fault-spec.ts'], slowTestThreshold: 60, setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'] },
   ],

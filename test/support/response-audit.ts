@@ -60,7 +60,11 @@ export function clearResponseLeaks(): void {
   found.length = 0;
 }
 
-function audit(where: string, contentType: string | null | undefined, body: string): void {
+/**
+ * Audits one response body read by other means than the clients {@link installResponseAudit} hooks (e.g. a
+ * browser's); a leak fails the test file like any other.
+ */
+export function audit(where: string, contentType: string | null | undefined, body: string): void {
   if (!contentType || !AUDITED_TYPES.test(contentType)) return;
   for (const leak of leaksIn(body.slice(0, MAX_AUDITED_CHARS))) {
     found.push(`${currentTest}: ${where} answered with ${leak}`);

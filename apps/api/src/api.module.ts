@@ -1,4 +1,4 @@
-import { AmqpConnection, ConfirmPublisher, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
+import { AmqpConnection, ConfirmPublisher, QueueInspector, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/amqp';
 import { CaskTopology, JOB_DEFINITIONS, JobCatalogue, signerFor, topologyFor } from '@cask/contracts';
 import { MetricsController, createMetricsRegistry } from '@cask/observability';
 import { DynamicModule, Logger, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
@@ -9,6 +9,11 @@ import { ApiKeyRing } from './auth/api-keys';
 import { DispatchQuota } from './limits/dispatch-quota';
 import { RequestLimiter } from './limits/request-limiter';
 import { StatsController } from './http/stats.controller';
+import { JobActivity } from './activity/job-activity';
+import { WhoamiController } from './auth/whoami.controller';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { SystemController } from './system/system.controller';
+import { SystemStatus } from './system/system-status';
 import { LoggerModule } from 'nestjs-pino';
 import { ApiBroker } from './broker/api-broker';
 import { ApiConfig } from './config/api-config';
@@ -48,8 +53,8 @@ export class ApiModule implements NestModule {
       module: ApiModule,
       // Global so its feature modules (schedules, live events, workers) can inject what it exports.
       global: true,
-      imports: [LoggerModule.forRoot(apiLoggerParams(httpLogger)), SchedulesModule, LiveEventsModule, WorkersModule, HealthModule],
-      controllers: [JobsController, StatsController, ExamplesController, MetricsController],
+      imports: [LoggerModule.forRoot(apiLoggerParams(httpLogger)), SchedulesModule, LiveEventsModule, WorkersModule, HealthModule, DashboardModule],
+      controllers: [JobsController, StatsController, SystemController, WhoamiController, ExamplesController, MetricsController],
       providers: [
         { provide: ApiConfig, useValue: config },
         { provide: HTTP_LOGGER, useValue: httpLogger },
@@ -70,7 +75,16 @@ export class ApiModule implements NestModule {
         // This app instance's own registry: several apps in one process (tests) never share metrics.
         { provide: Registry, useFactory: createMetricsRegistry },
         JobMetrics,
+        {
+          // One for the metrics and GET /system alike: the broker is asked at most once a second in all.
+          provide: QueueInspector,
+          inject: [AmqpConnection, CASK_TOPOLOGY, JobCatalogue],
+          useFactory: (connection: AmqpConnection, topology: CaskTopology, catalogue: JobCatalogue) =>
+            new QueueInspector(connection, [...catalogue.queues().map(topology.jobQueue), topology.deadLetterQueue, topology.eventsQueue]),
+        },
         ApiGauges,
+        JobActivity,
+        SystemStatus,
         {
           provide: JobStore,
           useFactory: async () => {

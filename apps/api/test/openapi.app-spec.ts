@@ -12,14 +12,15 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const OPEN = /^\/(health\/|metrics$)/;
 
 /**
- * The routes Express answers, as OpenAPI spells them (`/jobs/{id}`), leaving out the docs' own and the
- * catch-all routes of middleware bound to every path (request logging, HTTP metrics).
+ * The routes Express answers, as OpenAPI spells them (`/jobs/{id}`), leaving out the pages (the docs' own
+ * and the dashboard's, which are not the api) and the catch-all routes of middleware bound to every path
+ * (request logging, HTTP metrics).
  */
 function registeredRoutes(app: INestApplication): string[] {
   const router = (app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router;
   return router.stack
     .flatMap((layer) => (layer.route ? Object.keys(layer.route.methods).map((method) => `${method} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`) : []))
-    .filter((route) => !/ \/docs(-json|\/|$)/.test(route) && !route.endsWith(' /{*path}'));
+    .filter((route) => !/ \/(docs(-json|\/|$)|dashboard(\/|$))/.test(route) && !route.endsWith(' /{*path}'));
 }
 
 function operations(document: OpenAPIObject): Array<[string, OperationObject]> {

@@ -19,6 +19,8 @@ export interface JobView<R = unknown> {
   /** The schedule that dispatched it, if any. */
   schedule: string | null;
   priority: number;
+  /** The worker that ran its latest attempt; null until one starts. */
+  worker: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

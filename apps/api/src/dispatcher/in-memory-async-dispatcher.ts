@@ -47,6 +47,8 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
       run_at: null,
       schedule: options.schedule ?? null,
       priority: options.priority ?? job.priority,
+      // Handlers run in this process: there is no worker to name.
+      worker: null,
       created_at: new Date().toISOString(),
       started_at: null,
       finished_at: null,

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { HttpLogger } from 'pino-http';
 import { HTTP_LOGGER } from '../tokens';
 import { isDocsPage, serveApiDocs } from '../openapi/api-docs';
+import { DASHBOARD_CSP_DIRECTIVES, isDashboardPage } from '../dashboard/dashboard-csp';
 import { errorBody } from './error-body';
 import { HttpErrorFilter } from './http-error.filter';
 import { REQUEST_ID_HTTP_HEADER } from './request-id';
@@ -15,9 +16,9 @@ import { ValidationFailedException } from './validation-failed.exception';
 export const BODY_LIMIT = '1mb';
 
 /**
- * Request ids and logging, security headers, CORS, body parsing, validation, error mapping and the API docs
- * (`/docs`, `/docs-json`), shared by `main.ts` and the app tests so both run the same HTTP stack. The app must
- * be created with `bodyParser: false`.
+ * Request ids and logging, security headers (the dashboard's stricter CSP among them), CORS, body parsing,
+ * validation, error mapping and the API docs (`/docs`, `/docs-json`), shared by `main.ts` and the app tests
+ * so both run the same HTTP stack. The app must be created with `bodyParser: false`.
  *
  * @param corsOrigins origins allowed to call the api from a browser (`*` for any); none by default
  */
@@ -32,7 +33,10 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
   // upgrade-insecure-requests would make a browser fetch them over https, which fails where the api is
   // reached over plain http (Safari does so even on localhost). Only the docs page goes without it.
   const docsHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
-  express.use((req: Request, res: Response, next: NextFunction) => (isDocsPage(req.path) ? docsHeaders : apiHeaders)(req, res, next));
+  const dashboardHeaders = helmet({ contentSecurityPolicy: { useDefaults: false, directives: DASHBOARD_CSP_DIRECTIVES } });
+  express.use((req: Request, res: Response, next: NextFunction) =>
+    (isDocsPage(req.path) ? docsHeaders : isDashboardPage(req.path) ? dashboardHeaders : apiHeaders)(req, res, next),
+  );
   if (corsOrigins.length > 0) {
     app.enableCors({
       origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],

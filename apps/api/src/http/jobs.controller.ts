@@ -150,11 +150,12 @@ export class JobsController {
   @JOB_ID_PARAM
   @ApiOkResponse({ type: JobWithHistoryResponse })
   @ApiErrors({ 400: ERROR_EXAMPLES.badJobId, 404: ERROR_EXAMPLES.jobNotFound, 410: ERROR_EXAMPLES.jobPurged })
-  async get(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<JobView & { history: TransitionView[] }> {
-    const view = await this.dispatcher.getResult(id, tenant);
-    if (!view) throw await this.missing(id, tenant);
+  async get(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<JobView & { payload: object; history: TransitionView[] }> {
+    const record = await this.store.get(id);
+    if (!record || record.tenant !== tenant) throw await this.missing(id, tenant);
     const history = await this.store.history(id);
-    return { ...view, history: history.map(toTransitionView) };
+    // The payload only here, not in lists: a page of jobs stays small whatever the payloads weigh.
+    return { ...toJobView(record), payload: record.payload, history: history.map(toTransitionView) };
   }
 
   /**

@@ -3,6 +3,9 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../openapi/api-key-auth.decorator';
 import { JobStatsResponse } from '../openapi/stats.response';
+import { ActivityResponse } from '../openapi/activity.response';
+import { ActivityView, toActivityView } from '../activity/activity-view.mapper';
+import { JobActivity } from '../activity/job-activity';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { JobStore } from '../store/job-store';
@@ -25,7 +28,10 @@ function complete(counts: Partial<StatusCounts>): StatusCounts {
 @ApiKeyAuth()
 @Controller('stats')
 export class StatsController {
-  constructor(private readonly store: JobStore) {}
+  constructor(
+    private readonly store: JobStore,
+    private readonly activity: JobActivity,
+  ) {}
 
   /** Counts of the caller's tenant only; every status is present, 0 when it has none. */
   @Get()
@@ -39,5 +45,19 @@ export class StatsController {
       by_status: byStatus,
       by_type: Object.fromEntries(Object.entries(counts.byType).map(([type, statuses]) => [type, complete(statuses)])),
     };
+  }
+
+  /** The caller's last hour: finishes per minute, how long jobs ran, and how long the oldest queued job waits. */
+  @Get('activity')
+  @ApiOperation({
+    summary: 'The caller’s last hour: finishes per minute, p50/p95 duration, oldest queued job',
+    description:
+      'Only the tenant of the API key. `minutes`: jobs that finished `succeeded` or `failed` in each of the last 60 minutes. ' +
+      '`duration_ms`: percentiles of `finished_at - started_at` of the latest jobs finished in that hour. `oldest_queued`: the `queued` job that has waited longest.',
+  })
+  @ApiOkResponse({ type: ActivityResponse })
+  async lastHour(@CurrentPrincipal() { tenant }: Principal): Promise<ActivityView> {
+    const now = Date.now();
+    return toActivityView(await this.activity.read(tenant, now), now);
   }
 }

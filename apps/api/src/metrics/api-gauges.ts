@@ -1,11 +1,9 @@
 import { AmqpConnection, QueueInspector } from '@cask/amqp';
-import { CaskTopology, JobCatalogue } from '@cask/contracts';
 import { registerBrokerMetrics } from '@cask/observability';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { JobStore } from '../store/job-store';
-import { InjectTopology } from '../tokens';
 
 /**
  * The api's gauges, read when Prometheus scrapes rather than kept up to date: the broker connection, the
@@ -16,7 +14,7 @@ export class ApiGauges implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiGauges.name);
   private readonly inspector: QueueInspector;
 
-  constructor(registry: Registry, connection: AmqpConnection, store: JobStore, relay: OutboxRelay, @InjectTopology() topology: CaskTopology, catalogue: JobCatalogue) {
+  constructor(registry: Registry, connection: AmqpConnection, store: JobStore, relay: OutboxRelay, inspector: QueueInspector) {
     const registers = [registry];
     const logger = this.logger;
     registerBrokerMetrics(registry, connection);
@@ -33,7 +31,6 @@ export class ApiGauges implements BeforeApplicationShutdown {
         }
       },
     });
-    const inspector = new QueueInspector(connection, [...catalogue.queues().map(topology.jobQueue), topology.deadLetterQueue, topology.eventsQueue]);
     this.inspector = inspector;
     // Both gauges ask the inspector, which answers them from one round of questions to the broker.
     const fromBroker = (name: string, help: string, read: (stats: { messages: number; consumers: number }) => number) =>

@@ -61,6 +61,9 @@ export class JobResponse implements JobView {
   @ApiProperty({ type: 'integer', minimum: 0, maximum: 9, example: 0 })
   priority: number;
 
+  @ApiProperty({ type: 'string', nullable: true, description: 'The worker that ran its latest attempt; null until one starts', example: 'devbox-48211' })
+  worker: string | null;
+
   @ApiProperty({ format: 'date-time', example: AT })
   created_at: string;
 
@@ -92,8 +95,11 @@ export class TransitionResponse implements TransitionView {
   error: JobErrorResponse | null;
 }
 
-/** A job as `GET /jobs/:id` shows it: with every transition so far. */
+/** A job as `GET /jobs/:id` shows it: with its payload and every transition so far. */
 export class JobWithHistoryResponse extends JobResponse {
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The payload, as dispatched', example: { url: 'https://example.com/cat.mp4', duration_ms: 3000 } })
+  payload: object;
+
   @ApiProperty({ type: [TransitionResponse], description: 'Every recorded transition, oldest first' })
   history: TransitionResponse[];
 }

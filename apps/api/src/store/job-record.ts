@@ -111,3 +111,11 @@ export interface JobCounts {
   byStatus: Partial<Record<JobStatus, number>>;
   byType: Record<string, Partial<Record<JobStatus, number>>>;
 }
+
+/** Jobs that finished in one minute, by outcome. */
+export interface MinuteCounts {
+  /** The minute's start, epoch milliseconds (a multiple of 60,000). */
+  minute: number;
+  succeeded: number;
+  failed: number;
+}

@@ -1704,6 +1704,85 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     });
   });
 
+  describe('activity', () => {
+    /** The start of T0's minute. */
+    const M = Math.floor(T0 / 60_000) * 60_000;
+
+    /** A job of `tenant` that ran from `startedAt` and ended `outcome` at `at`. */
+    async function finishedAt(at: number, outcome: 'succeeded' | 'failed', options: { tenant?: string; startedAt?: number } = {}): Promise<string> {
+      const id = await given({ tenant: options.tenant });
+      const startedAt = options.startedAt ?? at - 10;
+      await store.applyEvents([
+        started(id, { at: startedAt }),
+        outcome === 'succeeded' ? succeeded(id, {}, { at, startedAt }) : { ...failed(id, { at }), started_at: startedAt },
+      ]);
+      return id;
+    }
+
+    it('counts successes and failures per minute from `since`, of the tenant only, leaving out cancels and unfinished jobs', async () => {
+      await finishedAt(M - 1, 'succeeded'); // before the window
+      await finishedAt(M, 'succeeded');
+      await finishedAt(M + 59_999, 'succeeded');
+      await finishedAt(M + 30_000, 'failed');
+      await finishedAt(M + 120_000, 'failed');
+      await finishedAt(M + 120_001, 'failed');
+      await finishedAt(M + 10, 'succeeded', { tenant: 'globex' });
+      const running = await given();
+      await store.applyEvents([started(running, { at: M + 5 })]);
+      const cancelled = await given();
+      expect(await store.cancel(cancelled, M + 6)).toMatchObject({ cancelled: true });
+
+      expect(await store.finishedPerMinute('default', M)).toEqual([
+        { minute: M, succeeded: 2, failed: 1 },
+        { minute: M + 120_000, succeeded: 0, failed: 2 },
+      ]);
+      expect(await store.finishedPerMinute('globex', M)).toEqual([{ minute: M, succeeded: 1, failed: 0 }]);
+      expect(await store.finishedPerMinute('initech', M)).toEqual([]);
+    });
+
+    it('gives the durations of the latest finishes, newest first, from the start of their last attempt', async () => {
+      await finishedAt(M + 1_000, 'succeeded', { startedAt: M + 900 });
+      await finishedAt(M + 3_000, 'failed', { startedAt: M + 2_500 });
+      await finishedAt(M + 2_000, 'succeeded', { startedAt: M + 1_980, tenant: 'globex' });
+      const retried = await given();
+      await store.applyEvents([
+        started(retried, { at: M + 4_000 }),
+        retrying(retried, { at: M + 4_100, startedAt: M + 4_000, nextAttemptAt: M + 5_000 }),
+        started(retried, { attempt: 2, at: M + 5_000 }),
+        succeeded(retried, {}, { attempt: 2, at: M + 5_600, startedAt: M + 5_000 }),
+      ]);
+      await finishedAt(M - 10, 'succeeded', { startedAt: M - 20 }); // before `since`
+
+      expect(await store.recentDurations('default', M, 10)).toEqual([600, 500, 100]);
+      expect(await store.recentDurations('default', M, 2)).toEqual([600, 500]);
+      expect(await store.recentDurations('globex', M, 10)).toEqual([20]);
+    });
+
+    it('says since when the longest-waiting queued job waits: a redriven one from its redrive, not its creation', async () => {
+      expect(await store.oldestQueuedSince('default')).toBeUndefined();
+      const redriven = await givenFailed({ createdAt: T0 - 50_000 });
+      await given({ createdAt: T0 + 5 });
+      await given({ createdAt: T0 + 1 });
+      await given({ createdAt: T0 - 9_000, tenant: 'globex' });
+      const running = await given({ createdAt: T0 - 8_000 });
+      await store.applyEvents([started(running)]);
+
+      expect(await store.oldestQueuedSince('default')).toBe(T0 + 1);
+      expect(await store.oldestQueuedSince('globex')).toBe(T0 - 9_000);
+
+      const beforeRedrive = Date.now();
+      await store.redrive(redriven, (job) => messageFor(job));
+      const afterRedrive = Date.now();
+      expect(await store.oldestQueuedSince('default')).toBe(T0 + 1);
+      const others = await store.list({ tenant: 'default', status: 'queued', limit: 10 });
+      await store.applyEvents(others.filter((job) => job.id !== redriven).map((job) => started(job.id)));
+
+      const since = await store.oldestQueuedSince('default');
+      expect(since).toBeGreaterThanOrEqual(beforeRedrive);
+      expect(since).toBeLessThanOrEqual(afterRedrive);
+    });
+  });
+
   describe('tombstones', () => {
     it('knows no tombstone for an id never purged, stored or not', async () => {
       const id = await given();

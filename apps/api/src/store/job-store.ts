@@ -7,6 +7,7 @@ import type {
   JobQuery,
   JobRecord,
   JobTransition,
+  MinuteCounts,
   NewJob,
   OutboxMessage,
   RedriveFilter,
@@ -98,6 +99,15 @@ export abstract class JobStore {
 
   /** How many of a tenant's jobs wait to run: queued, scheduled or retrying. */
   abstract countWaiting(tenant: string): Promise<number>;
+
+  /** A tenant's jobs that finished `succeeded` or `failed` at or after `since`, per minute, oldest first; empty minutes left out. */
+  abstract finishedPerMinute(tenant: string, since: number): Promise<MinuteCounts[]>;
+
+  /** Durations (`started_at` to `finished_at`, ms) of a tenant's latest jobs finished `succeeded` or `failed` at or after `since`; newest first, at most `limit`. */
+  abstract recentDurations(tenant: string, since: number, limit: number): Promise<number[]>;
+
+  /** When a tenant's longest-waiting `queued` job became queued, or undefined when none is. */
+  abstract oldestQueuedSince(tenant: string): Promise<number | undefined>;
 
   /** Forgets tombstones older than `before`; those ids then answer 404. */
   abstract purgeTombstones(before: number): Promise<number>;

@@ -18,6 +18,7 @@ export function toJobView<R = unknown>(record: JobRecord): JobView<R> {
     run_at: iso(record.runAt),
     schedule: record.schedule,
     priority: record.priority,
+    worker: record.worker,
     created_at: new Date(record.createdAt).toISOString(),
     started_at: iso(record.startedAt),
     finished_at: iso(record.finishedAt),

@@ -1,5 +1,6 @@
 import type { JobEvent, JobStatus } from '@cask/contracts';
 import { Kysely, sql } from 'kysely';
+import { finishedPerMinute, oldestQueuedSince, recentDurations } from './activity-queries';
 import { applyEventGroup } from './event-transitions';
 import type {
   ApplyResult,
@@ -9,6 +10,7 @@ import type {
   JobQuery,
   JobRecord,
   JobTransition,
+  MinuteCounts,
   NewJob,
   OutboxMessage,
   RedriveFilter,
@@ -276,6 +278,18 @@ export abstract class KyselyJobStore extends JobStore {
       .where('status', 'in', ['queued', 'scheduled', 'retrying'])
       .executeTakeFirstOrThrow();
     return Number(row.count);
+  }
+
+  override finishedPerMinute(tenant: string, since: number): Promise<MinuteCounts[]> {
+    return finishedPerMinute(this.db, tenant, since);
+  }
+
+  override recentDurations(tenant: string, since: number, limit: number): Promise<number[]> {
+    return recentDurations(this.db, tenant, since, limit);
+  }
+
+  override oldestQueuedSince(tenant: string): Promise<number | undefined> {
+    return oldestQueuedSince(this.db, tenant);
   }
 
   override async purgeTombstones(before: number): Promise<number> {

@@ -157,6 +157,18 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('outbox').dropColumn('request_id').execute();
     },
   },
+  '0006_activity': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The dashboard's activity (GET /stats/activity) reads a tenant's last hour of finishes: per minute by
+      // status, and durations. Covering both, the index answers without reading a row: measured with 300,000
+      // finishes in the hour, counting them per minute took 1.28 s -> 0.22 s on SQLite, 0.39 s -> 0.19 s on
+      // PostgreSQL. It costs the event consumer's updates an index write per status change.
+      await db.schema.createIndex('jobs_tenant_finished').on('jobs').columns(['tenant', 'finished_at', 'status', 'started_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('jobs_tenant_finished').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

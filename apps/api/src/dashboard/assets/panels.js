@@ -1,0 +1,52 @@
+// The workers and schedules panels.
+
+import { $, el } from './dom.js';
+import { exactTime, relativeTime } from './format.js';
+
+/** @param {string} at */
+function time(at) {
+  return el('time', { dateTime: at, title: exactTime(at) }, relativeTime(at));
+}
+
+/** @param {HTMLElement} tbody @param {number} columns @param {string} text */
+function empty(tbody, columns, text) {
+  tbody.replaceChildren(el('tr', { className: 'empty' }, el('td', { colSpan: columns }, text)));
+}
+
+/** @param {any[]} workers GET /workers items */
+export function renderWorkers(workers) {
+  const tbody = $('#workers tbody');
+  if (workers.length === 0) return empty(tbody, 5, 'No worker has sent a heartbeat lately.');
+  tbody.replaceChildren(
+    ...workers.map((w) =>
+      el(
+        'tr',
+        { dataset: { worker: w.id } },
+        el('th', { scope: 'row', className: 'mono', title: `${w.host}, pid ${w.pid}` }, w.id),
+        el('td', {}, w.queues.join(', ')),
+        el('td', {}, el('meter', { min: 0, max: w.concurrency, value: w.in_flight, 'aria-label': `${w.in_flight} of ${w.concurrency} slots busy` }), ` ${w.in_flight} / ${w.concurrency}`),
+        el('td', {}, time(w.started_at)),
+        el('td', {}, time(w.last_seen)),
+      ),
+    ),
+  );
+}
+
+/** @param {any[]} schedules GET /schedules items */
+export function renderSchedules(schedules) {
+  const tbody = $('#schedules tbody');
+  if (schedules.length === 0) return empty(tbody, 5, 'No schedules.');
+  tbody.replaceChildren(
+    ...schedules.map((s) =>
+      el(
+        'tr',
+        { dataset: { schedule: s.name } },
+        el('th', { scope: 'row' }, s.name, s.paused ? el('span', { className: 'status s-cancelled' }, 'paused') : null),
+        el('td', {}, el('code', {}, s.cron), ` ${s.timezone}`),
+        el('td', {}, s.type),
+        el('td', {}, s.next_run_at ? time(s.next_run_at) : '—'),
+        el('td', {}, s.last_run_at ? time(s.last_run_at) : 'never'),
+      ),
+    ),
+  );
+}

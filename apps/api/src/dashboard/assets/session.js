@@ -1,0 +1,27 @@
+// The API key: asked for once, kept in this tab's session storage, forgotten on request or when refused.
+
+const STORAGE_KEY = 'cask.dashboard.apiKey';
+
+/** @returns {string | null} */
+export function storedKey() {
+  try {
+    return sessionStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} key */
+export function storeKey(key) {
+  sessionStorage.setItem(STORAGE_KEY, key);
+}
+
+export function forgetKey() {
+  sessionStorage.removeItem(STORAGE_KEY);
+}
+
+/** Whether the api asks for keys: the server writes it into the page, so no request has to fail to find out. */
+export function keysRequired() {
+  const meta = document.querySelector('meta[name="cask-keys-required"]');
+  return !meta || meta.getAttribute('content') !== 'false';
+}
