@@ -30,7 +30,8 @@ describe('Abuse limits', () => {
   });
 
   it('probes of 10,000 random job ids find nothing and trip the rate limit', async () => {
-    const { app } = await api({ RATE_LIMIT_PER_SECOND: '200' });
+    // Low enough that even a client slowed down by a loaded machine sends faster than the limit.
+    const { app } = await api({ RATE_LIMIT_PER_SECOND: '20' });
     await app.listen(0);
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const statuses = new Map<number, number>();
@@ -53,8 +54,8 @@ describe('Abuse limits', () => {
     const seconds = Math.ceil((Date.now() - started) / 1000);
     expect(statuses.get(200) ?? 0).toBe(0);
     expect([...statuses.keys()].sort()).toEqual([404, 429]);
-    // The limiter let through at most 200 a second (one window more for the one the probe started in).
-    expect(statuses.get(404)).toBeLessThanOrEqual(200 * (seconds + 1));
+    // The limiter let through at most 20 a second (one window more for the one the probe started in).
+    expect(statuses.get(404)).toBeLessThanOrEqual(20 * (seconds + 1));
     expect(statuses.get(429)).toBeGreaterThan(0);
     expect([...retryAfter]).toEqual(['1']);
   }, 120_000);
