@@ -1,3 +1,4 @@
+export * from './int-setting';
 export * from './load-env';
 export * from './named-counts';
 export * from './parsed-by';

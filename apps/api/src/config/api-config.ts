@@ -1,15 +1,13 @@
-import { DeploymentEnv, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
+import { DeploymentEnv, IntSetting, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
 import { SigningKey, parseSigningKeys } from '@cask/contracts';
 import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, defaultLogFormat } from '@cask/logging';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { ApiKey, parseApiKeys } from '../auth/api-keys';
 import { IsApiKeys } from './is-api-keys';
 
 /** The api's environment variables as they are spelled; see README "Configuration". */
 class ApiEnv extends DeploymentEnv {
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
-  @Max(65535, { message: 'must be at most 65535' })
+  @IntSetting(0, 65535)
   PORT: number = 3000;
 
   @Matches(/^amqps?:\/\/.+/, { message: 'must be an amqp:// or amqps:// URL' })
@@ -25,58 +23,38 @@ class ApiEnv extends DeploymentEnv {
   @IsString()
   SQLITE_PATH: string = './data/cask.db';
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(1, { message: 'must be at least 1' })
-  @Max(100, { message: 'must be at most 100' })
+  @IntSetting(1, 100)
   DATABASE_POOL_SIZE: number = 10;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(100, { message: 'must be at least 100' })
-  @Max(120_000, { message: 'must be at most 120000' })
+  @IntSetting(100, 120_000)
   PUBLISH_CONFIRM_TIMEOUT_MS: number = 10_000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(1, { message: 'must be at least 1' })
-  @Max(5000, { message: 'must be at most 5000' })
+  @IntSetting(1, 5000)
   EVENT_BATCH_SIZE: number = 500;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(1, { message: 'must be at least 1' })
-  @Max(10_000_000, { message: 'must be at most 10000000' })
+  @IntSetting(1, 10_000_000)
   OUTBOX_MAX_BACKLOG: number = 10_000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(50, { message: 'must be at least 50' })
-  @Max(60_000, { message: 'must be at most 60000' })
+  @IntSetting(50, 60_000)
   OUTBOX_POLL_MS: number = 1000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(1000, { message: 'must be at least 1000' })
-  @Max(30 * 24 * 3600 * 1000, { message: 'must be at most 30 days' })
+  @IntSetting(1000, 30 * 24 * 3600 * 1000, '30 days')
   IDEMPOTENCY_TTL_MS: number = 24 * 3600 * 1000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
-  @Max(600_000, { message: 'must be at most 600000' })
+  @IntSetting(0, 600_000)
   SHUTDOWN_GRACE_MS: number = 10_000;
 
   @IsOptional()
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
+  @IntSetting(0)
   JOB_RETENTION_MS?: number;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(50, { message: 'must be at least 50' })
-  @Max(3_600_000, { message: 'must be at most 3600000' })
+  @IntSetting(50, 3_600_000)
   RETENTION_SWEEP_MS: number = 60_000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
+  @IntSetting(0)
   TOMBSTONE_TTL_MS: number = 30 * 24 * 3600 * 1000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(500, { message: 'must be at least 500' })
-  @Max(3_600_000, { message: 'must be at most 3600000' })
+  @IntSetting(500, 3_600_000)
   WORKERS_TIMEOUT_MS: number = 15_000;
 
   @IsOptional()
@@ -104,19 +82,13 @@ class ApiEnv extends DeploymentEnv {
   @IsApiKeys()
   CASK_API_KEYS?: string;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
-  @Max(1_000_000, { message: 'must be at most 1000000' })
+  @IntSetting(0, 1_000_000)
   RATE_LIMIT_PER_SECOND: number = 1000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
-  @Max(1_000_000, { message: 'must be at most 1000000' })
+  @IntSetting(0, 1_000_000)
   DISPATCH_RATE_LIMIT_PER_SECOND: number = 5000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
-  @Max(1_000_000_000, { message: 'must be at most 1000000000' })
+  @IntSetting(0, 1_000_000_000)
   MAX_QUEUED_JOBS_PER_TENANT: number = 100_000;
 
   @IsOptional()

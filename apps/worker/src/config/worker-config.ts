@@ -1,7 +1,7 @@
-import { DeploymentEnv, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
+import { DeploymentEnv, IntSetting, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
 import { SigningKey, parseSigningKeys } from '@cask/contracts';
 import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, defaultLogFormat } from '@cask/logging';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { hostname } from 'node:os';
 
 /** The worker's environment variables as they are spelled; see README "Configuration". */
@@ -12,9 +12,7 @@ class WorkerEnv extends DeploymentEnv {
   @Matches(/^[a-z0-9][a-z0-9_.-]*$/, { message: 'must be lower-case letters, digits, ".", "-" or "_"' })
   CASK_NAMESPACE: string = 'cask';
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(1, { message: 'must be at least 1' })
-  @Max(1000, { message: 'must be at most 1000' })
+  @IntSetting(1, 1000)
   WORKER_CONCURRENCY: number = 16;
 
   @IsOptional()
@@ -22,19 +20,13 @@ class WorkerEnv extends DeploymentEnv {
   @MaxLength(100, { message: 'must be at most 100 characters' })
   WORKER_ID?: string;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(100, { message: 'must be at least 100' })
-  @Max(120_000, { message: 'must be at most 120000' })
+  @IntSetting(100, 120_000)
   PUBLISH_CONFIRM_TIMEOUT_MS: number = 10_000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
-  @Max(3_600_000, { message: 'must be at most 3600000' })
+  @IntSetting(0, 3_600_000)
   WORKER_SHUTDOWN_GRACE_MS: number = 30_000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
-  @Max(65535, { message: 'must be at most 65535' })
+  @IntSetting(0, 65535)
   WORKER_HEALTH_PORT: number = 3001;
 
   @IsIn(['true', 'false'], { message: 'must be true or false' })
@@ -52,14 +44,10 @@ class WorkerEnv extends DeploymentEnv {
   @IsNamedCounts(100_000)
   JOB_RATE_LIMITS?: string;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(100, { message: 'must be at least 100' })
-  @Max(600_000, { message: 'must be at most 600000' })
+  @IntSetting(100, 600_000)
   WORKER_HEARTBEAT_MS: number = 5000;
 
-  @IsInt({ message: 'must be an integer' })
-  @Min(0, { message: 'must be at least 0' })
-  @Max(60_000, { message: 'must be at most 60000' })
+  @IntSetting(0, 60_000)
   WORKER_STARTED_EVENT_DELAY_MS: number = 20;
 
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
