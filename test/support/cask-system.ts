@@ -58,8 +58,8 @@ export class CaskSystem {
     await deleteNamespace(this.namespace);
   }
 
-  async post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${this.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${this.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     const json = (await response.json()) as Record<string, unknown>;
     if (response.status === 202 && typeof json.job_id === 'string') this.dispatched.add(json.job_id);
     return { status: response.status, body: json };

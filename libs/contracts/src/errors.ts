@@ -25,6 +25,8 @@ export const ErrorCode = {
   Poison: 'poison',
   /** The attempts of the job were used up; the last error is in the history. */
   Exhausted: 'exhausted',
+  /** The job store (the database) could not be reached; nothing was written. */
+  StoreUnavailable: 'store_unavailable',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -70,6 +72,17 @@ export class RetryableJobError extends CaskError {
 export class BrokerUnavailableError extends CaskError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { code: ErrorCode.BrokerUnavailable, retryable: true, cause: options.cause });
+  }
+}
+
+/**
+ * The job store could not be reached (the database is down, restarting or failing over). The operation
+ * was not applied, or, for a commit cut off in flight, its outcome is unknown; retrying is safe with an
+ * idempotency key.
+ */
+export class StoreUnavailableError extends CaskError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: ErrorCode.StoreUnavailable, retryable: true, cause: options.cause });
   }
 }
 

@@ -1,5 +1,5 @@
 import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQueue, isAuthentic, publishDeadLetter } from '@cask/amqp';
-import { CaskTopology, ErrorCode, JobEvent, MessageSigner, decodeEvents, signerFor } from '@cask/contracts';
+import { CaskTopology, ErrorCode, JobEvent, MessageSigner, StoreUnavailableError, decodeEvents, signerFor } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ApiConfig } from '../config/api-config';
 import { JobMetrics } from '../metrics/job-metrics';
@@ -109,12 +109,14 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
         for (const event of applied) this.bus.publish({ source: 'worker', event });
         return;
       } catch (err) {
-        if (group.length > 1 && (await this.storeIsUp())) {
+        // A store that went away mid-group says so: wait for it, never bisect or dead-letter for that.
+        const unavailable = err instanceof StoreUnavailableError;
+        if (!unavailable && group.length > 1 && (await this.storeIsUp())) {
           // The store works, so something in this group is bad: apply one message at a time to find it.
           for (const item of group) await this.applyGroup([item]);
           return;
         }
-        if (group.length === 1 && (await this.storeIsUp())) {
+        if (!unavailable && group.length === 1 && (await this.storeIsUp())) {
           await this.deadLetter(group[0].delivery, 'store_rejected', (err as Error).message);
           return;
         }

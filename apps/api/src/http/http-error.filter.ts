@@ -1,4 +1,4 @@
-import { BrokerUnavailableError } from '@cask/contracts';
+import { BrokerUnavailableError, StoreUnavailableError } from '@cask/contracts';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { BacklogFullError, BatchValidationError, IdempotencyConflictError, PayloadTooLargeError } from '../dispatcher/dispatch-errors';
@@ -50,6 +50,14 @@ export class HttpErrorFilter implements ExceptionFilter {
         .status(HttpStatus.SERVICE_UNAVAILABLE)
         .setHeader('Retry-After', String(BROKER_RETRY_AFTER_SECONDS))
         .json(errorBody('Job broker unavailable and the outbox is full; nothing was queued, retry later'));
+      return;
+    }
+    if (exception instanceof StoreUnavailableError) {
+      this.logger.warn(`Request refused: ${exception.message}`);
+      response
+        .status(HttpStatus.SERVICE_UNAVAILABLE)
+        .setHeader('Retry-After', String(BROKER_RETRY_AFTER_SECONDS))
+        .json(errorBody('The job store is unavailable; retry later (with the same Idempotency-Key, a retried dispatch cannot run twice)'));
       return;
     }
     if (exception instanceof IdempotencyConflictError || exception instanceof NotRetryableStateError || exception instanceof NotCancellableError) {

@@ -6,6 +6,7 @@ import { applySuccessesInOneStatement, onlyDistinctSuccesses } from './event-tra
 import type { ApplyResult, NewJob, OutboxMessage } from './job-record';
 import { jobRow, outboxRow } from './job-rows';
 import { KyselyJobStore } from './kysely-job-store';
+import { unavailableAsError } from './unavailable-as-error';
 import type { Database } from './schema';
 
 const INT8 = 20;
@@ -14,6 +15,25 @@ const INT8 = 20;
  * Dispatch groups stay below it; larger batches take the transaction of chunks.
  */
 const SINGLE_STATEMENT_JOBS = 1000;
+
+/**
+ * A client losing its server (a restart, a failover, an admin's pg_terminate_backend) emits 'error'. The pool
+ * listens only while a client is idle; a client checked out between two statements of a transaction has no
+ * listener, and an unheard 'error' ends the process. Every client gets one for its whole life: the query in
+ * flight fails on its own, and the pool drops the broken client when it is released.
+ */
+function watchConnections(pool: Pool): void {
+  const logger = new Logger(PostgresJobStore.name);
+  let lastWarned = 0;
+  const warn = (err: Error) => {
+    // A restart breaks every client at once: one line for all of them.
+    if (Date.now() - lastWarned < 1_000) return;
+    lastWarned = Date.now();
+    logger.warn(`Lost a PostgreSQL connection (${err.message}); queries fail with 503 until it is back, then reconnect`);
+  };
+  pool.on('error', warn);
+  pool.on('connect', (client) => client.on('error', warn));
+}
 
 /** The store for several api instances: PostgreSQL through a pg pool. */
 export class PostgresJobStore extends KyselyJobStore {
@@ -24,9 +44,8 @@ export class PostgresJobStore extends KyselyJobStore {
       // Times are epoch milliseconds in bigint columns; they fit a JS number exactly.
       types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 ? Number : types.getTypeParser(oid, format as 'text')) } as typeof types,
     });
-    // An idle client losing its server must not crash the process; the next query reconnects.
-    pool.on('error', (err) => new Logger(PostgresJobStore.name).warn(`Idle PostgreSQL client failed: ${err.message}`));
-    super(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }));
+    watchConnections(pool);
+    super(new Kysely<Database>({ dialect: unavailableAsError(new PostgresDialect({ pool })) }));
   }
 
   /**
