@@ -1,18 +1,21 @@
 /** Tiers (see README "Tests"): unit specs beside the code, app tests through Nest, system tests on real processes, the dashboard in a browser, faults. */
 const shared = {
   preset: 'ts-jest',
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/packages/.*/dist/', '<rootDir>/libs/.*/dist/'],
   testEnvironment: 'node',
   rootDir: __dirname,
   setupFiles: ['reflect-metadata', '<rootDir>/test/support/quiet-logs.ts'],
   // Every response any test reads is audited for leaks (test/support/response-audit.ts).
   setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }] },
+  // Tests run on the sources; the apps' builds resolve the packages through node_modules, as users' apps do.
   moduleNameMapper: {
-    '^@cask/contracts$': '<rootDir>/libs/contracts/src',
-    '^@cask/amqp$': '<rootDir>/libs/amqp/src',
-    '^@cask/config$': '<rootDir>/libs/config/src',
-    '^@cask/observability$': '<rootDir>/libs/observability/src',
-    '^@cask/logging$': '<rootDir>/libs/logging/src',
+    '^@cask/contracts$': '<rootDir>/packages/contracts/src',
+    '^@cask/core$': '<rootDir>/packages/core/src',
+    '^@cask/nestjs$': '<rootDir>/packages/nestjs/src',
+    '^@cask/worker$': '<rootDir>/packages/worker/src',
+    '^@cask/host$': '<rootDir>/libs/host/src',
+    '^@cask/examples$': '<rootDir>/libs/examples/src',
     '^@cask/testing$': '<rootDir>/test/support',
   },
 };
@@ -20,7 +23,7 @@ const shared = {
 module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/packages/*/src/**/*.spec.ts', '<rootDir>/libs/*/src/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
     { ...shared, displayName: 'app', testMatch: ['<rootDir>/apps/*/test/**/*.app-spec.ts'] },
     { ...shared, displayName: 'system', testMatch: ['<rootDir>/test/*.system-spec.ts'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'] },
     // The dashboard in headless Chromium (Debian's, driven by playwright-core) against a real api and worker.

@@ -25,7 +25,7 @@ const PROGRESS = /^(setup and warm-up|(bulk )?drain of \d+|latency at \d+\/s for
 const SHOWN_LINES = 10;
 /** One-minute load average above which the bench warns that the machine is not idle. */
 const BUSY_LOAD = 0.7;
-const BUILT_APPS = ['dist/apps/api/apps/api/src/main.js', 'dist/apps/worker/apps/worker/src/main.js'];
+const BUILT_APPS = ['dist/apps/api/main.js', 'dist/apps/worker/main.js'];
 
 let current: ManagedProcess | undefined;
 let interrupted = false;

@@ -1,4 +1,3 @@
-import './support/register-paths';
 import type { BenchResource, RunContext, RunResult } from './contender';
 import { CONTENDERS } from './contender-registry';
 import type { BenchOptions } from './support/bench-options';

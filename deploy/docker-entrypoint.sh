@@ -5,7 +5,7 @@
 # <file> "$@" ;;` line per app.
 set -e
 case "$1" in
-  api) shift; exec node dist/apps/api/apps/api/src/main.js "$@" ;;
-  worker) shift; exec node dist/apps/worker/apps/worker/src/main.js "$@" ;;
+  api) shift; exec node dist/apps/api/main.js "$@" ;;
+  worker) shift; exec node dist/apps/worker/main.js "$@" ;;
 esac
 exec "$@"

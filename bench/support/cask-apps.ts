@@ -1,5 +1,6 @@
-import { JOB_DEFINITIONS, JobCatalogue, topologyFor } from '@cask/contracts';
-import { rateTokenQueue } from '@cask/amqp';
+import { JobCatalogue, topologyFor } from '@cask/contracts';
+import { JOB_DEFINITIONS } from '@cask/examples';
+import { rateTokenQueue } from '@cask/core';
 import { join } from 'node:path';
 import type { BenchResource, RunContext } from '../contender';
 import { sleep } from './clock';
@@ -10,8 +11,8 @@ import { BENCH_AMQP_URL } from './services';
 /** The repository root, from dist/bench/bench/support. */
 export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 const ENTRY = {
-  api: join(REPO_ROOT, 'dist/apps/api/apps/api/src/main.js'),
-  worker: join(REPO_ROOT, 'dist/apps/worker/apps/worker/src/main.js'),
+  api: join(REPO_ROOT, 'dist/apps/api/main.js'),
+  worker: join(REPO_ROOT, 'dist/apps/worker/main.js'),
 };
 
 /** Every queue and exchange a Cask namespace holds (delay queues, made only by retries, are left to the sweep). */

@@ -16,7 +16,7 @@ export interface AppRuntime {
 }
 
 /** The settings both apps' env classes inherit (production mode, how to reach the broker safely). */
-const SHARED_CONFIG_FILE = 'libs/config/src/production-checks.ts';
+const SHARED_CONFIG_FILE = 'libs/host/src/production-checks.ts';
 
 /** Where each app's settings live, and how to load them (the apps' own loaders, so their rules apply). */
 export const APP_CONFIG: Readonly<Record<AppName, { file: string; load: (env: NodeJS.ProcessEnv) => AppRuntime }>> = {
@@ -59,11 +59,11 @@ export interface BuildOutput {
 
 /**
  * The entry files `nest build` writes, from nest-cli.json: the project's `entryFile` under the
- * `outDir` of its tsconfig, e.g. `dist/apps/api/apps/api/src/main.js`.
+ * `outDir` of its tsconfig, e.g. `dist/apps/api/main.js`.
  */
 export function buildOutputs(repo: RepoFiles, problems: string[]): BuildOutput[] {
   const cli = readJson(repo, 'nest-cli.json', problems) as
-    | { projects?: Record<string, { type?: string; entryFile?: string; compilerOptions?: { tsConfigPath?: string } }> }
+    | { projects?: Record<string, { type?: string; entryFile?: string; sourceRoot?: string; compilerOptions?: { tsConfigPath?: string } }> }
     | undefined;
   const outputs: BuildOutput[] = [];
   for (const [app, project] of Object.entries(cli?.projects ?? {})) {
@@ -75,7 +75,7 @@ export function buildOutputs(repo: RepoFiles, problems: string[]): BuildOutput[]
     }
     const outDir = tsconfigOutDir(repo, tsconfig, problems);
     if (outDir === undefined) continue;
-    outputs.push({ app, main: posix.join(outDir, `${project.entryFile}.js`), source: `${project.entryFile}.ts` });
+    outputs.push({ app, main: posix.join(outDir, `${project.entryFile}.js`), source: posix.join(project.sourceRoot ?? '', `${project.entryFile}.ts`) });
   }
   return outputs;
 }

@@ -78,8 +78,8 @@ describe('checkDeploy', () => {
       ],
       [
         'a command that starts no built file',
-        compose((doc) => doc.setIn(['services', 'worker', 'command'], doc.createNode(['node', 'dist/apps/worker/main.js']))),
-        'service "worker": command ["node","dist/apps/worker/main.js"] starts no app the build produces',
+        compose((doc) => doc.setIn(['services', 'worker', 'command'], doc.createNode(['node', 'dist/worker/main.js']))),
+        'service "worker": command ["node","dist/worker/main.js"] starts no app the build produces',
       ],
       [
         'an api without API keys',
@@ -136,16 +136,16 @@ describe('checkDeploy', () => {
     it.each<[string, Record<string, string | null>, string]>([
       ['a final stage without USER', replaced(DOCKERFILE, /^USER node\n/m, ''), 'the final stage sets no USER, so the apps run as root'],
       ['a final stage running as root', replaced(DOCKERFILE, /^USER node$/m, 'USER root'), 'the final stage runs as root (USER root)'],
-      ['a COPY of a file the repository lacks', replaced(DOCKERFILE, 'tsconfig.build.json ./', 'tsconfig.prod.json ./'), 'COPY tsconfig.prod.json: no such file or folder in the repository'],
+      ['a COPY of a file the repository lacks', replaced(DOCKERFILE, 'tsconfig.packages.json nest-cli.json ./', 'tsconfig.prod.json nest-cli.json ./'), 'COPY tsconfig.prod.json: no such file or folder in the repository'],
       ['a COPY of a file .dockerignore leaves out', replaced('.dockerignore', /^\.env$/m, '.env\n.npmrc'), 'COPY .npmrc: .dockerignore leaves it out of the build context'],
       ['no .dockerignore', { '.dockerignore': null }, 'no .dockerignore'],
-      ['a single stage', { [DOCKERFILE]: 'FROM node:20-bookworm-slim\nENV NODE_ENV=production\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nUSER node\nCMD ["node", "dist/apps/api/apps/api/src/main.js"]\n' }, 'one stage only'],
+      ['a single stage', { [DOCKERFILE]: 'FROM node:20-bookworm-slim\nENV NODE_ENV=production\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nUSER node\nCMD ["node", "dist/apps/api/main.js"]\n' }, 'one stage only'],
       ['no NODE_ENV=production', replaced(DOCKERFILE, /^ENV NODE_ENV=production\n/m, ''), 'does not set ENV NODE_ENV=production'],
       ['npm install instead of npm ci', replaced(DOCKERFILE, 'RUN npm ci\n', 'RUN npm install\n'), '"npm install": use npm ci'],
       ['dev dependencies in the final image', replaced(DOCKERFILE, '--from=prod-deps /app/node_modules', '--from=build /app/node_modules'), 'copies node_modules from "build", which installs dev dependencies too'],
       ['a COPY --from naming no stage', replaced(DOCKERFILE, '--from=prod-deps', '--from=deps'), 'COPY --from=deps: no stage "deps" before it'],
       ['a final stage on another Node', replaced(DOCKERFILE, 'FROM node:20-bookworm-slim AS runtime', 'FROM node:22-bookworm-slim AS runtime'), 'native addons need the same Node'],
-      ['an entrypoint running a file the build does not produce', replaced('deploy/docker-entrypoint.sh', 'dist/apps/worker/apps/worker/src/main.js', 'dist/worker/main.js'), 'runs "dist/worker/main.js" for "worker", which the build does not produce'],
+      ['an entrypoint running a file the build does not produce', replaced('deploy/docker-entrypoint.sh', 'dist/apps/worker/main.js', 'dist/worker/main.js'), 'runs "dist/worker/main.js" for "worker", which the build does not produce'],
       ['a default command that starts no app', replaced(DOCKERFILE, 'CMD ["api"]', 'CMD ["apj"]'), 'the default command'],
     ])('fails on %s', (_, files, expected) => {
       const problems = problemsWith(files);

@@ -1,4 +1,4 @@
-import { ConfigError } from '@cask/config';
+import { ConfigError } from '@cask/contracts';
 import { APP_CONFIG, AppName, AppRuntime, BuildOutput, RUNTIME_KEYS, appConfigKeys } from './app-settings';
 import {
   ComposeFile,

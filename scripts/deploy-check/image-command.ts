@@ -13,7 +13,7 @@ export interface ImageFacts {
 
 /**
  * The commands an entrypoint script maps to files, from its `case` arms of the form
- * `  api) shift; exec node dist/apps/api/apps/api/src/main.js "$@" ;;`.
+ * `  api) shift; exec node dist/apps/api/main.js "$@" ;;`.
  */
 export function entrypointCommands(script: string): Map<string, string> {
   const commands = new Map<string, string>();

@@ -1,4 +1,4 @@
-import { ConfigError } from '@cask/config';
+import { ConfigError } from '@cask/contracts';
 
 /** The ConfigError `fn` throws; fails the test if it does not throw one. */
 export function configErrorOf(fn: () => unknown): ConfigError {

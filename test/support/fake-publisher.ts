@@ -1,4 +1,4 @@
-import type { ConfirmPublisher, PublishOptions } from '@cask/amqp';
+import type { ConfirmPublisher, PublishOptions } from '@cask/core';
 import type { Decoded } from '@cask/contracts';
 import { deferred } from './deferred';
 

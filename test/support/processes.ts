@@ -6,8 +6,8 @@ import { auditSecretsOf } from './response-audit';
 
 const ROOT = join(__dirname, '..', '..');
 const ENTRY = {
-  api: join(ROOT, 'dist/apps/api/apps/api/src/main.js'),
-  worker: join(ROOT, 'dist/apps/worker/apps/worker/src/main.js'),
+  api: join(ROOT, 'dist/apps/api/main.js'),
+  worker: join(ROOT, 'dist/apps/worker/main.js'),
 };
 
 /** A built api or worker running as a real child process, its output kept for assertions. */

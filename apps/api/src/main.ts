@@ -3,18 +3,19 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiModule } from './api.module';
+import { AppModule } from './app.module';
 import { loadApiConfig } from './config/api-config';
 import { configureHttp } from './http/configure-http';
 
 async function bootstrap(): Promise<void> {
   const config = loadApiConfig();
   // Lines logged while the app starts wait for pino (LOG_FORMAT, LOG_LEVEL), which the module provides.
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   // Now, not when listen() resolves: that waits for the broker, and its lines say why it waits.
   app.flushLogs();
   const logger = new Logger('Main');
+  if (config.apiKeys.length === 0) logger.warn('CASK_API_KEYS is not set: the api is open, every request acts for the "default" tenant');
   configureHttp(app, config.corsOrigins);
   // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,11 +1,11 @@
+import { CaskBroker } from '@cask/nestjs';
 import { TEST_AMQP_URL, auditSecretsOf } from '@cask/testing';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiModule } from '../src/api.module';
-import { ApiBroker } from '../src/broker/api-broker';
+import { AppModule } from '../src/app.module';
 import { loadApiConfig } from '../src/config/api-config';
 import { configureHttp } from '../src/http/configure-http';
 
@@ -18,10 +18,10 @@ export async function createApiApp(env: Record<string, string>, options: { waitF
     LOG_LEVEL: 'error',
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({ imports: [ApiModule.forRoot(config)] }).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
   configureHttp(app, config.corsOrigins);
   await app.init();
-  if (options.waitForBroker !== false) await app.get(ApiBroker).whenReady();
+  if (options.waitForBroker !== false) await app.get(CaskBroker).whenReady();
   return app;
 }

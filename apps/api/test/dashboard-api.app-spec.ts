@@ -3,8 +3,8 @@ import { deleteNamespace, uniqueNamespace, waitFor } from '@cask/testing';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { v7 as uuidv7 } from 'uuid';
-import { OutboxRelay } from '../src/outbox/outbox-relay';
-import { JobStore } from '../src/store/job-store';
+import { OutboxRelay } from '../../../packages/nestjs/src/outbox/outbox-relay';
+import { JobStore } from '../../../packages/nestjs/src/store/job-store';
 import { createApiApp } from './api-app';
 
 const ACME_WRITE = 'cask_test_key_dash_acme_write_012345';

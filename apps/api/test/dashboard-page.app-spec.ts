@@ -1,7 +1,7 @@
 import { deleteNamespace, uniqueNamespace } from '@cask/testing';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DashboardAssets } from '../src/dashboard/dashboard-assets';
+import { DashboardAssets } from '../../../packages/nestjs/src/dashboard/dashboard-assets';
 import { createApiApp } from './api-app';
 
 const KEY = 'cask_test_key_dash_page_write_012345';

@@ -4,20 +4,19 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import { loadWorkerConfig } from './config/worker-config';
-import { AmqpJobServer } from './transport/amqp-job.server';
-import { WorkerModule } from './worker.module';
+import { AmqpJobServer } from '@cask/worker';
+import { AppModule } from './app.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
   // A hybrid app: HTTP for /health and /metrics only, the AMQP transport as its microservice. Lines logged
   // while the app starts wait for pino (LOG_FORMAT, LOG_LEVEL), which the module provides.
-  const app = await NestFactory.create(WorkerModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(PinoLogger));
   // Now, not when the transport starts: that waits for the broker, and its lines say why it waits.
   app.flushLogs();
   const logger = new Logger('Main');
-  // The app's config, so the transport sees the global filter that hands job errors back unchanged.
-  app.connectMicroservice<MicroserviceOptions>({ strategy: app.get(AmqpJobServer) }, { inheritAppConfig: true });
+  app.connectMicroservice<MicroserviceOptions>({ strategy: app.get(AmqpJobServer) });
   // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

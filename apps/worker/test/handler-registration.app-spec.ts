@@ -1,32 +1,12 @@
-import { JOB_DEFINITIONS, JobCatalogue, defineJob, topologyFor } from '@cask/contracts';
-import { TEST_AMQP_URL, deleteNamespace, uniqueNamespace } from '@cask/testing';
-import { Controller, Module, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
-import { WorkerConfig, loadWorkerConfig } from '../src/config/worker-config';
+import { defineJob } from '@cask/contracts';
+import { Controller } from '@nestjs/common';
 import { FaultHandler } from '../src/examples/fault.handler';
 import { EmailHandler } from '../src/examples/email.handler';
 import { FlakyHandler } from '../src/examples/flaky.handler';
 import { VideoHandler } from '../src/examples/video.handler';
-import { AmqpJobServer } from '../src/transport/amqp-job.server';
-import { JobHandler } from '../src/transport/job-handler.decorator';
+import { listenWith } from './worker-app';
+import { JobHandler } from '@cask/worker';
 
-async function listenWith(controllers: Type[]): Promise<unknown> {
-  const config = loadWorkerConfig({ AMQP_URL: TEST_AMQP_URL, CASK_NAMESPACE: uniqueNamespace('handlers') });
-  @Module({ controllers, providers: [{ provide: WorkerConfig, useValue: config }] })
-  class HandlersModule {}
-  const strategy = new AmqpJobServer(config, topologyFor(config.namespace), new JobCatalogue(JOB_DEFINITIONS));
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(HandlersModule, { strategy, logger: false });
-  try {
-    await app.listen();
-    return undefined;
-  } catch (err) {
-    return err;
-  } finally {
-    await app.close();
-    await deleteNamespace(config.namespace);
-  }
-}
 
 class StrayPayload {}
 const Stray = defineJob<StrayPayload, void>('stray.job', { payload: StrayPayload });

@@ -1,33 +1,10 @@
-import { ConfigError } from '@cask/config';
-import { JOB_DEFINITIONS, JobCatalogue, topologyFor } from '@cask/contracts';
-import { TEST_AMQP_URL, deleteNamespace, uniqueNamespace } from '@cask/testing';
-import { Module, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
-import { WorkerConfig, loadWorkerConfig } from '../src/config/worker-config';
+import { ConfigError } from '@cask/contracts';
 import { EmailHandler } from '../src/examples/email.handler';
 import { FaultHandler } from '../src/examples/fault.handler';
 import { FlakyHandler } from '../src/examples/flaky.handler';
 import { VideoHandler } from '../src/examples/video.handler';
-import { AmqpJobServer } from '../src/transport/amqp-job.server';
-
-/** Starts a worker with these handlers and environment; resolves the error it refused with, if any. */
-async function listenWith(controllers: Type[], env: Record<string, string>): Promise<unknown> {
-  const config = loadWorkerConfig({ AMQP_URL: TEST_AMQP_URL, CASK_NAMESPACE: uniqueNamespace('worker-queues'), ...env });
-  @Module({ controllers, providers: [{ provide: WorkerConfig, useValue: config }] })
-  class HandlersModule {}
-  const strategy = new AmqpJobServer(config, topologyFor(config.namespace), new JobCatalogue(JOB_DEFINITIONS));
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(HandlersModule, { strategy, logger: false });
-  try {
-    await app.listen();
-    return undefined;
-  } catch (err) {
-    return err;
-  } finally {
-    await app.close();
-    await deleteNamespace(config.namespace);
-  }
-}
+import { loadWorkerConfig } from '../src/config/worker-config';
+import { listenWith } from './worker-app';
 
 describe('worker queues and handlers', () => {
   it('starts without handlers for jobs on queues it does not consume', async () => {
@@ -45,11 +22,16 @@ describe('worker queues and handlers', () => {
   });
 
   it('refuses a queue or job type the catalogue does not know before connecting, naming each', () => {
-    const config = loadWorkerConfig({ WORKER_QUEUES: 'video,gpu', WORKER_TYPE_CONCURRENCY: 'video.render=2' });
+    const load = () => loadWorkerConfig({ WORKER_QUEUES: 'video,gpu', WORKER_TYPE_CONCURRENCY: 'video.render=2' });
 
-    expect(() => new AmqpJobServer(config, topologyFor('unused'), new JobCatalogue(JOB_DEFINITIONS))).toThrow(ConfigError);
-    expect(() => new AmqpJobServer(config, topologyFor('unused'), new JobCatalogue(JOB_DEFINITIONS))).toThrow(
-      /WORKER_QUEUES: no job is routed to "gpu"[\s\S]*WORKER_TYPE_CONCURRENCY: unknown job type\(s\) "video.render"/,
-    );
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/WORKER_QUEUES: no job is routed to "gpu"[\s\S]*WORKER_TYPE_CONCURRENCY: unknown job type\(s\) "video.render"/);
+  });
+
+  it('refuses options naming a queue or job type its job definitions do not know, naming each', async () => {
+    const error = await listenWith([EmailHandler, FlakyHandler, FaultHandler, VideoHandler], {}, 'worker-queues', { queues: ['video', 'gpu'], typeConcurrency: { 'video.render': 2 } });
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/queues: no job is routed to "gpu"[\s\S]*typeConcurrency: unknown job type\(s\) "video.render"/);
   });
 });

@@ -1,8 +1,8 @@
-import { DeploymentEnv, IntSetting, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
-import { SigningKey, parseSigningKeys } from '@cask/contracts';
-import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, defaultLogFormat } from '@cask/logging';
+import { JobDefinition, SigningKey, parseSigningKeys } from '@cask/contracts';
+import { JOB_DEFINITIONS } from '@cask/examples';
+import { DeploymentEnv, IntSetting, IsNamedCounts, IsSigningKeys, LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, checkJobNames, defaultLogFormat, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/host';
+import { ApiKey, parseApiKeys } from '@cask/nestjs';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { ApiKey, parseApiKeys } from '../auth/api-keys';
 import { IsApiKeys } from './is-api-keys';
 
 /** The api's environment variables as they are spelled; see README "Configuration". */
@@ -151,9 +151,15 @@ export class ApiConfig {
   maxPayloadBytes: ReadonlyMap<string, number>;
 }
 
-/** Reads the api's configuration; throws one error naming every bad variable. */
-export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+/**
+ * Reads the api's configuration; throws one error naming every bad variable, including job types that
+ * `jobs` (the example jobs unless told) do not know.
+ */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, jobs: readonly JobDefinition[] = JOB_DEFINITIONS): ApiConfig {
   const e = loadEnv(ApiEnv, env);
+  const rateLimits = parseNamedCounts(e.JOB_RATE_LIMITS);
+  const maxPayloadBytes = parseNamedCounts(e.JOB_MAX_PAYLOAD_BYTES);
+  checkJobNames(jobs, { types: { JOB_RATE_LIMITS: rateLimits, JOB_MAX_PAYLOAD_BYTES: maxPayloadBytes } });
   const apiKeys = e.CASK_API_KEYS ? parseApiKeys(e.CASK_API_KEYS) : [];
   const { production, brokerCa } = resolveDeployment(e, [
     ...(apiKeys.length === 0 ? ['CASK_API_KEYS: required; the api refuses to run open'] : []),
@@ -176,7 +182,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     retentionSweepMs: e.RETENTION_SWEEP_MS,
     tombstoneTtlMs: e.TOMBSTONE_TTL_MS,
     workersTimeoutMs: e.WORKERS_TIMEOUT_MS,
-    rateLimits: parseNamedCounts(e.JOB_RATE_LIMITS),
+    rateLimits,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? defaultLogFormat(e.NODE_ENV),
     signingKeys: e.CASK_SIGNING_KEYS ? parseSigningKeys(e.CASK_SIGNING_KEYS) : [],
@@ -187,6 +193,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     dispatchRateLimitPerSecond: e.DISPATCH_RATE_LIMIT_PER_SECOND,
     maxQueuedJobsPerTenant: e.MAX_QUEUED_JOBS_PER_TENANT,
-    maxPayloadBytes: parseNamedCounts(e.JOB_MAX_PAYLOAD_BYTES),
+    maxPayloadBytes,
   };
 }

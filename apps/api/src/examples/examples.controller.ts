@@ -1,25 +1,19 @@
-import { QueuedResponse, VideoProcess, VideoProcessPayload, WelcomeEmail, WelcomeEmailPayload } from '@cask/contracts';
-import { Body, Controller, Post } from '@nestjs/common';
-import type { Principal } from '../auth/api-keys';
-import { CurrentPrincipal } from '../auth/principal.decorator';
+import { VideoProcess, VideoProcessPayload, WelcomeEmail, WelcomeEmailPayload } from '@cask/examples';
+import { AcceptsJob, ApiErrors, AsyncDispatcher, BODY_ERRORS, CaskController, CurrentPrincipal, DispatchQuota, ERROR_EXAMPLES, Principal, RequestId, queued } from '@cask/nestjs';
+import type { QueuedResponse } from '@cask/contracts';
+import { Body, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
-import { DispatchQuota } from '../limits/dispatch-quota';
-import { AcceptsJob, queued } from '../http/accepted';
-import { RequestId } from '../http/request-id.decorator';
-import { ApiErrors, BODY_ERRORS, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
-import { ApiKeyAuth } from '../openapi/api-key-auth.decorator';
-import { WelcomeEmailQueuedResponse } from '../openapi/job.response';
+import { WelcomeEmailQueuedResponse } from './welcome-email-queued.response';
 
 const DISPATCH_ERRORS = { 400: ERROR_EXAMPLES.badBody, ...BODY_ERRORS, 503: ERROR_EXAMPLES.brokerUnavailable };
 
 /**
- * Example endpoints from the seed design, showing how an app dispatches its own jobs. Replace them
- * with yours. The body is the job's payload class, so the global ValidationPipe checks it.
+ * Example endpoints from the seed design, showing how an app dispatches its own jobs. Replace them with
+ * yours. `@CaskController()` gives them what Cask's own routes have: API keys and tenants, validation of
+ * the body (the job's payload class) and Cask's error bodies.
  */
 @ApiTags('examples')
-@ApiKeyAuth()
-@Controller()
+@CaskController()
 export class ExamplesController {
   constructor(
     private readonly dispatcher: AsyncDispatcher,

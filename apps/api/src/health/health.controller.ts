@@ -1,28 +1,16 @@
-import { AmqpConnection } from '@cask/amqp';
-import type { CaskTopology } from '@cask/contracts';
-import { AmqpHealthIndicator, Public } from '@cask/observability';
+import { CaskHealthIndicator } from '@cask/nestjs';
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
-import { JobEventConsumer } from '../events/job-event.consumer';
-import { HealthResponse } from '../openapi/health.response';
-import { InjectTopology } from '../tokens';
-import { HeartbeatConsumer } from '../workers/heartbeat.consumer';
-import { ApiHealthIndicator } from './api-health.indicator';
+import { HealthResponse } from './health.response';
 
 /** Liveness (the process answers) and readiness (it can do its work now), for orchestrators. Never behind auth. */
-@Public()
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly amqp: AmqpHealthIndicator,
-    private readonly api: ApiHealthIndicator,
-    private readonly connection: AmqpConnection,
-    private readonly events: JobEventConsumer,
-    private readonly heartbeats: HeartbeatConsumer,
-    @InjectTopology() private readonly topology: CaskTopology,
+    private readonly cask: CaskHealthIndicator,
   ) {}
 
   /**
@@ -47,15 +35,6 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: HealthResponse, description: 'Not ready: `error` names each check that is down' })
   @HealthCheck({ swaggerDocumentation: false })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.amqp.broker(this.connection),
-      () =>
-        this.amqp.consumers([
-          { queue: this.topology.eventsQueue, isAttached: this.events.isAttached },
-          { queue: this.topology.workersQueue, isAttached: this.heartbeats.isAttached },
-        ]),
-      () => this.api.store(),
-      () => this.api.outbox(),
-    ]);
+    return this.health.check([() => this.cask.broker(), () => this.cask.consumers(), () => this.cask.store(), () => this.cask.outbox()]);
   }
 }

@@ -1,22 +1,19 @@
-import { flattenValidationErrors } from '@cask/contracts';
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { CaskHttpErrorFilter, errorBody } from '@cask/nestjs';
+import { INestApplication } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { HttpLogger } from 'pino-http';
-import { HTTP_LOGGER } from '../tokens';
 import { isDocsPage, serveApiDocs } from '../openapi/api-docs';
-import { DASHBOARD_CSP_DIRECTIVES, isDashboardPage } from '../dashboard/dashboard-csp';
-import { errorBody } from './error-body';
-import { HttpErrorFilter } from './http-error.filter';
+import { HTTP_LOGGER } from '../tokens';
 import { REQUEST_ID_HTTP_HEADER } from './request-id';
-import { ValidationFailedException } from './validation-failed.exception';
 
 /** Largest request body accepted; larger ones answer 413. */
 export const BODY_LIMIT = '1mb';
 
 /**
- * Request ids and logging, security headers (the dashboard's stricter CSP among them), CORS, body parsing,
+ * Request ids and logging, security headers, CORS, body parsing,
  * validation, error mapping and the API docs (`/docs`, `/docs-json`), shared by `main.ts` and the app tests
  * so both run the same HTTP stack. The app must be created with `bodyParser: false`.
  *
@@ -32,11 +29,9 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
   // Swagger UI loads its scripts and styles from /docs/ itself, which the default policy allows; but
   // upgrade-insecure-requests would make a browser fetch them over https, which fails where the api is
   // reached over plain http (Safari does so even on localhost). Only the docs page goes without it.
+  // The dashboard sets its own, stricter policy on its page and files.
   const docsHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
-  const dashboardHeaders = helmet({ contentSecurityPolicy: { useDefaults: false, directives: DASHBOARD_CSP_DIRECTIVES } });
-  express.use((req: Request, res: Response, next: NextFunction) =>
-    (isDocsPage(req.path) ? docsHeaders : isDashboardPage(req.path) ? dashboardHeaders : apiHeaders)(req, res, next),
-  );
+  express.use((req: Request, res: Response, next: NextFunction) => (isDocsPage(req.path) ? docsHeaders : apiHeaders)(req, res, next));
   if (corsOrigins.length > 0) {
     app.enableCors({
       origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
@@ -49,15 +44,9 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
   express.use(requireJsonBody);
   express.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
   express.use(bodyParserErrors);
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => new ValidationFailedException(flattenValidationErrors(errors)),
-    }),
-  );
-  app.useGlobalFilters(new HttpErrorFilter());
+  // Cask's routes (and the examples, which are CaskControllers) validate their own input; the error bodies
+  // of every other route (unknown paths, health) are made the same.
+  app.useGlobalFilters(new CaskHttpErrorFilter(app.get(HttpAdapterHost)));
   serveApiDocs(app);
 }
 

@@ -1,4 +1,4 @@
-import { pinoHttpArgs } from '@cask/logging';
+import { pinoHttpArgs } from '@cask/host';
 import type { ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { HttpLogger, pinoHttp } from 'pino-http';

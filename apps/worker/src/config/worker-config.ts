@@ -1,6 +1,6 @@
-import { DeploymentEnv, IntSetting, IsNamedCounts, IsSigningKeys, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/config';
-import { SigningKey, parseSigningKeys } from '@cask/contracts';
-import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, defaultLogFormat } from '@cask/logging';
+import { JobDefinition, SigningKey, parseSigningKeys } from '@cask/contracts';
+import { JOB_DEFINITIONS } from '@cask/examples';
+import { DeploymentEnv, IntSetting, IsNamedCounts, IsSigningKeys, LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, checkJobNames, defaultLogFormat, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/host';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { hostname } from 'node:os';
 
@@ -98,9 +98,16 @@ export class WorkerConfig {
   brokerCa?: Buffer;
 }
 
-/** Reads the worker's configuration; throws one error naming every bad variable. */
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+/**
+ * Reads the worker's configuration; throws one error naming every bad variable, including queues and job
+ * types that `jobs` (the example jobs unless told) do not know.
+ */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, jobs: readonly JobDefinition[] = JOB_DEFINITIONS): WorkerConfig {
   const e = loadEnv(WorkerEnv, env);
+  const queues = e.WORKER_QUEUES === undefined ? undefined : [...new Set(e.WORKER_QUEUES.split(',').map((queue) => queue.trim()))];
+  const typeConcurrency = parseNamedCounts(e.WORKER_TYPE_CONCURRENCY);
+  const rateLimits = parseNamedCounts(e.JOB_RATE_LIMITS);
+  checkJobNames(jobs, { queues: { WORKER_QUEUES: queues }, types: { WORKER_TYPE_CONCURRENCY: typeConcurrency, JOB_RATE_LIMITS: rateLimits } });
   const { production, brokerCa } = resolveDeployment(e, [
     ...(e.CASK_SIGNING_KEYS ? [] : ['CASK_SIGNING_KEYS: required; without it any broker account could make workers run jobs']),
   ]);
@@ -113,9 +120,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
     healthPort: e.WORKER_HEALTH_PORT,
     enableCrashDemo: e.WORKER_ENABLE_CRASH_DEMO === 'true',
-    queues: e.WORKER_QUEUES === undefined ? undefined : [...new Set(e.WORKER_QUEUES.split(',').map((queue) => queue.trim()))],
-    typeConcurrency: parseNamedCounts(e.WORKER_TYPE_CONCURRENCY),
-    rateLimits: parseNamedCounts(e.JOB_RATE_LIMITS),
+    queues,
+    typeConcurrency,
+    rateLimits,
     heartbeatMs: e.WORKER_HEARTBEAT_MS,
     startedEventDelayMs: e.WORKER_STARTED_EVENT_DELAY_MS,
     logLevel: e.LOG_LEVEL,

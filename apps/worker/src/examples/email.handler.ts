@@ -1,9 +1,9 @@
-import { JobContext, PermanentJobError, WelcomeEmail, WelcomeEmailPayload, WelcomeEmailResult } from '@cask/contracts';
-import { jobLog } from '@cask/logging';
+import { jobLog, JobContext, PermanentJobError } from '@cask/contracts';
+import { WelcomeEmail, WelcomeEmailPayload, WelcomeEmailResult } from '@cask/examples';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { JobHandler } from '../transport/job-handler.decorator';
+import { JobHandler } from '@cask/worker';
 
 /** Example handler: replace with one that calls your mail provider. */
 @Controller()

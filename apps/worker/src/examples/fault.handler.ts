@@ -1,10 +1,10 @@
-import { DemoFault, DemoFaultPayload, DemoFaultResult, JobContext, PermanentJobError } from '@cask/contracts';
-import { jobLog } from '@cask/logging';
+import { jobLog, JobContext, PermanentJobError } from '@cask/contracts';
+import { DemoFault, DemoFaultPayload, DemoFaultResult } from '@cask/examples';
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkerConfig } from '../config/worker-config';
-import { JobHandler } from '../transport/job-handler.decorator';
+import { JobHandler } from '@cask/worker';
 
 /** Example handler that misbehaves on purpose, for the fault-injection tests. */
 @Controller()

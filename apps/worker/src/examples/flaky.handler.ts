@@ -1,7 +1,8 @@
-import { DemoFlaky, DemoFlakyPayload, DemoFlakyResult, JobContext, RetryableJobError } from '@cask/contracts';
+import { JobContext, RetryableJobError } from '@cask/contracts';
+import { DemoFlaky, DemoFlakyPayload, DemoFlakyResult } from '@cask/examples';
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { JobHandler } from '../transport/job-handler.decorator';
+import { JobHandler } from '@cask/worker';
 
 /** Example handler: fails retryably while the attempt number is at most `fail_times`. */
 @Controller()

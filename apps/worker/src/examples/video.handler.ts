@@ -1,8 +1,9 @@
-import { JobContext, VideoProcess, VideoProcessPayload, VideoProcessResult } from '@cask/contracts';
+import { JobContext } from '@cask/contracts';
+import { VideoProcess, VideoProcessPayload, VideoProcessResult } from '@cask/examples';
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JobHandler } from '../transport/job-handler.decorator';
+import { JobHandler } from '@cask/worker';
 
 const STEPS = 10;
 const FRAMES_PER_SECOND = 30;

@@ -1,16 +1,13 @@
-import { AmqpHealthIndicator } from '@cask/observability';
+import { CaskWorkerHealthIndicator } from '@cask/worker';
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { AmqpJobServer } from '../transport/amqp-job.server';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 
 /** Liveness (the process answers) and readiness (it takes jobs now), on the worker's own port. */
 @Controller('health')
 export class WorkerHealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly amqp: AmqpHealthIndicator,
-    private readonly indicators: HealthIndicatorService,
-    private readonly server: AmqpJobServer,
+    private readonly cask: CaskWorkerHealthIndicator,
   ) {}
 
   /**
@@ -27,13 +24,6 @@ export class WorkerHealthController {
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.amqp.broker(this.server.brokerConnection),
-      () => this.amqp.consumers(this.server.queueConsumers),
-      () => {
-        const check = this.indicators.check('accepting_jobs');
-        return this.server.isClosing ? check.down({ message: 'Shutting down' }) : check.up();
-      },
-    ]);
+    return this.health.check([() => this.cask.broker(), () => this.cask.consumers(), () => this.cask.acceptingJobs()]);
   }
 }

@@ -1,0 +1,185 @@
+import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, RETRY_LIMITS, RetryPolicy, backoffToWire, checkBackoff } from './retry-policy';
+
+/** A class whose instances are a job's payload; its class-validator decorators are the payload's rules. */
+export type PayloadClass<P extends object = object> = new () => P;
+
+/** A job's name, payload rules, result type and queue: the one place both apps agree on a job. */
+export interface JobDefinition<P extends object = object, R = unknown> {
+  /** Dotted name on the wire, e.g. `email.welcome`. Never a class name. */
+  readonly name: string;
+  /** The payload class; validated with class-validator before storing and again before running. */
+  readonly payload: PayloadClass<P>;
+  /**
+   * Queue the job is routed to; workers pick queues to consume.
+   * @defaultValue `'default'`
+   */
+  readonly queue: string;
+  /** One sentence for docs and the known-types list. */
+  readonly description: string;
+  /** Attempts and backoff; per-dispatch options override them. */
+  readonly retry: RetryPolicy;
+  /** How long one attempt may run before its AbortSignal fires and it fails with code `timeout`. */
+  readonly timeoutMs: number;
+  /** 0 (lowest) to 9 (highest): with a backlog, higher runs first. Per-dispatch `priority` overrides it. */
+  readonly priority: number;
+  /** How long a finished job is kept before it is purged (then its id answers 410). */
+  readonly retentionMs: number;
+  /** At most this many jobs of this type run at once in one worker; undefined means only the worker's limit. */
+  readonly concurrency?: number;
+  /** At most this many jobs of this type start per second, across all workers; undefined means no limit. */
+  readonly rateLimitPerSecond?: number;
+  /** Largest payload accepted, in bytes of its JSON; a larger one is refused with 413 and never stored. */
+  readonly maxPayloadBytes: number;
+  /** A payload that passes the payload class's rules, shown in the api's OpenAPI document; undefined when none was given. */
+  readonly example?: P;
+  /** Carries the result type for the compiler only; always `undefined` at run time. */
+  readonly resultType?: R;
+}
+
+/** What {@link defineJob} takes besides the name. */
+export interface JobSpec<P extends object> {
+  payload: PayloadClass<P>;
+  /** @defaultValue `'default'` */
+  queue?: string;
+  /** @defaultValue `''` */
+  description?: string;
+  /**
+   * Overrides of {@link DEFAULT_RETRY_POLICY}; `backoff` replaces the default backoff whole.
+   * @defaultValue 3 attempts, exponential backoff from 1 s (±20 %) up to 5 min
+   */
+  retry?: { maxAttempts?: number; backoff?: BackoffPolicy };
+  /** @defaultValue `300000` (5 minutes) */
+  timeoutMs?: number;
+  /** @defaultValue `0` */
+  priority?: number;
+  /** @defaultValue `604800000` (7 days) */
+  retentionMs?: number;
+  /** Per-worker cap on running jobs of this type. @defaultValue no cap beyond `WORKER_CONCURRENCY` */
+  concurrency?: number;
+  /** Jobs of this type started per second across all workers. @defaultValue unlimited */
+  rateLimitPerSecond?: number;
+  /** Largest payload, in bytes of its JSON (1 to 16 MiB). @defaultValue `262144` (256 KiB) */
+  maxPayloadBytes?: number;
+  /**
+   * A payload that passes the payload class's rules, for documentation: the api's OpenAPI document shows it
+   * as this job type's example. Give every job one; it is not checked here, so test it with `validatePayload`.
+   * @defaultValue none
+   */
+  example?: P;
+}
+
+/** Largest payload of a job type unless its definition says otherwise: 256 KiB of JSON. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+/** Largest payload any job type may allow: messages stay well under what a broker handles comfortably. */
+export const MAX_PAYLOAD_BYTES_LIMIT = 16 * 1024 * 1024;
+
+/** How long finished jobs are kept unless their definition says otherwise: 7 days. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** The payload type of a job definition. */
+export type PayloadOf<J> = J extends JobDefinition<infer P, unknown> ? P : never;
+/** The result type of a job definition. */
+export type ResultOf<J> = J extends JobDefinition<object, infer R> ? R : never;
+
+function inRange(value: number, range: { min: number; max: number }): boolean {
+  return Number.isInteger(value) && value >= range.min && value <= range.max;
+}
+
+const JOB_NAME = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
+const QUEUE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+/**
+ * Declares a job. Give the result type explicitly so handlers and `getResult` are checked against it:
+ *
+ * ```ts
+ * export const WelcomeEmail = defineJob<WelcomeEmailPayload, WelcomeEmailResult>('email.welcome', {
+ *   payload: WelcomeEmailPayload,
+ * });
+ * ```
+ */
+export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): JobDefinition<P, R> {
+  if (!JOB_NAME.test(name)) {
+    throw new TypeError(`Job name "${name}" must be lower-case dotted words, e.g. "email.welcome"`);
+  }
+  const queue = spec.queue ?? 'default';
+  if (!QUEUE_NAME.test(queue)) {
+    throw new TypeError(`Queue "${queue}" of job "${name}" must be lower-case letters, digits, "-" or "_"`);
+  }
+  const retry: RetryPolicy = Object.freeze({
+    maxAttempts: spec.retry?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    backoff: Object.freeze({ ...(spec.retry?.backoff ?? DEFAULT_RETRY_POLICY.backoff) }),
+  });
+  const problems = [
+    ...checkBackoff(backoffToWire(retry.backoff), 'retry.backoff'),
+    ...(inRange(retry.maxAttempts, RETRY_LIMITS.maxAttempts) ? [] : [{ field: 'retry.maxAttempts', reason: 'out of range' }]),
+    ...(inRange(spec.timeoutMs ?? DEFAULT_TIMEOUT_MS, RETRY_LIMITS.timeoutMs) ? [] : [{ field: 'timeoutMs', reason: 'out of range' }]),
+    ...(inRange(spec.priority ?? 0, { min: 0, max: 9 }) ? [] : [{ field: 'priority', reason: 'must be an integer from 0 to 9' }]),
+    ...(inRange(spec.retentionMs ?? DEFAULT_RETENTION_MS, { min: 0, max: 10 * 365 * 24 * 3600 * 1000 }) ? [] : [{ field: 'retentionMs', reason: 'out of range' }]),
+    ...(spec.concurrency === undefined || inRange(spec.concurrency, { min: 1, max: 10_000 }) ? [] : [{ field: 'concurrency', reason: 'must be a positive integer' }]),
+    ...(spec.maxPayloadBytes === undefined || inRange(spec.maxPayloadBytes, { min: 1, max: MAX_PAYLOAD_BYTES_LIMIT }) ? [] : [{ field: 'maxPayloadBytes', reason: 'must be an integer from 1 to 16777216' }]),
+    ...(spec.rateLimitPerSecond === undefined || inRange(spec.rateLimitPerSecond, { min: 1, max: 1_000_000 }) ? [] : [{ field: 'rateLimitPerSecond', reason: 'must be a positive integer' }]),
+  ];
+  if (problems.length > 0) {
+    throw new TypeError(`Job "${name}": ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
+  }
+  return Object.freeze({
+    name,
+    payload: spec.payload,
+    queue,
+    description: spec.description ?? '',
+    retry,
+    timeoutMs: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    priority: spec.priority ?? 0,
+    retentionMs: spec.retentionMs ?? DEFAULT_RETENTION_MS,
+    concurrency: spec.concurrency,
+    rateLimitPerSecond: spec.rateLimitPerSecond,
+    maxPayloadBytes: spec.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    example: spec.example,
+  });
+}
+
+/** A set of job definitions looked up by name; rejects two definitions with one name. */
+export class JobCatalogue {
+  private readonly byName = new Map<string, JobDefinition>();
+  private sealed = false;
+
+  constructor(definitions: readonly JobDefinition[] = []) {
+    this.add(definitions);
+  }
+
+  /**
+   * Adds definitions (a feature module's): the same definition twice is kept once, two definitions of one
+   * name are an error. Throws once the catalogue is {@link seal}ed, when the app has started.
+   */
+  add(definitions: readonly JobDefinition[]): void {
+    if (this.sealed) throw new TypeError('Job definitions can only be added before the app starts');
+    for (const definition of definitions) {
+      const known = this.byName.get(definition.name);
+      if (known === definition) continue;
+      if (known) throw new TypeError(`Job "${definition.name}" is defined twice`);
+      this.byName.set(definition.name, definition);
+    }
+  }
+
+  /** From now on the catalogue is what the app runs with: {@link add} throws. */
+  seal(): void {
+    this.sealed = true;
+  }
+
+  get(name: string): JobDefinition | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  all(): JobDefinition[] {
+    return [...this.byName.values()];
+  }
+
+  /** Distinct queue names, sorted. */
+  queues(): string[] {
+    return [...new Set(this.all().map((definition) => definition.queue))].sort();
+  }
+}

@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ApiKeyRing } from './api-keys';
+import type { CaskAuthOptions } from './cask-auth.options';
+import { RequestLimits } from './request-limits';
+
+/**
+ * API keys and request rates for Cask's own routes (those of `CaskHttpModule` and the dashboard's data):
+ * a `read` or `write` key per tenant, sent as `Authorization: Bearer <key>`. The host's routes are never
+ * guarded by it. Without this module Cask's routes are open and act for the `default` tenant.
+ *
+ * Global, so that Cask's route modules see the keys wherever the host imports them; it exports nothing of
+ * the host's concern.
+ */
+@Module({})
+export class CaskAuthModule {
+  static forRoot(options: CaskAuthOptions): DynamicModule {
+    const perSecond = options.requestRatePerSecond ?? 1000;
+    return {
+      module: CaskAuthModule,
+      global: true,
+      providers: [
+        { provide: ApiKeyRing, useValue: new ApiKeyRing(options.keys) },
+        { provide: RequestLimits, useValue: new RequestLimits(perSecond) },
+      ],
+      exports: [ApiKeyRing, RequestLimits],
+    };
+  }
+}

@@ -1,0 +1,99 @@
+// Tiles (jobs per status, workers, outbox, durations, oldest queued job), the broker queues and the chart.
+
+import { throughputChart } from './chart.js';
+import { $, el, setText } from './dom.js';
+import { count, duration } from './format.js';
+import { dashboardPath } from './session.js';
+
+export const STATUSES = ['queued', 'scheduled', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'];
+
+/**
+ * @param {{ total: number, by_status: Record<string, number> }} stats
+ * @param {string} selected the status the jobs table is filtered by, or ''
+ * @param {(status: string) => void} select
+ */
+export function renderStatusTiles(stats, selected, select) {
+  const list = $('#status-tiles');
+  const tiles = [['', 'All jobs', stats.total], ...STATUSES.map((status) => [status, status, stats.by_status[status] ?? 0])];
+  list.replaceChildren(
+    ...tiles.map(([status, label, value]) => {
+      const query = status ? `?status=${status}` : '?';
+      return el(
+        'li',
+        {},
+        el(
+          'a',
+          {
+            className: 'tile',
+            href: `${dashboardPath()}${query}#jobs`,
+            'aria-current': status === selected ? 'true' : undefined,
+            dataset: { status },
+            onclick: (/** @type {MouseEvent} */ event) => {
+              if (event.ctrlKey || event.metaKey || event.shiftKey) return;
+              event.preventDefault();
+              select(String(status));
+            },
+          },
+          el('span', { className: 'label' }, label),
+          el('span', { className: 'value' }, count(Number(value))),
+        ),
+      );
+    }),
+  );
+}
+
+/** @param {string} label @param {string} value @param {string} [sub] @param {string} [name] */
+function tile(label, value, sub, name) {
+  return el('li', { className: 'tile', dataset: { tile: name ?? '' } }, el('span', { className: 'label' }, label), el('span', { className: 'value' }, value), sub && el('span', { className: 'sub' }, sub));
+}
+
+/**
+ * @param {any} system GET /system
+ * @param {any} activity GET /stats/activity
+ */
+export function renderSystem(system, activity) {
+  const ready = system.queues.filter((q) => q.kind === 'jobs').reduce((sum, q) => sum + (q.messages ?? 0), 0);
+  const dead = system.queues.find((q) => q.kind === 'dead-letter');
+  const oldest = activity.oldest_queued;
+  $('#system-tiles').replaceChildren(
+    tile('Workers online', count(system.workers_online), system.broker_connected ? 'broker connected' : 'broker unreachable', 'workers'),
+    tile('Ready in queues', count(ready), dead && dead.messages ? `${count(dead.messages)} dead letters` : 'no dead letters', 'ready'),
+    tile('Outbox backlog', count(system.outbox_backlog), 'awaiting the broker', 'outbox'),
+    tile('Duration p50', duration(activity.duration_ms.p50), `${count(activity.duration_ms.jobs)} jobs, last hour`, 'p50'),
+    tile('Duration p95', duration(activity.duration_ms.p95), 'last hour', 'p95'),
+    tile('Oldest queued', oldest ? duration(oldest.age_ms) : '—', oldest ? 'waiting' : 'nothing waits', 'oldest'),
+  );
+  $('#queues tbody').replaceChildren(
+    ...system.queues.map((q) =>
+      el('tr', { dataset: { queue: q.name } }, el('th', { scope: 'row', title: q.broker_queue }, q.name), el('td', { className: 'num' }, count(q.messages)), el('td', { className: 'num' }, count(q.consumers))),
+    ),
+  );
+}
+
+/** @param {any} activity GET /stats/activity */
+export function renderThroughput(activity) {
+  $('#chart').replaceChildren(
+    throughputChart(activity.minutes),
+    el('ul', { className: 'legend', 'aria-hidden': 'true' }, el('li', {}, el('span', { className: 'swatch ok' }), 'succeeded'), el('li', {}, el('span', { className: 'swatch bad' }), 'failed')),
+  );
+  const ok = activity.minutes.reduce((sum, m) => sum + m.succeeded, 0);
+  const bad = activity.minutes.reduce((sum, m) => sum + m.failed, 0);
+  const last = activity.minutes[activity.minutes.length - 1];
+  setText($('#chart-summary'), `${count(ok)} succeeded and ${count(bad)} failed in the last hour; ${count(last.succeeded + last.failed)} so far this minute.`);
+}
+
+/**
+ * Keeps a select's options equal to `values` (after its first, "any" option), and its selection.
+ * @param {HTMLSelectElement} select
+ * @param {string[]} values
+ * @param {(value: string) => string} [label]
+ */
+export function syncOptions(select, values, label = (value) => value) {
+  const current = select.value;
+  const wanted = [...new Set([...values, current].filter(Boolean))].sort();
+  const existing = [...select.options].slice(1).map((option) => option.value);
+  if (wanted.join('\n') !== existing.join('\n') || [...select.options].slice(1).some((o, i) => o.textContent !== label(wanted[i]))) {
+    select.replaceChildren(select.options[0], ...wanted.map((value) => el('option', { value }, label(value))));
+  }
+  select.value = current;
+}

@@ -1,0 +1,262 @@
+import { AmqpConnection, ConfirmPublisher } from '@cask/core';
+import { REQUEST_ID_HEADER, decodeEnvelope, topologyFor } from '@cask/contracts';
+import { DemoFlaky, WelcomeEmail } from '@cask/examples';
+import { EventEmitter } from 'node:events';
+import { JobMetrics } from '../metrics/job-metrics';
+import { OutboxRelay } from '../outbox/outbox-relay';
+import { SqliteJobStore } from '../store/sqlite-job-store';
+import { AmqpAsyncDispatcher } from './amqp-async-dispatcher';
+import { BacklogFullError, IdempotencyConflictError } from './dispatch-errors';
+import { InvalidPayloadError } from './invalid-payload.error';
+
+interface Published {
+  exchange: string;
+  routingKey: string;
+  content: Buffer;
+  properties: { messageId: string; persistent: boolean; mandatory: boolean; priority?: number; headers?: Record<string, unknown> };
+  callback: (err: Error | null) => void;
+}
+
+/** A confirm channel that records publishes and lets the test play the broker. */
+class FakeConfirmChannel extends EventEmitter {
+  readonly published: Published[] = [];
+  writable = true;
+
+  publish(exchange: string, routingKey: string, content: Buffer, properties: Published['properties'], callback: Published['callback']): boolean {
+    this.published.push({ exchange, routingKey, content, properties, callback });
+    return this.writable;
+  }
+
+  async close(): Promise<void> {
+    this.emit('close');
+  }
+
+  ack(index = this.published.length - 1): void {
+    this.published[index].callback(null);
+  }
+
+  nack(index = this.published.length - 1): void {
+    this.published[index].callback(new Error('nacked'));
+  }
+
+  /** What RabbitMQ does for a mandatory message no queue is bound for: basic.return, then the ack. */
+  returnUnroutable(index = this.published.length - 1): void {
+    this.emit('return', { content: this.published[index].content, properties: { messageId: this.published[index].properties.messageId } });
+    this.ack(index);
+  }
+}
+
+class FakeConnection extends EventEmitter {
+  isConnected = true;
+  isBlocked = false;
+  readonly where = 'amqp://fake';
+  constructor(readonly channel: FakeConfirmChannel) {
+    super();
+  }
+  async createConfirmChannel(): Promise<FakeConfirmChannel> {
+    return this.channel;
+  }
+}
+
+/** Checks once per turn of the event loop, for up to 5 s (the relay deletes confirmed messages after a short delay). */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('condition never held');
+}
+
+describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel', () => {
+  const topology = topologyFor('unit');
+  const outbox = { maxBacklog: 2, pollMs: 1000, confirmTimeoutMs: 200, shutdownGraceMs: 10_000 };
+  const options = { idempotencyTtlMs: 24 * 3600 * 1000, maxPayloadBytes: new Map<string, number>() };
+  let channel: FakeConfirmChannel;
+  let connection: FakeConnection;
+  let store: SqliteJobStore;
+  let relay: OutboxRelay;
+  let dispatcher: AmqpAsyncDispatcher;
+
+  beforeEach(async () => {
+    channel = new FakeConfirmChannel();
+    connection = new FakeConnection(channel);
+    store = new SqliteJobStore(':memory:');
+    await store.migrate();
+    const publisher = new ConfirmPublisher(connection as unknown as AmqpConnection, { name: 'test', setup: async () => undefined, confirmTimeoutMs: 200 });
+    await publisher.start();
+    relay = new OutboxRelay(store, publisher, connection as unknown as AmqpConnection, topology, outbox);
+    dispatcher = new AmqpAsyncDispatcher(store, relay, options, new JobMetrics());
+  });
+
+  afterEach(async () => {
+    await relay.beforeApplicationShutdown();
+    await store.close();
+  });
+
+  it('commits the job with its message, publishes it persistent and mandatory, and clears the outbox on the confirm', async () => {
+    const id = await dispatcher.dispatch(WelcomeEmail, { email: 'ada@example.com', name: 'Ada' }, { priority: 3 });
+    expect(await store.get(id)).toMatchObject({ status: 'queued', type: 'email.welcome', queue: 'default', priority: 3 });
+    expect(await store.outboxBacklog()).toBe(1);
+
+    await until(() => channel.published.length === 1);
+    const message = channel.published[0];
+    expect(message.exchange).toBe('unit.jobs');
+    expect(message.routingKey).toBe('default');
+    expect(message.properties).toMatchObject({ persistent: true, mandatory: true, priority: 3, messageId: id });
+    const envelope = decodeEnvelope(message.content);
+    expect(envelope.ok && envelope.value).toMatchObject({
+      v: 1,
+      id,
+      type: 'email.welcome',
+      attempt: 1,
+      series: 1,
+      max_attempts: WelcomeEmail.retry.maxAttempts,
+      timeout_ms: WelcomeEmail.timeoutMs,
+      payload: { email: 'ada@example.com', name: 'Ada' },
+    });
+
+    channel.ack(0);
+    await until(async () => (await store.outboxBacklog()) === 0);
+  });
+
+  it('carries per-dispatch attempts, backoff and timeout in the job and its message', async () => {
+    const backoff = { type: 'fixed' as const, baseMs: 50, capMs: 50, jitter: 0 };
+    const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 1 }, { maxAttempts: 5, backoff, timeoutMs: 1234 });
+    await until(() => channel.published.length === 1);
+    const envelope = decodeEnvelope(channel.published[0].content);
+    expect(envelope.ok && envelope.value).toMatchObject({ max_attempts: 5, timeout_ms: 1234, backoff: { type: 'fixed', base_ms: 50, cap_ms: 50, jitter: 0 } });
+    expect(await store.get(id)).toMatchObject({ maxAttempts: 5, timeoutMs: 1234, backoff });
+  });
+
+  it.each([
+    ['nacks the message', (c: FakeConfirmChannel) => c.nack(0)],
+    ['returns it as unroutable', (c: FakeConfirmChannel) => c.returnUnroutable(0)],
+    ['closes the channel before confirming', (c: FakeConfirmChannel) => c.published[0].callback(new Error('channel closed'))],
+  ])('keeps the job in the outbox when the broker %s, and the relay publishes it again', async (_what, broker) => {
+    const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await until(() => channel.published.length === 1);
+    broker(channel);
+    // Released by the failed inline publish, the relay takes it again at once.
+    await until(() => channel.published.length === 2);
+    expect(channel.published[1].properties.messageId).toBe(id);
+    expect(await store.outboxBacklog()).toBe(1);
+    channel.ack(1);
+    await until(async () => (await store.outboxBacklog()) === 0);
+    expect(await store.get(id)).toMatchObject({ status: 'queued' });
+  });
+
+  it('carries the request id in a header, on the inline publish and on the relay\'s from the stored message', async () => {
+    const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { requestId: 'checkout-42' });
+    await until(() => channel.published.length === 1);
+    expect(channel.published[0].properties.headers?.[REQUEST_ID_HEADER]).toBe('checkout-42');
+
+    // The relay publishes it again from its outbox row, which must have kept the id.
+    channel.nack(0);
+    await until(() => channel.published.length === 2);
+    expect(channel.published[1].properties).toMatchObject({ messageId: id, headers: { [REQUEST_ID_HEADER]: 'checkout-42' } });
+    channel.ack(1);
+
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await until(() => channel.published.length === 3);
+    expect(channel.published[2].properties.headers?.[REQUEST_ID_HEADER]).toBeUndefined();
+    channel.ack(2);
+  });
+
+  it('refuses a malformed request id as an invalid option, storing nothing', async () => {
+    const error = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { requestId: 'two words' }).catch((err: unknown) => err);
+
+    expect((error as InvalidPayloadError).errors).toEqual([{ field: 'request_id', reason: 'request_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -' }]);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
+  });
+
+  it('accepts jobs while disconnected and publishes them from the outbox once connected', async () => {
+    connection.isConnected = false;
+    const ids = [await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }), await dispatcher.dispatch(DemoFlaky, { fail_times: 1 })];
+    expect(channel.published).toHaveLength(0);
+    expect(await store.outboxBacklog()).toBe(2);
+
+    connection.isConnected = true;
+    // What the 'connected' event does; repeated because the failed publishes release their rows asynchronously.
+    await until(() => {
+      relay.kick();
+      return channel.published.length === 2;
+    });
+    expect(channel.published.map((m) => m.properties.messageId).sort()).toEqual([...ids].sort());
+    channel.ack(0);
+    channel.ack(1);
+    await until(async () => (await store.outboxBacklog()) === 0);
+  });
+
+  it('refuses a dispatch with BacklogFullError, storing nothing, once the outbox is at its bound while disconnected', async () => {
+    connection.isConnected = false;
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 })).rejects.toBeInstanceOf(BacklogFullError);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toHaveLength(2);
+  });
+
+  it('refuses while the broker blocks publishers just as while disconnected', async () => {
+    connection.isBlocked = true;
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 })).rejects.toBeInstanceOf(BacklogFullError);
+    expect(channel.published).toHaveLength(0);
+  });
+
+  it('rejects an invalid payload or option before storing or publishing anything', async () => {
+    const error = await dispatcher.dispatch(WelcomeEmail, { email: 'nope', name: 'Ada' }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(InvalidPayloadError);
+    expect((error as InvalidPayloadError).errors.map((e) => e.field)).toEqual(['email']);
+    const option = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { maxAttempts: 0 }).catch((err: unknown) => err);
+    expect((option as InvalidPayloadError).errors.map((e) => e.field)).toEqual(['max_attempts']);
+    expect(channel.published).toHaveLength(0);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
+  });
+
+  it('returns the first job for a repeated Idempotency-Key and publishes it once', async () => {
+    const first = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-42' });
+    const again = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-42' });
+    expect(again).toBe(first);
+    await until(() => channel.published.length === 1);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toHaveLength(1);
+  });
+
+  it('refuses a repeated Idempotency-Key with a different request', async () => {
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-43' });
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 3 }, { idempotencyKey: 'order-43' })).rejects.toBeInstanceOf(IdempotencyConflictError);
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-43', priority: 5 })).rejects.toBeInstanceOf(IdempotencyConflictError);
+  });
+
+  it('waits for drain before writing more when the channel buffer is full', async () => {
+    channel.writable = false;
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await until(() => channel.published.length === 1);
+    channel.writable = true;
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 1 });
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(channel.published).toHaveLength(1);
+    channel.emit('drain');
+    await until(() => channel.published.length === 2);
+  });
+
+  it('leaves no drain or close listener behind on the channel after a drain', async () => {
+    const closeListeners = channel.listenerCount('close');
+    for (let round = 0; round < 3; round += 1) {
+      channel.writable = false;
+      await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+      await until(() => channel.listenerCount('drain') === 1);
+      channel.writable = true;
+      channel.emit('drain');
+      await until(() => channel.listenerCount('drain') === 0);
+    }
+    expect(channel.listenerCount('close')).toBe(closeListeners);
+  });
+
+  it('getResult answers null for an unknown or malformed id and the view for a stored one', async () => {
+    expect(await dispatcher.getResult('01900000-0000-7000-8000-000000000000')).toBeNull();
+    expect(await dispatcher.getResult('not-an-id')).toBeNull();
+    const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 });
+    expect(await dispatcher.getResult(id)).toMatchObject({ id, type: 'demo.flaky', queue: 'default', status: 'queued', attempts: 0, result: null, nextAttemptAt: null, createdAt: expect.any(Date) });
+  });
+});

@@ -1,0 +1,79 @@
+import type { BackoffPolicy, Job, JobDefinition } from '@cask/contracts';
+
+/** Per-dispatch settings that override the job definition's. */
+export interface DispatchOptions {
+  /**
+   * 0 (lowest) to 9 (highest); with a backlog, higher runs first.
+   * @defaultValue the job definition's `priority`
+   */
+  priority?: number;
+  /** Attempts in all, 1–100. @defaultValue the definition's `retry.maxAttempts` */
+  maxAttempts?: number;
+  /** @defaultValue the definition's `retry.backoff` */
+  backoff?: BackoffPolicy;
+  /** How long one attempt may run, in ms. @defaultValue the definition's `timeoutMs` */
+  timeoutMs?: number;
+  /**
+   * Not before this time (epoch ms): the job is `scheduled` until then, waiting in the store, then
+   * `queued`. Up to 30 days ahead.
+   */
+  runAt?: number;
+  /** Name of the schedule dispatching it; shown with the job. */
+  schedule?: string;
+  /**
+   * The tenant the job belongs to: only that tenant's API keys see it, and its `Idempotency-Key`s are its
+   * own. The HTTP api sets it from the request's key.
+   * @defaultValue `'default'` (the tenant of an api without keys)
+   */
+  tenant?: string;
+  /**
+   * A client's key for this request: the same key with the same job and options returns the first job's
+   * id instead of creating another; with anything different it is an `IdempotencyConflictError`.
+   */
+  idempotencyKey?: string;
+  /**
+   * What makes two requests with one `idempotencyKey` the same request. Defaults to the job as resolved
+   * (type, payload, options after defaults); the HTTP layer passes the body as sent, so a `delay_ms`
+   * repeated later still matches.
+   */
+  fingerprint?: unknown;
+  /**
+   * Id of the request that asked for the job (1 to 128 of `A-Z a-z 0-9 . _ : -`), e.g. your own HTTP
+   * request's: it travels with the job message (header `x-cask-request-id`) onto the worker's log lines
+   * about the job. `POST /jobs` passes its `X-Request-Id`.
+   */
+  requestId?: string;
+}
+
+/** One job of a batch dispatch. */
+export interface BatchItem<P extends object = object> {
+  job: JobDefinition<P, unknown>;
+  payload: P;
+  options?: Omit<DispatchOptions, 'idempotencyKey'>;
+}
+
+/**
+ * Dispatches jobs and looks them up: the seed design's `Dispatch(handler, payload) → job id` and
+ * `GetResult(job id)`. Inject this abstract class; the module binds the AMQP implementation, and unit
+ * tests can bind {@link InMemoryAsyncDispatcher}.
+ */
+export abstract class AsyncDispatcher {
+  /**
+   * Validates the payload and records the job with its message in one transaction; resolves with the
+   * job id once that is committed. The message reaches the broker at once, or from the outbox when the
+   * broker is back. Rejects with `InvalidPayloadError` or `BacklogFullError` (nothing stored).
+   */
+  abstract dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options?: DispatchOptions): Promise<string>;
+
+  /**
+   * Validates every item before storing any, then commits them all in one transaction. Resolves with the
+   * job ids in order; rejects with `BatchValidationError` naming each bad item (nothing stored).
+   */
+  abstract dispatchMany(items: readonly BatchItem[]): Promise<string[]>;
+
+  /**
+   * The job as it is now (camelCase, `Date`s; `result` once it succeeded), or null for an id never
+   * dispatched, purged, or (given `tenant`) another tenant's.
+   */
+  abstract getResult<R = unknown>(jobId: string, tenant?: string): Promise<Job<R> | null>;
+}

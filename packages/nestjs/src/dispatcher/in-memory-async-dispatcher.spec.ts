@@ -1,0 +1,399 @@
+import { ErrorCode, PermanentJobError, RetryableJobError, defineJob } from '@cask/contracts';
+import { DemoFlaky, VideoProcess, VideoProcessPayload, WelcomeEmail } from '@cask/examples';
+import { IsString } from 'class-validator';
+import { BatchValidationError } from './dispatch-errors';
+import { InMemoryAsyncDispatcher } from './in-memory-async-dispatcher';
+import { InvalidPayloadError } from './invalid-payload.error';
+
+/** A promise the test settles by hand. */
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((res) => {
+    resolve = res;
+  });
+  return { promise, resolve };
+}
+
+const ADA = { email: 'ada@example.com', name: 'Ada' };
+
+class NotePayload {
+  @IsString()
+  text: string;
+}
+
+/** A job whose definition allows five attempts. */
+const PatientNote = defineJob<NotePayload, string>('notes.patient', { payload: NotePayload, retry: { maxAttempts: 5 } });
+
+describe('InMemoryAsyncDispatcher', () => {
+  it('runs the registered handler with the validated payload and records its result', async () => {
+    const seen: unknown[] = [];
+    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, (payload) => {
+      seen.push(payload);
+      return { delivered_to: payload.email, message_id: 'm-1' };
+    });
+
+    const id = await dispatcher.dispatch(WelcomeEmail, ADA);
+    await dispatcher.drain();
+
+    expect(seen).toEqual([ADA]);
+    expect(await dispatcher.getResult(id)).toMatchObject({
+      id,
+      type: 'email.welcome',
+      status: 'succeeded',
+      attempts: 1,
+      maxAttempts: 3,
+      result: { delivered_to: 'ada@example.com', message_id: 'm-1' },
+      error: null,
+      nextAttemptAt: null,
+    });
+  });
+
+  it('records start and finish times once a job has run', async () => {
+    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, () => ({ delivered_to: 'x', message_id: 'm' }));
+
+    const id = await dispatcher.dispatch(WelcomeEmail, ADA);
+    await dispatcher.drain();
+
+    const view = await dispatcher.getResult(id);
+    expect([view?.createdAt, view?.startedAt, view?.finishedAt].map((at) => at instanceof Date && !Number.isNaN(at.getTime()))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('hands the handler the payload with its defaults filled in', async () => {
+    const seen: VideoProcessPayload[] = [];
+    const dispatcher = new InMemoryAsyncDispatcher().register(VideoProcess, (payload) => {
+      seen.push(payload);
+      return { url: payload.url, frames: 1, processed_ms: payload.duration_ms };
+    });
+
+    await dispatcher.dispatch(VideoProcess, { url: 'https://example.com/a.mp4' } as VideoProcessPayload);
+    await dispatcher.drain();
+
+    expect(seen[0].duration_ms).toBe(1000);
+  });
+
+  it('fails a PermanentJobError at once, with its code and not retryable, whatever attempts remain', async () => {
+    const handler = jest.fn(() => {
+      throw new PermanentJobError('mailbox does not exist', { code: 'bounced' });
+    });
+    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, handler);
+
+    const id = await dispatcher.dispatch(WelcomeEmail, ADA, { maxAttempts: 3 });
+    await dispatcher.drain();
+
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(await dispatcher.getResult(id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      maxAttempts: 3,
+      result: null,
+      error: { code: 'bounced', message: 'mailbox does not exist', retryable: false },
+    });
+  });
+
+  it('records a plain thrown error as a retryable handler error', async () => {
+    const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, async () => {
+      throw new Error('database briefly down');
+    });
+
+    const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 1 });
+    await dispatcher.drain();
+
+    expect((await dispatcher.getResult(id))?.error).toEqual({ code: ErrorCode.HandlerError, message: 'database briefly down', retryable: true });
+  });
+
+  describe('retries', () => {
+    it('retries a retryable failure at once and succeeds on the third of three attempts', async () => {
+      const attempts: number[] = [];
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, (payload, context) => {
+        attempts.push(context.attempt);
+        if (context.attempt <= payload.fail_times) throw new RetryableJobError(`attempt ${context.attempt} failed`);
+        return { attempts: context.attempt };
+      });
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { maxAttempts: 3 });
+      await dispatcher.drain();
+
+      expect(attempts).toEqual([1, 2, 3]);
+      expect(await dispatcher.getResult(id)).toMatchObject({
+        status: 'succeeded',
+        attempts: 3,
+        maxAttempts: 3,
+        result: { attempts: 3 },
+        error: null,
+        nextAttemptAt: null,
+      });
+    });
+
+    it('retries a plain thrown error, since it counts as retryable', async () => {
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, (_payload, context) => {
+        if (context.attempt === 1) throw new Error('connection reset');
+        return { attempts: context.attempt };
+      });
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 1 });
+      await dispatcher.drain();
+
+      expect(await dispatcher.getResult(id)).toMatchObject({ status: 'succeeded', attempts: 2, error: null });
+    });
+
+    it('fails with the last error once every attempt is used up', async () => {
+      const handler = jest.fn((_payload: object, context: { attempt: number }) => {
+        throw new RetryableJobError(`attempt ${context.attempt} failed`);
+      });
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, handler);
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 10 }, { maxAttempts: 4 });
+      await dispatcher.drain();
+
+      expect(handler).toHaveBeenCalledTimes(4);
+      expect(await dispatcher.getResult(id)).toMatchObject({
+        status: 'failed',
+        attempts: 4,
+        maxAttempts: 4,
+        result: null,
+        error: { code: ErrorCode.Retryable, message: 'attempt 4 failed', retryable: true },
+        nextAttemptAt: null,
+      });
+    });
+
+    it('runs once when maxAttempts is 1, even for a retryable failure', async () => {
+      const handler = jest.fn(() => {
+        throw new RetryableJobError('flaky');
+      });
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, handler);
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 1 }, { maxAttempts: 1 });
+      await dispatcher.drain();
+
+      expect(handler).toHaveBeenCalledTimes(1);
+      expect(await dispatcher.getResult(id)).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 1 });
+    });
+
+    it('takes the attempts from the job definition when the dispatch does not say', async () => {
+      const handler = jest.fn((): string => {
+        throw new Error('still down');
+      });
+      const dispatcher = new InMemoryAsyncDispatcher().register(PatientNote, handler);
+
+      const id = await dispatcher.dispatch(PatientNote, { text: 'hello' });
+      await dispatcher.drain();
+
+      expect(handler).toHaveBeenCalledTimes(5);
+      expect(await dispatcher.getResult(id)).toMatchObject({ status: 'failed', attempts: 5, maxAttempts: 5 });
+    });
+
+    it('gives each attempt a fresh context with its attempt number and a signal not aborted', async () => {
+      const contexts: Array<{ attempt: number; aborted: boolean; signal: AbortSignal }> = [];
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, (_payload, context) => {
+        contexts.push({ attempt: context.attempt, aborted: context.signal.aborted, signal: context.signal });
+        if (context.attempt < 3) throw new RetryableJobError('again');
+        return { attempts: context.attempt };
+      });
+
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { maxAttempts: 3 });
+      await dispatcher.drain();
+
+      expect(contexts.map(({ attempt, aborted }) => ({ attempt, aborted }))).toEqual([
+        { attempt: 1, aborted: false },
+        { attempt: 2, aborted: false },
+        { attempt: 3, aborted: false },
+      ]);
+      expect(new Set(contexts.map((context) => context.signal)).size).toBe(3);
+      expect((await dispatcher.getResult(id))?.status).toBe('succeeded');
+    });
+
+    it.each([0, 101, 2.5])('rejects maxAttempts %p with InvalidPayloadError naming max_attempts, and never runs the handler', async (maxAttempts) => {
+      const handler = jest.fn(() => ({ attempts: 1 }));
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, handler);
+
+      await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { maxAttempts })).rejects.toMatchObject({
+        code: ErrorCode.InvalidPayload,
+        errors: [{ field: 'max_attempts', reason: expect.any(String) }],
+      });
+      await dispatcher.drain();
+      expect(handler).not.toHaveBeenCalled();
+    });
+  });
+
+  it('rejects an invalid payload with InvalidPayloadError naming the field, and never runs the handler', async () => {
+    const handler = jest.fn(() => ({ delivered_to: 'x', message_id: 'm' }));
+    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, handler);
+
+    const dispatched = dispatcher.dispatch(WelcomeEmail, { email: 'not-an-email', name: 'Ada' });
+
+    await expect(dispatched).rejects.toBeInstanceOf(InvalidPayloadError);
+    await expect(dispatched).rejects.toMatchObject({ code: ErrorCode.InvalidPayload, errors: [expect.objectContaining({ field: 'email' })] });
+    await dispatcher.drain();
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('rejects a priority outside 0 to 9 with InvalidPayloadError, and never runs the handler', async () => {
+    const handler = jest.fn(() => ({ delivered_to: 'x', message_id: 'm' }));
+    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, handler);
+
+    await expect(dispatcher.dispatch(WelcomeEmail, ADA, { priority: 10 })).rejects.toMatchObject({ errors: [{ field: 'priority', reason: expect.any(String) }] });
+    await dispatcher.drain();
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('rejects a job type with no registered handler, naming it', async () => {
+    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, () => ({ delivered_to: 'x', message_id: 'm' }));
+
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 })).rejects.toThrow('no handler registered for "demo.flaky"');
+  });
+
+  it('shows progress reported by a running handler', async () => {
+    const reported = deferred();
+    const release = deferred();
+    const dispatcher = new InMemoryAsyncDispatcher().register(VideoProcess, async (payload, context) => {
+      await context.progress({ frames: 10, of: 40 });
+      reported.resolve();
+      await release.promise;
+      return { url: payload.url, frames: 40, processed_ms: 0 };
+    });
+
+    const id = await dispatcher.dispatch(VideoProcess, { url: 'https://example.com/a.mp4', duration_ms: 0 });
+    await reported.promise;
+
+    expect(await dispatcher.getResult(id)).toMatchObject({ status: 'running', attempts: 1, progress: { frames: 10, of: 40 } });
+    release.resolve();
+    await dispatcher.drain();
+    expect(await dispatcher.getResult(id)).toMatchObject({ status: 'succeeded', progress: { frames: 10, of: 40 } });
+  });
+
+  it('gives the handler a context naming the job and its first attempt', async () => {
+    const contexts: Array<{ jobId: string; type: string; attempt: number; aborted: boolean }> = [];
+    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, (_payload, context) => {
+      contexts.push({ jobId: context.jobId, type: context.type, attempt: context.attempt, aborted: context.signal.aborted });
+      return { delivered_to: 'x', message_id: 'm' };
+    });
+
+    const id = await dispatcher.dispatch(WelcomeEmail, ADA);
+    await dispatcher.drain();
+
+    expect(contexts).toEqual([{ jobId: id, type: 'email.welcome', attempt: 1, aborted: false }]);
+  });
+
+  it('drain waits for jobs dispatched by running jobs', async () => {
+    const dispatcher = new InMemoryAsyncDispatcher();
+    let childId = '';
+    dispatcher
+      .register(DemoFlaky, async () => {
+        childId = await dispatcher.dispatch(WelcomeEmail, ADA);
+        return { attempts: 1 };
+      })
+      .register(WelcomeEmail, () => ({ delivered_to: 'ada@example.com', message_id: 'child' }));
+
+    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+    await dispatcher.drain();
+
+    expect(await dispatcher.getResult(childId)).toMatchObject({ status: 'succeeded', result: { message_id: 'child' } });
+  });
+
+  describe('dispatchMany', () => {
+    it('returns one id per item, in order, and runs every job on drain', async () => {
+      const emails = jest.fn((payload: { email: string }) => ({ delivered_to: payload.email, message_id: 'm' }));
+      const flaky = jest.fn((payload: { fail_times: number }) => ({ attempts: payload.fail_times + 1 }));
+      const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, emails).register(DemoFlaky, flaky);
+
+      const ids = await dispatcher.dispatchMany([
+        { job: WelcomeEmail, payload: ADA },
+        { job: DemoFlaky, payload: { fail_times: 0 } },
+        { job: WelcomeEmail, payload: { email: 'grace@example.com', name: 'Grace' } },
+      ]);
+      await dispatcher.drain();
+
+      expect(new Set(ids).size).toBe(3);
+      expect(await Promise.all(ids.map(async (id) => (await dispatcher.getResult(id))?.result))).toEqual([
+        { delivered_to: 'ada@example.com', message_id: 'm' },
+        { attempts: 1 },
+        { delivered_to: 'grace@example.com', message_id: 'm' },
+      ]);
+      expect(await Promise.all(ids.map(async (id) => (await dispatcher.getResult(id))?.type))).toEqual(['email.welcome', 'demo.flaky', 'email.welcome']);
+    });
+
+    it('applies each item its own options', async () => {
+      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, () => {
+        throw new RetryableJobError('down');
+      });
+
+      const [once, twice] = await dispatcher.dispatchMany([
+        { job: DemoFlaky, payload: { fail_times: 10 }, options: { maxAttempts: 1, priority: 9 } },
+        { job: DemoFlaky, payload: { fail_times: 10 }, options: { maxAttempts: 2 } },
+      ]);
+      await dispatcher.drain();
+
+      expect(await dispatcher.getResult(once)).toMatchObject({ status: 'failed', attempts: 1, priority: 9 });
+      expect(await dispatcher.getResult(twice)).toMatchObject({ status: 'failed', attempts: 2, priority: 0 });
+    });
+
+    it('names every bad item by index, bad payload fields and unregistered types alike, and runs none of the batch', async () => {
+      const handler = jest.fn(() => ({ delivered_to: 'x', message_id: 'm' }));
+      const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, handler);
+
+      const dispatched = dispatcher.dispatchMany([
+        { job: WelcomeEmail, payload: ADA },
+        { job: WelcomeEmail, payload: { email: 'not-an-email', name: 'Ada' } },
+        { job: DemoFlaky, payload: { fail_times: 0 } },
+      ]);
+
+      await expect(dispatched).rejects.toBeInstanceOf(BatchValidationError);
+      await expect(dispatched).rejects.toMatchObject({
+        code: ErrorCode.InvalidPayload,
+        errors: [
+          { field: 'jobs[1].payload.email', reason: expect.any(String) },
+          { field: 'jobs[2].type', reason: 'no handler registered for "demo.flaky"' },
+        ],
+      });
+      await dispatcher.drain();
+      expect(handler).not.toHaveBeenCalled();
+    });
+
+    it('names a payload that is not an object as jobs[i].payload', async () => {
+      const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, () => ({ delivered_to: 'x', message_id: 'm' }));
+
+      await expect(dispatcher.dispatchMany([{ job: WelcomeEmail, payload: null as unknown as object }])).rejects.toMatchObject({
+        errors: [{ field: 'jobs[0].payload', reason: 'payload must be a JSON object' }],
+      });
+    });
+
+    it('rejects a batch with bad options in a later item before running any of it', async () => {
+      const handler = jest.fn(() => ({ delivered_to: 'x', message_id: 'm' }));
+      const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, handler);
+
+      const dispatched = dispatcher.dispatchMany([
+        { job: WelcomeEmail, payload: ADA },
+        { job: WelcomeEmail, payload: ADA, options: { priority: 10 } },
+      ]);
+
+      await expect(dispatched).rejects.toMatchObject({ errors: [{ field: 'jobs[1].priority', reason: expect.any(String) }] });
+      await dispatcher.drain();
+      expect(handler).not.toHaveBeenCalled();
+    });
+
+    it('returns no ids for an empty batch', async () => {
+      expect(await new InMemoryAsyncDispatcher().dispatchMany([])).toEqual([]);
+    });
+  });
+
+  it('answers null for an id it never dispatched', async () => {
+    const dispatcher = new InMemoryAsyncDispatcher();
+
+    expect(await dispatcher.getResult('0190b6a4-3c3e-7b6a-9f1e-2d3c4b5a6978')).toBeNull();
+  });
+
+  it('returns a copy of the view, so changing it changes nothing stored', async () => {
+    const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, () => ({ delivered_to: 'x', message_id: 'm' }));
+    const id = await dispatcher.dispatch(WelcomeEmail, ADA);
+    await dispatcher.drain();
+
+    const view = await dispatcher.getResult(id);
+    view!.status = 'failed';
+
+    expect((await dispatcher.getResult(id))?.status).toBe('succeeded');
+  });
+});

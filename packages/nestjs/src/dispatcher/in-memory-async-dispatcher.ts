@@ -1,0 +1,124 @@
+import { DEFAULT_TENANT, FieldError, Job, JobContext, JobDefinition, JobHandlerFn, toJobError, validatePayload } from '@cask/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import { AsyncDispatcher, BatchItem, DispatchOptions } from './async-dispatcher';
+import { BatchValidationError } from './dispatch-errors';
+import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
+import { InvalidPayloadError } from './invalid-payload.error';
+
+/**
+ * Runs jobs in this process, for users' unit tests: no broker, no store. Register the handlers a test
+ * needs, dispatch, then `await dispatcher.drain()` before reading results. Retryable failures are
+ * retried up to `maxAttempts` at once, without the backoff wait; timeouts are not enforced.
+ *
+ * ```ts
+ * const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, (payload) => ({ delivered_to: payload.email, message_id: 'm1' }));
+ * const moduleRef = await Test.createTestingModule({ ... }).overrideProvider(AsyncDispatcher).useValue(dispatcher).compile();
+ * ```
+ */
+export class InMemoryAsyncDispatcher extends AsyncDispatcher {
+  private readonly handlers = new Map<string, JobHandlerFn<object, unknown>>();
+  private readonly jobs = new Map<string, Job>();
+  private readonly running = new Set<Promise<void>>();
+
+  register<P extends object, R>(job: JobDefinition<P, R>, handler: JobHandlerFn<P, R>): this {
+    this.handlers.set(job.name, handler as JobHandlerFn<object, unknown>);
+    return this;
+  }
+
+  override async dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<string> {
+    checkPayloadSize(job, payload);
+    const validation = validatePayload(job, payload);
+    if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
+    checkDispatchOptions(job.name, options);
+    const handler = this.handlers.get(job.name);
+    if (!handler) throw new Error(`InMemoryAsyncDispatcher: no handler registered for "${job.name}"`);
+    const id = uuidv7();
+    const view: Job = {
+      id,
+      type: job.name,
+      queue: job.queue,
+      status: 'queued',
+      payload: validation.value,
+      attempts: 0,
+      maxAttempts: options.maxAttempts ?? job.retry.maxAttempts,
+      progress: null,
+      result: null,
+      error: null,
+      nextAttemptAt: null,
+      runAt: null,
+      schedule: options.schedule ?? null,
+      priority: options.priority ?? job.priority,
+      // Handlers run in this process: there is no worker to name.
+      worker: null,
+      tenant: options.tenant ?? DEFAULT_TENANT,
+      createdAt: new Date(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    this.jobs.set(id, view);
+    const run = this.run(view, handler, validation.value, options.requestId).finally(() => this.running.delete(run));
+    this.running.add(run);
+    return id;
+  }
+
+  override async dispatchMany(items: readonly BatchItem[]): Promise<string[]> {
+    const errors: FieldError[] = [];
+    items.forEach((item, index) => {
+      const validation = validatePayload(item.job, item.payload);
+      if (!validation.ok) errors.push(...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })));
+      if (!this.handlers.has(item.job.name)) errors.push({ field: `jobs[${index}].type`, reason: `no handler registered for "${item.job.name}"` });
+      try {
+        checkDispatchOptions(item.job.name, item.options ?? {});
+      } catch (err) {
+        if (!(err instanceof InvalidPayloadError)) throw err;
+        errors.push(...err.errors.map(({ field, reason }) => ({ field: `jobs[${index}].${field}`, reason })));
+      }
+    });
+    if (errors.length > 0) throw new BatchValidationError(errors);
+    const ids: string[] = [];
+    for (const item of items) ids.push(await this.dispatch(item.job, item.payload, item.options));
+    return ids;
+  }
+
+  override async getResult<R = unknown>(jobId: string, tenant?: string): Promise<Job<R> | null> {
+    const job = this.jobs.get(jobId);
+    if (!job || (tenant !== undefined && job.tenant !== tenant)) return null;
+    return { ...job } as Job<R>;
+  }
+
+  /** Resolves when every dispatched job has finished, including jobs dispatched by those jobs. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  private async run(view: Job, handler: JobHandlerFn<object, unknown>, payload: object, requestId: string | undefined): Promise<void> {
+    await Promise.resolve();
+    view.startedAt = new Date();
+    for (let attempt = 1; attempt <= view.maxAttempts; attempt += 1) {
+      const controller = new AbortController();
+      const context: JobContext = {
+        jobId: view.id,
+        type: view.type,
+        attempt,
+        requestId,
+        signal: controller.signal,
+        progress: async (value) => {
+          view.progress = value;
+        },
+      };
+      view.status = 'running';
+      view.attempts = attempt;
+      try {
+        view.result = (await handler(payload, context)) ?? null;
+        view.status = 'succeeded';
+        view.error = null;
+        break;
+      } catch (err) {
+        view.error = toJobError(err);
+        view.status = view.error.retryable && attempt < view.maxAttempts ? 'retrying' : 'failed';
+        if (view.status === 'failed') break;
+      }
+    }
+    view.finishedAt = new Date();
+  }
+}

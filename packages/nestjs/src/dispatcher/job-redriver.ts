@@ -1,0 +1,76 @@
+import { CaskError, JobStatus } from '@cask/contracts';
+import { jobLog } from '@cask/contracts';
+import { Injectable, Logger } from '@nestjs/common';
+import { JobEventBus } from '../events/job-event-bus';
+import { JobMetrics } from '../metrics/job-metrics';
+import { OutboxRelay } from '../outbox/outbox-relay';
+import type { JobRecord } from '../store/job-record';
+import { JobStore } from '../store/job-store';
+import { firstAttemptMessage } from './job-message';
+
+/** A redrive of a job that is not failed or cancelled. */
+export class NotRetryableStateError extends CaskError {
+  constructor(readonly status: JobStatus) {
+    super(`Job is ${status}; only failed or cancelled jobs can be retried`, { code: 'invalid_state', retryable: false });
+  }
+}
+
+/**
+ * Runs failed or cancelled jobs again as a new series of attempts under the same id. The old series'
+ * late events are ignored by the store, so a redrive never mixes with what came before.
+ */
+@Injectable()
+export class JobRedriver {
+  private readonly logger = new Logger(JobRedriver.name);
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly relay: OutboxRelay,
+    private readonly bus: JobEventBus,
+    private readonly metrics: JobMetrics,
+  ) {}
+
+  /**
+   * Returns the job after the redrive, or undefined if the tenant has no such job; throws if it cannot be
+   * redriven.
+   *
+   * @param requestId the request asking for the redrive: the new series' lines carry it
+   */
+  async retry(id: string, tenant: string, requestId?: string): Promise<JobRecord | undefined> {
+    const owned = await this.store.get(id);
+    if (owned?.tenant !== tenant) return undefined;
+    const messages: ReturnType<typeof firstAttemptMessage>[] = [];
+    const job = await this.store.redrive(id, (record) => this.remember(messages, record, requestId));
+    if (!job) {
+      const current = await this.store.get(id);
+      if (!current) return undefined;
+      throw new NotRetryableStateError(current.status);
+    }
+    this.logger.log({ ...jobLog(job.id, job.type), msg: `Job ${job.type} ${job.id}: redriven as series ${job.series}` });
+    this.metrics.redriven(job.type);
+    this.bus.publish({ source: 'api', job_id: job.id, type: job.type, status: 'queued', series: job.series, at: job.updatedAt, tenant: job.tenant });
+    for (const message of messages) this.relay.publishNow(message);
+    return job;
+  }
+
+  /** Redrives every failed (or cancelled) job of the tenant matching the filter; returns how many. */
+  async retryMany(filter: { tenant: string; type?: string; status?: 'failed' | 'cancelled' }, requestId?: string): Promise<number> {
+    const messages: ReturnType<typeof firstAttemptMessage>[] = [];
+    const types = new Map<string, number>();
+    const count = await this.store.redriveMany(filter, (record) => {
+      types.set(record.type, (types.get(record.type) ?? 0) + 1);
+      return this.remember(messages, record, requestId);
+    });
+    this.logger.log(`Redrove ${count} job(s) (type ${filter.type ?? 'any'}, status ${filter.status ?? 'failed or cancelled'})`);
+    // Counted once the store returns: it calls back before each redrive commits.
+    for (const [type, redriven] of types) this.metrics.redriven(type, redriven);
+    for (const message of messages) this.relay.publishNow(message);
+    return count;
+  }
+
+  private remember(messages: ReturnType<typeof firstAttemptMessage>[], record: JobRecord, requestId: string | undefined) {
+    const message = { ...firstAttemptMessage(record, Date.now(), requestId), availableAt: Date.now() + this.relay.inlineLeaseMs };
+    messages.push(message);
+    return message;
+  }
+}

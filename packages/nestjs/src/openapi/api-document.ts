@@ -1,0 +1,37 @@
+import { JobCatalogue } from '@cask/contracts';
+import { INestApplicationContext } from '@nestjs/common';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { BackoffDto, CreateJobBatchDto, RetryJobsDto } from '../http/create-job.dto';
+import { API_KEY_SCHEME } from './api-key-auth.decorator';
+import { addJobTypes } from './job-type-schemas';
+import { validationSchemas } from './validation-schemas';
+
+/**
+ * Request bodies whose schema is their class-validator rules, the rules Cask's validation applies. Those that
+ * name a job type (`POST /jobs`, `POST /schedules`) and the payload classes are added per job type.
+ */
+const REQUEST_BODIES = [CreateJobBatchDto, BackoffDto, RetryJobsDto];
+
+/**
+ * Completes a document that `SwaggerModule.createDocument` made of an app with `CaskHttpModule`: request
+ * bodies and query parameters from their class-validator rules, every job type of the app's catalogue with
+ * its payload schema and example, and the bearer scheme of Cask's API keys.
+ *
+ * ```ts
+ * const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('My app').build());
+ * SwaggerModule.setup('docs', app, addCaskToDocument(document, app));
+ * ```
+ */
+export function addCaskToDocument(document: OpenAPIObject, app: INestApplicationContext): OpenAPIObject {
+  const components = (document.components ??= {});
+  components.securitySchemes ??= {};
+  components.securitySchemes[API_KEY_SCHEME] ??= {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key, sent as `Authorization: Bearer <api key>`',
+  };
+  // The explorer sees these classes as empty (they carry no @ApiProperty): their rules are the schema.
+  Object.assign((components.schemas ??= {}), validationSchemas(REQUEST_BODIES));
+  addJobTypes(document, app.get(JobCatalogue, { strict: false }));
+  return document;
+}

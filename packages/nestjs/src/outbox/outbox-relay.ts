@@ -1,0 +1,244 @@
+import { AmqpConnection, ConfirmPublisher } from '@cask/core';
+import { CaskTopology, requestIdHeaders } from '@cask/contracts';
+import { jobLog } from '@cask/contracts';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { withinGrace } from '../shutdown/within-grace';
+import type { OutboxMessage } from '../store/job-record';
+import { JobStore } from '../store/job-store';
+import { CASK_TOPOLOGY } from '../tokens';
+import { OutboxRelayOptions } from './outbox-relay.options';
+
+/** Messages the relay claims per round. */
+const CLAIM_BATCH = 200;
+/**
+ * Inline publishes awaiting their confirm, at most. Past it, a burst of dispatches leaves its messages to
+ * the relay (which publishes in bounded rounds) instead of piling up unconfirmed publishes that then time
+ * out and go out twice.
+ */
+const MAX_INLINE_IN_FLIGHT = 1000;
+
+/**
+ * How long confirmed messages wait to be deleted from the outbox, so that one transaction (and fsync)
+ * deletes many: at 1,000 jobs/s a delete per confirm would cost as much as the dispatches themselves.
+ * Nothing depends on the delete being prompt: the relay leaves a fresh message alone for its inline lease.
+ */
+const DELETE_DELAY_MS = 50;
+/** Confirmed messages that trigger a delete at once. */
+const DELETE_BATCH = 500;
+
+/** How often expired idempotency keys are purged. */
+const PURGE_INTERVAL_MS = 60_000;
+
+/**
+ * A message's job, for log lines. The type is in the body of a job message (not of a cancel command):
+ * it is read only on the rare paths that log, so publishing never parses a body.
+ */
+function jobFields(message: OutboxMessage): object {
+  if (message.target === 'control') return { job_id: message.jobId };
+  return jobLog(message.jobId, (JSON.parse(message.body) as { type: string }).type);
+}
+
+/**
+ * Gets committed job messages to the broker. Dispatch publishes each at once ({@link publishNow}); the
+ * relay publishes whatever that did not confirm: messages written while the broker was down or blocked,
+ * and messages left by an api that crashed between commit and publish. A message leaves the outbox only
+ * once the broker confirmed it.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  /** Ids of messages published inline and not settled, or waiting for a place: the relay leaves them alone. */
+  private readonly inFlight = new Set<string>();
+  private readonly waiting: OutboxMessage[] = [];
+  private sending = 0;
+  private confirmed: string[] = [];
+  private deleting?: Promise<void>;
+  private deleteTimer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private lastPurge = 0;
+  private wakeTimer?: NodeJS.Timeout;
+  private wakeTime = Infinity;
+  private stopped = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly publisher: ConfirmPublisher,
+    private readonly connection: AmqpConnection,
+    @Inject(CASK_TOPOLOGY) private readonly topology: CaskTopology,
+    private readonly config: OutboxRelayOptions,
+  ) {}
+
+  /** How long a freshly dispatched message is left to its inline publish before the relay takes it. */
+  get inlineLeaseMs(): number {
+    return this.config.confirmTimeoutMs + 5_000;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), this.config.pollMs);
+    this.timer.unref();
+    this.connection.on('connected', () => this.kick());
+    this.kick();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.wakeTimer);
+    // What is not confirmed by then stays in the outbox for the next start: nothing is lost by cutting short.
+    await withinGrace(this.draining, this.config.shutdownGraceMs);
+    clearTimeout(this.deleteTimer);
+    this.deleteTimer = undefined;
+    await withinGrace(this.flushDeletes(), this.config.shutdownGraceMs);
+  }
+
+  /** True when dispatch must refuse: the broker cannot take jobs and the outbox is at its bound. */
+  async isBacklogFull(): Promise<{ full: boolean; backlog: number }> {
+    if (this.publisher.isReady) return { full: false, backlog: 0 };
+    const backlog = await this.store.outboxBacklog(Date.now() + this.inlineLeaseMs);
+    return { full: backlog >= this.config.maxBacklog, backlog };
+  }
+
+  /**
+   * Publishes a just-committed message; on failure leaves it to the relay. Never throws. Past
+   * {@link MAX_INLINE_IN_FLIGHT} unconfirmed publishes it waits in memory for a free place (its row is
+   * committed, so a crash loses nothing): a burst cannot pile up publishes whose confirms time out.
+   */
+  publishNow(message: OutboxMessage): void {
+    if (!this.publisher.isReady) {
+      this.release(message);
+      return;
+    }
+    if (this.sending >= MAX_INLINE_IN_FLIGHT) {
+      this.waiting.push(message);
+      this.inFlight.add(message.id);
+      return;
+    }
+    this.send(message);
+  }
+
+  private send(message: OutboxMessage): void {
+    this.inFlight.add(message.id);
+    this.sending += 1;
+    this.publish(message)
+      .then(
+        () => this.confirm(message.id),
+        (err: Error) => {
+          this.logger.warn({ ...jobFields(message), msg: `Job ${message.jobId}: publish not confirmed (${err.message}); the outbox relay will retry` });
+          this.release(message);
+        },
+      )
+      .finally(() => {
+        this.inFlight.delete(message.id);
+        this.sending -= 1;
+        this.sendWaiting();
+      });
+  }
+
+  /** Moves waiting messages into the free places; if the broker went away, hands them to the relay. */
+  private sendWaiting(): void {
+    while (this.waiting.length > 0 && this.sending < MAX_INLINE_IN_FLIGHT) {
+      const next = this.waiting.shift() as OutboxMessage;
+      this.inFlight.delete(next.id);
+      if (this.publisher.isReady) this.send(next);
+      else this.release(next);
+    }
+  }
+
+  /** Makes sure a relay round starts by `at` (a delayed job's due time), not only at the next poll. */
+  wakeAt(at: number): void {
+    if (this.stopped) return;
+    if (this.wakeTimer && this.wakeTime <= at) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTime = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeTime = Infinity;
+      this.kick();
+    }, Math.max(0, at - Date.now()));
+    this.wakeTimer.unref();
+  }
+
+  /** Starts a relay round unless one is running or the broker cannot take messages. */
+  kick(): void {
+    if (this.stopped || this.draining || !this.publisher.isReady) return;
+    this.draining = this.drain()
+      .catch((err: Error) => this.logger.warn(`Outbox relay round failed: ${err.message}`))
+      .finally(() => (this.draining = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    await this.purgeKeys();
+    while (!this.stopped && this.publisher.isReady) {
+      const batch = (await this.store.claimOutbox(CLAIM_BATCH, this.inlineLeaseMs)).filter((m) => !this.inFlight.has(m.id));
+      if (batch.length === 0) {
+        // Sleep until the next delayed job is due rather than until the next poll, so it starts on time.
+        const next = await this.store.nextOutboxDue();
+        if (next !== undefined && next - Date.now() < this.config.pollMs) this.wakeAt(next);
+        return;
+      }
+      this.logger.log(`Publishing ${batch.length} job(s) from the outbox`);
+      const results = await Promise.allSettled(batch.map((message) => this.publish(message).then(() => this.confirm(message.id))));
+      // Unconfirmed ones come back when their claim lapses; stop this round rather than spin on a failing broker.
+      if (results.some((result) => result.status === 'rejected')) return;
+    }
+  }
+
+  private publish(message: OutboxMessage): Promise<void> {
+    if (message.target === 'control') {
+      return this.publisher.publish('', this.topology.controlStream, Buffer.from(message.body), { messageId: message.id });
+    }
+    return this.publisher.publish(this.topology.jobsExchange, message.routingKey, Buffer.from(message.body), {
+      messageId: message.jobId,
+      priority: message.priority,
+      headers: requestIdHeaders(message.requestId),
+    });
+  }
+
+  private release(message: OutboxMessage): void {
+    this.store.releaseOutbox(message.id).then(
+      () => this.kick(),
+      (err: Error) =>
+        this.logger.warn({ ...jobFields(message), msg: `Job ${message.jobId}: could not release its outbox message (${err.message}); it waits for its lease` }),
+    );
+  }
+
+  /** Deletes confirmed messages in groups: one write for many confirms. */
+  private confirm(id: string): void {
+    this.confirmed.push(id);
+    // A delete under way goes on until nothing is left, this one included.
+    if (this.deleting) return;
+    if (this.confirmed.length >= DELETE_BATCH) {
+      clearTimeout(this.deleteTimer);
+      this.deleteTimer = undefined;
+      this.deleting = this.flushDeletes();
+      return;
+    }
+    this.deleteTimer ??= setTimeout(() => {
+      this.deleteTimer = undefined;
+      this.deleting = this.flushDeletes();
+    }, DELETE_DELAY_MS);
+  }
+
+  private async flushDeletes(): Promise<void> {
+    while (this.confirmed.length > 0) {
+      const ids = this.confirmed.splice(0, 500);
+      try {
+        // Delayed jobs whose message just went out are runnable now: scheduled becomes queued.
+        await this.store.deleteOutbox(ids);
+      } catch (err) {
+        // Left in place they are published again later: a duplicate message, which workers tolerate.
+        this.logger.warn(`Could not delete ${ids.length} confirmed outbox message(s): ${(err as Error).message}`);
+      }
+    }
+    this.deleting = undefined;
+  }
+
+  private async purgeKeys(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPurge < PURGE_INTERVAL_MS) return;
+    this.lastPurge = now;
+    const purged = await this.store.purgeExpiredKeys(now);
+    if (purged > 0) this.logger.debug(`Purged ${purged} expired idempotency key(s)`);
+  }
+}

@@ -1,0 +1,56 @@
+import { JobCatalogue } from '@cask/contracts';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { RetentionOptions } from './retention.options';
+import { JobStore } from '../store/job-store';
+import { withinGrace } from '../shutdown/within-grace';
+
+/** Jobs purged per statement; a sweep repeats until a type has none left. */
+const PURGE_BATCH = 1000;
+
+/**
+ * Purges finished jobs once their type's retention has passed (default 7 days), leaving tombstones so
+ * their ids answer 410 Gone rather than 404 for a while. Safe to run on several api instances at once.
+ */
+@Injectable()
+export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RetentionSweeper.name);
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly catalogue: JobCatalogue,
+    private readonly config: RetentionOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.sweeping ??= this.sweep()
+        .then(() => undefined)
+        .catch((err: Error) => this.logger.warn(`Retention sweep failed: ${err.message}`))
+        .finally(() => (this.sweeping = undefined));
+    }, this.config.sweepMs);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await withinGrace(this.sweeping, this.config.shutdownGraceMs);
+  }
+
+  /** One pass over every job type; returns how many jobs it purged. */
+  async sweep(now = Date.now()): Promise<number> {
+    let total = 0;
+    for (const job of this.catalogue.all()) {
+      const retention = this.config.jobRetentionMs ?? job.retentionMs;
+      for (;;) {
+        const purged = await this.store.purgeFinished(job.name, now - retention, PURGE_BATCH);
+        total += purged;
+        if (purged < PURGE_BATCH) break;
+      }
+    }
+    await this.store.purgeTombstones(now - this.config.tombstoneTtlMs);
+    if (total > 0) this.logger.log(`Purged ${total} finished job(s) past their retention`);
+    return total;
+  }
+}

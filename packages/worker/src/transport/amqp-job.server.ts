@@ -1,0 +1,293 @@
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareJobQueues, isAuthentic } from '@cask/core';
+import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobEnvelope, MessageSigner, decodeEnvelope, requestIdOf } from '@cask/contracts';
+import { JobLogger } from '@cask/core';
+import { jobLog } from '@cask/contracts';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { WorkerMetrics } from '../metrics/worker-metrics';
+import { WorkerPool } from '../pool/worker-pool';
+import { CASK_WORKER_TOPOLOGY } from '../tokens';
+import { WorkerSettings } from '../worker-settings';
+import { WorkerSigning } from '../worker-signing';
+import { ControlListener } from './control-listener';
+import { EventPublisher } from './event-publisher';
+import { JobExecutor } from './job-executor';
+import { JobHandlers } from './job-handlers';
+import { JobOutcomes } from './job-outcomes';
+import { untilConfirmed } from './until-confirmed';
+
+/**
+ * The worker's Nest transport: consumes each job queue with manual acks and a finite prefetch, routes
+ * messages to `@JobHandler` methods, and dead-letters what no handler can take.
+ *
+ * A message redelivered to a job queue was in the hands of a worker that died or lost its channel. It is
+ * moved to the queue's suspect queue, which each worker consumes one message at a time: if a worker dies
+ * there, the job in hand is the one that killed it. Such a job is retried up to its attempt limit and
+ * then failed with code `poison`, while the messages that were prefetched beside it run normally.
+ */
+@Injectable()
+export class AmqpJobServer extends Server implements CustomTransportStrategy, BeforeApplicationShutdown {
+  protected override readonly logger = new Logger(AmqpJobServer.name);
+  private readonly consumers: AmqpConsumer[] = [];
+  private readonly duplicates = new Set<string>();
+  private readonly signer?: MessageSigner;
+  private closing = false;
+  private closed?: Promise<void>;
+
+  constructor(
+    private readonly settings: WorkerSettings,
+    @Inject(CASK_WORKER_TOPOLOGY) private readonly topology: CaskTopology,
+    private readonly catalogue: JobCatalogue,
+    private readonly connection: AmqpConnection,
+    private readonly publisher: ConfirmPublisher,
+    private readonly pool: WorkerPool,
+    private readonly executor: JobExecutor,
+    private readonly outcomes: JobOutcomes,
+    private readonly events: EventPublisher,
+    private readonly control: ControlListener,
+    private readonly handlers: JobHandlers,
+    private readonly signing: WorkerSigning,
+    metrics: WorkerMetrics,
+  ) {
+    super();
+    this.signer = signing.signer;
+    for (const queue of this.pool.plan.queues) {
+      this.consumers.push(
+        new AmqpConsumer(this.connection, {
+          queue: topology.jobQueue(queue),
+          prefetch: this.pool.plan.prefetch(queue),
+          declare: (channel) => declareJobQueues(channel, topology, [queue]),
+          onMessage: (delivery) => this.receive(queue, delivery, false),
+        }),
+        new AmqpConsumer(this.connection, {
+          queue: topology.suspectQueue(queue),
+          // One at a time: when the worker dies here, the message in hand is the one that killed it.
+          prefetch: 1,
+          declare: (channel) => declareJobQueues(channel, topology, [queue]),
+          onMessage: (delivery) => this.receive(queue, delivery, true),
+        }),
+      );
+    }
+    metrics.watch(this.connection, this.pool.plan.queues, () => this.executor.inFlightByQueue());
+  }
+
+  /** Remembers a second handler for one job instead of silently replacing the first. */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    const name = this.normalizePattern(pattern as string);
+    if (this.messageHandlers.has(name)) this.duplicates.add(name);
+    super.addHandler(pattern, callback, isEventHandler, extras);
+    this.handlers.set(name, callback);
+  }
+
+  async listen(callback: (err?: unknown) => void): Promise<void> {
+    try {
+      this.checkHandlers();
+      await this.connection.open();
+      await this.publisher.start();
+      await this.control.start();
+      await this.pool.prepare();
+      await Promise.all(this.consumers.map((consumer) => consumer.start()));
+      this.pool.announce();
+      if (!this.signer) this.logger.warn('No signing keys are set: this worker runs any well-formed job message, signed or not');
+      this.logger.log(
+        `Worker ${this.settings.workerId} consuming ${this.pool.plan.queues.map((q) => this.topology.jobQueue(q)).join(', ')} ` +
+          `(concurrency ${this.settings.concurrency}${this.pool.describeLimits()})`,
+      );
+      callback();
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  /**
+   * In a hybrid app, Nest closes the HTTP server before its microservices: shutting down here, first,
+   * keeps `/health` and `/metrics` answering (not ready) while running jobs finish.
+   */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Graceful shutdown: take no more jobs, hand back the ones not started, let running ones finish within
+   * the grace period, then abort and requeue what is left. Called twice, it shuts down once.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.consumers.map((consumer) => consumer.cancel()));
+    this.pool.slots.releaseWaiting();
+    const running = this.executor.inFlight;
+    if (running > 0) this.logger.log(`Waiting up to ${this.settings.shutdownGraceMs} ms for ${running} running job(s)`);
+    const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.settings.shutdownGraceMs).unref());
+    if ((await Promise.race([this.executor.idle(), graceOver])) === 'timeout') {
+      this.logger.warn(`Grace period over with ${this.executor.inFlight} job(s) running; aborting and requeueing them`);
+      this.executor.abortAll('worker shutting down');
+      await this.executor.idle();
+    }
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    await this.control.stop();
+    // Last, with nothing left running: the worker leaves GET /workers once it has let go of every job.
+    await this.pool.leave();
+    await this.publisher.stop();
+    await this.connection.close();
+    this.logger.log('Worker stopped');
+  }
+
+  /** The broker connection, for readiness. */
+  get brokerConnection(): AmqpConnection {
+    return this.connection;
+  }
+
+  /** The consumer of every job and suspect queue this worker serves, for readiness. */
+  get queueConsumers(): readonly AmqpConsumer[] {
+    return this.consumers;
+  }
+
+  /** True from the start of shutdown: the worker takes no more jobs. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  on(): never {
+    throw new Error('AmqpJobServer does not emit transport events');
+  }
+
+  unwrap<T>(): T {
+    return this.connection as T;
+  }
+
+  /**
+   * Refuses to start unless every job on the queues this worker consumes has exactly one handler, and no
+   * handler is for an unknown job. Jobs on other queues may lack one: other workers run them.
+   */
+  private checkHandlers(): void {
+    const problems: string[] = [];
+    for (const job of this.catalogue.all()) {
+      if (this.pool.plan.queues.includes(job.queue) && !this.messageHandlers.has(job.name)) problems.push(`job "${job.name}" has no @JobHandler`);
+    }
+    for (const name of this.duplicates) problems.push(`job "${name}" has more than one @JobHandler`);
+    for (const name of this.messageHandlers.keys()) {
+      if (!this.catalogue.get(name)) problems.push(`@JobHandler for "${name}", which no job definition declares`);
+    }
+    if (problems.length > 0) throw new Error(`Worker refuses to start: ${problems.join('; ')}`);
+  }
+
+  private receive(queue: string, delivery: Delivery, suspect: boolean): void {
+    const source = suspect ? this.topology.suspectQueue(queue) : this.topology.jobQueue(queue);
+    if (!isAuthentic(this.signer, delivery.message)) {
+      // Not published by Cask (no job row stands behind it): it never runs.
+      void this.deadLetter(source, delivery, ErrorCode.Unauthentic, 'missing or invalid x-cask-signature');
+      return;
+    }
+    const decoded = decodeEnvelope(delivery.message.content);
+    if (!decoded.ok) {
+      void this.deadLetter(source, delivery, decoded.code, decoded.reason);
+      return;
+    }
+    const envelope = decoded.value;
+    const definition = this.catalogue.get(envelope.type);
+    if (!definition || definition.queue !== queue) {
+      void this.deadLetter(source, delivery, ErrorCode.UnknownType, `no job type "${envelope.type.slice(0, 200)}" on queue "${queue}"`);
+      return;
+    }
+    // Not covered by the signature, so only ever a label on log lines (and passed on to the next attempt).
+    const requestId = requestIdOf(delivery.message.properties.headers);
+    const log = new JobLogger(this.logger, jobLog(envelope.id, envelope.type, { attempt: envelope.attempt, requestId }));
+    if (this.skipIfCancelled(envelope, delivery, log)) return;
+    if (delivery.message.fields.redelivered) {
+      void this.handleRedelivery(queue, delivery, envelope, suspect, requestId, log);
+      return;
+    }
+    void this.pool.slots
+      .run(envelope.type, async () => {
+        if (this.closing) return this.handBack(queue, delivery, envelope, requestId, log);
+        // It may have been cancelled while it waited for a free slot.
+        if (this.skipIfCancelled(envelope, delivery, log)) return;
+        return this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source, requestId });
+      })
+      .catch((err: Error) => {
+        log.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err);
+        delivery.nack(true);
+      });
+  }
+
+  /** A job whose series was cancelled is acked and dropped: it never runs. */
+  private skipIfCancelled(envelope: JobEnvelope, delivery: Delivery, log: JobLogger): boolean {
+    if (!this.control.isCancelled(envelope.id, envelope.series)) return false;
+    log.log(`Job ${envelope.type} ${envelope.id}: cancelled; dropping it`);
+    delivery.ack();
+    return true;
+  }
+
+  /**
+   * A redelivered job queue message goes to the suspect queue. A redelivered suspect message was running
+   * when its worker died: past `max_attempts` such deaths the job is poison. Each move counts an attempt,
+   * since the job may have run before its worker died.
+   */
+  private async handleRedelivery(
+    queue: string,
+    delivery: Delivery,
+    envelope: JobEnvelope,
+    suspect: boolean,
+    requestId: string | undefined,
+    log: JobLogger,
+  ): Promise<void> {
+    const priority = delivery.message.properties.priority as number | undefined;
+    const crashes = Number(delivery.message.properties.headers?.[DeadLetterHeader.Crashes] ?? 0) + (suspect ? 1 : 0);
+    const next = { ...envelope, attempt: envelope.attempt + 1 };
+    const move = async () => {
+      if (crashes >= envelope.max_attempts) {
+        const error = { code: ErrorCode.Poison, message: `The worker died ${crashes} time(s) while running this job`, retryable: false };
+        log.error(`Job ${envelope.type} ${envelope.id}: ${error.message}; failing it as poison`);
+        await this.outcomes.deadLetter(delivery.message, this.topology.suspectQueue(queue), ErrorCode.Poison, error.message);
+        await this.events.publish([
+          {
+            kind: 'failed',
+            job_id: envelope.id,
+            type: envelope.type,
+            series: envelope.series,
+            attempt: envelope.attempt,
+            at: Date.now(),
+            worker: this.settings.workerId,
+            error,
+            ...(envelope.tenant === undefined ? {} : { tenant: envelope.tenant }),
+          },
+        ]);
+      } else {
+        if (suspect) log.warn(`Job ${envelope.type} ${envelope.id}: its worker died running attempt ${envelope.attempt} (${crashes} so far)`);
+        await this.outcomes.toSuspect(next, queue, priority, crashes, requestId);
+      }
+    };
+    await this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, move, log);
+  }
+
+  /** Shutdown: a job not started yet goes back to its queue as a fresh message. */
+  private async handBack(queue: string, delivery: Delivery, envelope: JobEnvelope, requestId: string | undefined, log: JobLogger): Promise<void> {
+    await this.settle(
+      delivery,
+      `Job ${envelope.type} ${envelope.id}`,
+      () => this.outcomes.requeue(envelope, queue, delivery.message.properties.priority as number | undefined, requestId),
+      log,
+    );
+  }
+
+  /** Acks once what replaces the message is confirmed; holds it while the broker cannot confirm. */
+  private async settle(delivery: Delivery, what: string, action: () => Promise<void>, log: Pick<JobLogger, 'warn'> = this.logger): Promise<void> {
+    const confirmed = await untilConfirmed(
+      delivery,
+      action,
+      () => false,
+      (err, delayMs) => log.warn(`${what}: not confirmed (${err.message}); retrying in ${delayMs} ms`),
+    );
+    if (confirmed) delivery.ack();
+  }
+
+  private async deadLetter(source: string, delivery: Delivery, code: string, detail: string): Promise<void> {
+    this.logger.warn(`Dead-lettering a message from ${source} (${code}: ${detail})`);
+    await this.settle(delivery, 'Dead letter', () => this.outcomes.deadLetter(delivery.message, source, code, detail));
+  }
+}

@@ -1,0 +1,85 @@
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareControlStream, isAuthentic } from '@cask/core';
+import { CaskTopology, MessageSigner, decodeControl, encodeControl } from '@cask/contracts';
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Cancellations } from './cancellations';
+
+/**
+ * Reads the control stream from its start: every cancellation still retained, then new ones as they
+ * come. It knows which job series are cancelled and tells the caller about each new cancel so a running
+ * attempt can be aborted.
+ */
+export class ControlListener {
+  private readonly logger = new Logger(ControlListener.name);
+  private readonly cancellations = new Cancellations();
+  private readonly consumer: AmqpConsumer;
+  private readonly syncWaiters = new Map<string, () => void>();
+  private pruneTimer?: NodeJS.Timeout;
+
+  constructor(
+    connection: AmqpConnection,
+    private readonly publisher: ConfirmPublisher,
+    private readonly topology: CaskTopology,
+    private readonly onCancel: (jobId: string, series: number) => void,
+    private readonly signer?: MessageSigner,
+  ) {
+    this.consumer = new AmqpConsumer(connection, {
+      queue: topology.controlStream,
+      prefetch: 500,
+      declare: (channel) => declareControlStream(channel, topology),
+      // Every (re)attach reads the whole retained stream: cancellations made while away are not missed.
+      consumeArguments: () => ({ 'x-stream-offset': 'first' }),
+      // A stream queue always reports 0 consumers, so the watchdog would re-attach (and re-read) forever.
+      watchdogIntervalMs: 0,
+      onMessage: (delivery) => this.receive(delivery),
+    });
+  }
+
+  /** Resolves once every cancellation written before the call is known. */
+  async start(): Promise<void> {
+    await this.consumer.start();
+    await this.catchUp();
+    this.pruneTimer = setInterval(() => this.cancellations.prune(), 3_600_000);
+    this.pruneTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.pruneTimer);
+    await this.consumer.stop();
+  }
+
+  isCancelled(jobId: string, series: number): boolean {
+    return this.cancellations.has(jobId, series);
+  }
+
+  private receive(delivery: Delivery): void {
+    const decoded = decodeControl(delivery.message.content);
+    delivery.ack();
+    if (!isAuthentic(this.signer, delivery.message)) {
+      // A forged cancel must not stop a job; the stream keeps it, so it is only skipped.
+      this.logger.warn('Ignoring a control message without a valid signature');
+      return;
+    }
+    if (!decoded.ok) {
+      this.logger.warn(`Ignoring a malformed control message (${decoded.reason})`);
+      return;
+    }
+    const command = decoded.value;
+    if (command.kind === 'sync') {
+      this.syncWaiters.get(command.token)?.();
+      return;
+    }
+    this.cancellations.add(command.job_id, command.series, command.at);
+    this.onCancel(command.job_id, command.series);
+  }
+
+  /** Writes a token to the stream and waits to read it back: then every earlier command has been read. */
+  private async catchUp(): Promise<void> {
+    const token = randomUUID();
+    const seen = new Promise<void>((resolve) => this.syncWaiters.set(token, resolve));
+    await this.publisher.publish('', this.topology.controlStream, encodeControl({ kind: 'sync', token }), { messageId: token });
+    await seen;
+    this.syncWaiters.delete(token);
+    this.logger.log(`Read the control stream: ${this.cancellations.size} cancelled job(s) known`);
+  }
+}
