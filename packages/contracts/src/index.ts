@@ -1,6 +1,7 @@
 export * from './control-command';
 export * from './envelope';
 export * from './errors';
+export * from './field-error';
 export * from './job-context';
 export * from './job-definition';
 export * from './job-events';

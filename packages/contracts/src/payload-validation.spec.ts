@@ -1,7 +1,8 @@
 import { DemoFlaky } from '@cask/examples';
 import { WelcomeEmail } from '@cask/examples';
 import { VideoProcess } from '@cask/examples';
-import { FieldError, validatePayload } from './payload-validation';
+import type { FieldError } from './field-error';
+import { validatePayload } from './payload-validation';
 
 /** The fields a failed validation names; fails the test if validation passed. */
 function failedFields(result: ReturnType<typeof validatePayload>): string[] {

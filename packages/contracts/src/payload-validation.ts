@@ -1,12 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
+import type { FieldError } from './field-error';
 import type { JobDefinition } from './job-definition';
-
-/** One rule a value broke: where (dotted path) and why. */
-export interface FieldError {
-  field: string;
-  reason: string;
-}
 
 export type PayloadValidation<P> = { ok: true; value: P } | { ok: false; errors: FieldError[] };
 

@@ -1,4 +1,4 @@
-import type { FieldError } from './payload-validation';
+import type { FieldError } from './field-error';
 
 /** How long to wait before the next attempt. */
 export interface BackoffPolicy {

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { JobDefinition } from './job-definition';
-import { FieldError, validatePayload } from './payload-validation';
+import type { FieldError } from './field-error';
+import { validatePayload } from './payload-validation';
 import { BackoffPolicy, RETRY_LIMITS, backoffToWire, checkBackoff } from './retry-policy';
 
 /** What a schedule's name may look like: the same shape as a job name, e.g. `reports.nightly`. */

@@ -3,14 +3,9 @@ import { Get, Optional } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WhoamiResponse } from '../openapi/whoami.response';
 import type { Principal } from './api-keys';
+import type { WhoamiView } from './whoami-view';
 import { ApiKeyRing } from './api-keys';
 import { CurrentPrincipal } from './principal.decorator';
-
-/** Who a key acts for, and whether the api asks for keys at all. */
-export interface WhoamiView extends Principal {
-  /** False when no keys are configured: every request acts for the default tenant. */
-  keys_required: boolean;
-}
 
 /** `GET /auth/whoami`: lets a client (the dashboard) learn its tenant and scope, e.g. to hide what a read key may not do. */
 @ApiTags('auth')

@@ -21,14 +21,9 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { errorBody } from './error-body';
 import { JobIdPipe } from './job-id.pipe';
 import { RequestId } from './request-id.decorator';
+import type { JobPage } from './job-page';
 import { ListJobsQuery } from './list-jobs.query';
 import { ValidationFailedException } from './validation-failed.exception';
-
-/** A page of jobs, newest first. */
-export interface JobPage {
-  items: JobView[];
-  next_cursor: string | null;
-}
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 

@@ -1,6 +1,6 @@
 import { JOB_STATUSES, JobError, JobProgress, JobStatus, JobView, QueuedResponse } from '@cask/contracts';
 import { ApiProperty } from '@nestjs/swagger';
-import type { JobPage } from '../http/jobs.controller';
+import type { JobPage } from '../http/job-page';
 import type { TransitionView } from '../store/job-view.mapper';
 
 const JOB_ID = '01a223e7-f080-7632-ae4c-120a9e7f7f02';

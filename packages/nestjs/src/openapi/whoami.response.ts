@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Scope } from '../auth/api-keys';
-import type { WhoamiView } from '../auth/whoami.controller';
+import type { WhoamiView } from '../auth/whoami-view';
 
 /** `GET /auth/whoami`. */
 export class WhoamiResponse implements WhoamiView {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { WorkerView } from '../workers/worker-view';
-import type { WorkerList } from '../workers/workers.controller';
+import type { WorkerList } from '../workers/worker-view';
 
 /** A worker that sent a heartbeat lately. */
 export class WorkerResponse implements WorkerView {

@@ -29,3 +29,8 @@ export function toWorkerView(row: WorkerRow): WorkerView {
     last_seen: new Date(row.last_seen).toISOString(),
   };
 }
+
+/** Live workers, by id. */
+export interface WorkerList {
+  items: WorkerView[];
+}

@@ -2,14 +2,9 @@ import { CaskController } from '../http/cask-controller.decorator';
 import { Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WorkerListResponse } from '../openapi/worker.response';
-import { WorkerView, toWorkerView } from './worker-view';
+import { WorkerList, toWorkerView } from './worker-view';
 import { WorkerRegistry } from './worker-registry';
 import { WorkersOptions } from './workers.options';
-
-/** Live workers, by id. */
-export interface WorkerList {
-  items: WorkerView[];
-}
 
 /** `GET /workers`: the workers that sent a heartbeat lately. */
 @ApiTags('workers')

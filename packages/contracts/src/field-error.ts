@@ -1,0 +1,5 @@
+/** One rule a value broke: where (dotted path) and why. */
+export interface FieldError {
+  field: string;
+  reason: string;
+}
