@@ -59,7 +59,7 @@ export function checkDockerfile(repo: RepoFiles, outputs: readonly BuildOutput[]
   if (script) {
     const source = repo.read(script);
     facts.entrypointCommands = source === undefined ? new Map() : entrypointCommands(source);
-    if (facts.entrypointCommands.size === 0) report(`the entrypoint ${script} maps no command to an app ("api) shift; exec node <file> \"$@\" ;;")`);
+    if (facts.entrypointCommands.size === 0) report(`the entrypoint ${script} maps no command to an app ('api) shift; exec node <file> "$@" ;;')`);
     for (const [command, file] of facts.entrypointCommands) {
       if (!outputs.some((output) => output.main === relativeTo(workdir, file))) {
         report(`${script} runs "${file}" for "${command}", which the build does not produce (${outputs.map((o) => o.main).join(', ')})`);

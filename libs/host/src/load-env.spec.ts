@@ -1,6 +1,6 @@
 import { configErrorOf } from '@cask/testing';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { ConfigError, loadEnv } from './load-env';
+import { loadEnv } from './load-env';
 
 class SampleEnv {
   @IsInt({ message: 'must be an integer' })
