@@ -10,3 +10,4 @@ export * from './amqp/topology';
 export * from './job-logger';
 export * from './observability/amqp-health.indicator';
 export * from './observability/broker-metrics';
+export * from './retry-with-backoff';

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { retryWithBackoff } from '../retry-with-backoff';
 import type { Channel } from 'amqplib';
 import type { AmqpConnection } from './amqp-connection';
 
@@ -60,24 +61,25 @@ export class ManagedChannel<C extends Channel = Channel> {
   }
 
   private async openUntilReady(): Promise<void> {
-    let delay = 100;
-    while (!this.stopped) {
-      let channel: C | undefined;
-      try {
-        channel = await this.create(this.connection);
-        this.watch(channel);
-        await this.setup(channel);
-        if (this.closed.has(channel)) throw new Error('channel closed during setup');
-        this.channel = channel;
-        return;
-      } catch (err) {
+    await retryWithBackoff(
+      async () => {
         if (this.stopped) return;
-        this.logger.warn(`Could not open the ${this.name} channel (${(err as Error).message}); retrying in ${delay} ms`);
-        if (channel && !this.closed.has(channel)) await channel.close().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5_000);
-      }
-    }
+        const channel = await this.create(this.connection);
+        try {
+          this.watch(channel);
+          await this.setup(channel);
+          if (this.closed.has(channel)) throw new Error('channel closed during setup');
+        } catch (err) {
+          if (!this.closed.has(channel)) await channel.close().catch(() => undefined);
+          throw err;
+        }
+        this.channel = channel;
+      },
+      {
+        giveUp: () => this.stopped,
+        onRetry: (err, delay) => this.logger.warn(`Could not open the ${this.name} channel (${err.message}); retrying in ${delay} ms`),
+      },
+    );
   }
 
   private watch(channel: C): void {

@@ -1,4 +1,4 @@
-import { Delivery } from '@cask/core';
+import { Delivery, retryWithBackoff } from '@cask/core';
 
 /**
  * Repeats a publish until the broker confirms it, with backoff, for as long as the delivery it settles is
@@ -8,16 +8,9 @@ import { Delivery } from '@cask/core';
  * `stop()` says to give up.
  */
 export async function untilConfirmed(delivery: Delivery, action: () => Promise<void>, stop: () => boolean, onRetry: (err: Error, delayMs: number) => void): Promise<boolean> {
-  let delay = 100;
-  for (;;) {
-    try {
-      await action();
-      return true;
-    } catch (err) {
-      if (!delivery.isChannelOpen || stop()) return false;
-      onRetry(err as Error, delay);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 5_000);
-    }
-  }
+  const confirmed = await retryWithBackoff(async () => {
+    await action();
+    return true;
+  }, { giveUp: () => !delivery.isChannelOpen || stop(), onRetry });
+  return confirmed === true;
 }
