@@ -1,3 +1,4 @@
+import { JOB_DEFINITIONS } from '@cask/examples';
 import { TcpProxy, deleteNamespace, rawConnection, uniqueNamespace, waitFor } from '@cask/testing';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
@@ -91,7 +92,7 @@ describe('api HTTP contract', () => {
       const response = await http.post('/jobs').send({ type: 'nope.never', payload: {} }).expect(400);
       expectErrorBody(response.body);
       expect(response.body.details[0].field).toBe('type');
-      for (const known of ['demo.fault', 'demo.flaky', 'email.welcome', 'video.process']) expect(response.body.details[0].reason).toContain(known);
+      for (const known of JOB_DEFINITIONS.map((job) => job.name)) expect(response.body.details[0].reason).toContain(known);
     });
 
     it('answers a missing type or a non-object payload with 400 naming the field', async () => {

@@ -1,6 +1,5 @@
 import { IsString } from 'class-validator';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_RETENTION_MS, JobCatalogue, JobDefinition, JobSpec, defineJob } from './job-definition';
-import { JOB_DEFINITIONS } from '@cask/examples';
 import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS } from './retry-policy';
 
 class NotePayload {
@@ -201,12 +200,5 @@ describe('JobCatalogue', () => {
 
   it('lists each queue once, sorted', () => {
     expect(new JobCatalogue([c, a, b]).queues()).toEqual(['default', 'video']);
-  });
-
-  it('builds from the shipped definitions', () => {
-    const catalogue = new JobCatalogue(JOB_DEFINITIONS);
-
-    expect(catalogue.names()).toEqual(['demo.fault', 'demo.flaky', 'email.welcome', 'video.process']);
-    expect(catalogue.queues()).toEqual(['default', 'video']);
   });
 });

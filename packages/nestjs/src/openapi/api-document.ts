@@ -2,6 +2,7 @@ import { JobCatalogue } from '@cask/contracts';
 import { INestApplicationContext } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { BackoffDto, CreateJobBatchDto, RetryJobsDto } from '../http/create-job.dto';
+import { JOB_TYPES } from './api-errors.decorator';
 import { API_KEY_SCHEME } from './api-key-auth.decorator';
 import { addJobTypes } from './job-type-schemas';
 import { validationSchemas } from './validation-schemas';
@@ -32,6 +33,12 @@ export function addCaskToDocument(document: OpenAPIObject, app: INestApplication
   };
   // The explorer sees these classes as empty (they carry no @ApiProperty): their rules are the schema.
   Object.assign((components.schemas ??= {}), validationSchemas(REQUEST_BODIES));
-  addJobTypes(document, app.get(JobCatalogue, { strict: false }));
-  return document;
+  const catalogue = app.get(JobCatalogue, { strict: false });
+  addJobTypes(document, catalogue);
+  return fillJobTypes(document, catalogue.names().join(', '));
+}
+
+/** The document with {@link JOB_TYPES} in its error examples replaced by the app's own job types. */
+function fillJobTypes(document: OpenAPIObject, names: string): OpenAPIObject {
+  return JSON.parse(JSON.stringify(document).replaceAll(JOB_TYPES, names)) as OpenAPIObject;
 }

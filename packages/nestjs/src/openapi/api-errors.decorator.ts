@@ -19,6 +19,9 @@ const MEANING = {
 /** An error status this api answers with an {@link ErrorResponse}. */
 export type ErrorStatus = keyof typeof MEANING;
 
+/** Stands for the app's job types in an example; `addCaskToDocument` writes the real list in its place. */
+export const JOB_TYPES = '{{job_types}}';
+
 /** Example bodies, as the api sends them. */
 export const ERROR_EXAMPLES = {
   badJobId: { error: 'Invalid job id', details: [{ field: 'id', reason: 'must be a UUID' }] },
@@ -28,7 +31,7 @@ export const ERROR_EXAMPLES = {
   badCursor: { error: 'Validation failed', details: [{ field: 'cursor', reason: 'is not a cursor this api returned' }] },
   noRetryFilter: { error: 'Validation failed', details: [{ field: 'type', reason: 'give a type, a status (failed or cancelled), or both' }] },
   badPayload: { error: 'Invalid payload for job type "email.welcome"', details: [{ field: 'payload.email', reason: 'email must be an email' }] },
-  unknownEventType: { error: 'Unknown job type "email.wellcome"', details: [{ field: 'type', reason: 'must be one or more (comma-separated) of: demo.fault, demo.flaky, email.welcome, video.process' }] },
+  unknownEventType: { error: 'Unknown job type "email.wellcome"', details: [{ field: 'type', reason: `must be one or more (comma-separated) of: ${JOB_TYPES}` }] },
   jobNotFound: { error: 'Job not found' },
   scheduleNotFound: { error: 'Schedule not found' },
   jobPurged: { error: 'Job was purged after its retention period' },
