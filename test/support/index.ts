@@ -12,3 +12,4 @@ export * from './fake-publisher';
 export * from './metrics';
 export * from './response-audit';
 export * from './tls-terminator';
+export * from './stores';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** How {@link retryWithBackoff} retries. */
 export interface BackoffRetry {
   /** Called with each failure; true ends the retries (the result is then `undefined`). */
-  giveUp(err: Error): boolean;
+  giveUp(err: Error): boolean | Promise<boolean>;
   /** Called before each wait, e.g. to log why and for how long. */
   onRetry?(err: Error, delayMs: number): void;
   /** @defaultValue 100 ms */
@@ -24,7 +24,7 @@ export async function retryWithBackoff<T>(attempt: () => Promise<T>, retry: Back
       return await attempt();
     } catch (caught) {
       const err = caught instanceof Error ? caught : new Error(String(caught));
-      if (retry.giveUp(err)) return undefined;
+      if (await retry.giveUp(err)) return undefined;
       retry.onRetry?.(err, delay);
       await sleep(delay);
       delay = Math.min(delay * 2, retry.maxDelayMs ?? 5_000);

@@ -23,9 +23,18 @@ import { CodeSchedules } from './schedules/code-schedules';
 import { KyselyScheduleStore } from './schedules/kysely-schedule-store';
 import { ScheduleStore } from './schedules/schedule-store';
 import { Scheduler } from './schedules/scheduler';
-import { KyselyJobStore } from './store/kysely-job-store';
+import { CaskDatabase, openCaskDatabase } from './store/cask-database';
+import { CaskStoreLifecycle } from './store/cask-store-lifecycle';
+import { IdempotencyStore } from './store/idempotency-store';
 import { JobStore } from './store/job-store';
-import { openJobStore } from './store/open-job-store';
+import { KyselyIdempotencyStore } from './store/kysely-idempotency-store';
+import { KyselyJobStore } from './store/kysely-job-store';
+import { KyselyOutboxStore } from './store/kysely-outbox-store';
+import { KyselyRetentionStore } from './store/kysely-retention-store';
+import { KyselyStatsStore } from './store/kysely-stats-store';
+import { OutboxStore } from './store/outbox-store';
+import { RetentionStore } from './store/retention-store';
+import { StatsStore } from './store/stats-store';
 import { CASK_DATABASE, CASK_TOPOLOGY } from './tokens';
 import { HeartbeatConsumer } from './workers/heartbeat.consumer';
 import { LeaseStore } from './workers/lease-store';
@@ -120,21 +129,31 @@ const BROKER: Provider[] = [
   CaskBroker,
 ];
 
+/** A store over Cask's database. */
+function over<T>(provide: abstract new (...args: never[]) => T, make: (database: CaskDatabase) => T): Provider {
+  return { provide, inject: [CaskDatabase], useFactory: make };
+}
+
 const STORES: Provider[] = [
   {
-    provide: KyselyJobStore,
+    provide: CaskDatabase,
     inject: [CASK_MODULE_OPTIONS],
     useFactory: async (o: CaskModuleOptions) => {
-      const store = openJobStore(o.store);
-      await store.migrate();
-      return store;
+      const database = openCaskDatabase(o.store);
+      await database.migrate();
+      return database;
     },
   },
-  { provide: JobStore, useExisting: KyselyJobStore },
-  { provide: CASK_DATABASE, inject: [KyselyJobStore], useFactory: (store: KyselyJobStore) => store.database },
-  { provide: ScheduleStore, inject: [CASK_DATABASE], useFactory: (db: KyselyJobStore['database']) => new KyselyScheduleStore(db) },
-  { provide: WorkerRegistry, inject: [CASK_DATABASE], useFactory: (db: KyselyJobStore['database']) => new WorkerRegistry(db) },
-  { provide: LeaseStore, inject: [CASK_DATABASE], useFactory: (db: KyselyJobStore['database']) => new LeaseStore(db) },
+  { provide: CASK_DATABASE, inject: [CaskDatabase], useFactory: (database: CaskDatabase) => database.db },
+  over(JobStore, (database) => new KyselyJobStore(database)),
+  over(OutboxStore, (database) => new KyselyOutboxStore(database)),
+  over(IdempotencyStore, (database) => new KyselyIdempotencyStore(database)),
+  over(RetentionStore, (database) => new KyselyRetentionStore(database)),
+  over(StatsStore, (database) => new KyselyStatsStore(database)),
+  over(ScheduleStore, (database) => new KyselyScheduleStore(database.db)),
+  over(WorkerRegistry, (database) => new WorkerRegistry(database.db)),
+  over(LeaseStore, (database) => new LeaseStore(database.db)),
+  CaskStoreLifecycle,
 ];
 
 const ENGINE: Provider[] = [
@@ -181,7 +200,12 @@ const ENGINE: Provider[] = [
     ConfirmPublisher,
     QueueInspector,
     CaskBroker,
+    CaskDatabase,
     JobStore,
+    OutboxStore,
+    IdempotencyStore,
+    RetentionStore,
+    StatsStore,
     ScheduleStore,
     WorkerRegistry,
     JobMetrics,

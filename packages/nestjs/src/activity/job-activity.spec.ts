@@ -1,5 +1,5 @@
 import type { MinuteCounts } from '../store/job-record';
-import type { JobStore } from '../store/job-store';
+import type { StatsStore } from '../store/stats-store';
 import { ACTIVITY_MINUTES, DURATION_SAMPLE, JobActivity, nearestRank } from './job-activity';
 
 const MINUTE = 60_000;
@@ -19,7 +19,7 @@ function fakeStore(finishes: MinuteCounts[], durations: number[] = [], oldestQue
     recentDurations: jest.fn(async (_tenant: string, _since: number, limit: number) => durations.slice(0, limit)),
     oldestQueuedSince: jest.fn(async () => oldestQueued),
   };
-  return { store: store as unknown as JobStore, fake: store, queriedFrom };
+  return { store: store as unknown as StatsStore, fake: store, queriedFrom };
 }
 
 describe('nearestRank', () => {

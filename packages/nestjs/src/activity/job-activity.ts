@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { MinuteCounts } from '../store/job-record';
-import { JobStore } from '../store/job-store';
+import { StatsStore } from '../store/stats-store';
 
 const MINUTE_MS = 60_000;
 /** The window: the current minute and the 59 before it. */
@@ -39,7 +39,7 @@ export function nearestRank(sorted: readonly number[], q: number): number | null
 export class JobActivity {
   private readonly settled = new Map<string, { through: number; minutes: Map<number, MinuteCounts> }>();
 
-  constructor(private readonly store: JobStore) {}
+  constructor(private readonly store: StatsStore) {}
 
   async read(tenant: string, now = Date.now()): Promise<Activity> {
     const current = Math.floor(now / MINUTE_MS) * MINUTE_MS;

@@ -1,10 +1,10 @@
+import { TestStores, openTestStores } from '@cask/testing';
 import { AmqpConnection, ConfirmPublisher } from '@cask/core';
 import { REQUEST_ID_HEADER, decodeEnvelope, topologyFor } from '@cask/contracts';
 import { DemoFlaky, WelcomeEmail } from '@cask/examples';
 import { EventEmitter } from 'node:events';
 import { JobMetrics } from '../metrics/job-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
-import { SqliteJobStore } from '../store/sqlite-job-store';
 import { AmqpAsyncDispatcher } from './amqp-async-dispatcher';
 import { BacklogFullError, IdempotencyConflictError } from './dispatch-errors';
 import { InvalidPayloadError } from './invalid-payload.error';
@@ -74,18 +74,18 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
   const options = { idempotencyTtlMs: 24 * 3600 * 1000, maxPayloadBytes: new Map<string, number>() };
   let channel: FakeConfirmChannel;
   let connection: FakeConnection;
-  let store: SqliteJobStore;
+  let store: TestStores;
   let relay: OutboxRelay;
   let dispatcher: AmqpAsyncDispatcher;
 
   beforeEach(async () => {
     channel = new FakeConfirmChannel();
     connection = new FakeConnection(channel);
-    store = new SqliteJobStore(':memory:');
+    store = openTestStores({ type: 'sqlite', path: ':memory:' });
     await store.migrate();
     const publisher = new ConfirmPublisher(connection as unknown as AmqpConnection, { name: 'test', setup: async () => undefined, confirmTimeoutMs: 200 });
     await publisher.start();
-    relay = new OutboxRelay(store, publisher, connection as unknown as AmqpConnection, topology, outbox);
+    relay = new OutboxRelay(store, store, publisher, connection as unknown as AmqpConnection, topology, outbox);
     dispatcher = new AmqpAsyncDispatcher(store, relay, options, new JobMetrics());
   });
 

@@ -1,4 +1,4 @@
-import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQueue, isAuthentic, publishDeadLetter } from '@cask/core';
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQueue, isAuthentic, publishDeadLetter, retryWithBackoff } from '@cask/core';
 import { CaskTopology, ErrorCode, JobEvent, MessageSigner, StoreUnavailableError, decodeEvents } from '@cask/contracts';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CaskSigning } from '../cask-signing';
@@ -6,6 +6,7 @@ import { CASK_TOPOLOGY } from '../tokens';
 import { JobEventConsumerOptions } from './job-event-consumer.options';
 import { JobMetrics } from '../metrics/job-metrics';
 import { withinGrace } from '../shutdown/within-grace';
+import { CaskDatabase } from '../store/cask-database';
 import { JobStore } from '../store/job-store';
 import { JobEventBus } from './job-event-bus';
 
@@ -32,6 +33,7 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     connection: AmqpConnection,
     private readonly store: JobStore,
+    private readonly database: CaskDatabase,
     private readonly publisher: ConfirmPublisher,
     @Inject(CASK_TOPOLOGY) private readonly topology: CaskTopology,
     private readonly config: JobEventConsumerOptions,
@@ -100,39 +102,40 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async applyGroup(group: Pending[]): Promise<void> {
-    let delay = 100;
-    for (;;) {
-      try {
-        const events = group.flatMap((item) => item.events);
-        const result = await this.store.applyEvents(events);
-        const committedAt = Date.now();
-        for (const item of group) item.delivery.ack();
-        const applied = result.appliedEvents ?? [];
-        this.metrics.committed(events, applied, committedAt);
-        for (const event of applied) this.bus.publish({ source: 'worker', event });
-        return;
-      } catch (err) {
-        // A store that went away mid-group says so: wait for it, never bisect or dead-letter for that.
-        const unavailable = err instanceof StoreUnavailableError;
-        if (!unavailable && group.length > 1 && (await this.storeIsUp())) {
-          // The store works, so something in this group is bad: apply one message at a time to find it.
-          for (const item of group) await this.applyGroup([item]);
-          return;
-        }
-        if (!unavailable && group.length === 1 && (await this.storeIsUp())) {
-          await this.deadLetter(group[0].delivery, 'store_rejected', (err as Error).message);
-          return;
-        }
-        if (this.stopping) return;
-        this.logger.warn(`Job store unavailable (${(err as Error).message}); retrying ${group.length} event message(s) in ${delay} ms`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5_000);
-      }
+    let rejected: Error | undefined;
+    const applied = await retryWithBackoff(() => this.apply(group), {
+      giveUp: async (err) => {
+        if (this.stopping) return true;
+        // A store that went away says so (or does not answer): wait for it, never bisect or dead-letter for that.
+        if (err instanceof StoreUnavailableError || !(await this.storeIsUp())) return false;
+        rejected = err;
+        return true;
+      },
+      onRetry: (err, delay) => this.logger.warn(`Job store unavailable (${err.message}); retrying ${group.length} event message(s) in ${delay} ms`),
+    });
+    if (applied || !rejected) return;
+    // The store works, so something in this group is bad: apply one message at a time to find it.
+    if (group.length > 1) {
+      for (const item of group) await this.applyGroup([item]);
+      return;
     }
+    await this.deadLetter(group[0].delivery, 'store_rejected', rejected.message);
+  }
+
+  /** Applies a group's events in one transaction, then acks its messages. */
+  private async apply(group: Pending[]): Promise<true> {
+    const events = group.flatMap((item) => item.events);
+    const result = await this.store.applyEvents(events);
+    const committedAt = Date.now();
+    for (const item of group) item.delivery.ack();
+    const applied = result.appliedEvents ?? [];
+    this.metrics.committed(events, applied, committedAt);
+    for (const event of applied) this.bus.publish({ source: 'worker', event });
+    return true;
   }
 
   private async storeIsUp(): Promise<boolean> {
-    return this.store.ping().then(
+    return this.database.ping().then(
       () => true,
       () => false,
     );

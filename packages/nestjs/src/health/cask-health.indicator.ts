@@ -5,7 +5,8 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { JobEventConsumer } from '../events/job-event.consumer';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxRelayOptions } from '../outbox/outbox-relay.options';
-import { JobStore } from '../store/job-store';
+import { CaskDatabase } from '../store/cask-database';
+import { OutboxStore } from '../store/outbox-store';
 import { InjectTopology } from '../tokens';
 import { HeartbeatConsumer } from '../workers/heartbeat.consumer';
 
@@ -27,7 +28,8 @@ export class CaskHealthIndicator {
     private readonly connection: AmqpConnection,
     private readonly events: JobEventConsumer,
     private readonly heartbeats: HeartbeatConsumer,
-    private readonly jobs: JobStore,
+    private readonly database: CaskDatabase,
+    private readonly outboxStore: OutboxStore,
     private readonly relay: OutboxRelay,
     private readonly outboxOptions: OutboxRelayOptions,
     @InjectTopology() private readonly topology: CaskTopology,
@@ -50,7 +52,7 @@ export class CaskHealthIndicator {
   async store(): Promise<HealthIndicatorResult<'store'>> {
     const check = this.indicators.check('store');
     try {
-      await this.jobs.ping();
+      await this.database.ping();
       return check.up();
     } catch {
       return check.down({ message: 'The job store does not answer' });
@@ -66,7 +68,7 @@ export class CaskHealthIndicator {
     const max = this.outboxOptions.maxBacklog;
     let backlog: number;
     try {
-      backlog = await this.jobs.outboxBacklog(Date.now() + this.relay.inlineLeaseMs);
+      backlog = await this.outboxStore.outboxBacklog(Date.now() + this.relay.inlineLeaseMs);
     } catch {
       return check.down({ message: 'The job store does not answer', max });
     }

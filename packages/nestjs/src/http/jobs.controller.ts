@@ -14,6 +14,7 @@ import { ApiQueryFrom } from '../openapi/api-query.decorator';
 import { JobPageResponse, JobResponse, JobWithHistoryResponse, QueuedBatchResponse, RetriedJobsResponse } from '../openapi/job.response';
 import type { JobRecord } from '../store/job-record';
 import { JobStore } from '../store/job-store';
+import { RetentionStore } from '../store/retention-store';
 import { TransitionView, toJobView, toTransitionView } from '../store/job-view.mapper';
 import { AcceptsJob, queued } from './accepted';
 import { CreateJobBatchDto, CreateJobDto, RetryJobsDto } from './create-job.dto';
@@ -38,6 +39,7 @@ export class JobsController {
     private readonly canceller: JobCanceller,
     private readonly catalogue: JobCatalogue,
     private readonly store: JobStore,
+    private readonly retention: RetentionStore,
     private readonly quota: DispatchQuota,
   ) {}
 
@@ -183,7 +185,7 @@ export class JobsController {
 
   /** 410 for a job of the tenant purged after its retention, 404 for one never seen or another tenant's. */
   private async missing(id: string, tenant: string): Promise<HttpException> {
-    if (await this.store.isPurged(id, tenant)) return new GoneException(errorBody('Job was purged after its retention period'));
+    if (await this.retention.isPurged(id, tenant)) return new GoneException(errorBody('Job was purged after its retention period'));
     return new NotFoundException(errorBody('Job not found'));
   }
 

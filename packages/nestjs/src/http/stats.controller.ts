@@ -8,7 +8,7 @@ import { ActivityView, toActivityView } from '../activity/activity-view.mapper';
 import { JobActivity } from '../activity/job-activity';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
-import { JobStore } from '../store/job-store';
+import { StatsStore } from '../store/stats-store';
 
 type StatusCounts = Record<JobStatus, number>;
 
@@ -28,7 +28,7 @@ function complete(counts: Partial<StatusCounts>): StatusCounts {
 @CaskController('stats')
 export class StatsController {
   constructor(
-    private readonly store: JobStore,
+    private readonly store: StatsStore,
     private readonly activity: JobActivity,
   ) {}
 

@@ -1,6 +1,6 @@
 import { CaskError } from '@cask/contracts';
 import { Injectable } from '@nestjs/common';
-import { JobStore } from '../store/job-store';
+import { StatsStore } from '../store/stats-store';
 import { RequestLimiter } from './request-limiter';
 import { RateLimitedError } from './rate-limited.error';
 
@@ -45,7 +45,7 @@ export class DispatchQuota {
 
   constructor(
     private readonly limits: DispatchLimits,
-    private readonly store: JobStore,
+    private readonly store: StatsStore,
   ) {
     this.rate = new RequestLimiter(limits.perSecond, 'jobs dispatched');
   }

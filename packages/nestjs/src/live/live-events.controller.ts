@@ -8,7 +8,7 @@ import { errorBody } from '../http/error-body';
 import { JobIdPipe } from '../http/job-id.pipe';
 import { ValidationFailedException } from '../http/validation-failed.exception';
 import { PlatformResponse, rawResponse } from '../http/raw-response';
-import { JobStore } from '../store/job-store';
+import { RetentionStore } from '../store/retention-store';
 import { ApiErrors, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
 import { ApiEventStream } from '../openapi/api-event-stream.decorator';
 import { ApiQueryFrom } from '../openapi/api-query.decorator';
@@ -27,7 +27,7 @@ import { LiveStreams } from './live-streams';
 export class LiveEventsController {
   constructor(
     private readonly streams: LiveStreams,
-    private readonly store: JobStore,
+    private readonly retention: RetentionStore,
     private readonly catalogue: JobCatalogue,
   ) {}
 
@@ -57,7 +57,7 @@ export class LiveEventsController {
     const stream = this.streams.forJob(id, parseLastEventId(lastEventId), tenant);
     const opening = await stream.open();
     if (opening === 'missing') {
-      if (await this.store.isPurged(id, tenant)) throw new GoneException(errorBody('Job was purged after its retention period'));
+      if (await this.retention.isPurged(id, tenant)) throw new GoneException(errorBody('Job was purged after its retention period'));
       throw new NotFoundException(errorBody('Job not found'));
     }
     const raw = rawResponse(response);

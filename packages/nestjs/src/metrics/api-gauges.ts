@@ -3,7 +3,7 @@ import { registerBrokerMetrics } from '@cask/core';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { OutboxRelay } from '../outbox/outbox-relay';
-import { JobStore } from '../store/job-store';
+import { OutboxStore } from '../store/outbox-store';
 
 /**
  * The api's gauges, read when Prometheus scrapes rather than kept up to date: the broker connection, the
@@ -13,7 +13,7 @@ export class ApiGauges implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiGauges.name);
   private readonly inspector: QueueInspector;
 
-  constructor(registry: Registry, connection: AmqpConnection, store: JobStore, relay: OutboxRelay, inspector: QueueInspector) {
+  constructor(registry: Registry, connection: AmqpConnection, store: OutboxStore, relay: OutboxRelay, inspector: QueueInspector) {
     const registers = [registry];
     const logger = this.logger;
     registerBrokerMetrics(registry, connection);

@@ -2,7 +2,7 @@ import { AmqpConnection, QueueInspector } from '@cask/core';
 import { DynamicModule, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { Registry, register as defaultRegistry } from 'prom-client';
 import { OutboxRelay } from '../outbox/outbox-relay';
-import { JobStore } from '../store/job-store';
+import { OutboxStore } from '../store/outbox-store';
 import { ApiGauges } from './api-gauges';
 import { JobMetrics } from './job-metrics';
 
@@ -45,8 +45,8 @@ export class CaskMetricsModule {
         CaskMetricsRegistrar,
         {
           provide: ApiGauges,
-          inject: [CASK_METRICS_REGISTRY, AmqpConnection, JobStore, OutboxRelay, QueueInspector],
-          useFactory: (registry: Registry, connection: AmqpConnection, store: JobStore, relay: OutboxRelay, inspector: QueueInspector) =>
+          inject: [CASK_METRICS_REGISTRY, AmqpConnection, OutboxStore, OutboxRelay, QueueInspector],
+          useFactory: (registry: Registry, connection: AmqpConnection, store: OutboxStore, relay: OutboxRelay, inspector: QueueInspector) =>
             new ApiGauges(registry, connection, store, relay, inspector),
         },
       ],

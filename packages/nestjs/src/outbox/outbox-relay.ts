@@ -4,7 +4,8 @@ import { jobLog } from '@cask/contracts';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { withinGrace } from '../shutdown/within-grace';
 import type { OutboxMessage } from '../store/job-record';
-import { JobStore } from '../store/job-store';
+import { IdempotencyStore } from '../store/idempotency-store';
+import { OutboxStore } from '../store/outbox-store';
 import { CASK_TOPOLOGY } from '../tokens';
 import { OutboxRelayOptions } from './outbox-relay.options';
 
@@ -62,7 +63,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private stopped = false;
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: OutboxStore,
+    private readonly keys: IdempotencyStore,
     private readonly publisher: ConfirmPublisher,
     private readonly connection: AmqpConnection,
     @Inject(CASK_TOPOLOGY) private readonly topology: CaskTopology,
@@ -238,7 +240,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const now = Date.now();
     if (now - this.lastPurge < PURGE_INTERVAL_MS) return;
     this.lastPurge = now;
-    const purged = await this.store.purgeExpiredKeys(now);
+    const purged = await this.keys.purgeExpiredKeys(now);
     if (purged > 0) this.logger.debug(`Purged ${purged} expired idempotency key(s)`);
   }
 }

@@ -1,3 +1,4 @@
+import { TestStores, openTestStores } from '@cask/testing';
 import { DEFAULT_RETRY_POLICY, JobCatalogue, JobSucceededEvent, defineJob } from '@cask/contracts';
 import { IsString } from 'class-validator';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,7 +7,6 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { RetentionOptions } from './retention.options';
 import { NewJob, OutboxMessage } from '../store/job-record';
-import { SqliteJobStore } from '../store/sqlite-job-store';
 import { RetentionSweeper } from './retention-sweeper';
 
 class NotePayload {
@@ -47,12 +47,12 @@ function succeeded(jobId: string, type: string, at: number): JobSucceededEvent {
 
 describe('RetentionSweeper', () => {
   let dir: string;
-  let store: SqliteJobStore;
+  let store: TestStores;
   let now: number;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cask-retention-'));
-    store = new SqliteJobStore(join(dir, 'jobs.db'));
+    store = openTestStores({ type: 'sqlite', path: join(dir, 'jobs.db') });
     await store.migrate();
     now = Date.now();
   });

@@ -1,7 +1,7 @@
 import { JobCatalogue } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { RetentionOptions } from './retention.options';
-import { JobStore } from '../store/job-store';
+import { RetentionStore } from '../store/retention-store';
 import { withinGrace } from '../shutdown/within-grace';
 
 /** Jobs purged per statement; a sweep repeats until a type has none left. */
@@ -18,7 +18,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
   private sweeping?: Promise<void>;
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: RetentionStore,
     private readonly catalogue: JobCatalogue,
     private readonly config: RetentionOptions,
   ) {}

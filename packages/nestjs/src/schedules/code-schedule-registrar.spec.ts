@@ -1,10 +1,10 @@
+import { TestStores, openTestStores } from '@cask/testing';
 import { JobCatalogue, defineJob, defineSchedule } from '@cask/contracts';
 import { DemoFlaky, JOB_DEFINITIONS, VideoProcess, WelcomeEmail } from '@cask/examples';
 import { IsInt } from 'class-validator';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteJobStore } from '../store/sqlite-job-store';
 import { CodeScheduleRegistrar } from './code-schedule-registrar';
 import { KyselyScheduleStore } from './kysely-schedule-store';
 import { ScheduleStore } from './schedule-store';
@@ -23,13 +23,13 @@ const dailyVideo = defineSchedule({
 
 describe('CodeScheduleRegistrar', () => {
   let dir: string;
-  let jobStore: SqliteJobStore;
+  let jobStore: TestStores;
   let store: ScheduleStore;
   let registrar: CodeScheduleRegistrar;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cask-code-schedules-'));
-    jobStore = new SqliteJobStore(join(dir, 'cask.db'));
+    jobStore = openTestStores({ type: 'sqlite', path: join(dir, 'cask.db') });
     await jobStore.migrate();
     store = new KyselyScheduleStore(jobStore.database);
     registrar = new CodeScheduleRegistrar(store, new JobCatalogue(JOB_DEFINITIONS));

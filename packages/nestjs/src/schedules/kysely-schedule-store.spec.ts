@@ -1,10 +1,7 @@
-import { createTestDatabase } from '@cask/testing';
+import { createTestDatabase, TestStores, openTestStores } from '@cask/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KyselyJobStore } from '../store/kysely-job-store';
-import { PostgresJobStore } from '../store/postgres-job-store';
-import { SqliteJobStore } from '../store/sqlite-job-store';
 import { KyselyScheduleStore } from './kysely-schedule-store';
 import type { ScheduleInput } from './schedule-record';
 import { ScheduleStore } from './schedule-store';
@@ -22,7 +19,7 @@ interface Backend {
   /** A fresh, migrated database for the next test. */
   reset(): Promise<void>;
   /** A job store on the current database; the schedule store shares its Kysely, as in the api. */
-  open(): KyselyJobStore;
+  open(): TestStores;
 }
 
 function sqliteBackend(): Backend {
@@ -42,7 +39,7 @@ function sqliteBackend(): Backend {
       n += 1;
       path = join(dir, `schedules-${n}.db`);
     },
-    open: () => new SqliteJobStore(path),
+    open: () => openTestStores({ type: 'sqlite', path }),
   };
 }
 
@@ -58,12 +55,12 @@ function postgresBackend(): Backend {
       await database?.drop();
     },
     async reset() {
-      const store = new PostgresJobStore(database!.url, 1);
+      const store = openTestStores({ type: 'postgres', url: database!.url, poolSize: 1 });
       await store.migrate();
       await store.database.deleteFrom('schedules').execute();
       await store.close();
     },
-    open: () => new PostgresJobStore(database!.url, 4),
+    open: () => openTestStores({ type: 'postgres', url: database!.url, poolSize: 4 }),
   };
 }
 
@@ -83,7 +80,7 @@ function nightly(overrides: Partial<ScheduleInput> = {}): ScheduleInput {
 }
 
 describe.each([sqliteBackend(), postgresBackend()])('KyselyScheduleStore on $name', (backend) => {
-  let jobStores: KyselyJobStore[];
+  let jobStores: TestStores[];
   let store: ScheduleStore;
 
   /** Another schedule store on the same database, as a second api instance would have. */

@@ -1,3 +1,4 @@
+import { TestStores, openTestStores } from '@cask/testing';
 import { JobCatalogue, JobDefinition, validatePayload } from '@cask/contracts';
 import { DemoFlaky, JOB_DEFINITIONS, WelcomeEmail } from '@cask/examples';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,7 +7,6 @@ import { join } from 'node:path';
 import type { AsyncDispatcher, DispatchOptions } from '../dispatcher/async-dispatcher';
 import { IdempotencyConflictError } from '../dispatcher/dispatch-errors';
 import { InvalidPayloadError } from '../dispatcher/invalid-payload.error';
-import { SqliteJobStore } from '../store/sqlite-job-store';
 import { KyselyScheduleStore } from './kysely-schedule-store';
 import type { ScheduleInput } from './schedule-record';
 import { dispatchOptionsOf } from './schedule-options';
@@ -66,7 +66,7 @@ function everySecond(overrides: Partial<ScheduleInput> = {}): ScheduleInput {
 
 describe('ScheduleRunner', () => {
   let dir: string;
-  let jobStore: SqliteJobStore;
+  let jobStore: TestStores;
   let store: ScheduleStore;
   let dispatcher: FakeDispatcher;
 
@@ -75,7 +75,7 @@ describe('ScheduleRunner', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cask-schedule-runner-'));
-    jobStore = new SqliteJobStore(join(dir, 'cask.db'));
+    jobStore = openTestStores({ type: 'sqlite', path: join(dir, 'cask.db') });
     await jobStore.migrate();
     store = new KyselyScheduleStore(jobStore.database);
     dispatcher = new FakeDispatcher();

@@ -136,14 +136,16 @@ function succeededRows(events: readonly JobSucceededEvent[]) {
 /** `update jobs … from v`, for VALUES `v` of {@link succeededRows}: {@link applyEvent}'s state machine and columns for `succeeded`. */
 function updateSucceeded() {
   const open = sql.join(OPEN_STATUSES.map((status) => sql`${status}`));
-  return sql`update jobs set
+  const jobs = sql.table('jobs');
+  // Tables named through sql.table/sql.ref, so a table prefix or schema reaches them.
+  return sql`update ${jobs} set
       status = 'succeeded', result = v.column7, error = null,
       attempts = case when attempts < v.column3 then v.column3 else attempts end,
       started_at = coalesce(started_at, v.column4), finished_at = v.column5,
       next_attempt_at = null, worker = v.column6, updated_at = v.column5
     from v
-    where jobs.id = v.column1 and jobs.series = v.column2 and jobs.status in (${open})
-    returning jobs.id`;
+    where ${sql.ref('jobs.id')} = v.column1 and ${sql.ref('jobs.series')} = v.column2 and ${sql.ref('jobs.status')} in (${open})
+    returning ${sql.ref('jobs.id')}`;
 }
 
 /** The events that changed a job, of those given, with the history rows they add. */
@@ -203,7 +205,7 @@ export async function applySuccessesInOneStatement(db: Kysely<Database>, events:
     with v as (values ${succeededRows(events)}),
     updated as (${updateSucceeded()}),
     history as (
-      insert into job_transitions (job_id, series, attempt, status, at, worker, error)
+      insert into ${sql.table('job_transitions')} (job_id, series, attempt, status, at, worker, error)
       select v.column1, v.column2, v.column3, step.status, case when step.status = 'running' then v.column4 else v.column5 end, v.column6, null
       from v join updated on updated.id = v.column1
       cross join (values ('running'), ('succeeded')) as step (status)

@@ -9,16 +9,14 @@ import {
   JobStatus,
   JobSucceededEvent,
 } from '@cask/contracts';
-import { createTestDatabase, waitFor } from '@cask/testing';
+import { createTestDatabase, waitFor, TestStores, openTestStores } from '@cask/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { IdempotencyClaim, JobRecord, JobTransition, NewJob, OutboxMessage } from './job-record';
-import { JobStore } from './job-store';
-import { PostgresJobStore } from './postgres-job-store';
-import { SqliteJobStore } from './sqlite-job-store';
+import type { JobStore } from './job-store';
 
 /** Where one backend keeps its databases for this file, and how to get an empty one for each test. */
 interface Backend {
@@ -28,7 +26,7 @@ interface Backend {
   /** Empties the database (no tables at all), so every test starts from a first boot. */
   reset(): Promise<void>;
   /** A new store instance on the current database. */
-  open(): JobStore;
+  open(): TestStores;
 }
 
 function sqliteBackend(): Backend {
@@ -36,7 +34,7 @@ function sqliteBackend(): Backend {
   let path = '';
   let n = 0;
   return {
-    name: 'SqliteJobStore',
+    name: 'TestStores',
     async setUp() {
       dir = mkdtempSync(join(tmpdir(), 'cask-job-store-'));
     },
@@ -47,14 +45,14 @@ function sqliteBackend(): Backend {
       n += 1;
       path = join(dir, `jobs-${n}.db`);
     },
-    open: () => new SqliteJobStore(path),
+    open: () => openTestStores({ type: 'sqlite', path }),
   };
 }
 
 function postgresBackend(): Backend {
   let database: { url: string; drop: () => Promise<void> } | undefined;
   return {
-    name: 'PostgresJobStore',
+    name: 'TestStores',
     async setUp() {
       database = await createTestDatabase();
     },
@@ -70,7 +68,7 @@ function postgresBackend(): Backend {
         await client.end();
       }
     },
-    open: () => new PostgresJobStore(database!.url, 2),
+    open: () => openTestStores({ type: 'postgres', url: database!.url, poolSize: 2 }),
   };
 }
 
@@ -185,7 +183,7 @@ function redriveMessage() {
 }
 
 describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
-  let store: JobStore;
+  let store: TestStores;
 
   beforeAll(() => backend.setUp());
   afterAll(() => backend.tearDown());

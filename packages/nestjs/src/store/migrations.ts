@@ -177,9 +177,18 @@ class InCodeMigrations implements MigrationProvider {
   }
 }
 
-/** Brings the schema up to date; Kysely's migration lock keeps concurrent starts apart. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InCodeMigrations(), migrationTableName: 'cask_migrations', migrationLockTableName: 'cask_migrations_lock' });
+/**
+ * Brings the schema up to date; Kysely's migration lock keeps concurrent starts apart. The migrations' own
+ * tables take the same prefix and schema as Cask's others.
+ */
+export async function migrateToLatest(db: Kysely<Database>, naming: { tablePrefix: string; schema?: string } = { tablePrefix: '' }): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeMigrations(),
+    migrationTableName: `${naming.tablePrefix}cask_migrations`,
+    migrationLockTableName: `${naming.tablePrefix}cask_migrations_lock`,
+    migrationTableSchema: naming.schema,
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {

@@ -2,7 +2,7 @@ import { AmqpConnection, QueueInspector } from '@cask/core';
 import { CaskTopology, JobCatalogue } from '@cask/contracts';
 import { Injectable } from '@nestjs/common';
 import { OutboxRelay } from '../outbox/outbox-relay';
-import { JobStore } from '../store/job-store';
+import { OutboxStore } from '../store/outbox-store';
 import { InjectTopology } from '../tokens';
 import { WorkerRegistry } from '../workers/worker-registry';
 import { WorkersOptions } from '../workers/workers.options';
@@ -41,7 +41,7 @@ export class SystemStatus {
   constructor(
     private readonly inspector: QueueInspector,
     private readonly connection: AmqpConnection,
-    private readonly store: JobStore,
+    private readonly store: OutboxStore,
     private readonly relay: OutboxRelay,
     private readonly workers: WorkerRegistry,
     private readonly options: WorkersOptions,

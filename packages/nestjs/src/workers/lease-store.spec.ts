@@ -1,10 +1,7 @@
-import { createTestDatabase } from '@cask/testing';
+import { createTestDatabase, TestStores, openTestStores } from '@cask/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KyselyJobStore } from '../store/kysely-job-store';
-import { PostgresJobStore } from '../store/postgres-job-store';
-import { SqliteJobStore } from '../store/sqlite-job-store';
 import { LeaseStore } from './lease-store';
 
 /** A migrated database of one backend for this file; `open` gives another connection to the same one. */
@@ -12,7 +9,7 @@ interface Backend {
   name: string;
   setUp(): Promise<void>;
   tearDown(): Promise<void>;
-  open(): KyselyJobStore;
+  open(): TestStores;
 }
 
 const backends: Backend[] = [
@@ -24,7 +21,7 @@ const backends: Backend[] = [
         dir = mkdtempSync(join(tmpdir(), 'cask-leases-'));
       },
       tearDown: async () => rmSync(dir, { recursive: true, force: true }),
-      open: () => new SqliteJobStore(join(dir, 'cask.db')),
+      open: () => openTestStores({ type: 'sqlite', path: join(dir, 'cask.db') }),
     };
   })(),
   (() => {
@@ -35,13 +32,13 @@ const backends: Backend[] = [
         database = await createTestDatabase();
       },
       tearDown: async () => database?.drop(),
-      open: () => new PostgresJobStore(database!.url, 4),
+      open: () => openTestStores({ type: 'postgres', url: database!.url, poolSize: 4 }),
     };
   })(),
 ];
 
 describe.each(backends)('LeaseStore on $name', (backend) => {
-  const stores: KyselyJobStore[] = [];
+  const stores: TestStores[] = [];
   let leases: LeaseStore;
   let other: LeaseStore;
   let lease = '';

@@ -1,18 +1,15 @@
 import { WorkerHeartbeat } from '@cask/contracts';
-import { createTestDatabase } from '@cask/testing';
+import { createTestDatabase, TestStores, openTestStores } from '@cask/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KyselyJobStore } from '../store/kysely-job-store';
-import { PostgresJobStore } from '../store/postgres-job-store';
-import { SqliteJobStore } from '../store/sqlite-job-store';
 import { WorkerRegistry } from './worker-registry';
 import { toWorkerView } from './worker-view';
 
 /** A fresh migrated store of one backend per test, and how to throw it away. */
 interface Backend {
   name: string;
-  open(): Promise<{ store: KyselyJobStore; drop: () => Promise<void> }>;
+  open(): Promise<{ store: TestStores; drop: () => Promise<void> }>;
 }
 
 const backends: Backend[] = [
@@ -20,7 +17,7 @@ const backends: Backend[] = [
     name: 'SQLite',
     open: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'cask-workers-'));
-      const store = new SqliteJobStore(join(dir, 'cask.db'));
+      const store = openTestStores({ type: 'sqlite', path: join(dir, 'cask.db') });
       return { store, drop: async () => rmSync(dir, { recursive: true, force: true }) };
     },
   },
@@ -28,7 +25,7 @@ const backends: Backend[] = [
     name: 'PostgreSQL',
     open: async () => {
       const database = await createTestDatabase();
-      return { store: new PostgresJobStore(database.url, 2), drop: database.drop };
+      return { store: openTestStores({ type: 'postgres', url: database.url, poolSize: 2 }), drop: database.drop };
     },
   },
 ];
@@ -46,7 +43,7 @@ const beat = (workerId: string, change: Partial<WorkerHeartbeat> = {}): WorkerHe
 });
 
 describe.each(backends)('WorkerRegistry on $name', (backend) => {
-  let store: KyselyJobStore;
+  let store: TestStores;
   let drop: () => Promise<void>;
   let registry: WorkerRegistry;
 
