@@ -23,12 +23,47 @@ const shared = {
 module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/packages/*/src/**/*.spec.ts', '<rootDir>/libs/*/src/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: [
+        '<rootDir>/packages/*/src/**/*.spec.ts',
+        '<rootDir>/libs/*/src/**/*.spec.ts',
+        '<rootDir>/apps/*/src/**/*.spec.ts',
+        '<rootDir>/scripts/**/*.spec.ts',
+      ],
+    },
     { ...shared, displayName: 'app', testMatch: ['<rootDir>/apps/*/test/**/*.app-spec.ts'] },
-    { ...shared, displayName: 'system', testMatch: ['<rootDir>/test/*.system-spec.ts'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'] },
+    {
+      ...shared,
+      displayName: 'system',
+      testMatch: ['<rootDir>/test/*.system-spec.ts'],
+      slowTestThreshold: 30,
+      setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'],
+    },
     // The dashboard in headless Chromium (Debian's, driven by playwright-core) against a real api and worker.
-    { ...shared, displayName: 'browser', testMatch: ['<rootDir>/test/browser/*.browser-spec.ts'], slowTestThreshold: 30, setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'] },
+    {
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/*.browser-spec.ts'],
+      slowTestThreshold: 30,
+      setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'],
+    },
+    // Fresh apps outside the repository install the packed packages (README "Add Cask to your Nest app").
+    {
+      ...shared,
+      displayName: 'consumer',
+      testMatch: ['<rootDir>/test/consumer/*.consumer-spec.ts'],
+      slowTestThreshold: 120,
+      setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'],
+    },
     // Faults stop the shared broker and kill processes: `npm run test:faults` runs them one at a time.
-    { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/*.fault-spec.ts'], slowTestThreshold: 60, setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'] },
+    {
+      ...shared,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/*.fault-spec.ts'],
+      slowTestThreshold: 60,
+      setupFilesAfterEnv: ['<rootDir>/test/support/audit-responses.ts', '<rootDir>/test/support/long-timeout.ts'],
+    },
   ],
 };

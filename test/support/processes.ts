@@ -18,11 +18,12 @@ export class AppProcess {
   private readonly listeners = new Set<() => void>();
 
   private constructor(
-    readonly kind: 'api' | 'worker',
+    readonly kind: string,
     env: Record<string, string>,
+    run: { node: string; script: string; cwd: string } = { node: process.execPath, script: ENTRY[kind as 'api' | 'worker'], cwd: ROOT },
   ) {
-    this.child = spawn(process.execPath, [ENTRY[kind]], {
-      cwd: ROOT,
+    this.child = spawn(run.node, [run.script], {
+      cwd: run.cwd,
       // Workers pick a free health port, so several can run side by side.
       env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...(kind === 'worker' ? { WORKER_HEALTH_PORT: '0' } : {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,6 +47,11 @@ export class AppProcess {
 
   static start(kind: 'api' | 'worker', env: Record<string, string>): AppProcess {
     return new AppProcess(kind, env);
+  }
+
+  /** Runs another app's script (a consumer test's fixture) with the given node binary. */
+  static run(label: string, run: { node: string; script: string; cwd: string }, env: Record<string, string>): AppProcess {
+    return new AppProcess(label, env, run);
   }
 
   get pid(): number | undefined {
