@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 /** What a package may never import: the apps, or the apps' own libs. */
 const packageBoundaries = {
   patterns: [
-    { group: ['@cask/host', '@cask/examples'], message: 'Packages never import the reference apps\' libs (libs/).' },
+    { group: ['@cask/host', '@cask/examples'], message: "Packages never import the reference apps' libs (libs/)." },
     { group: ['**/apps/**'], message: 'Packages never import apps.' },
   ],
 };
@@ -23,7 +23,16 @@ const appBoundaries = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'bench/results/**', '**/*.js', '!packages/nestjs/src/dashboard/assets/*.js'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      'bench/results/**',
+      '**/*.js',
+      '!packages/nestjs/src/dashboard/assets/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

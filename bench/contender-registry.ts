@@ -5,11 +5,42 @@ import type { ContenderSpec } from './contender';
  * contender it runs and its peak RSS is that contender's.
  */
 export const CONTENDERS: readonly ContenderSpec[] = [
-  { id: 'raw-amqp', title: 'amqplib round trip (limit)', load: async () => (await import('./contenders/raw-amqp.contender')).createRawAmqpContender },
-  { id: 'cask-sqlite', title: 'Cask AsyncDispatcher, SQLite', bulkApi: 'dispatchMany', load: async () => (await import('./contenders/cask-dispatcher.contender')).createCaskSqliteContender },
-  { id: 'cask-postgres', title: 'Cask AsyncDispatcher, PostgreSQL', bulkApi: 'dispatchMany', load: async () => (await import('./contenders/cask-dispatcher.contender')).createCaskPostgresContender },
-  { id: 'cask-http', title: 'Cask POST /jobs over HTTP, SQLite', load: async () => (await import('./contenders/cask-http.contender')).createCaskHttpContender },
-  { id: 'bare-http', title: 'Bare Nest POST → 202 (HTTP ceiling)', load: async () => (await import('./contenders/bare-http.contender')).createBareHttpContender },
-  { id: 'bullmq', title: 'BullMQ, Redis', bulkApi: 'addBulk', load: async () => (await import('./contenders/bullmq.contender')).createBullmqContender },
-  { id: 'nest-rmq', title: 'Nest RMQ transport, durable (one-way)', load: async () => (await import('./contenders/nest-rmq.contender')).createNestRmqContender },
+  {
+    id: 'raw-amqp',
+    title: 'amqplib round trip (limit)',
+    load: async () => (await import('./contenders/raw-amqp.contender')).createRawAmqpContender,
+  },
+  {
+    id: 'cask-sqlite',
+    title: 'Cask AsyncDispatcher, SQLite',
+    bulkApi: 'dispatchMany',
+    load: async () => (await import('./contenders/cask-dispatcher.contender')).createCaskSqliteContender,
+  },
+  {
+    id: 'cask-postgres',
+    title: 'Cask AsyncDispatcher, PostgreSQL',
+    bulkApi: 'dispatchMany',
+    load: async () => (await import('./contenders/cask-dispatcher.contender')).createCaskPostgresContender,
+  },
+  {
+    id: 'cask-http',
+    title: 'Cask POST /jobs over HTTP, SQLite',
+    load: async () => (await import('./contenders/cask-http.contender')).createCaskHttpContender,
+  },
+  {
+    id: 'bare-http',
+    title: 'Bare Nest POST → 202 (HTTP ceiling)',
+    load: async () => (await import('./contenders/bare-http.contender')).createBareHttpContender,
+  },
+  {
+    id: 'bullmq',
+    title: 'BullMQ, Redis',
+    bulkApi: 'addBulk',
+    load: async () => (await import('./contenders/bullmq.contender')).createBullmqContender,
+  },
+  {
+    id: 'nest-rmq',
+    title: 'Nest RMQ transport, durable (one-way)',
+    load: async () => (await import('./contenders/nest-rmq.contender')).createNestRmqContender,
+  },
 ];

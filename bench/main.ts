@@ -59,7 +59,11 @@ async function runOnce(id: string, run: number, prefix: string, options: BenchOp
   });
   // Setup, both drains and the latency phase (whose backlog drains at the drain rate at worst), with room:
   // only a hung run gets here; a stalled one fails sooner, in the runner.
-  const budget = SETUP_TIMEOUT_MS * 2 + drainTimeoutMs(options.drainJobs) * 2 + drainTimeoutMs(options.rate * options.latencySeconds) + options.latencySeconds * 1000;
+  const budget =
+    SETUP_TIMEOUT_MS * 2 +
+    drainTimeoutMs(options.drainJobs) * 2 +
+    drainTimeoutMs(options.rate * options.latencySeconds) +
+    options.latencySeconds * 1000;
   try {
     const outcome = await runner.waitForMessage((m) => m.type === 'result' || m.type === 'failed', budget, 'a result');
     if (outcome.type === 'failed') throw new Error(String(outcome.message));
@@ -81,20 +85,27 @@ async function runOnce(id: string, run: number, prefix: string, options: BenchOp
       }
     }
     for (const resource of resources) {
-      await removeResource(resource).catch((err: Error) => console.error(`  cleanup of ${JSON.stringify(resource)} failed: ${err.message}`));
+      await removeResource(resource).catch((err: Error) =>
+        console.error(`  cleanup of ${JSON.stringify(resource)} failed: ${err.message}`),
+      );
     }
   }
 }
 
 async function main(): Promise<void> {
-  const options = parseBenchOptions(process.argv.slice(2), CONTENDERS.map((c) => c.id));
+  const options = parseBenchOptions(
+    process.argv.slice(2),
+    CONTENDERS.map((c) => c.id),
+  );
   for (const entry of BUILT_APPS) {
     if (!existsSync(join(ROOT, entry))) throw new Error(`${entry} is missing: run \`npm run build\` first (\`npm run bench\` does).`);
   }
   await checkServices();
   const environment = await describeEnvironment();
   if (environment.loadAtStart > BUSY_LOAD) {
-    console.warn(`The machine is busy (load average ${environment.loadAtStart.toFixed(2)}): other work will take CPU from the contenders and skew the figures.`);
+    console.warn(
+      `The machine is busy (load average ${environment.loadAtStart.toFixed(2)}): other work will take CPU from the contenders and skew the figures.`,
+    );
   }
   const specs = CONTENDERS.filter((c) => options.only.length === 0 || options.only.includes(c.id));
   const benchPrefix = `caskbench.${randomBytes(3).toString('hex')}`;
@@ -137,7 +148,15 @@ async function main(): Promise<void> {
     process.exitCode = 130;
     return;
   }
-  const files = writeResults(RESULTS_DIR, { environment, options, rows, targets, runs: results, failures: Object.fromEntries(failures), method: METHOD(options) });
+  const files = writeResults(RESULTS_DIR, {
+    environment,
+    options,
+    rows,
+    targets,
+    runs: results,
+    failures: Object.fromEntries(failures),
+    method: METHOD(options),
+  });
   console.log(`\nWrote ${files.md} and ${files.json}`);
   if (failures.size > 0) process.exitCode = 1;
 }

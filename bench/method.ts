@@ -8,8 +8,8 @@ export const METHOD = (o: BenchOptions): string[] => [
     `bulk producers ${o.batchSize} per call, HTTP through autocannon with ${o.httpConnections} connections), workers already running; ` +
     `jobs ÷ (last result visible − first dispatch). Enqueue jobs/s: jobs ÷ (last dispatch accepted − first dispatch); for HTTP rows, 2xx responses per second.`,
   `Latency: ${o.rate} jobs/s offered open-loop for ${o.latencySeconds} s, each job timed from its intended dispatch time to its result becoming visible: ` +
-    'amqplib, the result message reaching the result consumer; Cask, the succeeded event committed to the store (the api\'s JobEventBus in-process, ' +
-    'the GET /events stream over HTTP); BullMQ, the worker\'s `completed` event (after the result is written to Redis); Nest RMQ (one-way), the handler running; ' +
+    "amqplib, the result message reaching the result consumer; Cask, the succeeded event committed to the store (the api's JobEventBus in-process, " +
+    "the GET /events stream over HTTP); BullMQ, the worker's `completed` event (after the result is written to Redis); Nest RMQ (one-way), the handler running; " +
     'bare endpoint, the HTTP response.',
   `Workers run ${o.concurrency} jobs at once: BullMQ concurrency, AMQP prefetch for amqplib and Nest RMQ, WORKER_CONCURRENCY for Cask.`,
   'Cask: the no-op job is the shipped example demo.flaky with fail_times 0. Through the AsyncDispatcher, ApiModule runs inside the bench process ' +

@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     const bulk = contender.drainBulk?.bind(contender);
     const drainBulk = bulk ? await phase(`bulk drain of ${options.drainJobs}`, () => bulk(options.drainJobs)) : undefined;
     const latencyStart = Date.now();
-    const measured = await phase(`latency at ${options.rate}/s for ${options.latencySeconds} s`, () => contender.latency(options.rate, options.latencySeconds));
+    const measured = await phase(`latency at ${options.rate}/s for ${options.latencySeconds} s`, () =>
+      contender.latency(options.rate, options.latencySeconds),
+    );
     // Jobs offered over the time until the last result was visible: below the offered rate, the phase
     // ended with a queue behind it and its latencies grew throughout.
     const achievedRate = (measured.offered * 1000) / (Date.now() - latencyStart);

@@ -46,7 +46,11 @@ function option(name: string, fallback: number): number {
 }
 
 const mb = (bytes: number | undefined) => (bytes ?? Number.NaN) / 1024 / 1024;
-const median = (values: readonly number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const median = (values: readonly number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 /**
  * The memory half of issue 5: api and worker (the built apps, as users run them) under a steady
@@ -94,7 +98,9 @@ async function main(): Promise<void> {
         succeeded: succeeded(),
       };
       samples.push(sample);
-      console.log(`${sample.second} s: api ${sample.apiMb.toFixed(0)} MB, worker ${sample.workerMb.toFixed(0)} MB, ${sample.accepted} accepted, ${sample.succeeded} succeeded`);
+      console.log(
+        `${sample.second} s: api ${sample.apiMb.toFixed(0)} MB, worker ${sample.workerMb.toFixed(0)} MB, ${sample.accepted} accepted, ${sample.succeeded} succeeded`,
+      );
       if (!api?.running || !worker?.running) console.error('A Cask process exited');
     }, SAMPLE_MS);
     console.log(`Soak: ${rate} POST /jobs per second for ${minutes} min (warm-up ${warmupMinutes} min), RSS every ${SAMPLE_MS / 1000} s`);
@@ -119,7 +125,8 @@ async function main(): Promise<void> {
     console.log(`Wrote ${file}`);
   } finally {
     await Promise.all([worker?.stop(), api?.stop()]);
-    for (const resource of resources) await removeResource(resource).catch((err: Error) => console.error(`Could not remove ${resource.kind}: ${err.message}`));
+    for (const resource of resources)
+      await removeResource(resource).catch((err: Error) => console.error(`Could not remove ${resource.kind}: ${err.message}`));
     await sweepPrefix(prefix);
   }
 }
@@ -147,7 +154,7 @@ function soakReport(f: SoakFigures): string {
       `${f.accepted} answered 202, ${f.refused} refused or failed, ${f.done} succeeded by the end.`,
     '',
     `Growth compares the median RSS of the last minute with that of the first minute after the ${f.warmupMinutes}-minute warm-up, so that ` +
-      'one garbage collection\'s swing is not taken for a trend; the maximum is each process\'s highest sample after warm-up.',
+      "one garbage collection's swing is not taken for a trend; the maximum is each process's highest sample after warm-up.",
     '',
     '| Process | First minute after warm-up MB (median) | Last minute MB (median) | Growth | Max after warm-up MB | Flat (≤ 10 %) | Under 250 MB |',
     '| :-- | --: | --: | --: | --: | :-: | :-: |',
@@ -167,7 +174,8 @@ function soakReport(f: SoakFigures): string {
     );
   }
   lines.push('', 'Samples (s: api MB / worker MB, accepted, succeeded):', '', '```');
-  for (const s of f.samples) lines.push(`${String(s.second).padStart(4)}: ${s.apiMb.toFixed(0)} / ${s.workerMb.toFixed(0)}, ${s.accepted}, ${s.succeeded}`);
+  for (const s of f.samples)
+    lines.push(`${String(s.second).padStart(4)}: ${s.apiMb.toFixed(0)} / ${s.workerMb.toFixed(0)}, ${s.accepted}, ${s.succeeded}`);
   lines.push('```', '');
   return lines.join('\n');
 }

@@ -25,8 +25,18 @@ function batch(second: number): object[] {
   const rate = Math.round(18 + 14 * Math.sin(second / 25));
   const jobs: object[] = [];
   for (let i = 0; i < rate; i += 1) jobs.push({ type: 'email.welcome', payload: { email: `user${second}.${i}@example.com`, name: 'Ada' } });
-  if (second % 2 === 0) jobs.push({ type: 'video.process', payload: { url: `https://example.com/videos/${second}.mp4`, duration_ms: pick([1500, 3000, 6000, 9000]) } });
-  for (let i = 0; i < 3; i += 1) jobs.push({ type: 'demo.flaky', payload: { fail_times: pick([0, 0, 1, 2, 4]) }, max_attempts: 3, backoff: { type: 'fixed', base_ms: 2000, cap_ms: 2000 } });
+  if (second % 2 === 0)
+    jobs.push({
+      type: 'video.process',
+      payload: { url: `https://example.com/videos/${second}.mp4`, duration_ms: pick([1500, 3000, 6000, 9000]) },
+    });
+  for (let i = 0; i < 3; i += 1)
+    jobs.push({
+      type: 'demo.flaky',
+      payload: { fail_times: pick([0, 0, 1, 2, 4]) },
+      max_attempts: 3,
+      backoff: { type: 'fixed', base_ms: 2000, cap_ms: 2000 },
+    });
   if (second % 5 === 0) jobs.push({ type: 'email.welcome', payload: { email: `gone${second}@bounce.test`, name: 'Gone' } });
   return jobs;
 }
@@ -37,15 +47,35 @@ async function main(): Promise<void> {
   const processes: AppProcess[] = [];
   let load: NodeJS.Timeout | undefined;
   try {
-    const api = await startApi({ ...env, SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'cask-screenshot-')), 'cask.db'), WORKERS_TIMEOUT_MS: '5000' });
+    const api = await startApi({
+      ...env,
+      SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'cask-screenshot-')), 'cask.db'),
+      WORKERS_TIMEOUT_MS: '5000',
+    });
     processes.push(api.process);
-    for (const name of ['worker-a', 'worker-b']) processes.push(await startWorker({ ...env, WORKER_ID: name, WORKER_CONCURRENCY: '8', WORKER_HEARTBEAT_MS: '1000' }));
+    for (const name of ['worker-a', 'worker-b'])
+      processes.push(await startWorker({ ...env, WORKER_ID: name, WORKER_CONCURRENCY: '8', WORKER_HEARTBEAT_MS: '1000' }));
     const call = async (path: string, body: unknown) => {
-      const response = await fetch(`${api.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${api.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       if (response.status >= 300) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
     };
-    await call('/schedules', { name: 'reports.digest', cron: '*/30 * * * * *', type: 'email.welcome', payload: { email: 'digest@example.com', name: 'Digest' } });
-    await call('/schedules', { name: 'videos.nightly', cron: '0 3 * * *', timezone: 'Europe/Paris', type: 'video.process', payload: { url: 'https://example.com/nightly.mp4' } });
+    await call('/schedules', {
+      name: 'reports.digest',
+      cron: '*/30 * * * * *',
+      type: 'email.welcome',
+      payload: { email: 'digest@example.com', name: 'Digest' },
+    });
+    await call('/schedules', {
+      name: 'videos.nightly',
+      cron: '0 3 * * *',
+      timezone: 'Europe/Paris',
+      type: 'video.process',
+      payload: { url: 'https://example.com/nightly.mp4' },
+    });
 
     console.log(`Load for ${seconds} s against ${api.baseUrl} ...`);
     let second = 0;

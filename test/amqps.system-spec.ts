@@ -33,7 +33,12 @@ describe('amqps with a private CA', () => {
 
   it('does not trust the broker without the CA: it never connects and says why', async () => {
     const sqlite = join(mkdtempSync(join(tmpdir(), 'cask-amqps-')), 'cask.db');
-    const api = AppProcess.start('api', { AMQP_URL: amqpsUrl, CASK_NAMESPACE: uniqueNamespace('amqps-untrusted'), PORT: '0', SQLITE_PATH: sqlite });
+    const api = AppProcess.start('api', {
+      AMQP_URL: amqpsUrl,
+      CASK_NAMESPACE: uniqueNamespace('amqps-untrusted'),
+      PORT: '0',
+      SQLITE_PATH: sqlite,
+    });
     try {
       await api.waitForLine(/self[- ]signed certificate|unable to verify|certificate/i);
       expect(api.output.join('\n')).not.toContain(`${broker.username}:${broker.password}@`);

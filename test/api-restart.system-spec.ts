@@ -12,7 +12,9 @@ describe('api restarted mid-run', () => {
   afterAll(() => cask.stop());
 
   it('still reports every job after being killed while jobs were running', async () => {
-    const ids = await inParallel(Array.from({ length: 150 }), 25, (_, i) => cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 2000 }));
+    const ids = await inParallel(Array.from({ length: 150 }), 25, (_, i) =>
+      cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 2000 }),
+    );
     // 150 jobs of 2 s on 50 slots take 6 s: even a slow machine dispatches them all before the last finishes.
     const before = await Promise.all(ids.map((id) => cask.get(id)));
     expect(before.some((job) => job.status !== 'succeeded')).toBe(true);

@@ -15,7 +15,10 @@ describe('batches and retention', () => {
   afterAll(() => Promise.all([cask.stop(), shortLived.stop()]));
 
   it('takes a batch of 1,000 jobs and answers their ids in order', async () => {
-    const jobs = Array.from({ length: 1000 }, (_, i) => ({ type: 'email.welcome', payload: { email: `b${i}@example.com`, name: `B${i}` } }));
+    const jobs = Array.from({ length: 1000 }, (_, i) => ({
+      type: 'email.welcome',
+      payload: { email: `b${i}@example.com`, name: `B${i}` },
+    }));
     const response = await cask.post('/jobs/batch', { jobs });
     expect(response.status).toBe(202);
     const ids = response.body.job_ids as string[];
@@ -47,7 +50,10 @@ describe('batches and retention', () => {
   it('purges a finished job after its retention: 410 for its id, 404 for an id never seen', async () => {
     const [job] = await shortLived.waitForTerminal([await shortLived.dispatch('demo.flaky', { fail_times: 0 })]);
     expect(job.status).toBe('succeeded');
-    await waitFor(async () => (await fetch(`${shortLived.baseUrl}/jobs/${job.job_id}`)).status === 410, { timeoutMs: 20_000, what: 'the job to be purged' });
+    await waitFor(async () => (await fetch(`${shortLived.baseUrl}/jobs/${job.job_id}`)).status === 410, {
+      timeoutMs: 20_000,
+      what: 'the job to be purged',
+    });
     const gone = await fetch(`${shortLived.baseUrl}/jobs/${job.job_id}`);
     expect(await gone.json()).toEqual({ error: 'Job was purged after its retention period' });
     expect((await fetch(`${shortLived.baseUrl}/jobs/01900000-0000-7000-8000-000000000000`)).status).toBe(404);

@@ -76,14 +76,29 @@ describe('dead letters', () => {
   });
 
   it('ignores a well-formed event for a job that does not exist', async () => {
-    const phantom = [{ kind: 'succeeded', job_id: '01900000-0000-7000-8000-00000000beef', type: 'email.welcome', series: 1, attempt: 1, at: Date.now(), started_at: Date.now(), worker: 'x', result: {} }];
+    const phantom = [
+      {
+        kind: 'succeeded',
+        job_id: '01900000-0000-7000-8000-00000000beef',
+        type: 'email.welcome',
+        series: 1,
+        attempt: 1,
+        at: Date.now(),
+        started_at: Date.now(),
+        worker: 'x',
+        result: {},
+      },
+    ];
     await publishRaw(connection, topology.eventsExchange, topology.eventsRoutingKey, JSON.stringify(phantom));
-    await waitFor(async () => {
-      const channel = await connection.createChannel();
-      const { messageCount } = await channel.checkQueue(topology.eventsQueue);
-      await channel.close();
-      return messageCount === 0;
-    }, { what: 'the event to be consumed' });
+    await waitFor(
+      async () => {
+        const channel = await connection.createChannel();
+        const { messageCount } = await channel.checkQueue(topology.eventsQueue);
+        await channel.close();
+        return messageCount === 0;
+      },
+      { what: 'the event to be consumed' },
+    );
     expect((await fetch(`${cask.baseUrl}/jobs/${phantom[0].job_id}`)).status).toBe(404);
   });
 });

@@ -82,7 +82,12 @@ describe('delayed jobs and cancellation', () => {
   it('refuses a delay past 30 days and delay_ms with run_at together', async () => {
     const far = await cask.post('/jobs', { type: 'demo.flaky', payload: { fail_times: 0 }, delay_ms: 31 * 24 * 3600 * 1000 });
     expect(far.status).toBe(400);
-    const both = await cask.post('/jobs', { type: 'demo.flaky', payload: { fail_times: 0 }, delay_ms: 10, run_at: new Date().toISOString() });
+    const both = await cask.post('/jobs', {
+      type: 'demo.flaky',
+      payload: { fail_times: 0 },
+      delay_ms: 10,
+      run_at: new Date().toISOString(),
+    });
     expect(both.status).toBe(400);
     expect(both.body.details).toEqual([expect.objectContaining({ field: 'run_at' })]);
   });

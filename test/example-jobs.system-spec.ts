@@ -30,7 +30,11 @@ describe('example jobs end to end', () => {
     jobs.forEach((job, i) => {
       expect(job.status).toBe('succeeded');
       expect(job.progress).toBe(100);
-      expect(job.result).toEqual({ url: payloads[i].url, frames: Math.round((payloads[i].duration_ms / 1000) * 30), processed_ms: expect.any(Number) });
+      expect(job.result).toEqual({
+        url: payloads[i].url,
+        frames: Math.round((payloads[i].duration_ms / 1000) * 30),
+        processed_ms: expect.any(Number),
+      });
       expect(job.result?.processed_ms).toBeGreaterThanOrEqual(payloads[i].duration_ms - 1);
     });
   });
@@ -43,7 +47,12 @@ describe('example jobs end to end', () => {
 
   it('ends demo.flaky with fail_times 1 and a single allowed attempt failed, its retryable error recorded', async () => {
     const [job] = await cask.waitForTerminal([await cask.dispatch('demo.flaky', { fail_times: 1 }, { max_attempts: 1 })]);
-    expect(job).toMatchObject({ status: 'failed', attempts: 1, result: null, error: { code: 'flaky', retryable: true, message: expect.stringContaining('attempt 1') } });
+    expect(job).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      result: null,
+      error: { code: 'flaky', retryable: true, message: expect.stringContaining('attempt 1') },
+    });
   });
 
   it('succeeds demo.flaky with fail_times 1 on its second attempt under the default retry policy', async () => {
@@ -59,7 +68,9 @@ describe('example jobs end to end', () => {
 
   it('runs 1,000 jobs dispatched over HTTP to succeeded with none missing', async () => {
     const started = Date.now();
-    const ids = await inParallel(Array.from({ length: 1000 }), 50, (_, i) => cask.dispatch('email.welcome', { email: `bulk${i}@example.com`, name: 'Bulk' }));
+    const ids = await inParallel(Array.from({ length: 1000 }), 50, (_, i) =>
+      cask.dispatch('email.welcome', { email: `bulk${i}@example.com`, name: 'Bulk' }),
+    );
     const jobs = await cask.waitForTerminal(ids);
     expect(new Set(ids).size).toBe(1000);
     expect(jobs.filter((job) => job.status === 'succeeded')).toHaveLength(1000);

@@ -56,10 +56,13 @@ class SseClient {
 
   /** Waits until the server ends the stream. */
   waitForEnd(timeoutMs = 30_000): Promise<boolean> {
-    return waitFor(() => {
-      if (this.failure) throw this.failure;
-      return this.finished;
-    }, { timeoutMs, what: `the end of ${this.url} (got ${this.events.map((e) => e.event).join(', ')})` });
+    return waitFor(
+      () => {
+        if (this.failure) throw this.failure;
+        return this.finished;
+      },
+      { timeoutMs, what: `the end of ${this.url} (got ${this.events.map((e) => e.event).join(', ')})` },
+    );
   }
 
   private async read(response: Response): Promise<void> {
@@ -99,7 +102,8 @@ class SseClient {
 }
 
 /** `status:attempt` of each status event, or of each history entry. */
-const steps = (items: ReadonlyArray<{ status?: unknown; attempt?: unknown; series?: unknown }>) => items.map((item) => `${item.series}:${item.status}:${item.attempt}`);
+const steps = (items: ReadonlyArray<{ status?: unknown; attempt?: unknown; series?: unknown }>) =>
+  items.map((item) => `${item.series}:${item.status}:${item.attempt}`);
 
 describe('live events (server-sent events)', () => {
   const cask = new CaskSystem('live-events');
@@ -199,12 +203,22 @@ describe('live events (server-sent events)', () => {
     const everything = track(await SseClient.open(`${cask.baseUrl}/events`));
 
     const emailId = await cask.dispatch('email.welcome', { email: 'live@example.com', name: 'Live' });
-    await everything.waitForEvent((event) => event.data.job_id === emailId && event.data.status === 'succeeded', 'the email job on the unfiltered stream');
+    await everything.waitForEvent(
+      (event) => event.data.job_id === emailId && event.data.status === 'succeeded',
+      'the email job on the unfiltered stream',
+    );
 
     // The email's events were published before this job existed: had the filter let them through, the
     // filtered stream (one connection, in publish order) would show them before this job's.
-    const flakyId = await cask.dispatch('demo.flaky', { fail_times: 1 }, { backoff: { type: 'fixed', base_ms: 100, cap_ms: 100, jitter: 0 } });
-    await flakyOnly.waitForEvent((event) => event.data.job_id === flakyId && event.data.status === 'succeeded', 'the flaky job on the filtered stream');
+    const flakyId = await cask.dispatch(
+      'demo.flaky',
+      { fail_times: 1 },
+      { backoff: { type: 'fixed', base_ms: 100, cap_ms: 100, jitter: 0 } },
+    );
+    await flakyOnly.waitForEvent(
+      (event) => event.data.job_id === flakyId && event.data.status === 'succeeded',
+      'the flaky job on the filtered stream',
+    );
 
     expect(flakyOnly.events.filter((event) => event.data.job_id === emailId)).toEqual([]);
     expect(flakyOnly.events.every((event) => event.data.type === 'demo.flaky')).toBe(true);
@@ -214,20 +228,36 @@ describe('live events (server-sent events)', () => {
         .filter((event) => event.data.job_id === flakyId)
         .map((event) => `${event.data.status}:${event.data.attempt}`),
     ).toEqual(['running:1', 'retrying:1', 'running:2', 'succeeded:2']);
-    expect(everything.named('status').filter((event) => event.data.job_id === emailId).map((event) => event.data.status)).toEqual(['running', 'succeeded']);
+    expect(
+      everything
+        .named('status')
+        .filter((event) => event.data.job_id === emailId)
+        .map((event) => event.data.status),
+    ).toEqual(['running', 'succeeded']);
     expect(flakyOnly.isEnded).toBe(false);
   });
 
   it('answers bad input and unknown jobs with a JSON error before streaming', async () => {
     const json = async (path: string, headers: Record<string, string> = {}) => {
       const response = await fetch(`${cask.baseUrl}${path}`, { headers });
-      return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        body: (await response.json()) as Record<string, unknown>,
+      };
     };
 
-    expect(await json('/jobs/not-a-job/events')).toMatchObject({ status: 400, type: expect.stringMatching(/json/), body: { details: [{ field: 'id' }] } });
+    expect(await json('/jobs/not-a-job/events')).toMatchObject({
+      status: 400,
+      type: expect.stringMatching(/json/),
+      body: { details: [{ field: 'id' }] },
+    });
     expect(await json(`/jobs/${randomUUID()}/events`)).toMatchObject({ status: 404, body: { error: 'Job not found' } });
     const id = await cask.dispatch('email.welcome', { email: 'bad-id@example.com', name: 'Bad' });
-    expect(await json(`/jobs/${id}/events`, { 'last-event-id': 'yesterday' })).toMatchObject({ status: 400, body: { details: [{ field: 'Last-Event-ID' }] } });
+    expect(await json(`/jobs/${id}/events`, { 'last-event-id': 'yesterday' })).toMatchObject({
+      status: 400,
+      body: { details: [{ field: 'Last-Event-ID' }] },
+    });
     const unknownType = await json('/events?type=demo.flaky,nope');
     expect(unknownType).toMatchObject({ status: 400, body: { error: 'Unknown job type "nope"', details: [{ field: 'type' }] } });
     expect((unknownType.body.details as Array<{ reason: string }>)[0].reason).toContain('demo.flaky');

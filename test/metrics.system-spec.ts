@@ -8,7 +8,8 @@ import { topologyFor } from '@cask/contracts';
 const NO_BACKOFF = { type: 'fixed', base_ms: 200, cap_ms: 200, jitter: 0 };
 
 /** Every label value of Cask's own metrics. */
-const caskLabelValues = (samples: readonly Sample[]) => samples.filter((s) => s.name.startsWith('cask_')).flatMap((s) => Object.values(s.labels));
+const caskLabelValues = (samples: readonly Sample[]) =>
+  samples.filter((s) => s.name.startsWith('cask_')).flatMap((s) => Object.values(s.labels));
 
 /** `GET /metrics` of both apps changes as jobs run through a real api and worker. */
 describe('metrics', () => {
@@ -33,7 +34,9 @@ describe('metrics', () => {
     expect(metricValue(workerBefore, 'cask_broker_connected')).toBe(1);
 
     const ids = [
-      ...(await Promise.all(Array.from({ length: 5 }, (_, i) => cask.dispatch('email.welcome', { email: `m${i}@example.com`, name: `M${i}` })))),
+      ...(await Promise.all(
+        Array.from({ length: 5 }, (_, i) => cask.dispatch('email.welcome', { email: `m${i}@example.com`, name: `M${i}` })),
+      )),
       // One retry, then success.
       await cask.dispatch('demo.flaky', { fail_times: 1 }, { backoff: NO_BACKOFF }),
       // One retry, then failure: its attempts run out.
@@ -98,7 +101,9 @@ describe('metrics', () => {
   it('show jobs in flight on the worker while they run', async () => {
     const id = await cask.dispatch('video.process', { url: 'https://example.com/long.mp4', duration_ms: 3_000 });
 
-    await waitFor(async () => metricValue(await scrapeMetrics(workerUrl), 'cask_jobs_in_flight', { queue: 'video' }) === 1, { what: 'the video job to show in flight' });
+    await waitFor(async () => metricValue(await scrapeMetrics(workerUrl), 'cask_jobs_in_flight', { queue: 'video' }) === 1, {
+      what: 'the video job to show in flight',
+    });
     await cask.waitForTerminal([id]);
     expect(metricValue(await scrapeMetrics(workerUrl), 'cask_jobs_in_flight', { queue: 'video' })).toBe(0);
   });

@@ -12,13 +12,23 @@ describe('priorities', () => {
   afterAll(() => cask.stop());
 
   it('finishes 20 priority-9 jobs before 80% of a backlog of 500 priority-0 jobs dispatched ahead of them', async () => {
-    const low = await inParallel(Array.from({ length: 500 }), 25, (_, i) => cask.dispatch('email.welcome', { email: `low${i}@example.com`, name: 'Low' }));
-    const high = await inParallel(Array.from({ length: 20 }), 10, (_, i) => cask.dispatch('email.welcome', { email: `high${i}@example.com`, name: 'High' }, { priority: 9 }));
-    await waitFor(async () => (await queueDepth(topologyFor(cask.namespace).jobQueue('default'))) === 520, { what: 'the backlog to be in the queue' });
+    const low = await inParallel(Array.from({ length: 500 }), 25, (_, i) =>
+      cask.dispatch('email.welcome', { email: `low${i}@example.com`, name: 'Low' }),
+    );
+    const high = await inParallel(Array.from({ length: 20 }), 10, (_, i) =>
+      cask.dispatch('email.welcome', { email: `high${i}@example.com`, name: 'High' }, { priority: 9 }),
+    );
+    await waitFor(async () => (await queueDepth(topologyFor(cask.namespace).jobQueue('default'))) === 520, {
+      what: 'the backlog to be in the queue',
+    });
 
     await cask.startWorker({ WORKER_CONCURRENCY: '5' });
     const jobs = await cask.waitForTerminal([...low, ...high]);
-    const finished = (ids: string[]) => jobs.filter((job) => ids.includes(job.job_id)).map((job) => Date.parse(job.history.find((h) => h.status === 'succeeded')?.at as string)).sort((a, b) => a - b);
+    const finished = (ids: string[]) =>
+      jobs
+        .filter((job) => ids.includes(job.job_id))
+        .map((job) => Date.parse(job.history.find((h) => h.status === 'succeeded')?.at as string))
+        .sort((a, b) => a - b);
     const lowTimes = finished(low);
     const lastHigh = Math.max(...finished(high));
     expect(lastHigh).toBeLessThan(lowTimes[Math.floor(0.8 * lowTimes.length)]);

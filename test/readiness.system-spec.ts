@@ -25,8 +25,10 @@ describe('readiness while the broker goes away and comes back', () => {
     await proxy.down();
   });
 
-  const statuses = async () => Promise.all([fetch(`${cask.baseUrl}/health/ready`), fetch(`${workerHealth}/ready`)].map(async (r) => (await r).status));
-  const gauge = async (name: string) => Promise.all([scrapeMetrics(cask.baseUrl), scrapeMetrics(workerMetrics)].map(async (s) => metricValue(await s, name)));
+  const statuses = async () =>
+    Promise.all([fetch(`${cask.baseUrl}/health/ready`), fetch(`${workerHealth}/ready`)].map(async (r) => (await r).status));
+  const gauge = async (name: string) =>
+    Promise.all([scrapeMetrics(cask.baseUrl), scrapeMetrics(workerMetrics)].map(async (s) => metricValue(await s, name)));
 
   it('goes 503 on both apps when the broker stops, naming the broker, and 200 again after, counting the reconnect', async () => {
     const pids = [cask.api?.pid, cask.worker?.pid];
@@ -35,8 +37,13 @@ describe('readiness while the broker goes away and comes back', () => {
 
     await proxy.down();
 
-    await waitFor(async () => (await statuses()).every((status) => status === 503), { timeoutMs: 30_000, what: 'both apps to say they are not ready' });
-    const [api, worker] = await Promise.all([fetch(`${cask.baseUrl}/health/ready`), fetch(`${workerHealth}/ready`)].map(async (r) => (await r).json()));
+    await waitFor(async () => (await statuses()).every((status) => status === 503), {
+      timeoutMs: 30_000,
+      what: 'both apps to say they are not ready',
+    });
+    const [api, worker] = await Promise.all(
+      [fetch(`${cask.baseUrl}/health/ready`), fetch(`${workerHealth}/ready`)].map(async (r) => (await r).json()),
+    );
     expect(api).toMatchObject({ status: 'error', error: { broker: { status: 'down' } }, info: { store: { status: 'up' } } });
     expect(worker).toMatchObject({ status: 'error', error: { broker: { status: 'down' } } });
     // Live all along: an orchestrator must not restart a process that is only waiting for its broker.
@@ -49,12 +56,17 @@ describe('readiness while the broker goes away and comes back', () => {
 
     await proxy.up();
 
-    await waitFor(async () => (await statuses()).every((status) => status === 200), { timeoutMs: 60_000, what: 'both apps to be ready again' });
+    await waitFor(async () => (await statuses()).every((status) => status === 200), {
+      timeoutMs: 60_000,
+      what: 'both apps to be ready again',
+    });
     expect(await gauge('cask_broker_connected')).toEqual([1, 1]);
     expect(await gauge('cask_broker_reconnects_total')).toEqual([1, 1]);
     const jobs = await cask.waitForTerminal(during);
     expect(jobs.map((job) => job.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    await waitFor(async () => metricValue(await scrapeMetrics(cask.baseUrl), 'cask_outbox_backlog') === 0, { what: 'the outbox backlog gauge to drop to 0' });
+    await waitFor(async () => metricValue(await scrapeMetrics(cask.baseUrl), 'cask_outbox_backlog') === 0, {
+      what: 'the outbox backlog gauge to drop to 0',
+    });
     expect([cask.api?.pid, cask.worker?.pid]).toEqual(pids);
   });
 });

@@ -35,7 +35,10 @@ describe('request ids across the api and the worker', () => {
   /** Waits for a JSON log line of `process` that has every given field. */
   function lineOf(process: 'api' | 'worker', fields: LogLine): Promise<LogLine> {
     return waitFor(
-      () => cask[process]?.jsonLines().find((line) => Object.entries(fields).every(([key, value]) => JSON.stringify(line[key]) === JSON.stringify(value))),
+      () =>
+        cask[process]
+          ?.jsonLines()
+          .find((line) => Object.entries(fields).every(([key, value]) => JSON.stringify(line[key]) === JSON.stringify(value))),
       { what: `a ${process} log line with ${JSON.stringify(fields)}` },
     );
   }
@@ -51,7 +54,11 @@ describe('request ids across the api and the worker', () => {
     const workerLine = await lineOf('worker', { request_id: requestId, job_id: jobId });
     expect(workerLine).toMatchObject({ job_type: 'email.welcome', attempt: 1, name: 'cask-worker' });
     const requestLine = await lineOf('api', { request_id: requestId, res: { statusCode: 202 } });
-    expect(requestLine).toMatchObject({ req: { id: requestId, method: 'POST', url: '/jobs' }, name: 'cask-api', msg: expect.stringMatching(/^POST \/jobs 202 in \d+ ms$/) });
+    expect(requestLine).toMatchObject({
+      req: { id: requestId, method: 'POST', url: '/jobs' },
+      name: 'cask-api',
+      msg: expect.stringMatching(/^POST \/jobs 202 in \d+ ms$/),
+    });
 
     const everything = [...(cask.api?.output ?? []), ...(cask.worker?.output ?? [])].join('\n');
     expect(everything).not.toContain(marker);
@@ -62,11 +69,18 @@ describe('request ids across the api and the worker', () => {
 
   it("keeps the request id on the lines of the job's later attempts, which the worker published itself", async () => {
     const requestId = `retry-${randomUUID()}`;
-    const { jobId } = await dispatch(requestId, { type: 'demo.flaky', payload: { fail_times: 1 }, backoff: { type: 'fixed', base_ms: 10, cap_ms: 10, jitter: 0 } });
+    const { jobId } = await dispatch(requestId, {
+      type: 'demo.flaky',
+      payload: { fail_times: 1 },
+      backoff: { type: 'fixed', base_ms: 10, cap_ms: 10, jitter: 0 },
+    });
     const [job] = await cask.waitForTerminal([jobId]);
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
 
-    expect(await lineOf('worker', { job_id: jobId, attempt: 1, level: 'warn' })).toMatchObject({ request_id: requestId, job_type: 'demo.flaky' });
+    expect(await lineOf('worker', { job_id: jobId, attempt: 1, level: 'warn' })).toMatchObject({
+      request_id: requestId,
+      job_type: 'demo.flaky',
+    });
     expect(await lineOf('worker', { job_id: jobId, attempt: 2 })).toMatchObject({ request_id: requestId, job_type: 'demo.flaky' });
   });
 

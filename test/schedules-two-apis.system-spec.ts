@@ -16,7 +16,12 @@ describe('cron schedules across two api instances', () => {
   let cask: CaskSystem;
   let second: { process: AppProcess; baseUrl: string };
 
-  async function call(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function call(
+    baseUrl: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -58,7 +63,12 @@ describe('cron schedules across two api instances', () => {
 
   it(`dispatches each tick of ${SCHEDULES.length} every-second schedules exactly once`, async () => {
     for (const [i, name] of SCHEDULES.entries()) {
-      const response = await call(i % 2 ? second.baseUrl : cask.baseUrl, 'POST', '/schedules', { name, cron: '* * * * * *', type: 'demo.flaky', payload: { fail_times: 0 } });
+      const response = await call(i % 2 ? second.baseUrl : cask.baseUrl, 'POST', '/schedules', {
+        name,
+        cron: '* * * * * *',
+        type: 'demo.flaky',
+        payload: { fail_times: 0 },
+      });
       expect(response.status).toBe(201);
     }
     // Each instance sees the schedules the other made: they share the store.

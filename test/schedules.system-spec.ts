@@ -33,7 +33,11 @@ const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 describe('cron schedules', () => {
   const cask = new CaskSystem('schedules');
 
-  async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; location: string | null }> {
+  async function call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T; location: string | null }> {
     const response = await fetch(`${cask.baseUrl}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -45,7 +49,8 @@ describe('cron schedules', () => {
 
   async function upsert(schedule: Record<string, unknown>): Promise<ScheduleBody> {
     const response = await call<ScheduleBody>('POST', '/schedules', schedule);
-    if (response.status !== 201 && response.status !== 200) throw new Error(`POST /schedules answered ${response.status}: ${JSON.stringify(response.body)}`);
+    if (response.status !== 201 && response.status !== 200)
+      throw new Error(`POST /schedules answered ${response.status}: ${JSON.stringify(response.body)}`);
     return response.body;
   }
 
@@ -54,7 +59,10 @@ describe('cron schedules', () => {
     const jobs: ListedJob[] = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { items: ListedJob[]; next_cursor: string | null } } = await call('GET', `/jobs?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { status: number; body: { items: ListedJob[]; next_cursor: string | null } } = await call(
+        'GET',
+        `/jobs?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       jobs.push(...page.body.items);
       cursor = page.body.next_cursor;
     } while (cursor);
@@ -62,10 +70,13 @@ describe('cron schedules', () => {
   }
 
   async function waitForJobs(name: string, count: number): Promise<ListedJob[]> {
-    return waitFor(async () => {
-      const jobs = await jobsOf(name);
-      return jobs.length >= count && jobs;
-    }, { timeoutMs: count * 1000 + 10_000, what: `${count} jobs from schedule ${name}` });
+    return waitFor(
+      async () => {
+        const jobs = await jobsOf(name);
+        return jobs.length >= count && jobs;
+      },
+      { timeoutMs: count * 1000 + 10_000, what: `${count} jobs from schedule ${name}` },
+    );
   }
 
   /**
@@ -94,10 +105,22 @@ describe('cron schedules', () => {
 
   it('fires an every-second schedule once a second, each job named after it, until paused', async () => {
     const created = Date.now();
-    const response = await call<ScheduleBody>('POST', '/schedules', { name: 'demo.every-second', cron: EVERY_SECOND, type: 'demo.flaky', payload: { fail_times: 0 }, priority: 4 });
+    const response = await call<ScheduleBody>('POST', '/schedules', {
+      name: 'demo.every-second',
+      cron: EVERY_SECOND,
+      type: 'demo.flaky',
+      payload: { fail_times: 0 },
+      priority: 4,
+    });
     expect(response.status).toBe(201);
     expect(response.location).toBe('/schedules/demo.every-second');
-    expect(response.body).toMatchObject({ name: 'demo.every-second', timezone: 'UTC', source: 'api', paused: false, options: { priority: 4 } });
+    expect(response.body).toMatchObject({
+      name: 'demo.every-second',
+      timezone: 'UTC',
+      source: 'api',
+      paused: false,
+      options: { priority: 4 },
+    });
 
     await waitForJobs('demo.every-second', 3);
     await justAfterATick('demo.every-second');
@@ -113,7 +136,8 @@ describe('cron schedules', () => {
     expect(Math.abs(fired.length - seconds)).toBeLessThanOrEqual(1);
     expect(new Set(fired.map((job) => second(job.created_at))).size).toBe(fired.length);
     const jobs = await cask.waitForTerminal(fired.map((job) => job.job_id));
-    for (const job of jobs) expect(job).toMatchObject({ type: 'demo.flaky', status: 'succeeded', schedule: 'demo.every-second', priority: 4 });
+    for (const job of jobs)
+      expect(job).toMatchObject({ type: 'demo.flaky', status: 'succeeded', schedule: 'demo.every-second', priority: 4 });
   });
 
   it('resumes from the next tick after now, without making up the ticks it missed while paused', async () => {
@@ -152,7 +176,13 @@ describe('cron schedules', () => {
     expect(runs).toHaveLength(5);
     expect(shown.body.next_run_at).toBe(runs[0]);
     expect(Date.parse(runs[0])).toBeGreaterThan(Date.now());
-    const newYork = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const newYork = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     for (const [i, run] of runs.entries()) {
       expect(newYork.format(new Date(run))).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 09:30$/);
       if (i > 0) expect(Date.parse(run)).toBeGreaterThan(Date.parse(runs[i - 1]));
@@ -168,7 +198,12 @@ describe('cron schedules', () => {
     });
     expect(second.status).toBe(200);
     expect(second.location).toBeNull();
-    expect(second.body).toMatchObject({ payload: { email: 'leads@example.com' }, options: { max_attempts: 1 }, created_at: first.body.created_at, next_run_at: runs[0] });
+    expect(second.body).toMatchObject({
+      payload: { email: 'leads@example.com' },
+      options: { max_attempts: 1 },
+      created_at: first.body.created_at,
+      next_run_at: runs[0],
+    });
 
     const list = await call<{ items: ScheduleBody[] }>('GET', '/schedules');
     expect(list.body.items.filter((s) => s.name === 'email.standup')).toEqual([
@@ -211,7 +246,10 @@ describe('cron schedules', () => {
       [{ backoff: { type: 'fixed', base_ms: 500, cap_ms: 100 } }, 'backoff.cap_ms', /base_ms/],
     ];
     for (const [change, field, reason] of cases) {
-      const response = await call<{ error: string; details: Array<{ field: string; reason: string }> }>('POST', '/schedules', { ...good, ...change });
+      const response = await call<{ error: string; details: Array<{ field: string; reason: string }> }>('POST', '/schedules', {
+        ...good,
+        ...change,
+      });
       expect(response.status).toBe(400);
       expect(response.body.details).toEqual(expect.arrayContaining([{ field, reason: expect.stringMatching(reason) }]));
     }
@@ -240,6 +278,9 @@ describe('cron schedules', () => {
     expect(await jobsOf('demo.downtime')).toHaveLength(1);
     const schedule = await call<ScheduleBody>('GET', '/schedules/demo.downtime');
     // The one job stood for the first missed tick; the next is the same second of the next minute.
-    expect(schedule.body).toMatchObject({ last_run_at: new Date(firstMissed).toISOString(), next_run_at: new Date(firstMissed + 60_000).toISOString() });
+    expect(schedule.body).toMatchObject({
+      last_run_at: new Date(firstMissed).toISOString(),
+      next_run_at: new Date(firstMissed + 60_000).toISOString(),
+    });
   });
 });

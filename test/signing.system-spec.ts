@@ -53,8 +53,12 @@ describe('signed messages', () => {
     const altered = encodeEnvelope({ ...envelopeOf(ids[2]), payload: { fail_times: 0 } });
 
     await publishRaw(connection, topology.jobsExchange, 'default', encodeEnvelope(envelopeOf(ids[0])));
-    await publishRaw(connection, topology.jobsExchange, 'default', encodeEnvelope(envelopeOf(ids[1])), { [SIGNATURE_HEADER]: stranger.sign(encodeEnvelope(envelopeOf(ids[1]))) });
-    await publishRaw(connection, topology.jobsExchange, 'default', altered, { [SIGNATURE_HEADER]: signer.sign(encodeEnvelope({ ...envelopeOf(ids[2]), payload: { fail_times: 2 } })) });
+    await publishRaw(connection, topology.jobsExchange, 'default', encodeEnvelope(envelopeOf(ids[1])), {
+      [SIGNATURE_HEADER]: stranger.sign(encodeEnvelope(envelopeOf(ids[1]))),
+    });
+    await publishRaw(connection, topology.jobsExchange, 'default', altered, {
+      [SIGNATURE_HEADER]: signer.sign(encodeEnvelope({ ...envelopeOf(ids[2]), payload: { fail_times: 2 } })),
+    });
 
     const letters = await takeMessages(connection, topology.deadLetterQueue, 3);
     expect(letters.map((m) => m.properties.headers?.['x-cask-reason'])).toEqual(['unauthentic', 'unauthentic', 'unauthentic']);
@@ -64,9 +68,12 @@ describe('signed messages', () => {
     expect(letters.filter((m) => keys.verify(m.content, m.properties.headers?.[SIGNATURE_HEADER]))).toEqual([]);
     for (const id of ids) expect(await cask.get(id)).toMatchObject({ status: 'scheduled', attempts: 0 });
     const workerMetrics = (await workerHealthUrl(cask.worker as NonNullable<typeof cask.worker>)).replace(/\/health$/, '');
-    await waitFor(async () => metricValue(await scrapeMetrics(workerMetrics), 'cask_dead_lettered_total', { reason: 'unauthentic' }) === 3, {
-      what: 'the worker to count the three forged job messages',
-    });
+    await waitFor(
+      async () => metricValue(await scrapeMetrics(workerMetrics), 'cask_dead_lettered_total', { reason: 'unauthentic' }) === 3,
+      {
+        what: 'the worker to count the three forged job messages',
+      },
+    );
   });
 
   it('accepts a message signed with the second key, so keys rotate without downtime', async () => {
@@ -82,7 +89,19 @@ describe('signed messages', () => {
   it('never applies a forged event: it is dead-lettered as unauthentic, counted, and the job is unchanged', async () => {
     const id = await scheduledJob();
     const forged = Buffer.from(
-      JSON.stringify([{ kind: 'succeeded', job_id: id, type: 'demo.flaky', series: 1, attempt: 1, at: Date.now(), started_at: Date.now(), worker: 'mallory', result: { owned: true } }]),
+      JSON.stringify([
+        {
+          kind: 'succeeded',
+          job_id: id,
+          type: 'demo.flaky',
+          series: 1,
+          attempt: 1,
+          at: Date.now(),
+          started_at: Date.now(),
+          worker: 'mallory',
+          result: { owned: true },
+        },
+      ]),
     );
 
     await publishRaw(connection, topology.eventsExchange, topology.eventsRoutingKey, forged);

@@ -27,7 +27,9 @@ describe('worker pool: per-type concurrency caps', () => {
   }
 
   it('never runs more than 2 video.process jobs at once, and runs all 10', async () => {
-    const ids = await inParallel(Array.from({ length: 10 }), 10, (_, i) => cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 300 }));
+    const ids = await inParallel(Array.from({ length: 10 }), 10, (_, i) =>
+      cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 300 }),
+    );
 
     const counts = await sampleRunning('video.process', ids);
 
@@ -41,7 +43,9 @@ describe('worker pool: per-type concurrency caps', () => {
     // the default queue), one running and two waiting. Were the waiting ones to hold worker slots, all
     // three slots would be taken and the video jobs would wait for the faults.
     const faults = await inParallel(Array.from({ length: 5 }), 5, () => cask.dispatch('demo.fault', { mode: 'sleep', ms: 600 }));
-    const videos = await inParallel(Array.from({ length: 2 }), 2, (_, i) => cask.dispatch('video.process', { url: `https://example.com/beside-${i}.mp4`, duration_ms: 50 }));
+    const videos = await inParallel(Array.from({ length: 2 }), 2, (_, i) =>
+      cask.dispatch('video.process', { url: `https://example.com/beside-${i}.mp4`, duration_ms: 50 }),
+    );
 
     const counts = await sampleRunning('demo.fault', [...faults, ...videos]);
 

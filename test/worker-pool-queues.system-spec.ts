@@ -35,6 +35,8 @@ describe('worker pool: WORKER_QUEUES', () => {
     const worker = AppProcess.start('worker', { ...cask.commonEnv, WORKER_QUEUES: 'video,gpu' });
 
     expect(await worker.waitForExit()).toBe(1);
-    await waitFor(() => worker.output.some((line) => line.includes('WORKER_QUEUES: no job is routed to "gpu"')), { what: 'the config error' });
+    await waitFor(() => worker.output.some((line) => line.includes('WORKER_QUEUES: no job is routed to "gpu"')), {
+      what: 'the config error',
+    });
   });
 });

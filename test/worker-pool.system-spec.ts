@@ -39,10 +39,13 @@ describe('worker pool: GET /workers', () => {
     });
 
     it('lists both workers with what they consume and how busy they are', async () => {
-      const workers = await waitFor(async () => {
-        const listed = await listWorkers(cask);
-        return listed.length === 2 && listed;
-      }, { what: 'two workers in GET /workers' });
+      const workers = await waitFor(
+        async () => {
+          const listed = await listWorkers(cask);
+          return listed.length === 2 && listed;
+        },
+        { what: 'two workers in GET /workers' },
+      );
 
       expect(workers).toEqual([
         {
@@ -72,7 +75,10 @@ describe('worker pool: GET /workers', () => {
       const stoppedAt = Date.now();
       expect(await second?.stop('SIGTERM')).toBe(0);
 
-      await waitFor(async () => ids(await listWorkers(cask)).join() === 'all-queues', { timeoutMs: 5000, what: 'only all-queues in GET /workers' });
+      await waitFor(async () => ids(await listWorkers(cask)).join() === 'all-queues', {
+        timeoutMs: 5000,
+        what: 'only all-queues in GET /workers',
+      });
       // Far sooner than the 60 s timeout.
       expect(Date.now() - stoppedAt).toBeLessThan(5000);
       expect(second?.output.join('\n')).toContain('Worker video-only said goodbye');

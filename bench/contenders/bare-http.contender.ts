@@ -24,7 +24,9 @@ class BareHttpContender implements Contender {
   }
 
   async drain(jobs: number): Promise<DrainResult> {
-    const load = (this.load = await (this.server as ManagedProcess).guard(hammer(this.url, BODY, { amount: jobs }, this.ctx.options.httpConnections)));
+    const load = (this.load = await (this.server as ManagedProcess).guard(
+      hammer(this.url, BODY, { amount: jobs }, this.ctx.options.httpConnections),
+    ));
     const ms = load.endedAt - load.startedAt;
     return { jobs: load.ok, enqueueMs: ms, totalMs: ms, noResults: true };
   }

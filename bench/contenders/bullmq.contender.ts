@@ -29,7 +29,10 @@ class BullmqContender implements Contender {
     this.ctx.track({ kind: 'bullmq-queue', name });
     this.queue = new Queue(name, { connection: redisConnection() });
     await this.queue.waitUntilReady();
-    this.worker = ManagedProcess.fork('BullMQ worker', join(__dirname, 'bullmq.worker.js'), {}, [name, String(this.ctx.options.concurrency)]);
+    this.worker = ManagedProcess.fork('BullMQ worker', join(__dirname, 'bullmq.worker.js'), {}, [
+      name,
+      String(this.ctx.options.concurrency),
+    ]);
     this.ctx.trackPid(this.worker.pid);
     this.probe = new ProbeClient(this.worker);
     await this.worker.waitForMessage((m) => m.type === 'ready', SETUP_TIMEOUT_MS, 'ready');

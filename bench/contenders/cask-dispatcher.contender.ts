@@ -54,7 +54,9 @@ class CaskDispatcherContender implements Contender {
       this.ctx.track({ kind: 'directory', path: dir });
       env.SQLITE_PATH = this.sqlitePath = join(dir, 'cask.db');
     }
-    this.app = await NestFactory.createApplicationContext(CaskBenchModule.forRoot(loadApiConfig(env)), { logger: ['fatal', 'error', 'warn'] });
+    this.app = await NestFactory.createApplicationContext(CaskBenchModule.forRoot(loadApiConfig(env)), {
+      logger: ['fatal', 'error', 'warn'],
+    });
     await this.app.init();
     this.dispatcher = this.app.get(AsyncDispatcher);
     this.app.get(JobEventBus).subscribe((update) => {
@@ -123,7 +125,9 @@ class CaskDispatcherContender implements Contender {
     const batches = Math.ceil(jobs / size);
     return this.timedDrain(jobs, () =>
       windowed(batches, BULK_WIDTH, (i) =>
-        (this.dispatcher as AsyncDispatcher).dispatchMany(Array.from({ length: Math.min(size, jobs - i * size) }, () => ({ job: DemoFlaky, payload: PAYLOAD }))),
+        (this.dispatcher as AsyncDispatcher).dispatchMany(
+          Array.from({ length: Math.min(size, jobs - i * size) }, () => ({ job: DemoFlaky, payload: PAYLOAD })),
+        ),
       ),
     );
   }

@@ -44,12 +44,19 @@ class CaskHttpContender implements Contender {
     this.store = new BetterSqlite3(this.sqlitePath, { readonly: true, fileMustExist: true });
     // Under full load for a while, as the bare endpoint warms up, then until the worker caught up.
     const before = this.succeededCount();
-    const warmup = await hammer(`${this.baseUrl}/jobs`, BODY, { duration: this.ctx.options.httpWarmupSeconds }, this.ctx.options.httpConnections);
+    const warmup = await hammer(
+      `${this.baseUrl}/jobs`,
+      BODY,
+      { duration: this.ctx.options.httpWarmupSeconds },
+      this.ctx.options.httpConnections,
+    );
     await this.untilSucceeded(before + warmup.ok);
   }
 
   private succeededCount(): number {
-    const row = (this.store as BetterSqlite3.Database).prepare("select count(*) as n from jobs where status = 'succeeded'").get() as { n: number };
+    const row = (this.store as BetterSqlite3.Database).prepare("select count(*) as n from jobs where status = 'succeeded'").get() as {
+      n: number;
+    };
     return row.n;
   }
 
@@ -66,7 +73,8 @@ class CaskHttpContender implements Contender {
       } else if (Date.now() - since > STALL_MS) {
         throw new Error(`No progress for ${STALL_MS} ms: ${count} of ${target} jobs succeeded`);
       }
-      if (!this.api?.running || !this.worker?.running) throw new Error(`A Cask process exited.\napi:\n${this.api?.output()}\nworker:\n${this.worker?.output()}`);
+      if (!this.api?.running || !this.worker?.running)
+        throw new Error(`A Cask process exited.\napi:\n${this.api?.output()}\nworker:\n${this.worker?.output()}`);
       await sleep(POLL_MS);
     }
   }
@@ -74,7 +82,8 @@ class CaskHttpContender implements Contender {
   async drain(jobs: number): Promise<DrainResult> {
     const target = this.succeededCount() + jobs;
     const load = (this.load = await hammer(`${this.baseUrl}/jobs`, BODY, { amount: jobs }, this.ctx.options.httpConnections));
-    if (load.ok !== jobs) throw new Error(`POST /jobs: ${load.ok} of ${jobs} answered 2xx (${load.non2xx} other statuses, ${load.errors} errors)`);
+    if (load.ok !== jobs)
+      throw new Error(`POST /jobs: ${load.ok} of ${jobs} answered 2xx (${load.non2xx} other statuses, ${load.errors} errors)`);
     const done = await this.untilSucceeded(target);
     return { jobs, enqueueMs: load.endedAt - load.startedAt, totalMs: done - load.startedAt };
   }

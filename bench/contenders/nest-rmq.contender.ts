@@ -31,7 +31,11 @@ class NestRmqContender implements Contender {
     // ClientRMQ logs through Nest's static logger; keep the bench's output to warnings, as for the apps.
     Logger.overrideLogger(['fatal', 'error', 'warn']);
     this.ctx.track({ kind: 'amqp-queues', queues: [this.queue], exchanges: [] });
-    this.consumer = ManagedProcess.fork('Nest RMQ consumer', join(__dirname, 'nest-rmq.app.js'), {}, [BENCH_AMQP_URL, this.queue, String(this.ctx.options.concurrency)]);
+    this.consumer = ManagedProcess.fork('Nest RMQ consumer', join(__dirname, 'nest-rmq.app.js'), {}, [
+      BENCH_AMQP_URL,
+      this.queue,
+      String(this.ctx.options.concurrency),
+    ]);
     this.ctx.trackPid(this.consumer.pid);
     this.probe = new ProbeClient(this.consumer);
     await this.consumer.waitForMessage((m) => m.type === 'ready', SETUP_TIMEOUT_MS, 'ready');

@@ -68,7 +68,9 @@ class RawAmqpContender implements Contender {
     this.recorder?.start(seq, intendedAt);
     const body = Buffer.from(JSON.stringify({ seq, type: 'demo.flaky', payload: { fail_times: 0 }, sent_at: intendedAt }));
     return new Promise((resolve, reject) => {
-      (this.publisher as amqplib.ConfirmChannel).sendToQueue(this.jobQueue, body, { persistent: true, priority: 0 }, (err) => (err ? reject(err) : resolve()));
+      (this.publisher as amqplib.ConfirmChannel).sendToQueue(this.jobQueue, body, { persistent: true, priority: 0 }, (err) =>
+        err ? reject(err) : resolve(),
+      );
     });
   }
 

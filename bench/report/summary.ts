@@ -26,7 +26,11 @@ export interface SummaryRow {
 
 const perSecond = (jobs: number, ms: number) => (jobs * 1000) / ms;
 
-function bySpread(results: readonly RunResult[], pick: (r: RunResult) => Record<string, number> | undefined, scale = 1): Record<string, Spread> {
+function bySpread(
+  results: readonly RunResult[],
+  pick: (r: RunResult) => Record<string, number> | undefined,
+  scale = 1,
+): Record<string, Spread> {
   const roles = [...new Set(results.flatMap((r) => Object.keys(pick(r) ?? {})))];
   const out: Record<string, Spread> = {};
   for (const role of roles) {

@@ -28,7 +28,8 @@ function mark(row: SummaryRow, text: string): string {
   return row.saturated ? `${text} *` : text;
 }
 
-export const SATURATED_NOTE = '* could not keep up with the offered rate (in at least one run): its latencies measure a queue growing for the whole phase.';
+export const SATURATED_NOTE =
+  '* could not keep up with the offered rate (in at least one run): its latencies measure a queue growing for the whole phase.';
 
 const HEADER = ['Contender', 'Drain jobs/s', 'Enqueue jobs/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Peak RSS MB', '× raw', '× BullMQ'];
 

@@ -22,7 +22,11 @@ export function checkTargets(rows: readonly SummaryRow[]): TargetCheck[] {
     // Like with like (see summary.ts): dispatch against BullMQ's add, dispatchMany against its addBulk.
     for (const drain of [cask, row(`${id}-bulk`)]) {
       if (drain?.vsBullmq !== undefined) {
-        checks.push({ target: `${drain.title}: drain ≥ ${f(floor, 1)}× BullMQ's`, measured: `${f(drain.vsBullmq)}×`, met: drain.vsBullmq >= floor });
+        checks.push({
+          target: `${drain.title}: drain ≥ ${f(floor, 1)}× BullMQ's`,
+          measured: `${f(drain.vsBullmq)}×`,
+          met: drain.vsBullmq >= floor,
+        });
       }
     }
     if (cask?.p99 && bullmq?.p99) {

@@ -57,11 +57,20 @@ export function startCaskWorker(ctx: RunContext, namespace: string): ManagedProc
  * The built api on a free port, quiet; resolves with its base URL once /health/ready answers 200. (With
  * LOG_LEVEL=warn the api does not log the port it bound, so the bench picks one rather than PORT=0.)
  */
-export async function startCaskApi(ctx: RunContext, env: Record<string, string>, timeoutMs: number): Promise<{ api: ManagedProcess; baseUrl: string }> {
+export async function startCaskApi(
+  ctx: RunContext,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ api: ManagedProcess; baseUrl: string }> {
   const port = await freePort();
   // The bench measures how fast Cask can go, so the per-tenant abuse limits are off (0).
   const limitsOff = { RATE_LIMIT_PER_SECOND: '0', DISPATCH_RATE_LIMIT_PER_SECOND: '0', MAX_QUEUED_JOBS_PER_TENANT: '0' };
-  const api = ManagedProcess.spawnNode('cask api', ENTRY.api, { AMQP_URL: BENCH_AMQP_URL, PORT: String(port), LOG_LEVEL: 'warn', ...limitsOff, ...env }, REPO_ROOT);
+  const api = ManagedProcess.spawnNode(
+    'cask api',
+    ENTRY.api,
+    { AMQP_URL: BENCH_AMQP_URL, PORT: String(port), LOG_LEVEL: 'warn', ...limitsOff, ...env },
+    REPO_ROOT,
+  );
   ctx.trackPid(api.pid);
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
@@ -72,7 +81,8 @@ export async function startCaskApi(ctx: RunContext, env: Record<string, string>,
       () => 0,
     );
     if (status === 200) return { api, baseUrl };
-    if (Date.now() > deadline) throw new Error(`cask api not ready within ${timeoutMs} ms (last status ${status}). Output:\n${api.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`cask api not ready within ${timeoutMs} ms (last status ${status}). Output:\n${api.output()}`);
     await sleep(100);
   }
 }

@@ -91,7 +91,10 @@ export async function removeResource(resource: BenchResource): Promise<void> {
 async function rabbitmqctlNames(what: 'list_queues' | 'list_exchanges'): Promise<string[] | undefined> {
   try {
     const { stdout } = await run('rabbitmqctl', [what, '--quiet', '--no-table-headers', 'name'], { timeout: 30_000 });
-    return stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+    return stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
   } catch {
     return undefined;
   }
@@ -108,7 +111,9 @@ export async function sweepPrefix(prefix: string): Promise<string[]> {
   await deleteAmqp(queues, exchanges);
   found.push(...queues.map((q) => `queue ${q}`), ...exchanges.map((e) => `exchange ${e}`));
   const databases = await withAdmin(async (client) => {
-    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${databaseName(prefix)}%`]);
+    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [
+      `${databaseName(prefix)}%`,
+    ]);
     for (const { datname } of rows) await client.query(`drop database if exists ${datname} with (force)`);
     return rows.map((row) => row.datname);
   });

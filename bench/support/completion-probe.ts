@@ -61,7 +61,11 @@ export class ProbeClient {
   /** When each job numbered `from` or above was seen, as [seq, at] pairs. */
   async dump(from: number): Promise<Array<[number, number]>> {
     this.child.send({ type: 'dump', from });
-    const reply = await this.child.waitForMessage<{ type: string; pairs: Array<[number, number]> }>((m) => m.type === 'dump' && m.from === from, 30_000, 'the results seen');
+    const reply = await this.child.waitForMessage<{ type: string; pairs: Array<[number, number]> }>(
+      (m) => m.type === 'dump' && m.from === from,
+      30_000,
+      'the results seen',
+    );
     return reply.pairs;
   }
 }

@@ -9,9 +9,14 @@ import { BENCH_AMQP_URL, BENCH_DATABASE_URL, BENCH_REDIS_URL } from './services'
 /** Fails at once, saying how to start them, when a service the bench needs is not there. */
 export async function checkServices(): Promise<void> {
   const problems: string[] = [];
-  if (!(await reachable(BENCH_AMQP_URL, 5672))) problems.push(`RabbitMQ at ${new URL(BENCH_AMQP_URL).host} (start it with \`rabbitmq-server -detached\`, or set BENCH_AMQP_URL)`);
-  if (!(await reachable(BENCH_REDIS_URL, 6379))) problems.push(`Redis at ${new URL(BENCH_REDIS_URL).host} (start it with \`redis-server --daemonize yes\`, or set BENCH_REDIS_URL)`);
-  if (!(await reachable(BENCH_DATABASE_URL, 5432))) problems.push(`PostgreSQL at ${new URL(BENCH_DATABASE_URL).host} (start it with \`pg_ctlcluster 15 main start\`, or set BENCH_DATABASE_URL)`);
+  if (!(await reachable(BENCH_AMQP_URL, 5672)))
+    problems.push(`RabbitMQ at ${new URL(BENCH_AMQP_URL).host} (start it with \`rabbitmq-server -detached\`, or set BENCH_AMQP_URL)`);
+  if (!(await reachable(BENCH_REDIS_URL, 6379)))
+    problems.push(`Redis at ${new URL(BENCH_REDIS_URL).host} (start it with \`redis-server --daemonize yes\`, or set BENCH_REDIS_URL)`);
+  if (!(await reachable(BENCH_DATABASE_URL, 5432)))
+    problems.push(
+      `PostgreSQL at ${new URL(BENCH_DATABASE_URL).host} (start it with \`pg_ctlcluster 15 main start\`, or set BENCH_DATABASE_URL)`,
+    );
   if (problems.length > 0) throw new Error(`The bench needs these local services, which are not reachable:\n  ${problems.join('\n  ')}`);
 }
 

@@ -8,12 +8,16 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 /** POSTs a JSON body over a keep-alive pool; resolves with the status, the body and when it ended. */
 export function postJson(url: string, body: string): Promise<{ status: number; body: string; at: number }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), at: now() }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), at: now() }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -77,17 +81,31 @@ export function httpFigures(load: LoadResult, connections: number): NonNullable<
 }
 
 /** Sends `amount` POSTs (or POSTs for `duration` seconds) with `connections` connections as fast as the server answers. */
-export async function hammer(url: string, body: string, size: { amount: number } | { duration: number }, connections: number): Promise<LoadResult> {
+export async function hammer(
+  url: string,
+  body: string,
+  size: { amount: number } | { duration: number },
+  connections: number,
+): Promise<LoadResult> {
   const startedAt = now();
   let endedAt = startedAt;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, ...size }, (err, res) =>
-      err ? reject(err as Error) : resolve(res),
+    const instance = autocannon(
+      { url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, ...size },
+      (err, res) => (err ? reject(err as Error) : resolve(res)),
     );
     // autocannon notices it is done only at its next one-second sample: time the last response instead.
     instance.on('response', () => {
       endedAt = now();
     });
   });
-  return { startedAt, endedAt, ok: result['2xx'], non2xx: result.non2xx, errors: result.errors, p50: result.latency.p50, p99: result.latency.p99 };
+  return {
+    startedAt,
+    endedAt,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
 }

@@ -63,13 +63,19 @@ function checkRule(label: string, rule: unknown, report: (problem: string) => vo
     const error = promqlError(rule.expr);
     if (error !== undefined) report(`${label}: expr is not valid PromQL near "${error}"`);
     for (const metric of rule.expr.match(/\bcask_[a-z0-9_]+/g) ?? []) {
-      const base = HISTOGRAM_SUFFIXES.reduce((name, suffix) => (name.endsWith(suffix) && !CASK_METRICS.includes(name) ? name.slice(0, -suffix.length) : name), metric);
+      const base = HISTOGRAM_SUFFIXES.reduce(
+        (name, suffix) => (name.endsWith(suffix) && !CASK_METRICS.includes(name) ? name.slice(0, -suffix.length) : name),
+        metric,
+      );
       if (!CASK_METRICS.includes(base)) report(`${label}: ${metric} is not a metric Cask exports`);
     }
   }
-  if (typeof rule.for !== 'string' || !/^(\d+(ms|s|m|h|d|w|y))+$/.test(rule.for)) report(`${label}: "for" is missing or not a duration such as 5m`);
-  if (!isRecord(rule.labels) || typeof rule.labels.severity !== 'string' || rule.labels.severity === '') report(`${label}: no labels.severity`);
-  if (!isRecord(rule.annotations) || typeof rule.annotations.summary !== 'string' || rule.annotations.summary === '') report(`${label}: no annotations.summary`);
+  if (typeof rule.for !== 'string' || !/^(\d+(ms|s|m|h|d|w|y))+$/.test(rule.for))
+    report(`${label}: "for" is missing or not a duration such as 5m`);
+  if (!isRecord(rule.labels) || typeof rule.labels.severity !== 'string' || rule.labels.severity === '')
+    report(`${label}: no labels.severity`);
+  if (!isRecord(rule.annotations) || typeof rule.annotations.summary !== 'string' || rule.annotations.summary === '')
+    report(`${label}: no annotations.summary`);
 }
 
 /** The text around the first syntax error in a PromQL expression; undefined when it parses. */

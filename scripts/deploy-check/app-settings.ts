@@ -75,7 +75,11 @@ export function buildOutputs(repo: RepoFiles, problems: string[]): BuildOutput[]
     }
     const outDir = tsconfigOutDir(repo, tsconfig, problems);
     if (outDir === undefined) continue;
-    outputs.push({ app, main: posix.join(outDir, `${project.entryFile}.js`), source: posix.join(project.sourceRoot ?? '', `${project.entryFile}.ts`) });
+    outputs.push({
+      app,
+      main: posix.join(outDir, `${project.entryFile}.js`),
+      source: posix.join(project.sourceRoot ?? '', `${project.entryFile}.ts`),
+    });
   }
   return outputs;
 }

@@ -40,12 +40,36 @@ describe('checkDeploy', () => {
 
   describe('docker-compose.yml', () => {
     it.each<[string, Record<string, string>, string]>([
-      ['a service without healthcheck', compose((doc) => doc.deleteIn(['services', 'rabbitmq', 'healthcheck'])), 'service "rabbitmq" has no healthcheck'],
-      ['PostgreSQL without healthcheck', compose((doc) => doc.deleteIn(['services', 'postgres', 'healthcheck'])), 'service "postgres" has no healthcheck'],
-      ['a worker without healthcheck', compose((doc) => doc.deleteIn(['services', 'worker', 'healthcheck'])), 'service "worker" (worker): no healthcheck'],
-      ['only one worker', compose((doc) => doc.setIn(['services', 'worker', 'deploy', 'replicas'], 1)), '1 worker container(s): run at least two'],
-      ['RabbitMQ 3', compose((doc) => doc.setIn(['services', 'rabbitmq', 'image'], 'rabbitmq:3.13-management')), 'image rabbitmq:3.13-management is not RabbitMQ 4.x'],
-      ['RabbitMQ without management', compose((doc) => doc.setIn(['services', 'rabbitmq', 'image'], 'rabbitmq:4.1')), 'image rabbitmq:4.1 is not RabbitMQ 4.x with the management plugin'],
+      [
+        'a service without healthcheck',
+        compose((doc) => doc.deleteIn(['services', 'rabbitmq', 'healthcheck'])),
+        'service "rabbitmq" has no healthcheck',
+      ],
+      [
+        'PostgreSQL without healthcheck',
+        compose((doc) => doc.deleteIn(['services', 'postgres', 'healthcheck'])),
+        'service "postgres" has no healthcheck',
+      ],
+      [
+        'a worker without healthcheck',
+        compose((doc) => doc.deleteIn(['services', 'worker', 'healthcheck'])),
+        'service "worker" (worker): no healthcheck',
+      ],
+      [
+        'only one worker',
+        compose((doc) => doc.setIn(['services', 'worker', 'deploy', 'replicas'], 1)),
+        '1 worker container(s): run at least two',
+      ],
+      [
+        'RabbitMQ 3',
+        compose((doc) => doc.setIn(['services', 'rabbitmq', 'image'], 'rabbitmq:3.13-management')),
+        'image rabbitmq:3.13-management is not RabbitMQ 4.x',
+      ],
+      [
+        'RabbitMQ without management',
+        compose((doc) => doc.setIn(['services', 'rabbitmq', 'image'], 'rabbitmq:4.1')),
+        'image rabbitmq:4.1 is not RabbitMQ 4.x with the management plugin',
+      ],
       [
         'an app that does not wait for its broker to be healthy',
         compose((doc) => doc.setIn(['services', 'worker', 'depends_on'], doc.createNode(['rabbitmq']))),
@@ -136,16 +160,47 @@ describe('checkDeploy', () => {
     it.each<[string, Record<string, string | null>, string]>([
       ['a final stage without USER', replaced(DOCKERFILE, /^USER node\n/m, ''), 'the final stage sets no USER, so the apps run as root'],
       ['a final stage running as root', replaced(DOCKERFILE, /^USER node$/m, 'USER root'), 'the final stage runs as root (USER root)'],
-      ['a COPY of a file the repository lacks', replaced(DOCKERFILE, 'tsconfig.packages.json nest-cli.json ./', 'tsconfig.prod.json nest-cli.json ./'), 'COPY tsconfig.prod.json: no such file or folder in the repository'],
-      ['a COPY of a file .dockerignore leaves out', replaced('.dockerignore', /^\.env$/m, '.env\n.npmrc'), 'COPY .npmrc: .dockerignore leaves it out of the build context'],
+      [
+        'a COPY of a file the repository lacks',
+        replaced(DOCKERFILE, 'tsconfig.packages.json nest-cli.json ./', 'tsconfig.prod.json nest-cli.json ./'),
+        'COPY tsconfig.prod.json: no such file or folder in the repository',
+      ],
+      [
+        'a COPY of a file .dockerignore leaves out',
+        replaced('.dockerignore', /^\.env$/m, '.env\n.npmrc'),
+        'COPY .npmrc: .dockerignore leaves it out of the build context',
+      ],
       ['no .dockerignore', { '.dockerignore': null }, 'no .dockerignore'],
-      ['a single stage', { [DOCKERFILE]: 'FROM node:20-bookworm-slim\nENV NODE_ENV=production\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nUSER node\nCMD ["node", "dist/apps/api/main.js"]\n' }, 'one stage only'],
+      [
+        'a single stage',
+        {
+          [DOCKERFILE]:
+            'FROM node:20-bookworm-slim\nENV NODE_ENV=production\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nUSER node\nCMD ["node", "dist/apps/api/main.js"]\n',
+        },
+        'one stage only',
+      ],
       ['no NODE_ENV=production', replaced(DOCKERFILE, /^ENV NODE_ENV=production\n/m, ''), 'does not set ENV NODE_ENV=production'],
       ['npm install instead of npm ci', replaced(DOCKERFILE, 'RUN npm ci\n', 'RUN npm install\n'), '"npm install": use npm ci'],
-      ['dev dependencies in the final image', replaced(DOCKERFILE, '--from=prod-deps /app/node_modules', '--from=build /app/node_modules'), 'copies node_modules from "build", which installs dev dependencies too'],
-      ['a COPY --from naming no stage', replaced(DOCKERFILE, '--from=prod-deps', '--from=deps'), 'COPY --from=deps: no stage "deps" before it'],
-      ['a final stage on another Node', replaced(DOCKERFILE, 'FROM node:20-bookworm-slim AS runtime', 'FROM node:22-bookworm-slim AS runtime'), 'native addons need the same Node'],
-      ['an entrypoint running a file the build does not produce', replaced('deploy/docker-entrypoint.sh', 'dist/apps/worker/main.js', 'dist/worker/main.js'), 'runs "dist/worker/main.js" for "worker", which the build does not produce'],
+      [
+        'dev dependencies in the final image',
+        replaced(DOCKERFILE, '--from=prod-deps /app/node_modules', '--from=build /app/node_modules'),
+        'copies node_modules from "build", which installs dev dependencies too',
+      ],
+      [
+        'a COPY --from naming no stage',
+        replaced(DOCKERFILE, '--from=prod-deps', '--from=deps'),
+        'COPY --from=deps: no stage "deps" before it',
+      ],
+      [
+        'a final stage on another Node',
+        replaced(DOCKERFILE, 'FROM node:20-bookworm-slim AS runtime', 'FROM node:22-bookworm-slim AS runtime'),
+        'native addons need the same Node',
+      ],
+      [
+        'an entrypoint running a file the build does not produce',
+        replaced('deploy/docker-entrypoint.sh', 'dist/apps/worker/main.js', 'dist/worker/main.js'),
+        'runs "dist/worker/main.js" for "worker", which the build does not produce',
+      ],
       ['a default command that starts no app', replaced(DOCKERFILE, 'CMD ["api"]', 'CMD ["apj"]'), 'the default command'],
     ])('fails on %s', (_, files, expected) => {
       const problems = problemsWith(files);
@@ -156,10 +211,26 @@ describe('checkDeploy', () => {
   describe(ALERT_RULES, () => {
     it.each<[string, Record<string, string | null>, string]>([
       ['a rule without "for"', replaced(ALERT_RULES, /^ {8}for: 2m\n/m, ''), 'CaskInstanceDown: "for" is missing'],
-      ['a rule without severity', replaced(ALERT_RULES, /^ {10}severity: critical\n/m, '          team: ops\n'), 'CaskInstanceDown: no labels.severity'],
-      ['a rule without summary', replaced(ALERT_RULES, /^ {10}summary: "\{\{ \$labels\.job \}\} \{\{ \$labels\.instance \}\} cannot be scraped"\n/m, ''), 'CaskInstanceDown: no annotations.summary'],
-      ['an expression that does not parse', replaced(ALERT_RULES, 'expr: max(cask_outbox_backlog) > 8000', 'expr: max(cask_outbox_backlog > 8000'), 'CaskOutboxNearlyFull: expr is not valid PromQL'],
-      ['a metric Cask does not export', replaced(ALERT_RULES, 'expr: cask_broker_connected == 0', 'expr: cask_broker_up == 0'), 'CaskBrokerDisconnected: cask_broker_up is not a metric Cask exports'],
+      [
+        'a rule without severity',
+        replaced(ALERT_RULES, /^ {10}severity: critical\n/m, '          team: ops\n'),
+        'CaskInstanceDown: no labels.severity',
+      ],
+      [
+        'a rule without summary',
+        replaced(ALERT_RULES, /^ {10}summary: "\{\{ \$labels\.job \}\} \{\{ \$labels\.instance \}\} cannot be scraped"\n/m, ''),
+        'CaskInstanceDown: no annotations.summary',
+      ],
+      [
+        'an expression that does not parse',
+        replaced(ALERT_RULES, 'expr: max(cask_outbox_backlog) > 8000', 'expr: max(cask_outbox_backlog > 8000'),
+        'CaskOutboxNearlyFull: expr is not valid PromQL',
+      ],
+      [
+        'a metric Cask does not export',
+        replaced(ALERT_RULES, 'expr: cask_broker_connected == 0', 'expr: cask_broker_up == 0'),
+        'CaskBrokerDisconnected: cask_broker_up is not a metric Cask exports',
+      ],
       ['a file that is not YAML', { [ALERT_RULES]: 'groups: [\n' }, `${ALERT_RULES}: not valid YAML`],
       ['a missing file', { [ALERT_RULES]: null }, `${ALERT_RULES}: missing`],
     ])('fails on %s', (_, files, expected) => {
@@ -168,7 +239,9 @@ describe('checkDeploy', () => {
     });
 
     it('accepts histogram series of known metrics', () => {
-      const problems = problemsWith(replaced(ALERT_RULES, 'expr: cask_broker_connected == 0', 'expr: rate(cask_job_duration_seconds_count[5m]) == 0'));
+      const problems = problemsWith(
+        replaced(ALERT_RULES, 'expr: cask_broker_connected == 0', 'expr: rate(cask_job_duration_seconds_count[5m]) == 0'),
+      );
       expect(problems).toEqual([]);
     });
   });

@@ -89,7 +89,8 @@ export function checkCompose(repo: RepoFiles, image: ImageFacts | undefined, out
   for (const entry of apps) checkAppService(entry, services, keys[entry.app], count('api'), report);
   for (const key of SHARED_KEYS) {
     const values = new Set(apps.map((entry) => entry.env[key] ?? ''));
-    if (values.size > 1) report(`${key} differs between ${apps.map((entry) => `"${entry.name}"`).join(', ')}: every api and worker needs the same`);
+    if (values.size > 1)
+      report(`${key} differs between ${apps.map((entry) => `"${entry.name}"`).join(', ')}: every api and worker needs the same`);
   }
 }
 
@@ -116,15 +117,26 @@ function readComposeAsUsed(repo: RepoFiles, text: string, report: (problem: stri
 }
 
 /** The services that run an app of the image, with the environment each container gets. */
-function appServices(services: Record<string, ComposeService>, image: ImageFacts, outputs: readonly BuildOutput[], report: (problem: string) => void): AppService[] {
-  const builtImages = new Set(Object.values(services).filter((service) => service.build !== undefined).map((service) => service.image));
+function appServices(
+  services: Record<string, ComposeService>,
+  image: ImageFacts,
+  outputs: readonly BuildOutput[],
+  report: (problem: string) => void,
+): AppService[] {
+  const builtImages = new Set(
+    Object.values(services)
+      .filter((service) => service.build !== undefined)
+      .map((service) => service.image),
+  );
   const result: AppService[] = [];
   for (const [name, service] of Object.entries(services)) {
     if (service.build === undefined && !(service.image && builtImages.has(service.image))) continue;
     const command = typeof service.command === 'string' ? service.command.split(/\s+/) : (service.command ?? []);
     const output = appOfCommand(image, command, outputs);
     if (!output || !(output.app in APP_CONFIG)) {
-      report(`service "${name}": command ${JSON.stringify(service.command ?? image.cmd)} starts no app the build produces (${outputs.map((o) => o.main).join(', ')})`);
+      report(
+        `service "${name}": command ${JSON.stringify(service.command ?? image.cmd)} starts no app the build produces (${outputs.map((o) => o.main).join(', ')})`,
+      );
       continue;
     }
     result.push({ name, app: output.app as AppName, service, env: { ...image.env, ...service.environment } });
@@ -132,7 +144,13 @@ function appServices(services: Record<string, ComposeService>, image: ImageFacts
   return result;
 }
 
-function checkAppService(entry: AppService, services: Record<string, ComposeService>, keys: Set<string>, apiCount: number, report: (problem: string) => void): void {
+function checkAppService(
+  entry: AppService,
+  services: Record<string, ComposeService>,
+  keys: Set<string>,
+  apiCount: number,
+  report: (problem: string) => void,
+): void {
   const { name, app, service, env } = entry;
   const at = `service "${name}" (${app})`;
   for (const key of Object.keys(service.environment)) {
@@ -149,7 +167,8 @@ function checkAppService(entry: AppService, services: Record<string, ComposeServ
   if (!amqp) report(`${at}: AMQP_URL is not set to a URL of the broker service`);
   else {
     hosts.add(amqp.hostname);
-    if (decodeURIComponent(amqp.username || 'guest') === 'guest') report(`${at}: AMQP_URL uses RabbitMQ's guest account, which the apps refuse in production`);
+    if (decodeURIComponent(amqp.username || 'guest') === 'guest')
+      report(`${at}: AMQP_URL uses RabbitMQ's guest account, which the apps refuse in production`);
     if (amqp.protocol === 'amqp:' && !LOCAL_HOSTS.includes(amqp.hostname) && env.AMQP_ALLOW_PLAINTEXT !== 'true') {
       report(`${at}: AMQP_URL is plain amqp:// to ${amqp.hostname}: set AMQP_ALLOW_PLAINTEXT=true (private network) or use amqps://`);
     }
@@ -163,7 +182,8 @@ function checkAppService(entry: AppService, services: Record<string, ComposeServ
   for (const host of hosts) {
     if (LOCAL_HOSTS.includes(host)) report(`${at}: a URL points at ${host}, which inside a container is the container itself`);
     else if (!services[host]) report(`${at}: a URL points at host "${host}", which is not a service of this file`);
-    else if (deps.get(host) !== 'service_healthy') report(`${at}: does not wait for "${host}" (depends_on: ${host}: condition: service_healthy)`);
+    else if (deps.get(host) !== 'service_healthy')
+      report(`${at}: does not wait for "${host}" (depends_on: ${host}: condition: service_healthy)`);
   }
 
   let runtime: AppRuntime;
@@ -179,7 +199,8 @@ function checkAppService(entry: AppService, services: Record<string, ComposeServ
     if (!url) report(`${at}: the healthcheck requests no http://127.0.0.1:<port>/health/ready`);
     else {
       if (runtime.healthPort === 0) report(`${at}: its health port is 0 (a random one), so the healthcheck cannot reach it`);
-      else if (Number(url[1]) !== runtime.healthPort) report(`${at}: the healthcheck requests port ${url[1]}, but the ${app} serves health on ${runtime.healthPort}`);
+      else if (Number(url[1]) !== runtime.healthPort)
+        report(`${at}: the healthcheck requests port ${url[1]}, but the ${app} serves health on ${runtime.healthPort}`);
       if (!['/health/ready', '/health/live'].includes(url[2])) report(`${at}: the healthcheck requests ${url[2]}, not /health/ready`);
     }
   }
@@ -189,7 +210,9 @@ function checkAppService(entry: AppService, services: Record<string, ComposeServ
   const graceMs = durationMs(service.stop_grace_period, 10_000);
   if (graceMs === undefined) report(`${at}: stop_grace_period "${service.stop_grace_period}" is not a duration`);
   else if (graceMs <= runtime.shutdownGraceMs) {
-    report(`${at}: stop_grace_period (${graceMs} ms) does not exceed the ${app}'s shutdown grace (${runtime.shutdownGraceMs} ms): Compose would kill it mid-shutdown`);
+    report(
+      `${at}: stop_grace_period (${graceMs} ms) does not exceed the ${app}'s shutdown grace (${runtime.shutdownGraceMs} ms): Compose would kill it mid-shutdown`,
+    );
   }
 }
 

@@ -45,7 +45,12 @@ export function readCompose(text: string, vars: Readonly<Record<string, string |
   return { services, uses };
 }
 
-function interpolateAll(value: unknown, vars: Readonly<Record<string, string | undefined>>, uses: VariableUse[], problems: string[]): unknown {
+function interpolateAll(
+  value: unknown,
+  vars: Readonly<Record<string, string | undefined>>,
+  uses: VariableUse[],
+  problems: string[],
+): unknown {
   if (typeof value === 'string') {
     const result = interpolate(value, vars);
     uses.push(...result.uses);
@@ -83,7 +88,8 @@ export function dependencies(service: ComposeService): Map<string, string | unde
   const deps = new Map<string, string | undefined>();
   if (Array.isArray(service.depends_on)) for (const name of service.depends_on) deps.set(name, undefined);
   else if (isRecord(service.depends_on)) {
-    for (const [name, spec] of Object.entries(service.depends_on)) deps.set(name, isRecord(spec) ? (spec.condition as string | undefined) : undefined);
+    for (const [name, spec] of Object.entries(service.depends_on))
+      deps.set(name, isRecord(spec) ? (spec.condition as string | undefined) : undefined);
   }
   return deps;
 }

@@ -16,7 +16,10 @@ export function dockerIgnores(dockerignore: string, path: string): boolean {
 }
 
 function normalise(path: string): string {
-  return path.trim().replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
+  return path
+    .trim()
+    .replace(/^(\.\/|\/)+/, '')
+    .replace(/\/+$/, '');
 }
 
 /** `a/b/c` → `a`, `a/b`, `a/b/c`: excluding a folder excludes what it holds. */

@@ -59,7 +59,8 @@ export function checkDockerfile(repo: RepoFiles, outputs: readonly BuildOutput[]
   if (script) {
     const source = repo.read(script);
     facts.entrypointCommands = source === undefined ? new Map() : entrypointCommands(source);
-    if (facts.entrypointCommands.size === 0) report(`the entrypoint ${script} maps no command to an app ('api) shift; exec node <file> "$@" ;;')`);
+    if (facts.entrypointCommands.size === 0)
+      report(`the entrypoint ${script} maps no command to an app ('api) shift; exec node <file> "$@" ;;')`);
     for (const [command, file] of facts.entrypointCommands) {
       if (!outputs.some((output) => output.main === relativeTo(workdir, file))) {
         report(`${script} runs "${file}" for "${command}", which the build does not produce (${outputs.map((o) => o.main).join(', ')})`);
@@ -67,7 +68,8 @@ export function checkDockerfile(repo: RepoFiles, outputs: readonly BuildOutput[]
     }
   }
   const defaultApp = appOfCommand(facts, [], outputs);
-  if (!defaultApp) report(`the default command (ENTRYPOINT ${JSON.stringify(entrypoint)} CMD ${JSON.stringify(cmd)}) starts no app the build produces`);
+  if (!defaultApp)
+    report(`the default command (ENTRYPOINT ${JSON.stringify(entrypoint)} CMD ${JSON.stringify(cmd)}) starts no app the build produces`);
   return facts;
 }
 
@@ -86,12 +88,14 @@ function checkContextCopies(repo: RepoFiles, stages: readonly Stage[], final: St
       for (const source of copyParts(instruction).sources) {
         const path = posix.normalize(source.replace(/^\/+/, ''));
         if (path === '.' || path === '') {
-          if (stage === final) report(`the final stage copies the whole build context ("${instruction.getKeyword()} ${source}"); copy only what runs`);
+          if (stage === final)
+            report(`the final stage copies the whole build context ("${instruction.getKeyword()} ${source}"); copy only what runs`);
           continue;
         }
         if (/[*?[]/.test(path) || /^https?:/.test(source)) continue;
         if (!repo.exists(path)) report(`${instruction.getKeyword()} ${source}: no such file or folder in the repository`);
-        else if (ignore !== undefined && dockerIgnores(ignore, path)) report(`${instruction.getKeyword()} ${source}: ${DOCKERIGNORE} leaves it out of the build context`);
+        else if (ignore !== undefined && dockerIgnores(ignore, path))
+          report(`${instruction.getKeyword()} ${source}: ${DOCKERIGNORE} leaves it out of the build context`);
       }
     }
   }
@@ -119,7 +123,12 @@ function checkInstalls(stages: readonly Stage[], report: (problem: string) => vo
 }
 
 /** The final image takes node_modules without dev dependencies and dist/ from a build, on one Node. */
-function checkFinalCopies(stages: readonly Stage[], final: Stage, chainOf: (stage: Stage) => Stage[], report: (problem: string) => void): void {
+function checkFinalCopies(
+  stages: readonly Stage[],
+  final: Stage,
+  chainOf: (stage: Stage) => Stage[],
+  report: (problem: string) => void,
+): void {
   const root = (stage: Stage) => chainOf(stage)[0].base;
   const productionInstall = (commands: string[]) =>
     commands.some((command) => /\bnpm\s+(ci|prune)\b[^&|;]*(--omit[= ]dev|--production|--only[= ]prod)/.test(command));
@@ -169,4 +178,3 @@ function copiedScript(final: Stage, command: string): string | undefined {
   }
   return undefined;
 }
-

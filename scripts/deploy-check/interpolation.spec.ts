@@ -19,7 +19,9 @@ describe('interpolate', () => {
   });
 
   it('reports a required variable that is unset or empty, with its message', () => {
-    expect(interpolate('${MISSING:?set MISSING in .env}', vars).problems).toEqual(['MISSING is required ("set MISSING in .env") and not set']);
+    expect(interpolate('${MISSING:?set MISSING in .env}', vars).problems).toEqual([
+      'MISSING is required ("set MISSING in .env") and not set',
+    ]);
     expect(interpolate('${EMPTY:?needed}', vars).problems).toEqual(['EMPTY is required ("needed") and not set']);
     expect(interpolate('${EMPTY?needed}', vars).problems).toEqual([]);
   });

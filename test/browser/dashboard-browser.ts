@@ -19,7 +19,9 @@ export const API_KEYS = `acme:write:${KEYS.acmeWrite},acme:read:${KEYS.acmeRead}
 /** Headless Chromium, or a clear failure saying how to install it: browser tests never skip. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install it with \`apt-get install -y --no-install-recommends chromium\` (as .ci/run does), or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium is not at ${CHROMIUM_PATH}: install it with \`apt-get install -y --no-install-recommends chromium\` (as .ci/run does), or set CHROMIUM_PATH`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
 }
@@ -126,7 +128,9 @@ export class DashboardPage {
 
   /** Ids of the rows the table shows, top to bottom. */
   rowIds(): Promise<string[]> {
-    return this.page.locator('#jobs-table tbody tr[data-job-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-job-id') as string));
+    return this.page
+      .locator('#jobs-table tbody tr[data-job-id]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-job-id') as string));
   }
 
   /** Waits until the table shows exactly these rows, in this order. */
@@ -151,7 +155,13 @@ export class DashboardPage {
       new page.MutationObserver((records: any[]) => {
         for (const record of records) if (record.type === 'attributes' && record.target.matches(selector)) push(record.oldValue);
         push(page.document.querySelector(selector)?.dataset.status);
-      }).observe(page.document.querySelector('#jobs-table tbody'), { subtree: true, childList: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-status'] });
+      }).observe(page.document.querySelector('#jobs-table tbody'), {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeOldValue: true,
+        attributeFilter: ['data-status'],
+      });
       push(page.document.querySelector(selector)?.dataset.status);
     }, jobId);
   }

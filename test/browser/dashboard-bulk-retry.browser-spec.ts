@@ -34,13 +34,18 @@ describe('dashboard: bulk retry of failed jobs by type', () => {
     dashboard = await DashboardPage.open(browser, cask.baseUrl, KEYS.acmeWrite);
     const { page } = dashboard;
     const bulkType = page.locator('#bulk-retry select[name="type"]');
-    await bulkType.locator('option[value="demo.flaky"]').filter({ hasText: 'demo.flaky (3)' }).waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+    await bulkType
+      .locator('option[value="demo.flaky"]')
+      .filter({ hasText: 'demo.flaky (3)' })
+      .waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
     await bulkType.selectOption('demo.flaky');
 
     await page.getByRole('button', { name: 'Retry failed…' }).click();
     const confirm = page.getByRole('dialog', { name: 'Retry failed jobs?' });
     await confirm.waitFor();
-    expect(await confirm.locator('#confirm-text').textContent()).toBe('3 failed demo.flaky jobs will run again, each as a new series of attempts.');
+    expect(await confirm.locator('#confirm-text').textContent()).toBe(
+      '3 failed demo.flaky jobs will run again, each as a new series of attempts.',
+    );
     await confirm.getByRole('button', { name: 'Keep them' }).click();
     await confirm.waitFor({ state: 'hidden' });
     expect(await Promise.all([...flaky, bounced].map(seriesOf))).toEqual([1, 1, 1, 1]);
@@ -49,7 +54,10 @@ describe('dashboard: bulk retry of failed jobs by type', () => {
     await confirm.getByRole('button', { name: 'Retry 3' }).click();
 
     await page.locator('#notice').filter({ hasText: '3 failed jobs queued to run again.' }).waitFor({ timeout: UI_TIMEOUT_MS });
-    await waitFor(async () => (await Promise.all(flaky.map(seriesOf))).every((series) => series === 2), { timeoutMs: UI_TIMEOUT_MS, what: 'every demo.flaky job in a second series' });
+    await waitFor(async () => (await Promise.all(flaky.map(seriesOf))).every((series) => series === 2), {
+      timeoutMs: UI_TIMEOUT_MS,
+      what: 'every demo.flaky job in a second series',
+    });
     expect(await seriesOf(bounced)).toBe(1);
     expect((await acme.job(bounced)).status).toBe('failed');
   });

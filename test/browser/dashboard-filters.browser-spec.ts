@@ -18,9 +18,13 @@ describe('dashboard: filters, pages and search', () => {
     await cask.startWorker();
     browser = await launchChromium();
     const dispatched: string[] = [];
-    for (let i = 0; i < 12; i += 1) dispatched.push(await acme.dispatch('email.welcome', { email: `user${i}@example.com`, name: `User ${i}` }));
+    for (let i = 0; i < 12; i += 1)
+      dispatched.push(await acme.dispatch('email.welcome', { email: `user${i}@example.com`, name: `User ${i}` }));
     for (let i = 0; i < 3; i += 1) dispatched.push(await acme.dispatch('demo.flaky', { fail_times: 1 }, { max_attempts: 1 }));
-    const others = [await globex.dispatch('demo.flaky', { fail_times: 1 }, { max_attempts: 1 }), await globex.dispatch('email.welcome', { email: 'g@example.com', name: 'G' })];
+    const others = [
+      await globex.dispatch('demo.flaky', { fail_times: 1 }, { max_attempts: 1 }),
+      await globex.dispatch('email.welcome', { email: 'g@example.com', name: 'G' }),
+    ];
     await acme.waitForStatus(dispatched, ['succeeded', 'failed']);
     await globex.waitForStatus(others, ['succeeded', 'failed']);
     newestFirst = (await acme.request('GET', '/jobs?limit=100')).body.items;
@@ -107,11 +111,16 @@ describe('dashboard: filters, pages and search', () => {
     expect(JSON.parse((await detail.locator('[data-json="payload"] pre').textContent()) as string)).toEqual({ fail_times: 1 });
     expect(await detail.locator('.error-box').textContent()).toContain('flaky');
     const history = (await acme.job(failed.job_id)).history;
-    expect(await detail.locator('.timeline li').allTextContents()).toEqual(history.map((step) => expect.stringContaining(`series ${step.series}, attempt ${step.attempt}`)));
+    expect(await detail.locator('.timeline li').allTextContents()).toEqual(
+      history.map((step) => expect.stringContaining(`series ${step.series}, attempt ${step.attempt}`)),
+    );
     await page.keyboard.press('Escape');
     await page.locator('#job-detail[open]').waitFor({ state: 'detached' });
 
-    await dashboard.row(succeeded.job_id).getByRole('button', { name: `Open job ${succeeded.job_id}` }).click();
+    await dashboard
+      .row(succeeded.job_id)
+      .getByRole('button', { name: `Open job ${succeeded.job_id}` })
+      .click();
     const result = page.locator(`#job-detail[open] .detail[data-job-id="${succeeded.job_id}"] [data-json="result"] pre`);
     await result.waitFor({ timeout: UI_TIMEOUT_MS });
     expect(JSON.parse((await result.textContent()) as string)).toMatchObject({ delivered_to: expect.stringMatching(/@example\.com$/) });

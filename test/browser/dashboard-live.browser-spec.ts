@@ -90,7 +90,10 @@ describe('dashboard: live jobs', () => {
     await dashboard.waitForRow(id, 'failed');
     await dashboard.recordStatuses(id);
 
-    await dashboard.row(id).getByRole('button', { name: `Retry job ${id}` }).click();
+    await dashboard
+      .row(id)
+      .getByRole('button', { name: `Retry job ${id}` })
+      .click();
 
     await page.locator('#notice').filter({ hasText: 'queued to run again' }).waitFor({ timeout: UI_TIMEOUT_MS });
     const rerun = await waitFor(
@@ -111,7 +114,10 @@ describe('dashboard: live jobs', () => {
     // An attempt this short reports its start only with its outcome: the row may go from queued to failed.
     expect((await dashboard.statusesSeen(id)).slice(0, 2)).toEqual(['failed', 'queued']);
     // The detail's timeline shows both series.
-    await dashboard.row(id).getByRole('button', { name: `Open job ${id}` }).click();
+    await dashboard
+      .row(id)
+      .getByRole('button', { name: `Open job ${id}` })
+      .click();
     const timeline = page.locator('#job-detail[open] .timeline');
     await timeline.filter({ hasText: 'series 2, attempt 1' }).waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await timeline.locator('li').count()).toBe(rerun.history.length);

@@ -13,7 +13,8 @@ describe('dashboard: page logic in the browser', () => {
   let dashboard: DashboardPage;
 
   /** Evaluates `body` in the page with the module at `/dashboard/<module>` as `m`. */
-  const run = <T>(module: string, body: string): Promise<T> => dashboard.page.evaluate(`import('/dashboard/${module}').then((m) => { ${body} })`) as Promise<T>;
+  const run = <T>(module: string, body: string): Promise<T> =>
+    dashboard.page.evaluate(`import('/dashboard/${module}').then((m) => { ${body} })`) as Promise<T>;
 
   beforeAll(async () => {
     await cask.startApi();
@@ -30,8 +31,30 @@ describe('dashboard: page logic in the browser', () => {
     expect(problems).toEqual([]);
   });
 
-  const running = { job_id: 'j', type: 't', status: 'running', attempts: 1, max_attempts: 3, progress: 10, worker: 'w1', created_at: 'c', started_at: 's1', finished_at: null };
-  const status = (status: string, series: number, attempt: number | null, extra: object = {}) => ({ job_id: 'j', type: 't', status, series, attempt, at: `at-${status}-${series}`, worker: 'w2', error: null, next_attempt_at: null, ...extra });
+  const running = {
+    job_id: 'j',
+    type: 't',
+    status: 'running',
+    attempts: 1,
+    max_attempts: 3,
+    progress: 10,
+    worker: 'w1',
+    created_at: 'c',
+    started_at: 's1',
+    finished_at: null,
+  };
+  const status = (status: string, series: number, attempt: number | null, extra: object = {}) => ({
+    job_id: 'j',
+    type: 't',
+    status,
+    series,
+    attempt,
+    at: `at-${status}-${series}`,
+    worker: 'w2',
+    error: null,
+    next_attempt_at: null,
+    ...extra,
+  });
 
   it('ignores events older than the job it holds: a stale queued, an earlier attempt, an older series, anything on a finished job', async () => {
     const verdicts = await run<Record<string, boolean>>(
@@ -99,7 +122,12 @@ describe('dashboard: page logic in the browser', () => {
        ];`,
     );
 
-    expect(parsed).toEqual([{ event: 'status', data: { job_id: 'j', status: 'running' } }, { event: 'progress', data: { progress: 40 } }, undefined, undefined]);
+    expect(parsed).toEqual([
+      { event: 'status', data: { job_id: 'j', status: 'running' } },
+      { event: 'progress', data: { progress: 40 } },
+      undefined,
+      undefined,
+    ]);
   });
 
   it('caps JSON at 20 KB and says how large it was; reads durations and times as people do', async () => {

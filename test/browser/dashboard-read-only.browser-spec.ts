@@ -36,8 +36,14 @@ describe('dashboard: a read-only key', () => {
 
   it('shows the jobs with no Retry, Cancel or bulk retry anywhere, while a write key sees them', async () => {
     const write = await DashboardPage.open(browser, cask.baseUrl, KEYS.acmeWrite);
-    await write.row(failed).getByRole('button', { name: `Retry job ${failed}` }).waitFor({ timeout: UI_TIMEOUT_MS });
-    await write.row(running).getByRole('button', { name: `Cancel job ${running}` }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await write
+      .row(failed)
+      .getByRole('button', { name: `Retry job ${failed}` })
+      .waitFor({ timeout: UI_TIMEOUT_MS });
+    await write
+      .row(running)
+      .getByRole('button', { name: `Cancel job ${running}` })
+      .waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await write.page.locator('#bulk-retry').isVisible()).toBe(true);
     const writeProblems = write.problems;
     await write.close();
@@ -55,7 +61,10 @@ describe('dashboard: a read-only key', () => {
     expect(await page.locator('#jobs-table thead th[data-needs-write]').isVisible()).toBe(false);
 
     for (const id of [failed, running]) {
-      await dashboard.row(id).getByRole('button', { name: `Open job ${id}` }).click();
+      await dashboard
+        .row(id)
+        .getByRole('button', { name: `Open job ${id}` })
+        .click();
       await page.locator(`#job-detail[open] .detail[data-job-id="${id}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
       expect(await page.locator('#job-detail button[data-action]').count()).toBe(0);
       await page.getByRole('button', { name: 'Close job detail' }).click();
@@ -65,7 +74,11 @@ describe('dashboard: a read-only key', () => {
   it('is refused by the api anyway: 403 to retry, cancel and bulk retry with that key, and nothing changes', async () => {
     for (const [path, body] of [[`/jobs/${failed}/retry`], [`/jobs/${running}/cancel`], ['/jobs/retry', { status: 'failed' }]] as const) {
       const answer = await reader.request('POST', path, body);
-      expect([path, answer.status, answer.body]).toEqual([path, 403, { error: 'This API key is read-only: it cannot dispatch, cancel, retry or change schedules' }]);
+      expect([path, answer.status, answer.body]).toEqual([
+        path,
+        403,
+        { error: 'This API key is read-only: it cannot dispatch, cancel, retry or change schedules' },
+      ]);
     }
     expect((await reader.job(failed)).history.every((step) => step.series === 1)).toBe(true);
     expect((await reader.job(running)).status).toBe('running');

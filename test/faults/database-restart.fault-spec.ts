@@ -55,7 +55,11 @@ describe('fault: PostgreSQL restarted under load', () => {
       while (flowing) {
         const key = randomUUID();
         for (;;) {
-          const response = await cask.post('/jobs', { type: 'email.welcome', payload: { email: 'pg@example.com', name: 'Restart' } }, { 'idempotency-key': key });
+          const response = await cask.post(
+            '/jobs',
+            { type: 'email.welcome', payload: { email: 'pg@example.com', name: 'Restart' } },
+            { 'idempotency-key': key },
+          );
           if (response.status === 202) {
             accepted.push(response.body.job_id as string);
             break;
@@ -87,7 +91,12 @@ describe('fault: PostgreSQL restarted under load', () => {
 
     // Dispatches in flight as the database goes away: each committed (202) or was refused (503).
     const keys = Array.from({ length: 20 }, () => randomUUID());
-    const flight = (key: string) => cask.post('/jobs', { type: 'email.welcome', payload: { email: 'flight@example.com', name: 'In flight' } }, { 'idempotency-key': key });
+    const flight = (key: string) =>
+      cask.post(
+        '/jobs',
+        { type: 'email.welcome', payload: { email: 'flight@example.com', name: 'In flight' } },
+        { 'idempotency-key': key },
+      );
     const stopping = pgctl('stop');
     const inFlight = await inParallel(keys, 20, flight);
     await stopping;
@@ -107,7 +116,10 @@ describe('fault: PostgreSQL restarted under load', () => {
     expect(((await ready.json()) as { error: Record<string, unknown> }).error).toHaveProperty('store');
 
     await pgctl('start');
-    await waitFor(async () => (await fetch(`${cask.baseUrl}/health/ready`)).status === 200, { timeoutMs: 60_000, what: 'the api to be ready again' });
+    await waitFor(async () => (await fetch(`${cask.baseUrl}/health/ready`)).status === 200, {
+      timeoutMs: 60_000,
+      what: 'the api to be ready again',
+    });
     const after = await cask.dispatch('email.welcome', { email: 'after@example.com', name: 'After' });
     // The refused ones, sent again with their keys: each becomes one job (the one it made if its commit landed).
     const retried = await inParallel(

@@ -29,7 +29,9 @@ describe('fault: exhausted attempts, dead letter and redrive', () => {
 
   it('fails after exactly max_attempts with its error history and one dead letter; 999 others succeed; redrive reruns it', async () => {
     const doomed = await cask.dispatch('demo.flaky', { fail_times: 10 }, { max_attempts: 3, backoff: fixed });
-    const others = await inParallel(Array.from({ length: 999 }), 50, (_, i) => cask.dispatch('email.welcome', { email: `ok${i}@example.com`, name: 'Ok' }));
+    const others = await inParallel(Array.from({ length: 999 }), 50, (_, i) =>
+      cask.dispatch('email.welcome', { email: `ok${i}@example.com`, name: 'Ok' }),
+    );
 
     known.push(doomed, ...others);
     const [failed, ...rest] = await expectInvariants(cask, known);
@@ -43,7 +45,15 @@ describe('fault: exhausted attempts, dead letter and redrive', () => {
     expect(redrive).toEqual({ status: 202, body: { status: 'queued', job_id: doomed } });
     const [again] = await expectInvariants(cask, known);
     expect(again).toMatchObject({ status: 'failed', attempts: 3 });
-    expect(again.history.filter((h) => h.series === 2).map((h) => h.status)).toEqual(['queued', 'running', 'retrying', 'running', 'retrying', 'running', 'failed']);
+    expect(again.history.filter((h) => h.series === 2).map((h) => h.status)).toEqual([
+      'queued',
+      'running',
+      'retrying',
+      'running',
+      'retrying',
+      'running',
+      'failed',
+    ]);
     expect((await cask.post(`/jobs/${others[0]}/retry`, {})).status).toBe(409);
   });
 

@@ -12,7 +12,11 @@ describe('fault: concurrent requests with one Idempotency-Key', () => {
   afterAll(() => cask.stop());
 
   async function postWithKey(key: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${cask.baseUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+    const response = await fetch(`${cask.baseUrl}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 

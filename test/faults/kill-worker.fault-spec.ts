@@ -12,7 +12,9 @@ describe('fault: worker killed with 1,000 jobs in flight', () => {
   afterAll(() => cask.stop());
 
   it('ends every job terminal, once, with attempts above 1 only for jobs the crash touched', async () => {
-    const ids = await inParallel(Array.from({ length: 1000 }), 50, (_, i) => cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 100 }));
+    const ids = await inParallel(Array.from({ length: 1000 }), 50, (_, i) =>
+      cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 100 }),
+    );
     const victim = cask.worker;
     expect(await victim?.stop('SIGKILL')).toBeNull();
     const before = await Promise.all(ids.map((id) => cask.get(id)));

@@ -20,12 +20,16 @@ describe('fault: broker down while dispatching, api killed during the outage', (
   it('answers 202 from the outbox while the broker is away and publishes every job after recovery', async () => {
     await proxy.down();
     await cask.api?.waitForLine(/Lost the RabbitMQ connection/);
-    const ids = await inParallel(Array.from({ length: 50 }), 10, (_, i) => cask.dispatch('email.welcome', { email: `o${i}@example.com`, name: 'Outbox' }));
+    const ids = await inParallel(Array.from({ length: 50 }), 10, (_, i) =>
+      cask.dispatch('email.welcome', { email: `o${i}@example.com`, name: 'Outbox' }),
+    );
     for (const job of await Promise.all(ids.slice(0, 5).map((id) => cask.get(id)))) expect(job.status).toBe('queued');
 
     expect(await cask.api?.stop('SIGKILL')).toBeNull();
     const restarted = await startApiWithoutReady(cask);
-    const more = await inParallel(Array.from({ length: 10 }), 5, (_, i) => cask.dispatch('email.welcome', { email: `p${i}@example.com`, name: 'Outbox' }));
+    const more = await inParallel(Array.from({ length: 10 }), 5, (_, i) =>
+      cask.dispatch('email.welcome', { email: `p${i}@example.com`, name: 'Outbox' }),
+    );
 
     await proxy.up();
     await restarted.waitForLine(/Publishing \d+ job\(s\) from the outbox/, 30_000);
@@ -35,7 +39,13 @@ describe('fault: broker down while dispatching, api killed during the outage', (
 
   /** The api restarted while the broker is still down: it serves, it just is not "ready to dispatch" yet. */
   async function startApiWithoutReady(system: CaskSystem): Promise<AppProcess> {
-    const api = AppProcess.start('api', { ...system.commonEnv, PORT: '0', SQLITE_PATH: system.sqlitePath, AMQP_URL: `amqp://guest:guest@127.0.0.1:${proxy.listenPort}`, OUTBOX_POLL_MS: '200' });
+    const api = AppProcess.start('api', {
+      ...system.commonEnv,
+      PORT: '0',
+      SQLITE_PATH: system.sqlitePath,
+      AMQP_URL: `amqp://guest:guest@127.0.0.1:${proxy.listenPort}`,
+      OUTBOX_POLL_MS: '200',
+    });
     const line = await api.waitForLine(/listening on port \d+/);
     system.api = api;
     system.baseUrl = `http://127.0.0.1:${/port (\d+)/.exec(line)?.[1]}`;

@@ -31,7 +31,9 @@ describe('fault: a poison job that kills its worker', () => {
 
   it('fails the job with code poison after its attempt limit, without taking its neighbours along', async () => {
     const poison = await cask.dispatch('demo.fault', { mode: 'crash' }, { max_attempts: 2 });
-    const neighbours = await inParallel(Array.from({ length: 30 }), 10, (_, i) => cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 300 }));
+    const neighbours = await inParallel(Array.from({ length: 30 }), 10, (_, i) =>
+      cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 300 }),
+    );
     const supervisor = supervise();
 
     const [job, ...others] = await expectInvariants(cask, [poison, ...neighbours]);

@@ -16,8 +16,12 @@ describe('fault: worker stopped with SIGTERM mid-batch', () => {
   });
 
   it('finishes in-flight jobs with attempts 1, exits 0, and leaves the rest to another worker', async () => {
-    const ids = await inParallel(Array.from({ length: 40 }), 10, (_, i) => cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 400 }));
-    await waitFor(async () => (await Promise.all(ids.map((id) => cask.get(id)))).some((job) => job.status === 'running'), { what: 'a running job' });
+    const ids = await inParallel(Array.from({ length: 40 }), 10, (_, i) =>
+      cask.dispatch('video.process', { url: `https://example.com/${i}.mp4`, duration_ms: 400 }),
+    );
+    await waitFor(async () => (await Promise.all(ids.map((id) => cask.get(id)))).some((job) => job.status === 'running'), {
+      what: 'a running job',
+    });
 
     expect(await cask.worker?.stop('SIGTERM')).toBe(0);
     expect(cask.worker?.output.join('\n')).toContain('Worker stopped');

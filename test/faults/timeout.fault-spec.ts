@@ -12,7 +12,9 @@ describe('fault: timeouts', () => {
   afterAll(() => cask.stop());
 
   it('records timeout for a handler that stops when its signal fires', async () => {
-    const [job] = await expectInvariants(cask, [await cask.dispatch('demo.fault', { mode: 'sleep', ms: 10_000 }, { timeout_ms: 300, max_attempts: 1 })]);
+    const [job] = await expectInvariants(cask, [
+      await cask.dispatch('demo.fault', { mode: 'sleep', ms: 10_000 }, { timeout_ms: 300, max_attempts: 1 }),
+    ]);
     expect(job).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'timeout', retryable: true } });
   });
 
@@ -29,7 +31,11 @@ describe('fault: timeouts', () => {
 
   it('retries a timed-out attempt per its policy', async () => {
     const [job] = await expectInvariants(cask, [
-      await cask.dispatch('demo.fault', { mode: 'sleep', ms: 10_000 }, { timeout_ms: 200, max_attempts: 2, backoff: { type: 'fixed', base_ms: 50, cap_ms: 50, jitter: 0 } }),
+      await cask.dispatch(
+        'demo.fault',
+        { mode: 'sleep', ms: 10_000 },
+        { timeout_ms: 200, max_attempts: 2, backoff: { type: 'fixed', base_ms: 50, cap_ms: 50, jitter: 0 } },
+      ),
     ]);
     expect(job).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'timeout' } });
     expect(job.history.map((h) => h.status)).toEqual(['running', 'retrying', 'running', 'failed']);

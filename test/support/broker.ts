@@ -16,9 +16,17 @@ export async function deleteNamespace(namespace: string, queues: readonly string
   try {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
-    const all = [...queues.map(topology.jobQueue), ...queues.map(topology.suspectQueue), topology.eventsQueue, topology.deadLetterQueue, topology.controlStream, topology.workersQueue];
+    const all = [
+      ...queues.map(topology.jobQueue),
+      ...queues.map(topology.suspectQueue),
+      topology.eventsQueue,
+      topology.deadLetterQueue,
+      topology.controlStream,
+      topology.workersQueue,
+    ];
     for (const queue of all) await channel.deleteQueue(queue);
-    for (const exchange of [topology.jobsExchange, topology.eventsExchange, topology.deadLetterExchange]) await channel.deleteExchange(exchange);
+    for (const exchange of [topology.jobsExchange, topology.eventsExchange, topology.deadLetterExchange])
+      await channel.deleteExchange(exchange);
     await channel.close();
   } finally {
     await connection.close();

@@ -33,7 +33,10 @@ export class CaskSystem {
   /** Every job id this test got a 202 for; anything else in the store is a phantom. */
   readonly dispatched = new Set<string>();
 
-  constructor(label: string, private readonly env: Record<string, string> = {}) {
+  constructor(
+    label: string,
+    private readonly env: Record<string, string> = {},
+  ) {
     this.namespace = uniqueNamespace(label);
     this.sqlitePath = join(mkdtempSync(join(tmpdir(), 'cask-system-')), 'cask.db');
   }
@@ -58,8 +61,16 @@ export class CaskSystem {
     await deleteNamespace(this.namespace);
   }
 
-  async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${this.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  async post(
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
     const json = (await response.json()) as Record<string, unknown>;
     if (response.status === 202 && typeof json.job_id === 'string') this.dispatched.add(json.job_id);
     return { status: response.status, body: json };

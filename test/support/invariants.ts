@@ -26,7 +26,8 @@ export async function expectInvariants(cask: CaskSystem, ids: readonly string[],
   for (const job of jobs) {
     const series = Math.max(1, ...job.history.map((h) => h.series));
     const terminal = job.history.filter((h) => h.series === series && TERMINAL.has(h.status));
-    if (terminal.length !== 1) throw new Error(`Job ${job.job_id} has ${terminal.length} terminal transitions: ${JSON.stringify(job.history)}`);
+    if (terminal.length !== 1)
+      throw new Error(`Job ${job.job_id} has ${terminal.length} terminal transitions: ${JSON.stringify(job.history)}`);
   }
   const listed = await listAllJobs(cask);
   const known = new Set([...ids, ...cask.dispatched]);

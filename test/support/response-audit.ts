@@ -5,13 +5,19 @@ import { IncomingMessage } from 'node:http';
  * text, an AMQP URL (it holds the broker's credentials), or a configured secret.
  */
 const LEAKS: ReadonlyArray<{ what: string; pattern: RegExp }> = [
-  { what: 'a stack trace', pattern: /\bat (?:async )?[\w$.<>[\] ]+ \((?:\/|node:|file:)[^)\s]+:\d+:\d+\)|\n\s+at (?:\/|node:)[^\s]+:\d+:\d+/ },
+  {
+    what: 'a stack trace',
+    pattern: /\bat (?:async )?[\w$.<>[\] ]+ \((?:\/|node:|file:)[^)\s]+:\d+:\d+\)|\n\s+at (?:\/|node:)[^\s]+:\d+:\d+/,
+  },
   {
     what: 'SQL',
     pattern:
       /\b(?:select\s[^\n]{0,200}?\sfrom\s+"?(?:jobs|outbox|job_transitions|job_tombstones|schedules|idempotency_keys|workers|leases|cask_migrations)\b|insert\s+into\s|delete\s+from\s|update\s+"?\w+"?\s+set\s)/i,
   },
-  { what: 'a database error', pattern: /SQLITE_[A-Z]+|syntax error at or near|violates [a-z -]*constraint|duplicate key value|relation "[^"]+" does not exist/ },
+  {
+    what: 'a database error',
+    pattern: /SQLITE_[A-Z]+|syntax error at or near|violates [a-z -]*constraint|duplicate key value|relation "[^"]+" does not exist/,
+  },
   { what: 'an AMQP URL', pattern: /amqps?:\/\//i },
   { what: 'an API key', pattern: /cask_test_key_\w+/ },
 ];
@@ -45,7 +51,9 @@ export function auditSecretsOf(env: Record<string, string | undefined>): void {
 
 /** What in `body` no response may contain, as sentences; empty when nothing. */
 export function leaksIn(body: string): string[] {
-  const leaks = LEAKS.filter(({ pattern }) => pattern.test(body)).map(({ what, pattern }) => `${what}: "${pattern.exec(body)?.[0].slice(0, 120)}"`);
+  const leaks = LEAKS.filter(({ pattern }) => pattern.test(body)).map(
+    ({ what, pattern }) => `${what}: "${pattern.exec(body)?.[0].slice(0, 120)}"`,
+  );
   for (const secret of secrets) if (body.includes(secret)) leaks.push('a configured secret');
   return leaks;
 }
@@ -77,13 +85,21 @@ export function audit(where: string, contentType: string | null | undefined, bod
  * test file by the setup file.
  */
 export function installResponseAudit(): void {
-  const proto = IncomingMessage.prototype as IncomingMessage & { push(chunk: unknown, encoding?: BufferEncoding): boolean; caskAudit?: string[] };
+  const proto = IncomingMessage.prototype as IncomingMessage & {
+    push(chunk: unknown, encoding?: BufferEncoding): boolean;
+    caskAudit?: string[];
+  };
   const push = proto.push;
-  proto.push = function (this: IncomingMessage & { caskAudit?: string[]; req?: { method?: string; path?: string } }, chunk: unknown, encoding?: BufferEncoding) {
+  proto.push = function (
+    this: IncomingMessage & { caskAudit?: string[]; req?: { method?: string; path?: string } },
+    chunk: unknown,
+    encoding?: BufferEncoding,
+  ) {
     // A response on the client side has a status; a request on the server side does not.
     if (this.statusCode !== null && this.statusCode !== undefined) {
       if (chunk === null) {
-        if (this.caskAudit) audit(`${this.req?.method ?? ''} ${this.req?.path ?? ''}`, this.headers['content-type'], this.caskAudit.join(''));
+        if (this.caskAudit)
+          audit(`${this.req?.method ?? ''} ${this.req?.path ?? ''}`, this.headers['content-type'], this.caskAudit.join(''));
         this.caskAudit = undefined;
       } else {
         this.caskAudit ??= [];

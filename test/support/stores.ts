@@ -21,8 +21,20 @@ export type TestStores = JobStore &
 
 /** Each store's methods bound onto one object; the ports share no method name, so none hides another. */
 export function storesOver(cask: CaskDatabase): TestStores {
-  const parts: object[] = [new KyselyJobStore(cask), new KyselyOutboxStore(cask), new KyselyIdempotencyStore(cask), new KyselyRetentionStore(cask), new KyselyStatsStore(cask)];
-  const facade: Record<string, unknown> = { database: cask.db, cask, migrate: () => cask.migrate(), ping: () => cask.ping(), close: () => cask.close() };
+  const parts: object[] = [
+    new KyselyJobStore(cask),
+    new KyselyOutboxStore(cask),
+    new KyselyIdempotencyStore(cask),
+    new KyselyRetentionStore(cask),
+    new KyselyStatsStore(cask),
+  ];
+  const facade: Record<string, unknown> = {
+    database: cask.db,
+    cask,
+    migrate: () => cask.migrate(),
+    ping: () => cask.ping(),
+    close: () => cask.close(),
+  };
   for (const part of parts) {
     for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(part))) {
       const member = (part as Record<string, unknown>)[name];

@@ -89,7 +89,9 @@ describe('Abuse limits', () => {
       .set('Authorization', `Bearer ${ACME}`)
       .send({ jobs: Array.from({ length: 4 }, () => WELCOME) })
       .expect(400);
-    expect(response.body.details).toEqual([{ field: 'jobs', reason: 'A batch may hold at most 3 jobs under the dispatch rate limit; this one has 4' }]);
+    expect(response.body.details).toEqual([
+      { field: 'jobs', reason: 'A batch may hold at most 3 jobs under the dispatch rate limit; this one has 4' },
+    ]);
   });
 
   it('caps a tenant’s waiting jobs: 429 past the cap, nothing stored, other tenants unaffected', async () => {

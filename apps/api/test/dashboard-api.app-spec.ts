@@ -37,7 +37,19 @@ describe('Dashboard data: /auth/whoami, /stats/activity, /system', () => {
 
   async function queued(tenant: string, createdAt: number, availableAt = Date.now() + 3_600_000): Promise<string> {
     const id = uuidv7();
-    const job = { id, type: 'email.welcome', queue: 'default', status: 'queued' as const, payload: {}, maxAttempts: 1, priority: 0, createdAt, backoff: { type: 'fixed' as const, baseMs: 0, capMs: 0, jitter: 0 }, timeoutMs: 1000, tenant };
+    const job = {
+      id,
+      type: 'email.welcome',
+      queue: 'default',
+      status: 'queued' as const,
+      payload: {},
+      maxAttempts: 1,
+      priority: 0,
+      createdAt,
+      backoff: { type: 'fixed' as const, baseMs: 0, capMs: 0, jitter: 0 },
+      timeoutMs: 1000,
+      tenant,
+    };
     // The message is not due: the relay leaves it alone, and only the store matters here.
     await store.createJob(job, { id: uuidv7(), jobId: id, routingKey: 'default', body: '{}', priority: 0, createdAt, availableAt });
     return id;
@@ -82,7 +94,9 @@ describe('Dashboard data: /auth/whoami, /stats/activity, /system', () => {
     expect(body.minutes).toHaveLength(60);
     expect(body.from).toBe(body.minutes[0].at);
     expect([thisMinute - 59 * MINUTE, thisMinute - 58 * MINUTE].map((at) => new Date(at).toISOString())).toContain(body.from);
-    expect(body.minutes.map((m: { at: string }) => Date.parse(m.at) - Date.parse(body.from))).toEqual(Array.from({ length: 60 }, (_, i) => i * MINUTE));
+    expect(body.minutes.map((m: { at: string }) => Date.parse(m.at) - Date.parse(body.from))).toEqual(
+      Array.from({ length: 60 }, (_, i) => i * MINUTE),
+    );
     expect(minute(tenAgo)).toEqual({ at: new Date(tenAgo).toISOString(), succeeded: 3, failed: 1 });
     expect(minute(thisMinute)).toEqual({ at: new Date(thisMinute).toISOString(), succeeded: 1, failed: 0 });
     const total = body.minutes.reduce((sum: number, m: { succeeded: number; failed: number }) => sum + m.succeeded + m.failed, 0);
@@ -92,14 +106,20 @@ describe('Dashboard data: /auth/whoami, /stats/activity, /system', () => {
     expect(body.oldest_queued.age_ms).toBeLessThan(30_000 + (Date.now() - now) + 1_000);
 
     const globex = (await get('/stats/activity', GLOBEX_READ).expect(200)).body;
-    expect(globex.minutes.find((m: { at: string }) => m.at === new Date(tenAgo).toISOString())).toEqual({ at: new Date(tenAgo).toISOString(), succeeded: 0, failed: 1 });
+    expect(globex.minutes.find((m: { at: string }) => m.at === new Date(tenAgo).toISOString())).toEqual({
+      at: new Date(tenAgo).toISOString(),
+      succeeded: 0,
+      failed: 1,
+    });
     expect(globex.duration_ms).toEqual({ jobs: 1, p50: 10, p95: 10 });
     expect(globex.oldest_queued).toBeNull();
   });
 
   it('GET /jobs/:id carries the payload as dispatched, for the job detail; a page of GET /jobs does not', async () => {
     const payload = { email: 'ada@example.com', name: 'Ada Lovelace' };
-    const { job_id } = (await http.post('/jobs').set('Authorization', `Bearer ${ACME_WRITE}`).send({ type: 'email.welcome', payload }).expect(202)).body;
+    const { job_id } = (
+      await http.post('/jobs').set('Authorization', `Bearer ${ACME_WRITE}`).send({ type: 'email.welcome', payload }).expect(202)
+    ).body;
 
     expect((await get(`/jobs/${job_id}`, ACME_READ).expect(200)).body).toMatchObject({ job_id, payload, history: expect.any(Array) });
     const page = (await get('/jobs?limit=5', ACME_READ).expect(200)).body;

@@ -53,25 +53,45 @@ describe('api HTTP contract', () => {
       expect(response.body.job_id).toMatch(UUID);
       expect(response.headers.location).toBe(`/jobs/${response.body.job_id}`);
       const job = await http.get(response.headers.location).expect(200);
-      expect(job.body).toMatchObject({ job_id: response.body.job_id, type: 'email.welcome', status: 'queued', attempts: 0, max_attempts: 3, result: null, error: null });
+      expect(job.body).toMatchObject({
+        job_id: response.body.job_id,
+        type: 'email.welcome',
+        status: 'queued',
+        attempts: 0,
+        max_attempts: 3,
+        result: null,
+        error: null,
+      });
       await waitFor(async () => (await queueDepth('default')) === before + 1, { what: 'the message to reach its queue' });
     });
 
     it('routes a job to the queue its definition names', async () => {
       const before = await queueDepth('video');
-      await http.post('/jobs').send({ type: 'video.process', payload: { url: 'https://example.com/a.mp4' } }).expect(202);
+      await http
+        .post('/jobs')
+        .send({ type: 'video.process', payload: { url: 'https://example.com/a.mp4' } })
+        .expect(202);
       await waitFor(async () => (await queueDepth('video')) === before + 1, { what: 'the message to reach the video queue' });
     });
 
     it('accepts a priority from 0 to 9 and refuses 10', async () => {
-      await http.post('/jobs').send({ ...welcome, priority: 9 }).expect(202);
-      const response = await http.post('/jobs').send({ ...welcome, priority: 10 }).expect(400);
+      await http
+        .post('/jobs')
+        .send({ ...welcome, priority: 9 })
+        .expect(202);
+      const response = await http
+        .post('/jobs')
+        .send({ ...welcome, priority: 10 })
+        .expect(400);
       expect(response.body.details).toEqual([expect.objectContaining({ field: 'priority' })]);
     });
 
     it('names every bad payload field and stores nothing', async () => {
       const before = await jobCount();
-      const response = await http.post('/jobs').send({ type: 'email.welcome', payload: { email: 'not-an-address', name: '' } }).expect(400);
+      const response = await http
+        .post('/jobs')
+        .send({ type: 'email.welcome', payload: { email: 'not-an-address', name: '' } })
+        .expect(400);
       expectErrorBody(response.body);
       const fields = response.body.details.map((d: { field: string }) => d.field);
       expect(fields).toEqual(expect.arrayContaining(['payload.email', 'payload.name']));
@@ -79,12 +99,18 @@ describe('api HTTP contract', () => {
     });
 
     it('refuses a payload property the job does not define', async () => {
-      const response = await http.post('/jobs').send({ type: 'demo.flaky', payload: { fail_times: 1, extra: true } }).expect(400);
+      const response = await http
+        .post('/jobs')
+        .send({ type: 'demo.flaky', payload: { fail_times: 1, extra: true } })
+        .expect(400);
       expect(response.body.details).toEqual([expect.objectContaining({ field: 'payload.extra' })]);
     });
 
     it('refuses a wrongly typed value instead of coercing it', async () => {
-      const response = await http.post('/jobs').send({ type: 'demo.flaky', payload: { fail_times: '1' } }).expect(400);
+      const response = await http
+        .post('/jobs')
+        .send({ type: 'demo.flaky', payload: { fail_times: '1' } })
+        .expect(400);
       expect(response.body.details[0].field).toBe('payload.fail_times');
     });
 
@@ -103,7 +129,10 @@ describe('api HTTP contract', () => {
     });
 
     it('refuses unknown top-level properties', async () => {
-      const response = await http.post('/jobs').send({ ...welcome, color: 'blue' }).expect(400);
+      const response = await http
+        .post('/jobs')
+        .send({ ...welcome, color: 'blue' })
+        .expect(400);
       expect(response.body.details).toEqual([expect.objectContaining({ field: 'color' })]);
     });
 
@@ -120,7 +149,10 @@ describe('api HTTP contract', () => {
     it('answers a body over 1 MiB with 413 and stores nothing', async () => {
       const before = await jobCount();
       const name = 'x'.repeat(1024 * 1024 + 1);
-      const response = await http.post('/jobs').send({ type: 'email.welcome', payload: { email: 'a@example.com', name } }).expect(413);
+      const response = await http
+        .post('/jobs')
+        .send({ type: 'email.welcome', payload: { email: 'a@example.com', name } })
+        .expect(413);
       expectErrorBody(response.body);
       expect(await jobCount()).toBe(before);
     });
@@ -146,7 +178,10 @@ describe('api HTTP contract', () => {
     });
 
     it('refuses a backoff whose cap is below its base', async () => {
-      const response = await http.post('/jobs').send({ ...welcome, backoff: { type: 'exponential', base_ms: 500, cap_ms: 100, jitter: 0 } }).expect(400);
+      const response = await http
+        .post('/jobs')
+        .send({ ...welcome, backoff: { type: 'exponential', base_ms: 500, cap_ms: 100, jitter: 0 } })
+        .expect(400);
       expect(response.body.details).toEqual([expect.objectContaining({ field: 'backoff.cap_ms' })]);
     });
 
@@ -161,7 +196,11 @@ describe('api HTTP contract', () => {
 
     it('answers 409 for a repeated Idempotency-Key with another body', async () => {
       await http.post('/jobs').set('Idempotency-Key', 'app-key-2').send(welcome).expect(202);
-      const response = await http.post('/jobs').set('Idempotency-Key', 'app-key-2').send({ ...welcome, priority: 4 }).expect(409);
+      const response = await http
+        .post('/jobs')
+        .set('Idempotency-Key', 'app-key-2')
+        .send({ ...welcome, priority: 4 })
+        .expect(409);
       expectErrorBody(response.body);
     });
 
@@ -181,7 +220,10 @@ describe('api HTTP contract', () => {
 
   describe('POST /jobs/batch', () => {
     it('names a bad option of a batch item by index, like a bad payload', async () => {
-      const response = await http.post('/jobs/batch').send({ jobs: [welcome, { ...welcome, priority: 12 }] }).expect(400);
+      const response = await http
+        .post('/jobs/batch')
+        .send({ jobs: [welcome, { ...welcome, priority: 12 }] })
+        .expect(400);
       expect(response.body.details.map((d: { field: string }) => d.field)).toEqual(['jobs[1].priority']);
     });
   });
@@ -222,7 +264,14 @@ describe('api HTTP contract', () => {
     it('pages newest first with a cursor and filters by type', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i += 1) {
-        ids.push((await http.post('/jobs').send({ type: 'demo.flaky', payload: { fail_times: i } }).expect(202)).body.job_id);
+        ids.push(
+          (
+            await http
+              .post('/jobs')
+              .send({ type: 'demo.flaky', payload: { fail_times: i } })
+              .expect(202)
+          ).body.job_id,
+        );
       }
       const seen: string[] = [];
       let cursor: string | null = null;
@@ -318,7 +367,10 @@ describe('api with the broker unreachable', () => {
 
   it('does not count delayed jobs waiting for their time towards the bound', async () => {
     for (let i = 0; i < 3; i += 1) {
-      const response = await http.post('/jobs').send({ ...welcome, delay_ms: 3_600_000 }).expect(202);
+      const response = await http
+        .post('/jobs')
+        .send({ ...welcome, delay_ms: 3_600_000 })
+        .expect(202);
       expect(response.body.status).toBe('scheduled');
     }
     expect((await http.get('/health/ready').expect(503)).body.details.outbox).toEqual({ status: 'up', backlog: 0, max: 2 });

@@ -70,7 +70,9 @@ describe('api GET /metrics', () => {
     expect(metricValue(samples, 'cask_http_requests_total', { method: 'POST', route: '/jobs', status: '202' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(samples, 'cask_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(1);
     expect(metricValue(samples, 'cask_http_request_duration_seconds_count', { method: 'GET', route: '/jobs/:id' })).toBe(1);
-    expect(samples.some((sample) => Object.values(sample.labels).some((value) => value.includes(id) || value.includes('/no/such')))).toBe(false);
+    expect(samples.some((sample) => Object.values(sample.labels).some((value) => value.includes(id) || value.includes('/no/such')))).toBe(
+      false,
+    );
   });
 
   it('reads depth and consumers of the job queues, the dead-letter queue and the event queue from the broker', async () => {
@@ -88,7 +90,9 @@ describe('api GET /metrics', () => {
   it('counts forged heartbeats, and is not hurt by them', async () => {
     await publishRaw(connection, topology.eventsExchange, topology.heartbeatRoutingKey, Buffer.from('{"worker_id":"mallory"}'));
 
-    await waitFor(async () => metricValue(await scrape(), 'cask_forged_messages_total', { kind: 'heartbeat' }) === 1, { what: 'the forged heartbeat to be counted' });
+    await waitFor(async () => metricValue(await scrape(), 'cask_forged_messages_total', { kind: 'heartbeat' }) === 1, {
+      what: 'the forged heartbeat to be counted',
+    });
     await http.get('/health/ready').expect(200);
   });
 

@@ -17,9 +17,13 @@ const OPEN = /^\/(health\/|metrics$)/;
  * (request logging, HTTP metrics).
  */
 function registeredRoutes(app: INestApplication): string[] {
-  const router = (app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router;
+  const router = (
+    app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }
+  ).router;
   return router.stack
-    .flatMap((layer) => (layer.route ? Object.keys(layer.route.methods).map((method) => `${method} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`) : []))
+    .flatMap((layer) =>
+      layer.route ? Object.keys(layer.route.methods).map((method) => `${method} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`) : [],
+    )
     .filter((route) => !/ \/(docs(-json|\/|$)|dashboard(\/|$))/.test(route) && !route.endsWith(' /{*path}'));
 }
 
@@ -33,7 +37,9 @@ function operations(document: OpenAPIObject): Array<[string, OperationObject]> {
 function assetUrls(html: string): { scripts: string[]; styles: string[]; inlineScripts: number } {
   const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
   return {
-    scripts: scripts.map(([, attributes]) => /src=["']([^"']+)["']/.exec(attributes)?.[1]).filter((src): src is string => src !== undefined),
+    scripts: scripts
+      .map(([, attributes]) => /src=["']([^"']+)["']/.exec(attributes)?.[1])
+      .filter((src): src is string => src !== undefined),
     inlineScripts: scripts.filter(([, attributes, body]) => !/src=/.test(attributes) && body.trim() !== '').length,
     styles: [...html.matchAll(/<link\b[^>]*rel=["']stylesheet["'][^>]*>/g)].map(([tag]) => /href=["']([^"']+)["']/.exec(tag)![1]),
   };
@@ -49,7 +55,10 @@ describe('OpenAPI document and Swagger UI', () => {
   beforeAll(async () => {
     app = await createApiApp({ CASK_NAMESPACE: namespace });
     http = request(app.getHttpServer());
-    const response = await http.get('/docs-json').expect(200).expect('content-type', /application\/json/);
+    const response = await http
+      .get('/docs-json')
+      .expect(200)
+      .expect('content-type', /application\/json/);
     document = response.body;
     schemas = document.components!.schemas as Record<string, SchemaObject>;
   });
@@ -69,7 +78,9 @@ describe('OpenAPI document and Swagger UI', () => {
     const body = schemas.CreateJobDto;
     expect(body.discriminator?.propertyName).toBe('type');
     expect(body.oneOf).toHaveLength(jobs.length);
-    const examples = (document.paths['/jobs'].post!.requestBody as { content: Record<string, { examples: Record<string, { value: unknown }> }> }).content['application/json'].examples;
+    const examples = (
+      document.paths['/jobs'].post!.requestBody as { content: Record<string, { examples: Record<string, { value: unknown }> }> }
+    ).content['application/json'].examples;
     for (const job of jobs) {
       const variant = schemas[body.discriminator!.mapping![job.name].slice(SCHEMAS.length)];
       expect(body.oneOf).toContainEqual({ $ref: body.discriminator!.mapping![job.name] });
@@ -90,11 +101,16 @@ describe('OpenAPI document and Swagger UI', () => {
       additionalProperties: false,
       properties: { email: { type: 'string', format: 'email' }, name: { type: 'string', minLength: 1, maxLength: 200 } },
     });
-    expect(schemas.VideoProcessPayload).toMatchObject({ required: ['url'], properties: { duration_ms: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 } } });
+    expect(schemas.VideoProcessPayload).toMatchObject({
+      required: ['url'],
+      properties: { duration_ms: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 } },
+    });
   });
 
   it('describes every request body and response with its fields: no schema is an empty object', () => {
-    const empty = Object.entries(schemas).filter(([, schema]) => schema.type === 'object' && Object.keys(schema.properties ?? {}).length === 0 && !schema.additionalProperties);
+    const empty = Object.entries(schemas).filter(
+      ([, schema]) => schema.type === 'object' && Object.keys(schema.properties ?? {}).length === 0 && !schema.additionalProperties,
+    );
 
     expect(empty.map(([name]) => name)).toEqual([]);
   });
@@ -102,7 +118,9 @@ describe('OpenAPI document and Swagger UI', () => {
   it('documents every route the app answers, each with a summary and a success answer', () => {
     const documented = operations(document);
     const routes = registeredRoutes(app);
-    expect(routes).toEqual(expect.arrayContaining(['post /jobs', 'get /jobs/{id}', 'get /events', 'post /schedules', 'get /workers', 'get /health/ready']));
+    expect(routes).toEqual(
+      expect.arrayContaining(['post /jobs', 'get /jobs/{id}', 'get /events', 'post /schedules', 'get /workers', 'get /health/ready']),
+    );
 
     expect(routes.filter((route) => !documented.some(([key]) => key === route))).toEqual([]);
     for (const [key, operation] of documented) {
@@ -138,15 +156,34 @@ describe('OpenAPI document and Swagger UI', () => {
     expect((await http.get('/jobs/01a223e7-f080-7632-ae4c-120a9e7f7f02').expect(404)).body).toEqual(example('/jobs/{id}', 'get', 404));
     expect((await http.get('/schedules/Not_A_Name').expect(400)).body).toEqual(example('/schedules/{name}', 'get', 400));
     expect((await http.get('/schedules/no.such.schedule').expect(404)).body).toEqual(example('/schedules/{name}', 'get', 404));
-    expect((await http.post('/jobs').set('content-type', 'text/plain').send('hello').expect(415)).body).toEqual(example('/jobs', 'post', 415));
-    expect((await http.post('/jobs').send({ type: 'email.welcome', payload: { email: 'x'.repeat(1_100_000) } }).expect(413)).body).toEqual(example('/jobs', 'post', 413));
-    expect((await http.post('/jobs').send({ type: 'email.welcome', payload: { email: 'not an email', name: 'Ada' } }).expect(400)).body).toEqual(example('/jobs', 'post', 400));
+    expect((await http.post('/jobs').set('content-type', 'text/plain').send('hello').expect(415)).body).toEqual(
+      example('/jobs', 'post', 415),
+    );
+    expect(
+      (
+        await http
+          .post('/jobs')
+          .send({ type: 'email.welcome', payload: { email: 'x'.repeat(1_100_000) } })
+          .expect(413)
+      ).body,
+    ).toEqual(example('/jobs', 'post', 413));
+    expect(
+      (
+        await http
+          .post('/jobs')
+          .send({ type: 'email.welcome', payload: { email: 'not an email', name: 'Ada' } })
+          .expect(400)
+      ).body,
+    ).toEqual(example('/jobs', 'post', 400));
     // The list of job types in this example is the app's own, whatever its job definitions are.
     expect((await http.get('/events?type=email.wellcome').expect(400)).body).toEqual(example('/events', 'get', 400));
   });
 
   it('serves Swagger UI and its assets from the api itself, under the helmet headers', async () => {
-    const page = await http.get('/docs').expect(200).expect('content-type', /text\/html/);
+    const page = await http
+      .get('/docs')
+      .expect(200)
+      .expect('content-type', /text\/html/);
     expect(page.text).toContain('swagger-ui');
     const { scripts, styles, inlineScripts } = assetUrls(page.text);
     expect(scripts.length).toBeGreaterThan(0);

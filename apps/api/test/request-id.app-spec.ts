@@ -50,7 +50,11 @@ describe('request ids', () => {
   });
 
   it('keeps the id for a job that waits in the outbox and is published later by the relay', async () => {
-    const response = await http.post('/jobs').set('X-Request-Id', 'delayed-1').send({ ...welcome, delay_ms: 200 }).expect(202);
+    const response = await http
+      .post('/jobs')
+      .set('X-Request-Id', 'delayed-1')
+      .send({ ...welcome, delay_ms: 200 })
+      .expect(202);
 
     expect((await messageOf(response.body.job_id))[REQUEST_ID_HEADER]).toBe('delayed-1');
   });
@@ -65,7 +69,11 @@ describe('request ids', () => {
   });
 
   it('puts the id on every message of a batch', async () => {
-    const response = await http.post('/jobs/batch').set('X-Request-Id', 'batch-7').send({ jobs: [welcome, welcome] }).expect(202);
+    const response = await http
+      .post('/jobs/batch')
+      .set('X-Request-Id', 'batch-7')
+      .send({ jobs: [welcome, welcome] })
+      .expect(202);
 
     const messages = await takeMessages(connection, queue, 2);
     expect(messages.map((m) => m.properties.messageId).sort()).toEqual([...response.body.job_ids].sort());

@@ -74,14 +74,17 @@ describe('API keys and tenants', () => {
     await deleteNamespace(namespace);
   });
 
-  it.each(ROUTES.map((route) => [`${route.method.toUpperCase()} ${route.path(':id')}`, route] as const))('%s answers 401 without a key or with a wrong one', async (_name, route) => {
-    for (const key of [undefined, 'cask_test_key_nobody_has_this_one_0000']) {
-      const response = await as(key, route, acmeJob);
-      expect(response.status).toBe(401);
-      expect(response.headers['www-authenticate']).toBe('Bearer realm="cask"');
-      expect(response.body).toEqual({ error: key ? 'Invalid API key' : 'Missing API key: send Authorization: Bearer <key>' });
-    }
-  });
+  it.each(ROUTES.map((route) => [`${route.method.toUpperCase()} ${route.path(':id')}`, route] as const))(
+    '%s answers 401 without a key or with a wrong one',
+    async (_name, route) => {
+      for (const key of [undefined, 'cask_test_key_nobody_has_this_one_0000']) {
+        const response = await as(key, route, acmeJob);
+        expect(response.status).toBe(401);
+        expect(response.headers['www-authenticate']).toBe('Bearer realm="cask"');
+        expect(response.body).toEqual({ error: key ? 'Invalid API key' : 'Missing API key: send Authorization: Bearer <key>' });
+      }
+    },
+  );
 
   it('refuses a key sent any other way than as a bearer token', async () => {
     for (const header of [ACME_WRITE, `Basic ${ACME_WRITE}`, `Bearer  ${ACME_WRITE}`, `Bearer ${ACME_WRITE} extra`]) {
@@ -153,8 +156,18 @@ describe('API keys and tenants', () => {
 
   it('scopes Idempotency-Keys to the tenant: the same key from two tenants makes two jobs', async () => {
     const key = `same-key-${uuidv7()}`;
-    const first = await http.post('/jobs').set('Authorization', `Bearer ${ACME_WRITE}`).set('Idempotency-Key', key).send(WELCOME).expect(202);
-    const second = await http.post('/jobs').set('Authorization', `Bearer ${GLOBEX_WRITE}`).set('Idempotency-Key', key).send(WELCOME).expect(202);
+    const first = await http
+      .post('/jobs')
+      .set('Authorization', `Bearer ${ACME_WRITE}`)
+      .set('Idempotency-Key', key)
+      .send(WELCOME)
+      .expect(202);
+    const second = await http
+      .post('/jobs')
+      .set('Authorization', `Bearer ${GLOBEX_WRITE}`)
+      .set('Idempotency-Key', key)
+      .send(WELCOME)
+      .expect(202);
     expect(second.body.job_id).not.toBe(first.body.job_id);
     await http.get(`/jobs/${second.body.job_id}`).set('Authorization', `Bearer ${ACME_WRITE}`).expect(404);
   });

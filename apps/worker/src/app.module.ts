@@ -25,7 +25,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         // pino for Nest's Logger; HTTP requests (health and metrics scrapes) are not worth a line each.
-        LoggerModule.forRoot(loggerParams({ name: 'cask-worker', level: config.logLevel, format: config.logFormat, http: { autoLogging: false } })),
+        LoggerModule.forRoot(
+          loggerParams({ name: 'cask-worker', level: config.logLevel, format: config.logFormat, http: { autoLogging: false } }),
+        ),
         CaskWorkerModule.forRoot(caskWorkerOptions(config, registry)),
         // No terminus log line per failed probe: a broker outage would print one every few seconds.
         TerminusModule.forRoot({ logger: false }),

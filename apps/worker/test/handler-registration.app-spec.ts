@@ -7,7 +7,6 @@ import { VideoHandler } from '../src/examples/video.handler';
 import { listenWith } from './worker-app';
 import { JobHandler } from '@cask/worker';
 
-
 class StrayPayload {}
 const Stray = defineJob<StrayPayload, void>('stray.job', { payload: StrayPayload });
 

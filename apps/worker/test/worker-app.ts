@@ -11,7 +11,12 @@ import { WorkerConfig, loadWorkerConfig } from '../src/config/worker-config';
  * Starts a worker microservice with these handlers and environment, the way a user's worker starts
  * (`createMicroservice` with the strategy Nest built); resolves the error it refused with, if any.
  */
-export async function listenWith(controllers: Type[], env: Record<string, string> = {}, label = 'worker-app', overrides: Partial<CaskWorkerModuleOptions> = {}): Promise<unknown> {
+export async function listenWith(
+  controllers: Type[],
+  env: Record<string, string> = {},
+  label = 'worker-app',
+  overrides: Partial<CaskWorkerModuleOptions> = {},
+): Promise<unknown> {
   const config = loadWorkerConfig({ AMQP_URL: TEST_AMQP_URL, CASK_NAMESPACE: uniqueNamespace(label), ...env });
   @Module({
     imports: [CaskWorkerModule.forRoot({ ...caskWorkerOptions(config, new Registry()), ...overrides })],

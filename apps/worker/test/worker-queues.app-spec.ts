@@ -29,9 +29,14 @@ describe('worker queues and handlers', () => {
   });
 
   it('refuses options naming a queue or job type its job definitions do not know, naming each', async () => {
-    const error = await listenWith([EmailHandler, FlakyHandler, FaultHandler, VideoHandler], {}, 'worker-queues', { queues: ['video', 'gpu'], typeConcurrency: { 'video.render': 2 } });
+    const error = await listenWith([EmailHandler, FlakyHandler, FaultHandler, VideoHandler], {}, 'worker-queues', {
+      queues: ['video', 'gpu'],
+      typeConcurrency: { 'video.render': 2 },
+    });
 
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/queues: no job is routed to "gpu"[\s\S]*typeConcurrency: unknown job type\(s\) "video.render"/);
+    expect((error as Error).message).toMatch(
+      /queues: no job is routed to "gpu"[\s\S]*typeConcurrency: unknown job type\(s\) "video.render"/,
+    );
   });
 });

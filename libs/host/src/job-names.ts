@@ -10,7 +10,10 @@ const quoted = (names: Iterable<string>) => [...names].map((name) => `"${name}"`
  */
 export function checkJobNames(
   jobs: readonly JobDefinition[],
-  named: { types?: Readonly<Record<string, ReadonlyMap<string, number>>>; queues?: Readonly<Record<string, readonly string[] | undefined>> },
+  named: {
+    types?: Readonly<Record<string, ReadonlyMap<string, number>>>;
+    queues?: Readonly<Record<string, readonly string[] | undefined>>;
+  },
 ): void {
   const catalogue = new JobCatalogue(jobs);
   const problems: string[] = [];

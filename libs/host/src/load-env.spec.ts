@@ -16,7 +16,6 @@ class SampleEnv {
   LABEL?: string;
 }
 
-
 describe('loadEnv', () => {
   it('applies the defaults when nothing is set', () => {
     expect(loadEnv(SampleEnv, {})).toEqual({ POOL: 10, MODE: 'safe', LABEL: undefined });

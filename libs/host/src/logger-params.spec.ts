@@ -52,7 +52,8 @@ describe('logger params', () => {
     );
 
     const text = JSON.stringify(lines[0]);
-    for (const value of ['token-1', 'cookie-1', 'key-1', 'someone@example.com', 'card-1', 'result-1', 'secret-1', 'password-1']) expect(text).not.toContain(value);
+    for (const value of ['token-1', 'cookie-1', 'key-1', 'someone@example.com', 'card-1', 'result-1', 'secret-1', 'password-1'])
+      expect(text).not.toContain(value);
     expect(lines[0]).toMatchObject({ req: { headers: { accept: 'application/json', authorization: '[redacted]' } }, key: { id: 'k1' } });
   });
 

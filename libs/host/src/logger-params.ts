@@ -14,7 +14,10 @@ export const REDACTED_PATHS: readonly string[] = [
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
-  ...['payload', 'result', 'secret', 'password', 'apiKey', 'api_key', 'signingKeys', 'amqpUrl', 'databaseUrl'].flatMap((key) => [key, `*.${key}`]),
+  ...['payload', 'result', 'secret', 'password', 'apiKey', 'api_key', 'signingKeys', 'amqpUrl', 'databaseUrl'].flatMap((key) => [
+    key,
+    `*.${key}`,
+  ]),
 ];
 
 /** How an app logs; see README "Logs". */

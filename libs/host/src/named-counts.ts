@@ -43,7 +43,8 @@ export function IsNamedCounts(max: number, options?: ValidationOptions): Propert
       name: 'isNamedCounts',
       validator: {
         validate: (value: unknown) => typeof value === 'string' && namedCountsProblem(value, max) === undefined,
-        defaultMessage: (args) => (typeof args?.value === 'string' ? (namedCountsProblem(args.value, max) ?? 'is invalid') : 'must be a string'),
+        defaultMessage: (args) =>
+          typeof args?.value === 'string' ? (namedCountsProblem(args.value, max) ?? 'is invalid') : 'must be a string',
       },
     },
     options,

@@ -28,7 +28,10 @@ export function decodeControl(body: Buffer): Decoded<ControlCommand> {
   if (!parsed.ok) return parsed;
   const c = parsed.value as { kind?: unknown; token?: unknown; job_id?: unknown; series?: unknown; at?: unknown } | null;
   if (typeof c !== 'object' || c === null || Array.isArray(c)) return malformed('body is not a JSON object');
-  if (c.kind === 'sync') return typeof c.token === 'string' ? { ok: true, value: { kind: 'sync', token: c.token } } : malformed('field "token" must be a string');
+  if (c.kind === 'sync')
+    return typeof c.token === 'string'
+      ? { ok: true, value: { kind: 'sync', token: c.token } }
+      : malformed('field "token" must be a string');
   if (c.kind !== 'cancel') return malformed('field "kind" must be cancel or sync');
   if (!isUuid(c.job_id)) return malformed('field "job_id" must be a UUID');
   if (!Number.isInteger(c.series) || (c.series as number) < 1) return malformed('field "series" must be a positive integer');

@@ -80,7 +80,8 @@ export function decodeEnvelope(body: Buffer): Decoded<JobEnvelope> {
     return malformed('field "timeout_ms" must be an integer from 1 to 86400000');
   }
   if (!Number.isFinite(e.created_at)) return malformed('field "created_at" must be epoch milliseconds');
-  if (e.tenant !== undefined && (typeof e.tenant !== 'string' || !TENANT_NAME.test(e.tenant))) return malformed('field "tenant" must be a tenant name');
+  if (e.tenant !== undefined && (typeof e.tenant !== 'string' || !TENANT_NAME.test(e.tenant)))
+    return malformed('field "tenant" must be a tenant name');
   if (e.ready_at !== undefined && !Number.isFinite(e.ready_at)) return malformed('field "ready_at" must be epoch milliseconds');
   return { ok: true, value: e as JobEnvelope };
 }

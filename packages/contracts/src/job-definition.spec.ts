@@ -31,11 +31,23 @@ describe('defineJob', () => {
   it('runs at priority 0, keeps finished jobs 7 days and sets no per-type concurrency or rate limit, unless told otherwise', () => {
     const job = defineJob('notes.create', { payload: NotePayload });
 
-    expect([job.priority, job.retentionMs, DEFAULT_RETENTION_MS, job.concurrency, job.rateLimitPerSecond]).toEqual([0, 604_800_000, 604_800_000, undefined, undefined]);
+    expect([job.priority, job.retentionMs, DEFAULT_RETENTION_MS, job.concurrency, job.rateLimitPerSecond]).toEqual([
+      0,
+      604_800_000,
+      604_800_000,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('keeps the priority, retention, concurrency and rate limit it is given', () => {
-    const job = defineJob('notes.create', { payload: NotePayload, priority: 7, retentionMs: 3_600_000, concurrency: 2, rateLimitPerSecond: 5 });
+    const job = defineJob('notes.create', {
+      payload: NotePayload,
+      priority: 7,
+      retentionMs: 3_600_000,
+      concurrency: 2,
+      rateLimitPerSecond: 5,
+    });
 
     expect([job.priority, job.retentionMs, job.concurrency, job.rateLimitPerSecond]).toEqual([7, 3_600_000, 2, 5]);
   });
@@ -106,9 +118,17 @@ describe('defineJob', () => {
     ['a timeout over a day', { timeoutMs: 86_400_001 }, 'timeoutMs out of range'],
     ['a fractional timeout', { timeoutMs: 10.5 }, 'timeoutMs out of range'],
     ['a negative base delay', { retry: { backoff: { type: 'fixed', baseMs: -1, capMs: 10, jitter: 0 } } }, 'retry.backoff.base_ms'],
-    ['a cap below the base delay', { retry: { backoff: { type: 'exponential', baseMs: 1000, capMs: 500, jitter: 0 } } }, 'retry.backoff.cap_ms must be at least base_ms'],
+    [
+      'a cap below the base delay',
+      { retry: { backoff: { type: 'exponential', baseMs: 1000, capMs: 500, jitter: 0 } } },
+      'retry.backoff.cap_ms must be at least base_ms',
+    ],
     ['a jitter above 1', { retry: { backoff: { type: 'exponential', baseMs: 1000, capMs: 5000, jitter: 2 } } }, 'retry.backoff.jitter'],
-    ['an unknown backoff type', { retry: { backoff: { type: 'linear' as 'fixed', baseMs: 1000, capMs: 5000, jitter: 0 } } }, 'retry.backoff.type'],
+    [
+      'an unknown backoff type',
+      { retry: { backoff: { type: 'linear' as 'fixed', baseMs: 1000, capMs: 5000, jitter: 0 } } },
+      'retry.backoff.type',
+    ],
     ['a negative priority', { priority: -1 }, 'priority must be an integer from 0 to 9'],
     ['priority 10', { priority: 10 }, 'priority must be an integer from 0 to 9'],
     ['a fractional priority', { priority: 4.5 }, 'priority must be an integer from 0 to 9'],
@@ -135,7 +155,9 @@ describe('defineJob', () => {
   });
 
   it('names every bad new setting in one error too', () => {
-    expect(() => defineJob('notes.create', { payload: NotePayload, priority: 10, retentionMs: -1, concurrency: 0, rateLimitPerSecond: 0 })).toThrow(
+    expect(() =>
+      defineJob('notes.create', { payload: NotePayload, priority: 10, retentionMs: -1, concurrency: 0, rateLimitPerSecond: 0 }),
+    ).toThrow(
       new TypeError(
         'Job "notes.create": priority must be an integer from 0 to 9; retentionMs out of range; concurrency must be a positive integer; rateLimitPerSecond must be a positive integer',
       ),
@@ -156,7 +178,9 @@ describe('defineJob', () => {
     ['with a space', 'notes create'],
     ['with a slash', 'notes/create'],
   ])('rejects a job name that is %s, quoting it', (_label, name) => {
-    expect(() => defineJob(name, { payload: NotePayload })).toThrow(new TypeError(`Job name "${name}" must be lower-case dotted words, e.g. "email.welcome"`));
+    expect(() => defineJob(name, { payload: NotePayload })).toThrow(
+      new TypeError(`Job name "${name}" must be lower-case dotted words, e.g. "email.welcome"`),
+    );
   });
 
   it.each([

@@ -1,4 +1,12 @@
-import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, RETRY_LIMITS, RetryPolicy, backoffToWire, checkBackoff } from './retry-policy';
+import {
+  BackoffPolicy,
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_TIMEOUT_MS,
+  RETRY_LIMITS,
+  RetryPolicy,
+  backoffToWire,
+  checkBackoff,
+} from './retry-policy';
 
 /** A class whose instances are a job's payload; its class-validator decorators are the payload's rules. */
 export type PayloadClass<P extends object = object> = new () => P;
@@ -114,10 +122,18 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
     ...(inRange(retry.maxAttempts, RETRY_LIMITS.maxAttempts) ? [] : [{ field: 'retry.maxAttempts', reason: 'out of range' }]),
     ...(inRange(spec.timeoutMs ?? DEFAULT_TIMEOUT_MS, RETRY_LIMITS.timeoutMs) ? [] : [{ field: 'timeoutMs', reason: 'out of range' }]),
     ...(inRange(spec.priority ?? 0, { min: 0, max: 9 }) ? [] : [{ field: 'priority', reason: 'must be an integer from 0 to 9' }]),
-    ...(inRange(spec.retentionMs ?? DEFAULT_RETENTION_MS, { min: 0, max: 10 * 365 * 24 * 3600 * 1000 }) ? [] : [{ field: 'retentionMs', reason: 'out of range' }]),
-    ...(spec.concurrency === undefined || inRange(spec.concurrency, { min: 1, max: 10_000 }) ? [] : [{ field: 'concurrency', reason: 'must be a positive integer' }]),
-    ...(spec.maxPayloadBytes === undefined || inRange(spec.maxPayloadBytes, { min: 1, max: MAX_PAYLOAD_BYTES_LIMIT }) ? [] : [{ field: 'maxPayloadBytes', reason: 'must be an integer from 1 to 16777216' }]),
-    ...(spec.rateLimitPerSecond === undefined || inRange(spec.rateLimitPerSecond, { min: 1, max: 1_000_000 }) ? [] : [{ field: 'rateLimitPerSecond', reason: 'must be a positive integer' }]),
+    ...(inRange(spec.retentionMs ?? DEFAULT_RETENTION_MS, { min: 0, max: 10 * 365 * 24 * 3600 * 1000 })
+      ? []
+      : [{ field: 'retentionMs', reason: 'out of range' }]),
+    ...(spec.concurrency === undefined || inRange(spec.concurrency, { min: 1, max: 10_000 })
+      ? []
+      : [{ field: 'concurrency', reason: 'must be a positive integer' }]),
+    ...(spec.maxPayloadBytes === undefined || inRange(spec.maxPayloadBytes, { min: 1, max: MAX_PAYLOAD_BYTES_LIMIT })
+      ? []
+      : [{ field: 'maxPayloadBytes', reason: 'must be an integer from 1 to 16777216' }]),
+    ...(spec.rateLimitPerSecond === undefined || inRange(spec.rateLimitPerSecond, { min: 1, max: 1_000_000 })
+      ? []
+      : [{ field: 'rateLimitPerSecond', reason: 'must be a positive integer' }]),
   ];
   if (problems.length > 0) {
     throw new TypeError(`Job "${name}": ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);

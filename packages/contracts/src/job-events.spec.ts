@@ -8,7 +8,13 @@ const started: JobEvent = { ...base, kind: 'started' };
 const progressNumber: JobEvent = { ...base, kind: 'progress', progress: 40 };
 const progressObject: JobEvent = { ...base, kind: 'progress', progress: { frames: 12, of: 30 } };
 const succeeded: JobEvent = { ...base, kind: 'succeeded', started_at: 1_700_000_000_000, result: { frames: 30 } };
-const failed: JobEvent = { ...base, job_id: OTHER_ID, kind: 'failed', started_at: 1_700_000_000_000, error: { code: 'permanent', message: 'bad', retryable: false } };
+const failed: JobEvent = {
+  ...base,
+  job_id: OTHER_ID,
+  kind: 'failed',
+  started_at: 1_700_000_000_000,
+  error: { code: 'permanent', message: 'bad', retryable: false },
+};
 const retrying: JobEvent = {
   ...base,
   kind: 'retrying',
@@ -24,7 +30,11 @@ const retryingBeforeStart: JobEvent = {
   error: { code: 'handler_error', message: 'connection reset', retryable: true },
   next_attempt_at: 1_700_000_002_100,
 };
-const failedBeforeStart: JobEvent = { ...base, kind: 'failed', error: { code: 'invalid_payload', message: 'url: must be a URL', retryable: false } };
+const failedBeforeStart: JobEvent = {
+  ...base,
+  kind: 'failed',
+  error: { code: 'invalid_payload', message: 'url: must be a URL', retryable: false },
+};
 
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -50,7 +60,14 @@ describe('decodeEvents', () => {
   });
 
   it('accepts events of a later series', () => {
-    expect(decodeEvents(body([{ ...started, series: 2 }, { ...failed, series: 7 }])).ok).toBe(true);
+    expect(
+      decodeEvents(
+        body([
+          { ...started, series: 2 },
+          { ...failed, series: 7 },
+        ]),
+      ).ok,
+    ).toBe(true);
   });
 
   it('accepts an empty array', () => {
@@ -149,6 +166,8 @@ describe('decodeEvents', () => {
   });
 
   it('rejects the whole message when one event in it is malformed, naming its index', () => {
-    expect(reasonFor(body([started, progressNumber, { ...succeeded, at: 'later' }]))).toBe('event 2: field "at" must be epoch milliseconds');
+    expect(reasonFor(body([started, progressNumber, { ...succeeded, at: 'later' }]))).toBe(
+      'event 2: field "at" must be epoch milliseconds',
+    );
   });
 });

@@ -82,11 +82,15 @@ export function decodeEvents(body: Buffer): Decoded<JobEvent[]> {
 
 function checkError(value: unknown): string | undefined {
   const error = value as Partial<JobError> | undefined;
-  return error && typeof error.code === 'string' && typeof error.message === 'string' ? undefined : 'field "error" must have a code and a message';
+  return error && typeof error.code === 'string' && typeof error.message === 'string'
+    ? undefined
+    : 'field "error" must have a code and a message';
 }
 
 function checkEvent(
-  e: Partial<JobEvent & { progress: unknown; error: unknown; next_attempt_at: unknown; start_unreported: unknown; started_at: unknown }> | null,
+  e: Partial<
+    JobEvent & { progress: unknown; error: unknown; next_attempt_at: unknown; start_unreported: unknown; started_at: unknown }
+  > | null,
 ): string | undefined {
   if (typeof e !== 'object' || e === null) return 'not an object';
   if (!isUuid(e.job_id)) return 'field "job_id" must be a UUID';
@@ -95,7 +99,8 @@ function checkEvent(
   if (!Number.isInteger(e.series) || (e.series as number) < 1) return 'field "series" must be a positive integer';
   if (!Number.isFinite(e.at)) return 'field "at" must be epoch milliseconds';
   if (typeof e.worker !== 'string' || e.worker.length > 200) return 'field "worker" must be a string of at most 200 characters';
-  if (e.tenant !== undefined && (typeof e.tenant !== 'string' || !TENANT_NAME.test(e.tenant))) return 'field "tenant" must be a tenant name';
+  if (e.tenant !== undefined && (typeof e.tenant !== 'string' || !TENANT_NAME.test(e.tenant)))
+    return 'field "tenant" must be a tenant name';
   if (e.start_unreported !== undefined && (e.start_unreported !== true || !Number.isFinite(e.started_at))) {
     return 'field "start_unreported" must be true, and only beside "started_at"';
   }

@@ -69,7 +69,9 @@ describe('validatePayload', () => {
       ['a numeric string, which is not coerced', '1000'],
       ['not an integer', 1.5],
     ])('rejects a duration_ms that is %s, naming duration_ms', (_label, durationMs) => {
-      expect(failedFields(validatePayload(VideoProcess, { url: 'https://example.com/a.mp4', duration_ms: durationMs }))).toEqual(['duration_ms']);
+      expect(failedFields(validatePayload(VideoProcess, { url: 'https://example.com/a.mp4', duration_ms: durationMs }))).toEqual([
+        'duration_ms',
+      ]);
     });
 
     it('rejects fail_times of 11, naming fail_times', () => {

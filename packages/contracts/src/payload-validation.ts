@@ -25,7 +25,8 @@ export function validatePayload<P extends object>(definition: JobDefinition<P, u
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     // Array items come as numeric properties: name them `jobs[3]`, not `jobs.3`.
-    const field = /^\d+$/.test(error.property) && parent ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
+    const field =
+      /^\d+$/.test(error.property) && parent ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((reason) => ({ field, reason }));
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });

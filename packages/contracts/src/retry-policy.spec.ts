@@ -10,7 +10,13 @@ import {
   checkBackoff,
 } from './retry-policy';
 
-const exact = (policy: Partial<BackoffPolicy>): BackoffPolicy => ({ type: 'exponential', baseMs: 1000, capMs: 300_000, jitter: 0, ...policy });
+const exact = (policy: Partial<BackoffPolicy>): BackoffPolicy => ({
+  type: 'exponential',
+  baseMs: 1000,
+  capMs: 300_000,
+  jitter: 0,
+  ...policy,
+});
 
 describe('backoffDelay', () => {
   it('waits the base delay after every attempt when fixed', () => {
@@ -137,11 +143,15 @@ describe('checkBackoff', () => {
   });
 
   it('rejects a cap below the base delay, saying so', () => {
-    expect(checkBackoff({ ...valid, base_ms: 2000, cap_ms: 1000 })).toEqual([{ field: 'backoff.cap_ms', reason: 'must be at least base_ms' }]);
+    expect(checkBackoff({ ...valid, base_ms: 2000, cap_ms: 1000 })).toEqual([
+      { field: 'backoff.cap_ms', reason: 'must be at least base_ms' },
+    ]);
   });
 
   it('says which range a delay must be in', () => {
-    expect(checkBackoff({ ...valid, base_ms: -1 })).toEqual([{ field: 'backoff.base_ms', reason: 'must be an integer from 0 to 86400000' }]);
+    expect(checkBackoff({ ...valid, base_ms: -1 })).toEqual([
+      { field: 'backoff.base_ms', reason: 'must be an integer from 0 to 86400000' },
+    ]);
     expect(checkBackoff({ ...valid, base_ms: 86_400_001, cap_ms: 86_400_001 })).toEqual([
       { field: 'backoff.base_ms', reason: 'must be an integer from 0 to 86400000' },
       { field: 'backoff.cap_ms', reason: 'must be an integer from 0 to 86400000' },
@@ -158,6 +168,11 @@ describe('checkBackoff', () => {
   it('names every bad field at once, under the given field name', () => {
     const errors = checkBackoff({ type: 'linear', base_ms: -1, cap_ms: 'x', jitter: 2 }, 'retry.backoff');
 
-    expect(errors.map((error) => error.field)).toEqual(['retry.backoff.type', 'retry.backoff.base_ms', 'retry.backoff.cap_ms', 'retry.backoff.jitter']);
+    expect(errors.map((error) => error.field)).toEqual([
+      'retry.backoff.type',
+      'retry.backoff.base_ms',
+      'retry.backoff.cap_ms',
+      'retry.backoff.jitter',
+    ]);
   });
 });

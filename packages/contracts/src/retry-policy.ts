@@ -77,7 +77,8 @@ export function checkBackoff(value: unknown, field = 'backoff'): FieldError[] {
   } else if (Number.isInteger(b.base_ms) && (b.cap_ms as number) < (b.base_ms as number)) {
     errors.push({ field: `${field}.cap_ms`, reason: 'must be at least base_ms' });
   }
-  if (typeof b.jitter !== 'number' || !(b.jitter >= 0 && b.jitter <= 1)) errors.push({ field: `${field}.jitter`, reason: 'must be a number from 0 to 1' });
+  if (typeof b.jitter !== 'number' || !(b.jitter >= 0 && b.jitter <= 1))
+    errors.push({ field: `${field}.jitter`, reason: 'must be a number from 0 to 1' });
   const extra = Object.keys(b).filter((key) => !['type', 'base_ms', 'cap_ms', 'jitter'].includes(key));
   for (const key of extra) errors.push({ field: `${field}.${key}`, reason: `property ${key} should not exist` });
   return errors;

@@ -95,7 +95,9 @@ export function checkCron(cron: string, timezone: string): FieldError[] {
 /** Names every job option out of bounds, with fields spelled as in HTTP (`max_attempts`). */
 export function checkScheduleJobOptions(options: ScheduleJobOptions): FieldError[] {
   const outOf = (field: string, value: number | undefined, min: number, max: number): FieldError[] =>
-    value === undefined || (Number.isInteger(value) && value >= min && value <= max) ? [] : [{ field, reason: `must be an integer from ${min} to ${max}` }];
+    value === undefined || (Number.isInteger(value) && value >= min && value <= max)
+      ? []
+      : [{ field, reason: `must be an integer from ${min} to ${max}` }];
   return [
     ...outOf('priority', options.priority, 0, 9),
     ...outOf('max_attempts', options.maxAttempts, RETRY_LIMITS.maxAttempts.min, RETRY_LIMITS.maxAttempts.max),

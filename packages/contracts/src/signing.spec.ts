@@ -26,7 +26,10 @@ describe('MessageSigner', () => {
     ['not a string', 42],
     ['without a key id', 'abc'],
     ['of an unknown key', `z.${new MessageSigner([A]).sign(body).slice(2)}`],
-    ['made with another secret under a known id', new MessageSigner([{ id: 'a', secret: 'another-secret-another-secret-12345' }]).sign(body)],
+    [
+      'made with another secret under a known id',
+      new MessageSigner([{ id: 'a', secret: 'another-secret-another-secret-12345' }]).sign(body),
+    ],
     ['truncated', new MessageSigner([A]).sign(body).slice(0, -4)],
   ])('refuses a signature that is %s', (_label, signature) => {
     expect(new MessageSigner([A]).verify(body, signature)).toBe(false);

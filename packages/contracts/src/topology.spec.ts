@@ -74,7 +74,9 @@ describe('topologyFor', () => {
     ['with a slash', 'cask/prod'],
     ['with a space', 'cask prod'],
   ])('rejects a namespace that is %s, quoting it', (_label, namespace) => {
-    expect(() => topologyFor(namespace)).toThrow(new TypeError(`Namespace "${namespace}" must be lower-case letters, digits, ".", "-" or "_"`));
+    expect(() => topologyFor(namespace)).toThrow(
+      new TypeError(`Namespace "${namespace}" must be lower-case letters, digits, ".", "-" or "_"`),
+    );
   });
 });
 

@@ -78,20 +78,31 @@ const SETTINGS: Provider[] = [
     shutdownGraceMs: grace(o),
   })),
   settings(JobEventConsumerOptions, (o) => ({ batchSize: o.eventBatchSize ?? DEFAULTS.eventBatchSize, shutdownGraceMs: grace(o) })),
-  settings(DispatcherOptions, (o) => ({ idempotencyTtlMs: o.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs, maxPayloadBytes: toMap(o.maxPayloadBytes) })),
+  settings(DispatcherOptions, (o) => ({
+    idempotencyTtlMs: o.idempotencyTtlMs ?? DEFAULTS.idempotencyTtlMs,
+    maxPayloadBytes: toMap(o.maxPayloadBytes),
+  })),
   settings(RetentionOptions, (o) => ({
     jobRetentionMs: o.retention?.jobRetentionMs,
     sweepMs: o.retention?.sweepMs ?? DEFAULTS.retentionSweepMs,
     tombstoneTtlMs: o.retention?.tombstoneTtlMs ?? DEFAULTS.tombstoneTtlMs,
     shutdownGraceMs: grace(o),
   })),
-  settings(WorkersOptions, (o) => ({ timeoutMs: o.workers?.timeoutMs ?? DEFAULTS.workersTimeoutMs, rateLimits: toMap(o.workers?.rateLimits), shutdownGraceMs: grace(o) })),
+  settings(WorkersOptions, (o) => ({
+    timeoutMs: o.workers?.timeoutMs ?? DEFAULTS.workersTimeoutMs,
+    rateLimits: toMap(o.workers?.rateLimits),
+    shutdownGraceMs: grace(o),
+  })),
   settings(DispatchLimits, (o) => ({
     perSecond: o.limits?.dispatchRatePerSecond ?? DEFAULTS.dispatchRatePerSecond,
     maxWaiting: o.limits?.maxQueuedJobsPerTenant ?? DEFAULTS.maxQueuedJobsPerTenant,
   })),
   settings(CaskSigning, (o) => new CaskSigning(o.signingKeys ?? [])),
-  { provide: CASK_TOPOLOGY, inject: [CASK_MODULE_OPTIONS], useFactory: (o: CaskModuleOptions) => topologyFor(o.namespace ?? DEFAULTS.namespace) },
+  {
+    provide: CASK_TOPOLOGY,
+    inject: [CASK_MODULE_OPTIONS],
+    useFactory: (o: CaskModuleOptions) => topologyFor(o.namespace ?? DEFAULTS.namespace),
+  },
   { provide: JobCatalogue, inject: [CASK_MODULE_OPTIONS], useFactory: (o: CaskModuleOptions) => new JobCatalogue(o.jobs ?? []) },
   { provide: CodeSchedules, inject: [CASK_MODULE_OPTIONS], useFactory: (o: CaskModuleOptions) => new CodeSchedules(o.schedules ?? []) },
 ];
@@ -100,12 +111,19 @@ const BROKER: Provider[] = [
   {
     provide: AmqpConnection,
     inject: [CASK_MODULE_OPTIONS],
-    useFactory: (o: CaskModuleOptions) => new AmqpConnection({ url: o.broker.url, connectionName: o.broker.connectionName ?? 'cask-api', ca: o.broker.ca }),
+    useFactory: (o: CaskModuleOptions) =>
+      new AmqpConnection({ url: o.broker.url, connectionName: o.broker.connectionName ?? 'cask-api', ca: o.broker.ca }),
   },
   {
     provide: ConfirmPublisher,
     inject: [AmqpConnection, CASK_TOPOLOGY, JobCatalogue, OutboxRelayOptions, CaskSigning],
-    useFactory: (connection: AmqpConnection, topology: CaskTopology, catalogue: JobCatalogue, outbox: OutboxRelayOptions, signing: CaskSigning) =>
+    useFactory: (
+      connection: AmqpConnection,
+      topology: CaskTopology,
+      catalogue: JobCatalogue,
+      outbox: OutboxRelayOptions,
+      signing: CaskSigning,
+    ) =>
       new ConfirmPublisher(connection, {
         name: 'jobs',
         confirmTimeoutMs: outbox.confirmTimeoutMs,

@@ -1,8 +1,21 @@
-import { AmqpConnection, AmqpHealthIndicator, ConfirmPublisher, declareControlStream, declareEventQueue, declareJobQueues, declareWorkersQueue } from '@cask/core';
+import {
+  AmqpConnection,
+  AmqpHealthIndicator,
+  ConfirmPublisher,
+  declareControlStream,
+  declareEventQueue,
+  declareJobQueues,
+  declareWorkersQueue,
+} from '@cask/core';
 import { CaskTopology, JobCatalogue, topologyFor } from '@cask/contracts';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { CASK_WORKER_ASYNC_OPTIONS_TYPE, CASK_WORKER_OPTIONS, CASK_WORKER_OPTIONS_TYPE, CaskWorkerConfigurableModule } from './cask-worker.module-definition';
+import {
+  CASK_WORKER_ASYNC_OPTIONS_TYPE,
+  CASK_WORKER_OPTIONS,
+  CASK_WORKER_OPTIONS_TYPE,
+  CaskWorkerConfigurableModule,
+} from './cask-worker.module-definition';
 import { CaskWorkerHealthIndicator } from './health/cask-worker-health.indicator';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { WorkerPool } from './pool/worker-pool';
@@ -20,7 +33,11 @@ import { WorkerSigning } from './worker-signing';
 const PROVIDERS: Provider[] = [
   { provide: WorkerSettings, inject: [CASK_WORKER_OPTIONS], useFactory: workerSettings },
   { provide: WorkerSigning, inject: [WorkerSettings], useFactory: (settings: WorkerSettings) => new WorkerSigning(settings.signingKeys) },
-  { provide: CASK_WORKER_TOPOLOGY, inject: [CASK_WORKER_OPTIONS], useFactory: (o: CaskWorkerModuleOptions) => topologyFor(o.namespace ?? 'cask') },
+  {
+    provide: CASK_WORKER_TOPOLOGY,
+    inject: [CASK_WORKER_OPTIONS],
+    useFactory: (o: CaskWorkerModuleOptions) => topologyFor(o.namespace ?? 'cask'),
+  },
   { provide: JobCatalogue, inject: [CASK_WORKER_OPTIONS], useFactory: (o: CaskWorkerModuleOptions) => new JobCatalogue(o.jobs ?? []) },
   {
     provide: WorkerMetrics,
@@ -36,7 +53,13 @@ const PROVIDERS: Provider[] = [
   {
     provide: ConfirmPublisher,
     inject: [AmqpConnection, CASK_WORKER_TOPOLOGY, JobCatalogue, WorkerSettings, WorkerSigning],
-    useFactory: (connection: AmqpConnection, topology: CaskTopology, catalogue: JobCatalogue, settings: WorkerSettings, signing: WorkerSigning) =>
+    useFactory: (
+      connection: AmqpConnection,
+      topology: CaskTopology,
+      catalogue: JobCatalogue,
+      settings: WorkerSettings,
+      signing: WorkerSigning,
+    ) =>
       new ConfirmPublisher(connection, {
         name: 'events',
         confirmTimeoutMs: settings.confirmTimeoutMs,
@@ -58,18 +81,32 @@ const PROVIDERS: Provider[] = [
   {
     provide: JobOutcomes,
     inject: [ConfirmPublisher, CASK_WORKER_TOPOLOGY, WorkerMetrics],
-    useFactory: (publisher: ConfirmPublisher, topology: CaskTopology, metrics: WorkerMetrics) => new JobOutcomes(publisher, topology, metrics),
+    useFactory: (publisher: ConfirmPublisher, topology: CaskTopology, metrics: WorkerMetrics) =>
+      new JobOutcomes(publisher, topology, metrics),
   },
   {
     provide: JobExecutor,
     inject: [EventPublisher, JobOutcomes, JobHandlers, WorkerSettings, WorkerMetrics],
     useFactory: (events: EventPublisher, outcomes: JobOutcomes, handlers: JobHandlers, settings: WorkerSettings, metrics: WorkerMetrics) =>
-      new JobExecutor(events, outcomes, (type, payload, context) => handlers.invoke(type, payload, context), settings.workerId, metrics, settings.startedEventDelayMs),
+      new JobExecutor(
+        events,
+        outcomes,
+        (type, payload, context) => handlers.invoke(type, payload, context),
+        settings.workerId,
+        metrics,
+        settings.startedEventDelayMs,
+      ),
   },
   {
     provide: ControlListener,
     inject: [AmqpConnection, ConfirmPublisher, CASK_WORKER_TOPOLOGY, JobExecutor, WorkerSigning],
-    useFactory: (connection: AmqpConnection, publisher: ConfirmPublisher, topology: CaskTopology, executor: JobExecutor, signing: WorkerSigning) =>
+    useFactory: (
+      connection: AmqpConnection,
+      publisher: ConfirmPublisher,
+      topology: CaskTopology,
+      executor: JobExecutor,
+      signing: WorkerSigning,
+    ) =>
       // The executor logs the cancel, with the running job's fields.
       new ControlListener(connection, publisher, topology, (jobId, series) => executor.cancel(jobId, series), signing.signer),
   },
@@ -77,8 +114,14 @@ const PROVIDERS: Provider[] = [
     // Throws a ConfigError naming queues and job types the options name but the catalogue does not know.
     provide: WorkerPool,
     inject: [WorkerSettings, JobCatalogue, CASK_WORKER_TOPOLOGY, AmqpConnection, ConfirmPublisher, JobExecutor],
-    useFactory: (settings: WorkerSettings, catalogue: JobCatalogue, topology: CaskTopology, connection: AmqpConnection, publisher: ConfirmPublisher, executor: JobExecutor) =>
-      new WorkerPool(settings, catalogue, topology, connection, publisher, () => executor.inFlight),
+    useFactory: (
+      settings: WorkerSettings,
+      catalogue: JobCatalogue,
+      topology: CaskTopology,
+      connection: AmqpConnection,
+      publisher: ConfirmPublisher,
+      executor: JobExecutor,
+    ) => new WorkerPool(settings, catalogue, topology, connection, publisher, () => executor.inFlight),
   },
   AmqpJobServer,
   AmqpHealthIndicator,
@@ -110,5 +153,4 @@ export class CaskWorkerModule extends CaskWorkerConfigurableModule {
   static override forRootAsync(options: typeof CASK_WORKER_ASYNC_OPTIONS_TYPE): DynamicModule {
     return super.forRootAsync(options);
   }
-
 }

@@ -34,4 +34,3 @@ export function workerSettings(options: CaskWorkerModuleOptions): WorkerSettings
     signingKeys: options.signingKeys ?? [],
   };
 }
-

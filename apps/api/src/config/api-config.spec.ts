@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadApiConfig } from './api-config';
 
-
 describe('loadApiConfig', () => {
   it('uses the documented defaults in an empty environment', () => {
     expect(loadApiConfig({})).toMatchObject({
@@ -75,11 +74,16 @@ describe('loadApiConfig', () => {
     expect(Object.fromEntries(config.rateLimits)).toEqual({ 'demo.flaky': 5, 'video.process': 1 });
 
     const error = configErrorOf(() => loadApiConfig({ WORKERS_TIMEOUT_MS: '100', JOB_RATE_LIMITS: 'demo.flaky=0' }));
-    expect(error.problems.sort()).toEqual(['JOB_RATE_LIMITS: count of "demo.flaky" must be an integer from 1 to 100000', 'WORKERS_TIMEOUT_MS: must be at least 500']);
+    expect(error.problems.sort()).toEqual([
+      'JOB_RATE_LIMITS: count of "demo.flaky" must be an integer from 1 to 100000',
+      'WORKERS_TIMEOUT_MS: must be at least 500',
+    ]);
   });
   it('signs nothing unless CASK_SIGNING_KEYS is set, and reads its keys in order', () => {
     expect(loadApiConfig({}).signingKeys).toEqual([]);
-    expect(loadApiConfig({ CASK_SIGNING_KEYS: 'new:0123456789abcdef0123456789abcdef,old:fedcba9876543210fedcba9876543210' }).signingKeys).toEqual([
+    expect(
+      loadApiConfig({ CASK_SIGNING_KEYS: 'new:0123456789abcdef0123456789abcdef,old:fedcba9876543210fedcba9876543210' }).signingKeys,
+    ).toEqual([
       { id: 'new', secret: '0123456789abcdef0123456789abcdef' },
       { id: 'old', secret: 'fedcba9876543210fedcba9876543210' },
     ]);
@@ -93,7 +97,10 @@ describe('loadApiConfig', () => {
   });
   it('reads CORS_ORIGINS as a list, and refuses what is not an origin', () => {
     expect(loadApiConfig({}).corsOrigins).toEqual([]);
-    expect(loadApiConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(loadApiConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
     expect(loadApiConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
     expect(configErrorOf(() => loadApiConfig({ CORS_ORIGINS: 'app.example.com/path' })).problems).toEqual([
       'CORS_ORIGINS: must be origins separated by commas, e.g. "https://app.example.com,http://localhost:5173", or *',
@@ -102,7 +109,12 @@ describe('loadApiConfig', () => {
 
   const KEY = 'cask_test_key_config_0123456789abcd';
   const SIGNING = 'k1:cask-test-signing-secret-0123456789abcdef';
-  const PRODUCTION = { NODE_ENV: 'production', CASK_API_KEYS: `acme:write:${KEY}`, CASK_SIGNING_KEYS: SIGNING, AMQP_URL: 'amqps://cask:s3cret@rabbit.internal:5671' };
+  const PRODUCTION = {
+    NODE_ENV: 'production',
+    CASK_API_KEYS: `acme:write:${KEY}`,
+    CASK_SIGNING_KEYS: SIGNING,
+    AMQP_URL: 'amqps://cask:s3cret@rabbit.internal:5671',
+  };
 
   it('reads CASK_API_KEYS as digests with tenant and scope, and the limits with their defaults', () => {
     const config = loadApiConfig({ CASK_API_KEYS: `acme:write:${KEY}, acme:read:sha256:${'AB'.repeat(32)}` });
@@ -111,15 +123,29 @@ describe('loadApiConfig', () => {
       { tenant: 'acme', scope: 'read', sha256: 'ab'.repeat(32) },
     ]);
     expect(JSON.stringify(config)).not.toContain(KEY);
-    expect(loadApiConfig({})).toMatchObject({ apiKeys: [], rateLimitPerSecond: 1000, dispatchRateLimitPerSecond: 5000, maxQueuedJobsPerTenant: 100_000, production: false });
+    expect(loadApiConfig({})).toMatchObject({
+      apiKeys: [],
+      rateLimitPerSecond: 1000,
+      dispatchRateLimitPerSecond: 5000,
+      maxQueuedJobsPerTenant: 100_000,
+      production: false,
+    });
     expect(loadApiConfig({ JOB_MAX_PAYLOAD_BYTES: 'email.welcome=1024' }).maxPayloadBytes).toEqual(new Map([['email.welcome', 1024]]));
   });
 
   it.each([
     ['no scope', 'acme:cask_test_key_config_0123456789abcd', 'entry 1 must be tenant:scope:key'],
     ['an unknown scope', 'acme:admin:cask_test_key_config_0123456789abcd', 'entry 1: scope must be read or write'],
-    ['a short key', 'acme:write:short', 'entry 1: key must be 24-200 characters (letters, digits, _ . ~ + / = -) or sha256:<64 hex digits>'],
-    ['a bad tenant', '-acme:write:cask_test_key_config_0123456789abcd', 'entry 1: tenant must be 1-64 letters, digits, ".", "-" or "_", starting with a letter or digit'],
+    [
+      'a short key',
+      'acme:write:short',
+      'entry 1: key must be 24-200 characters (letters, digits, _ . ~ + / = -) or sha256:<64 hex digits>',
+    ],
+    [
+      'a bad tenant',
+      '-acme:write:cask_test_key_config_0123456789abcd',
+      'entry 1: tenant must be 1-64 letters, digits, ".", "-" or "_", starting with a letter or digit',
+    ],
     ['one key twice', `acme:write:${KEY},globex:read:${KEY}`, 'entry 2: the same key is configured twice'],
   ])('refuses CASK_API_KEYS with %s, never repeating a key', (_case, value, reason) => {
     const error = configErrorOf(() => loadApiConfig({ CASK_API_KEYS: value }));
@@ -130,11 +156,15 @@ describe('loadApiConfig', () => {
   it('starts in production with keys, signing, its own broker user and TLS', () => {
     expect(loadApiConfig(PRODUCTION)).toMatchObject({ production: true, apiKeys: [expect.objectContaining({ tenant: 'acme' })] });
     expect(loadApiConfig({ ...PRODUCTION, AMQP_URL: 'amqp://cask:s3cret@localhost:5672' }).production).toBe(true);
-    expect(loadApiConfig({ ...PRODUCTION, AMQP_URL: 'amqp://cask:s3cret@rabbitmq:5672', AMQP_ALLOW_PLAINTEXT: 'true' }).production).toBe(true);
+    expect(loadApiConfig({ ...PRODUCTION, AMQP_URL: 'amqp://cask:s3cret@rabbitmq:5672', AMQP_ALLOW_PLAINTEXT: 'true' }).production).toBe(
+      true,
+    );
   });
 
   it('refuses to start in production open, unsigned, as guest or over plain AMQP to another host, naming each and no secret', () => {
-    const error = configErrorOf(() => loadApiConfig({ NODE_ENV: 'production', AMQP_URL: 'amqp://guest:hunter2-password@rabbit.internal:5672' }));
+    const error = configErrorOf(() =>
+      loadApiConfig({ NODE_ENV: 'production', AMQP_URL: 'amqp://guest:hunter2-password@rabbit.internal:5672' }),
+    );
     expect(error.problems).toEqual([
       'AMQP_URL: the broker\'s "guest" account is refused in production; create a user for Cask (NODE_ENV=production)',
       'AMQP_URL: plain amqp:// to rabbit.internal is refused in production; use amqps:// (with AMQP_CA_FILE for a private CA), or set AMQP_ALLOW_PLAINTEXT=true on a private network (NODE_ENV=production)',
@@ -152,10 +182,14 @@ describe('loadApiConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cask-ca-'));
     const file = join(dir, 'ca.pem');
     writeFileSync(file, '-----BEGIN CERTIFICATE-----\n');
-    expect(loadApiConfig({ AMQP_URL: 'amqps://cask:x@rabbit:5671', AMQP_CA_FILE: file }).brokerCa?.toString()).toBe('-----BEGIN CERTIFICATE-----\n');
-    expect(configErrorOf(() => loadApiConfig({ AMQP_URL: 'amqps://cask:x@rabbit:5671', AMQP_CA_FILE: `${file}.missing` })).problems).toEqual([
-      `AMQP_CA_FILE: cannot read ${file}.missing (ENOENT)`,
+    expect(loadApiConfig({ AMQP_URL: 'amqps://cask:x@rabbit:5671', AMQP_CA_FILE: file }).brokerCa?.toString()).toBe(
+      '-----BEGIN CERTIFICATE-----\n',
+    );
+    expect(
+      configErrorOf(() => loadApiConfig({ AMQP_URL: 'amqps://cask:x@rabbit:5671', AMQP_CA_FILE: `${file}.missing` })).problems,
+    ).toEqual([`AMQP_CA_FILE: cannot read ${file}.missing (ENOENT)`]);
+    expect(configErrorOf(() => loadApiConfig({ AMQP_CA_FILE: file })).problems).toEqual([
+      'AMQP_CA_FILE: only used with an amqps:// AMQP_URL',
     ]);
-    expect(configErrorOf(() => loadApiConfig({ AMQP_CA_FILE: file })).problems).toEqual(['AMQP_CA_FILE: only used with an amqps:// AMQP_URL']);
   });
 });

@@ -1,6 +1,20 @@
 import { JobDefinition, SigningKey, parseSigningKeys } from '@cask/contracts';
 import { JOB_DEFINITIONS } from '@cask/examples';
-import { DeploymentEnv, IntSetting, IsNamedCounts, IsSigningKeys, LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, checkJobNames, defaultLogFormat, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/host';
+import {
+  DeploymentEnv,
+  IntSetting,
+  IsNamedCounts,
+  IsSigningKeys,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  LogFormat,
+  LogLevel,
+  checkJobNames,
+  defaultLogFormat,
+  loadEnv,
+  parseNamedCounts,
+  resolveDeployment,
+} from '@cask/host';
 import { ApiKey, parseApiKeys } from '@cask/nestjs';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsApiKeys } from './is-api-keys';

@@ -9,7 +9,9 @@ export function caskOptions(config: ApiConfig): CaskModuleOptions {
     schedules: SCHEDULE_DEFINITIONS,
     broker: { url: config.amqpUrl, connectionName: 'cask-api', ca: config.brokerCa, confirmTimeoutMs: config.publishConfirmTimeoutMs },
     namespace: config.namespace,
-    store: config.databaseUrl ? { type: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize } : { type: 'sqlite', path: config.sqlitePath },
+    store: config.databaseUrl
+      ? { type: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize }
+      : { type: 'sqlite', path: config.sqlitePath },
     signingKeys: config.signingKeys,
     outbox: { maxBacklog: config.outboxMaxBacklog, pollMs: config.outboxPollMs },
     eventBatchSize: config.eventBatchSize,

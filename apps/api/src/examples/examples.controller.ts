@@ -1,5 +1,17 @@
 import { VideoProcess, VideoProcessPayload, WelcomeEmail, WelcomeEmailPayload } from '@cask/examples';
-import { AcceptsJob, ApiErrors, AsyncDispatcher, BODY_ERRORS, CaskController, CurrentPrincipal, DispatchQuota, ERROR_EXAMPLES, Principal, RequestId, queued } from '@cask/nestjs';
+import {
+  AcceptsJob,
+  ApiErrors,
+  AsyncDispatcher,
+  BODY_ERRORS,
+  CaskController,
+  CurrentPrincipal,
+  DispatchQuota,
+  ERROR_EXAMPLES,
+  Principal,
+  RequestId,
+  queued,
+} from '@cask/nestjs';
 import type { QueuedResponse } from '@cask/contracts';
 import { Body, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -38,7 +50,11 @@ export class ExamplesController {
   @AcceptsJob()
   @ApiOperation({ summary: 'Example: queue a video to process', description: 'The body is the `video.process` payload.' })
   @ApiErrors(DISPATCH_ERRORS)
-  async processVideo(@Body() body: VideoProcessPayload, @CurrentPrincipal() { tenant }: Principal, @RequestId() requestId?: string): Promise<QueuedResponse> {
+  async processVideo(
+    @Body() body: VideoProcessPayload,
+    @CurrentPrincipal() { tenant }: Principal,
+    @RequestId() requestId?: string,
+  ): Promise<QueuedResponse> {
     await this.quota.admit(tenant, 1);
     return queued(await this.dispatcher.dispatch(VideoProcess, body, { tenant, requestId }));
   }

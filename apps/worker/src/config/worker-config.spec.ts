@@ -1,17 +1,29 @@
 import { configErrorOf } from '@cask/testing';
 import { loadWorkerConfig } from './worker-config';
 
-
 describe('loadWorkerConfig', () => {
   it('uses the documented defaults and a worker id from host and pid', () => {
     const config = loadWorkerConfig({});
 
-    expect(config).toMatchObject({ amqpUrl: 'amqp://guest:guest@localhost:5672', namespace: 'cask', concurrency: 16, publishConfirmTimeoutMs: 10_000, shutdownGraceMs: 30_000, enableCrashDemo: false, logLevel: 'log', logFormat: 'pretty' });
+    expect(config).toMatchObject({
+      amqpUrl: 'amqp://guest:guest@localhost:5672',
+      namespace: 'cask',
+      concurrency: 16,
+      publishConfirmTimeoutMs: 10_000,
+      shutdownGraceMs: 30_000,
+      enableCrashDemo: false,
+      logLevel: 'log',
+      logFormat: 'pretty',
+    });
     expect(config.workerId).toMatch(new RegExp(`-${process.pid}$`));
   });
 
   it('logs JSON in production and readable lines elsewhere, unless LOG_FORMAT says otherwise', () => {
-    const production = { NODE_ENV: 'production', AMQP_URL: 'amqps://cask:s3cret@rabbit.internal', CASK_SIGNING_KEYS: 'k1:cask-test-signing-secret-0123456789abcdef' };
+    const production = {
+      NODE_ENV: 'production',
+      AMQP_URL: 'amqps://cask:s3cret@rabbit.internal',
+      CASK_SIGNING_KEYS: 'k1:cask-test-signing-secret-0123456789abcdef',
+    };
     expect(loadWorkerConfig(production).logFormat).toBe('json');
     expect(loadWorkerConfig({ ...production, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
     expect(loadWorkerConfig({ LOG_FORMAT: 'json', LOG_LEVEL: 'verbose' })).toMatchObject({ logFormat: 'json', logLevel: 'verbose' });
@@ -26,7 +38,9 @@ describe('loadWorkerConfig', () => {
   });
 
   it('names every bad variable in one error', () => {
-    const error = configErrorOf(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0', PUBLISH_CONFIRM_TIMEOUT_MS: 'soon', WORKER_ID: 'w'.repeat(101) }));
+    const error = configErrorOf(() =>
+      loadWorkerConfig({ WORKER_CONCURRENCY: '0', PUBLISH_CONFIRM_TIMEOUT_MS: 'soon', WORKER_ID: 'w'.repeat(101) }),
+    );
 
     expect(error.problems.sort()).toEqual([
       'PUBLISH_CONFIRM_TIMEOUT_MS: must be an integer',
@@ -63,7 +77,12 @@ describe('loadWorkerConfig', () => {
 
   it('names malformed pool settings in one error', () => {
     const error = configErrorOf(() =>
-      loadWorkerConfig({ WORKER_QUEUES: 'video,,default', WORKER_TYPE_CONCURRENCY: 'video.process=0', JOB_RATE_LIMITS: 'demo.flaky', WORKER_HEARTBEAT_MS: '5' }),
+      loadWorkerConfig({
+        WORKER_QUEUES: 'video,,default',
+        WORKER_TYPE_CONCURRENCY: 'video.process=0',
+        JOB_RATE_LIMITS: 'demo.flaky',
+        WORKER_HEARTBEAT_MS: '5',
+      }),
     );
 
     expect(error.problems.sort()).toEqual([
@@ -75,7 +94,9 @@ describe('loadWorkerConfig', () => {
   });
   it('signs nothing unless CASK_SIGNING_KEYS is set, and reads its keys in order', () => {
     expect(loadWorkerConfig({}).signingKeys).toEqual([]);
-    expect(loadWorkerConfig({ CASK_SIGNING_KEYS: 'new:0123456789abcdef0123456789abcdef,old:fedcba9876543210fedcba9876543210' }).signingKeys).toEqual([
+    expect(
+      loadWorkerConfig({ CASK_SIGNING_KEYS: 'new:0123456789abcdef0123456789abcdef,old:fedcba9876543210fedcba9876543210' }).signingKeys,
+    ).toEqual([
       { id: 'new', secret: '0123456789abcdef0123456789abcdef' },
       { id: 'old', secret: 'fedcba9876543210fedcba9876543210' },
     ]);
@@ -89,7 +110,9 @@ describe('loadWorkerConfig', () => {
   });
 
   it('refuses to start in production unsigned, as guest or over plain AMQP to another host; starts with all three right', () => {
-    const error = configErrorOf(() => loadWorkerConfig({ NODE_ENV: 'production', AMQP_URL: 'amqp://guest:hunter2-password@rabbit.internal:5672' }));
+    const error = configErrorOf(() =>
+      loadWorkerConfig({ NODE_ENV: 'production', AMQP_URL: 'amqp://guest:hunter2-password@rabbit.internal:5672' }),
+    );
     expect(error.problems).toEqual([
       'AMQP_URL: the broker\'s "guest" account is refused in production; create a user for Cask (NODE_ENV=production)',
       'AMQP_URL: plain amqp:// to rabbit.internal is refused in production; use amqps:// (with AMQP_CA_FILE for a private CA), or set AMQP_ALLOW_PLAINTEXT=true on a private network (NODE_ENV=production)',

@@ -1,6 +1,20 @@
 import { JobDefinition, SigningKey, parseSigningKeys } from '@cask/contracts';
 import { JOB_DEFINITIONS } from '@cask/examples';
-import { DeploymentEnv, IntSetting, IsNamedCounts, IsSigningKeys, LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel, checkJobNames, defaultLogFormat, loadEnv, parseNamedCounts, resolveDeployment } from '@cask/host';
+import {
+  DeploymentEnv,
+  IntSetting,
+  IsNamedCounts,
+  IsSigningKeys,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  LogFormat,
+  LogLevel,
+  checkJobNames,
+  defaultLogFormat,
+  loadEnv,
+  parseNamedCounts,
+  resolveDeployment,
+} from '@cask/host';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { hostname } from 'node:os';
 
@@ -33,7 +47,9 @@ class WorkerEnv extends DeploymentEnv {
   WORKER_ENABLE_CRASH_DEMO: string = 'false';
 
   @IsOptional()
-  @Matches(/^\s*[a-z0-9][a-z0-9_-]*\s*(,\s*[a-z0-9][a-z0-9_-]*\s*)*$/, { message: 'must be job queue names separated by commas, e.g. "video" or "default,video"' })
+  @Matches(/^\s*[a-z0-9][a-z0-9_-]*\s*(,\s*[a-z0-9][a-z0-9_-]*\s*)*$/, {
+    message: 'must be job queue names separated by commas, e.g. "video" or "default,video"',
+  })
   WORKER_QUEUES?: string;
 
   @IsOptional()
@@ -107,7 +123,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, jobs: rea
   const queues = e.WORKER_QUEUES === undefined ? undefined : [...new Set(e.WORKER_QUEUES.split(',').map((queue) => queue.trim()))];
   const typeConcurrency = parseNamedCounts(e.WORKER_TYPE_CONCURRENCY);
   const rateLimits = parseNamedCounts(e.JOB_RATE_LIMITS);
-  checkJobNames(jobs, { queues: { WORKER_QUEUES: queues }, types: { WORKER_TYPE_CONCURRENCY: typeConcurrency, JOB_RATE_LIMITS: rateLimits } });
+  checkJobNames(jobs, {
+    queues: { WORKER_QUEUES: queues },
+    types: { WORKER_TYPE_CONCURRENCY: typeConcurrency, JOB_RATE_LIMITS: rateLimits },
+  });
   const { production, brokerCa } = resolveDeployment(e, [
     ...(e.CASK_SIGNING_KEYS ? [] : ['CASK_SIGNING_KEYS: required; without it any broker account could make workers run jobs']),
   ]);

@@ -18,7 +18,8 @@ export class FaultHandler {
     const started = Date.now();
     switch (payload.mode) {
       case 'crash':
-        if (!this.config.enableCrashDemo) throw new PermanentJobError('The crash demo is disabled (WORKER_ENABLE_CRASH_DEMO=false)', { code: 'disabled' });
+        if (!this.config.enableCrashDemo)
+          throw new PermanentJobError('The crash demo is disabled (WORKER_ENABLE_CRASH_DEMO=false)', { code: 'disabled' });
         this.logger.warn({ ...jobLog(ctx.jobId, ctx.type, ctx), msg: `Job ${ctx.type} ${ctx.jobId}: killing this worker on purpose` });
         process.kill(process.pid, 'SIGKILL');
         break;

@@ -79,12 +79,20 @@ export class AmqpConsumer {
   private cancelled = false;
   private watchdog?: NodeJS.Timeout;
 
-  constructor(connection: AmqpConnection, private readonly options: AmqpConsumerOptions) {
+  constructor(
+    connection: AmqpConnection,
+    private readonly options: AmqpConsumerOptions,
+  ) {
     if (!Number.isInteger(options.prefetch) || options.prefetch < 1) {
       throw new RangeError(`prefetch must be a positive integer, got ${options.prefetch}`);
     }
     this.logger = new Logger(`${AmqpConsumer.name}:${options.queue}`);
-    this.channel = new ManagedChannel(connection, `${options.queue}-consumer`, (c) => c.createChannel(), (ch) => this.attach(ch));
+    this.channel = new ManagedChannel(
+      connection,
+      `${options.queue}-consumer`,
+      (c) => c.createChannel(),
+      (ch) => this.attach(ch),
+    );
   }
 
   get queue(): string {

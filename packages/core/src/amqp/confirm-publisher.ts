@@ -52,13 +52,18 @@ export class ConfirmPublisher {
   ) {
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 10_000;
     this.signer = options.signer;
-    this.channel = new ManagedChannel(connection, `${options.name}-publisher`, (c) => c.createConfirmChannel(), async (channel) => {
-      channel.on('return', (message: ConsumeMessage) => {
-        const id = message.properties.messageId as string | undefined;
-        if (id) this.returned.add(id);
-      });
-      await options.setup(channel);
-    });
+    this.channel = new ManagedChannel(
+      connection,
+      `${options.name}-publisher`,
+      (c) => c.createConfirmChannel(),
+      async (channel) => {
+        channel.on('return', (message: ConsumeMessage) => {
+          const id = message.properties.messageId as string | undefined;
+          if (id) this.returned.add(id);
+        });
+        await options.setup(channel);
+      },
+    );
   }
 
   /** Resolves once the channel is open; waits for the broker if it is not up yet. */
@@ -100,7 +105,8 @@ export class ConfirmPublisher {
       messageId: options.messageId,
       timestamp: Date.now(),
       type: options.type,
-      headers: this.signer && options.sign !== false ? { ...options.headers, [SIGNATURE_HEADER]: this.signer.sign(content) } : options.headers,
+      headers:
+        this.signer && options.sign !== false ? { ...options.headers, [SIGNATURE_HEADER]: this.signer.sign(content) } : options.headers,
       priority: options.priority,
     };
     return new Promise<void>((resolve, reject) => {

@@ -77,11 +77,7 @@ describe('GroupCommit', () => {
     }
     await settle();
 
-    expect(groups()).toEqual([
-      [1, 2, 3],
-      [4, 5, 6],
-      [7],
-    ]);
+    expect(groups()).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
     expect(added.every((add) => add.outcome === 'resolved')).toBe(true);
   });
 

@@ -46,7 +46,11 @@ function setup(answers: Record<string, Answer>, queues: string[], options: { tim
   };
   let now = 1_000_000;
   const clock = { advance: (ms: number) => (now += ms) };
-  const inspector = new QueueInspector(connection as unknown as AmqpConnection, queues, { cacheMs: 1000, timeoutMs: options.timeoutMs, now: () => now });
+  const inspector = new QueueInspector(connection as unknown as AmqpConnection, queues, {
+    cacheMs: 1000,
+    timeoutMs: options.timeoutMs,
+    now: () => now,
+  });
   const asked = () => channels.flatMap((channel) => channel.asked);
   return { inspector, connection, channels, clock, asked };
 }

@@ -64,7 +64,11 @@ describe('JobActivity', () => {
     const later = await activity.read('acme', NOW + 5_000);
 
     expect(queriedFrom).toEqual([SINCE, CURRENT - 2 * MINUTE]);
-    expect(later.minutes.find((m) => m.minute === CURRENT - 10 * MINUTE)).toEqual({ minute: CURRENT - 10 * MINUTE, succeeded: 4, failed: 2 });
+    expect(later.minutes.find((m) => m.minute === CURRENT - 10 * MINUTE)).toEqual({
+      minute: CURRENT - 10 * MINUTE,
+      succeeded: 4,
+      failed: 2,
+    });
     expect(later.minutes.find((m) => m.minute === CURRENT - MINUTE)).toEqual({ minute: CURRENT - MINUTE, succeeded: 2, failed: 0 });
   });
 
@@ -82,7 +86,11 @@ describe('JobActivity', () => {
     expect(queriedFrom).toEqual([SINCE, CURRENT - 2 * MINUTE]);
     expect(twoMinutesLater.since).toBe(SINCE + 2 * MINUTE);
     expect(twoMinutesLater.minutes.some((m) => m.minute === SINCE)).toBe(false);
-    expect(twoMinutesLater.minutes.find((m) => m.minute === CURRENT - MINUTE)).toEqual({ minute: CURRENT - MINUTE, succeeded: 1, failed: 1 });
+    expect(twoMinutesLater.minutes.find((m) => m.minute === CURRENT - MINUTE)).toEqual({
+      minute: CURRENT - MINUTE,
+      succeeded: 1,
+      failed: 1,
+    });
   });
 
   it('reads the whole hour again after being idle longer than the window', async () => {

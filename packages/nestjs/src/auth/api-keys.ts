@@ -43,7 +43,8 @@ export function parseApiKeys(text: string): ApiKey[] {
     const tenant = entry.slice(0, first);
     const scope = entry.slice(first + 1, second) as Scope;
     const key = entry.slice(second + 1);
-    if (!TENANT_NAME.test(tenant)) throw new Error(`${at}: tenant must be 1-64 letters, digits, ".", "-" or "_", starting with a letter or digit`);
+    if (!TENANT_NAME.test(tenant))
+      throw new Error(`${at}: tenant must be 1-64 letters, digits, ".", "-" or "_", starting with a letter or digit`);
     if (!SCOPES.includes(scope)) throw new Error(`${at}: scope must be read or write`);
     const digest = DIGEST.exec(key);
     if (!digest && !PLAIN_KEY.test(key)) {

@@ -14,7 +14,10 @@ export class WhoamiController {
   constructor(@Optional() private readonly keys?: ApiKeyRing) {}
 
   @Get('whoami')
-  @ApiOperation({ summary: 'The tenant and scope of the API key sent', description: 'Any valid key, read or write. Without configured keys: the `default` tenant, `write`.' })
+  @ApiOperation({
+    summary: 'The tenant and scope of the API key sent',
+    description: 'Any valid key, read or write. Without configured keys: the `default` tenant, `write`.',
+  })
   @ApiOkResponse({ type: WhoamiResponse })
   whoami(@CurrentPrincipal() { tenant, scope }: Principal): WhoamiView {
     return { tenant, scope, keys_required: this.keys?.enabled ?? false };

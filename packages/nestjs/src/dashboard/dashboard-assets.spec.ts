@@ -15,7 +15,14 @@ describe('DashboardAssets', () => {
   const page = '<meta name="cask-keys-required" content="{{keys_required}}">';
 
   it('holds the page, scripts, styles and icons with their types, and nothing else', () => {
-    const dir = assetsDir({ 'index.html': page, 'main.js': 'x', 'app.css': 'y', 'icon.svg': '<svg/>', 'notes.md': 'z', 'tsconfig.json': '{}' });
+    const dir = assetsDir({
+      'index.html': page,
+      'main.js': 'x',
+      'app.css': 'y',
+      'icon.svg': '<svg/>',
+      'notes.md': 'z',
+      'tsconfig.json': '{}',
+    });
 
     const assets = new DashboardAssets(settings(true), dir);
 
@@ -30,12 +37,18 @@ describe('DashboardAssets', () => {
   it('writes into the page whether the api asks for keys', () => {
     const dir = assetsDir({ 'index.html': page });
 
-    expect(new DashboardAssets(settings(true), dir).get('index.html')?.body.toString()).toBe('<meta name="cask-keys-required" content="true">');
-    expect(new DashboardAssets(settings(false), dir).get('index.html')?.body.toString()).toBe('<meta name="cask-keys-required" content="false">');
+    expect(new DashboardAssets(settings(true), dir).get('index.html')?.body.toString()).toBe(
+      '<meta name="cask-keys-required" content="true">',
+    );
+    expect(new DashboardAssets(settings(false), dir).get('index.html')?.body.toString()).toBe(
+      '<meta name="cask-keys-required" content="false">',
+    );
   });
 
   it('refuses to start without its files, saying how to get them', () => {
-    expect(() => new DashboardAssets(settings(true), join(tmpdir(), 'no-such-cask-dashboard-dir'))).toThrow(/Dashboard assets are missing from .*npm run build/);
+    expect(() => new DashboardAssets(settings(true), join(tmpdir(), 'no-such-cask-dashboard-dir'))).toThrow(
+      /Dashboard assets are missing from .*npm run build/,
+    );
     expect(() => new DashboardAssets(settings(true), assetsDir({ 'main.js': 'x' }))).toThrow(/no index\.html/);
   });
 });

@@ -22,7 +22,13 @@ class FakeConfirmChannel extends EventEmitter {
   readonly published: Published[] = [];
   writable = true;
 
-  publish(exchange: string, routingKey: string, content: Buffer, properties: Published['properties'], callback: Published['callback']): boolean {
+  publish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    properties: Published['properties'],
+    callback: Published['callback'],
+  ): boolean {
     this.published.push({ exchange, routingKey, content, properties, callback });
     return this.writable;
   }
@@ -83,7 +89,11 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     connection = new FakeConnection(channel);
     store = openTestStores({ type: 'sqlite', path: ':memory:' });
     await store.migrate();
-    const publisher = new ConfirmPublisher(connection as unknown as AmqpConnection, { name: 'test', setup: async () => undefined, confirmTimeoutMs: 200 });
+    const publisher = new ConfirmPublisher(connection as unknown as AmqpConnection, {
+      name: 'test',
+      setup: async () => undefined,
+      confirmTimeoutMs: 200,
+    });
     await publisher.start();
     relay = new OutboxRelay(store, store, publisher, connection as unknown as AmqpConnection, topology, outbox);
     dispatcher = new AmqpAsyncDispatcher(store, relay, options, new JobMetrics());
@@ -125,7 +135,11 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 1 }, { maxAttempts: 5, backoff, timeoutMs: 1234 });
     await until(() => channel.published.length === 1);
     const envelope = decodeEnvelope(channel.published[0].content);
-    expect(envelope.ok && envelope.value).toMatchObject({ max_attempts: 5, timeout_ms: 1234, backoff: { type: 'fixed', base_ms: 50, cap_ms: 50, jitter: 0 } });
+    expect(envelope.ok && envelope.value).toMatchObject({
+      max_attempts: 5,
+      timeout_ms: 1234,
+      backoff: { type: 'fixed', base_ms: 50, cap_ms: 50, jitter: 0 },
+    });
     expect(await store.get(id)).toMatchObject({ maxAttempts: 5, timeoutMs: 1234, backoff });
   });
 
@@ -146,7 +160,7 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     expect(await store.get(id)).toMatchObject({ status: 'queued' });
   });
 
-  it('carries the request id in a header, on the inline publish and on the relay\'s from the stored message', async () => {
+  it("carries the request id in a header, on the inline publish and on the relay's from the stored message", async () => {
     const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { requestId: 'checkout-42' });
     await until(() => channel.published.length === 1);
     expect(channel.published[0].properties.headers?.[REQUEST_ID_HEADER]).toBe('checkout-42');
@@ -166,7 +180,9 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
   it('refuses a malformed request id as an invalid option, storing nothing', async () => {
     const error = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { requestId: 'two words' }).catch((err: unknown) => err);
 
-    expect((error as InvalidPayloadError).errors).toEqual([{ field: 'request_id', reason: 'request_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -' }]);
+    expect((error as InvalidPayloadError).errors).toEqual([
+      { field: 'request_id', reason: 'request_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -' },
+    ]);
     expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
   });
 
@@ -224,8 +240,12 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
 
   it('refuses a repeated Idempotency-Key with a different request', async () => {
     await dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-43' });
-    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 3 }, { idempotencyKey: 'order-43' })).rejects.toBeInstanceOf(IdempotencyConflictError);
-    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-43', priority: 5 })).rejects.toBeInstanceOf(IdempotencyConflictError);
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 3 }, { idempotencyKey: 'order-43' })).rejects.toBeInstanceOf(
+      IdempotencyConflictError,
+    );
+    await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 2 }, { idempotencyKey: 'order-43', priority: 5 })).rejects.toBeInstanceOf(
+      IdempotencyConflictError,
+    );
   });
 
   it('waits for drain before writing more when the channel buffer is full', async () => {
@@ -257,6 +277,15 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     expect(await dispatcher.getResult('01900000-0000-7000-8000-000000000000')).toBeNull();
     expect(await dispatcher.getResult('not-an-id')).toBeNull();
     const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 2 });
-    expect(await dispatcher.getResult(id)).toMatchObject({ id, type: 'demo.flaky', queue: 'default', status: 'queued', attempts: 0, result: null, nextAttemptAt: null, createdAt: expect.any(Date) });
+    expect(await dispatcher.getResult(id)).toMatchObject({
+      id,
+      type: 'demo.flaky',
+      queue: 'default',
+      status: 'queued',
+      attempts: 0,
+      result: null,
+      nextAttemptAt: null,
+      createdAt: expect.any(Date),
+    });
   });
 });

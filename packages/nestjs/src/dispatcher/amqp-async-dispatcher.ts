@@ -40,7 +40,10 @@ function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -63,7 +66,10 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     private readonly metrics: JobMetrics,
   ) {
     super();
-    this.commits = new GroupCommit((items) => this.store.createJobs(items), { maxGroup: MAX_JOBS_PER_COMMIT, maxInFlight: MAX_COMMITS_IN_FLIGHT });
+    this.commits = new GroupCommit((items) => this.store.createJobs(items), {
+      maxGroup: MAX_JOBS_PER_COMMIT,
+      maxInFlight: MAX_COMMITS_IN_FLIGHT,
+    });
   }
 
   override async dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<string> {
@@ -92,7 +98,10 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     }
     this.metrics.dispatched(prepared.record.type, prepared.record.queue);
     this.release(prepared);
-    this.logger.debug({ ...jobLog(prepared.record.id, job.name), msg: `Job ${job.name} ${prepared.record.id} dispatched (idempotency key)` });
+    this.logger.debug({
+      ...jobLog(prepared.record.id, job.name),
+      msg: `Job ${job.name} ${prepared.record.id} dispatched (idempotency key)`,
+    });
     return prepared.record.id;
   }
 
@@ -148,7 +157,10 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       createdAt: now,
     };
     // A delayed job's message waits in the outbox until it is due; the relay publishes it then.
-    const message = { ...firstAttemptMessage(record, now, options.requestId), availableAt: delayed ? (options.runAt as number) : now + this.relay.inlineLeaseMs };
+    const message = {
+      ...firstAttemptMessage(record, now, options.requestId),
+      availableAt: delayed ? (options.runAt as number) : now + this.relay.inlineLeaseMs,
+    };
     return { record, message, delayed };
   }
 

@@ -102,7 +102,11 @@ describe('InMemoryAsyncDispatcher', () => {
     const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 1 });
     await dispatcher.drain();
 
-    expect((await dispatcher.getResult(id))?.error).toEqual({ code: ErrorCode.HandlerError, message: 'database briefly down', retryable: true });
+    expect((await dispatcher.getResult(id))?.error).toEqual({
+      code: ErrorCode.HandlerError,
+      message: 'database briefly down',
+      retryable: true,
+    });
   });
 
   describe('retries', () => {
@@ -206,17 +210,20 @@ describe('InMemoryAsyncDispatcher', () => {
       expect((await dispatcher.getResult(id))?.status).toBe('succeeded');
     });
 
-    it.each([0, 101, 2.5])('rejects maxAttempts %p with InvalidPayloadError naming max_attempts, and never runs the handler', async (maxAttempts) => {
-      const handler = jest.fn(() => ({ attempts: 1 }));
-      const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, handler);
+    it.each([0, 101, 2.5])(
+      'rejects maxAttempts %p with InvalidPayloadError naming max_attempts, and never runs the handler',
+      async (maxAttempts) => {
+        const handler = jest.fn(() => ({ attempts: 1 }));
+        const dispatcher = new InMemoryAsyncDispatcher().register(DemoFlaky, handler);
 
-      await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { maxAttempts })).rejects.toMatchObject({
-        code: ErrorCode.InvalidPayload,
-        errors: [{ field: 'max_attempts', reason: expect.any(String) }],
-      });
-      await dispatcher.drain();
-      expect(handler).not.toHaveBeenCalled();
-    });
+        await expect(dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { maxAttempts })).rejects.toMatchObject({
+          code: ErrorCode.InvalidPayload,
+          errors: [{ field: 'max_attempts', reason: expect.any(String) }],
+        });
+        await dispatcher.drain();
+        expect(handler).not.toHaveBeenCalled();
+      },
+    );
   });
 
   it('rejects an invalid payload with InvalidPayloadError naming the field, and never runs the handler', async () => {
@@ -226,7 +233,10 @@ describe('InMemoryAsyncDispatcher', () => {
     const dispatched = dispatcher.dispatch(WelcomeEmail, { email: 'not-an-email', name: 'Ada' });
 
     await expect(dispatched).rejects.toBeInstanceOf(InvalidPayloadError);
-    await expect(dispatched).rejects.toMatchObject({ code: ErrorCode.InvalidPayload, errors: [expect.objectContaining({ field: 'email' })] });
+    await expect(dispatched).rejects.toMatchObject({
+      code: ErrorCode.InvalidPayload,
+      errors: [expect.objectContaining({ field: 'email' })],
+    });
     await dispatcher.drain();
     expect(handler).not.toHaveBeenCalled();
   });
@@ -235,7 +245,9 @@ describe('InMemoryAsyncDispatcher', () => {
     const handler = jest.fn(() => ({ delivered_to: 'x', message_id: 'm' }));
     const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, handler);
 
-    await expect(dispatcher.dispatch(WelcomeEmail, ADA, { priority: 10 })).rejects.toMatchObject({ errors: [{ field: 'priority', reason: expect.any(String) }] });
+    await expect(dispatcher.dispatch(WelcomeEmail, ADA, { priority: 10 })).rejects.toMatchObject({
+      errors: [{ field: 'priority', reason: expect.any(String) }],
+    });
     await dispatcher.drain();
     expect(handler).not.toHaveBeenCalled();
   });
@@ -313,7 +325,11 @@ describe('InMemoryAsyncDispatcher', () => {
         { attempts: 1 },
         { delivered_to: 'grace@example.com', message_id: 'm' },
       ]);
-      expect(await Promise.all(ids.map(async (id) => (await dispatcher.getResult(id))?.type))).toEqual(['email.welcome', 'demo.flaky', 'email.welcome']);
+      expect(await Promise.all(ids.map(async (id) => (await dispatcher.getResult(id))?.type))).toEqual([
+        'email.welcome',
+        'demo.flaky',
+        'email.welcome',
+      ]);
     });
 
     it('applies each item its own options', async () => {

@@ -65,8 +65,12 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
     const errors: FieldError[] = [];
     items.forEach((item, index) => {
       const validation = validatePayload(item.job, item.payload);
-      if (!validation.ok) errors.push(...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })));
-      if (!this.handlers.has(item.job.name)) errors.push({ field: `jobs[${index}].type`, reason: `no handler registered for "${item.job.name}"` });
+      if (!validation.ok)
+        errors.push(
+          ...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })),
+        );
+      if (!this.handlers.has(item.job.name))
+        errors.push({ field: `jobs[${index}].type`, reason: `no handler registered for "${item.job.name}"` });
       try {
         checkDispatchOptions(item.job.name, item.options ?? {});
       } catch (err) {

@@ -12,7 +12,10 @@ import { CASK_TOPOLOGY } from '../tokens';
 /** A cancel of a job that already finished. */
 export class NotCancellableError extends CaskError {
   constructor(readonly status: JobStatus) {
-    super(`Job is ${status}; only queued, scheduled, running or retrying jobs can be cancelled`, { code: 'invalid_state', retryable: false });
+    super(`Job is ${status}; only queued, scheduled, running or retrying jobs can be cancelled`, {
+      code: 'invalid_state',
+      retryable: false,
+    });
   }
 }
 
@@ -59,7 +62,15 @@ export class JobCanceller {
     this.logger.log({ ...jobLog(before.id, before.type), msg: `Job ${before.type} ${before.id}: cancelled (was ${before.status})` });
     this.metrics.cancelled(before.type);
     if (command) this.relay.publishNow(command);
-    this.bus.publish({ source: 'api', job_id: before.id, type: before.type, status: 'cancelled', series: before.series, at: now, tenant: before.tenant });
+    this.bus.publish({
+      source: 'api',
+      job_id: before.id,
+      type: before.type,
+      status: 'cancelled',
+      series: before.series,
+      at: now,
+      tenant: before.tenant,
+    });
     return before;
   }
 }

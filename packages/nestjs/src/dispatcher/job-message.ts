@@ -8,7 +8,10 @@ import type { JobRecord, OutboxMessage } from '../store/job-record';
  * @param requestId the request that asked for it, carried in a header onto the worker's log lines
  */
 export function firstAttemptMessage(
-  job: Pick<JobRecord, 'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'> & { runAt?: number | null; tenant?: string },
+  job: Pick<
+    JobRecord,
+    'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'
+  > & { runAt?: number | null; tenant?: string },
   now = Date.now(),
   requestId?: string,
 ): OutboxMessage {
@@ -28,5 +31,13 @@ export function firstAttemptMessage(
     // The default tenant goes unsaid: most deployments have only it, and every byte is sent per job.
     ...(job.tenant === undefined || job.tenant === DEFAULT_TENANT ? {} : { tenant: job.tenant }),
   };
-  return { id: uuidv7(), jobId: job.id, routingKey: job.queue, body: JSON.stringify(envelope), priority: job.priority, createdAt: now, requestId };
+  return {
+    id: uuidv7(),
+    jobId: job.id,
+    routingKey: job.queue,
+    body: JSON.stringify(envelope),
+    priority: job.priority,
+    createdAt: now,
+    requestId,
+  };
 }

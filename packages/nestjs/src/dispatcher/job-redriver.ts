@@ -48,7 +48,15 @@ export class JobRedriver {
     }
     this.logger.log({ ...jobLog(job.id, job.type), msg: `Job ${job.type} ${job.id}: redriven as series ${job.series}` });
     this.metrics.redriven(job.type);
-    this.bus.publish({ source: 'api', job_id: job.id, type: job.type, status: 'queued', series: job.series, at: job.updatedAt, tenant: job.tenant });
+    this.bus.publish({
+      source: 'api',
+      job_id: job.id,
+      type: job.type,
+      status: 'queued',
+      series: job.series,
+      at: job.updatedAt,
+      tenant: job.tenant,
+    });
     for (const message of messages) this.relay.publishNow(message);
     return job;
   }

@@ -1,4 +1,13 @@
-import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareEventQueue, isAuthentic, publishDeadLetter, retryWithBackoff } from '@cask/core';
+import {
+  AmqpConnection,
+  AmqpConsumer,
+  ConfirmPublisher,
+  Delivery,
+  declareEventQueue,
+  isAuthentic,
+  publishDeadLetter,
+  retryWithBackoff,
+} from '@cask/core';
 import { CaskTopology, ErrorCode, JobEvent, MessageSigner, StoreUnavailableError, decodeEvents } from '@cask/contracts';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CaskSigning } from '../cask-signing';
@@ -56,7 +65,9 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
 
   onApplicationBootstrap(): void {
     if (!this.signer) {
-      this.logger.warn('CASK_SIGNING_KEYS is not set: messages are not signed, so anyone allowed to publish on the vhost can run jobs and forge their results');
+      this.logger.warn(
+        'CASK_SIGNING_KEYS is not set: messages are not signed, so anyone allowed to publish on the vhost can run jobs and forge their results',
+      );
     }
     // Not awaited: the api serves (and answers 503 to dispatches) while the broker is still away.
     void this.consumer.start();
@@ -111,7 +122,8 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
         rejected = err;
         return true;
       },
-      onRetry: (err, delay) => this.logger.warn(`Job store unavailable (${err.message}); retrying ${group.length} event message(s) in ${delay} ms`),
+      onRetry: (err, delay) =>
+        this.logger.warn(`Job store unavailable (${err.message}); retrying ${group.length} event message(s) in ${delay} ms`),
     });
     if (applied || !rejected) return;
     // The store works, so something in this group is bad: apply one message at a time to find it.

@@ -1,5 +1,16 @@
 import type { QueuedResponse } from '@cask/contracts';
-import { CallHandler, ExecutionContext, HttpCode, HttpStatus, Injectable, NestInterceptor, Optional, Type, UseInterceptors, applyDecorators } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  HttpCode,
+  HttpStatus,
+  Injectable,
+  NestInterceptor,
+  Optional,
+  Type,
+  UseInterceptors,
+  applyDecorators,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiAcceptedResponse } from '@nestjs/swagger';
 import { Observable, tap } from 'rxjs';
@@ -22,7 +33,8 @@ class JobLocationInterceptor implements NestInterceptor {
     const jobs = this.routes?.jobs ?? '/jobs';
     return next.handle().pipe(
       tap((body: { job_id?: string } | undefined) => {
-        if (body?.job_id) this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'Location', `${jobs}/${body.job_id}`);
+        if (body?.job_id)
+          this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'Location', `${jobs}/${body.job_id}`);
       }),
     );
   }

@@ -37,7 +37,15 @@ export class CaskHttpModule {
     return {
       module: CaskHttpModule,
       imports: path ? [RouterModule.register([{ path, module: CaskHttpModule }])] : [],
-      controllers: [JobsController, SchedulesController, LiveEventsController, StatsController, WorkersController, SystemController, WhoamiController],
+      controllers: [
+        JobsController,
+        SchedulesController,
+        LiveEventsController,
+        StatsController,
+        WorkersController,
+        SystemController,
+        WhoamiController,
+      ],
       providers: [
         { provide: CaskRoutes, useValue: new CaskRoutes(`${path ? `/${path}` : ''}/jobs`) },
         JobActivity,

@@ -35,7 +35,10 @@ const BY_CODE: Readonly<Record<string, (err: CaskError) => Answer>> = {
   }),
   payload_too_large: (err) => {
     const e = err as PayloadTooLargeError;
-    return { status: HttpStatus.PAYLOAD_TOO_LARGE, body: errorBody(e.message, [{ field: e.field, reason: `must be at most ${e.limit} bytes as JSON; it is ${e.size}` }]) };
+    return {
+      status: HttpStatus.PAYLOAD_TOO_LARGE,
+      body: errorBody(e.message, [{ field: e.field, reason: `must be at most ${e.limit} bytes as JSON; it is ${e.size}` }]),
+    };
   },
   rate_limited: (err) => ({
     status: HttpStatus.TOO_MANY_REQUESTS,
@@ -67,7 +70,8 @@ function fromHttpException(exception: HttpException): Answer {
   const status = exception.getStatus();
   const body = exception.getResponse();
   const headers = status === HttpStatus.UNAUTHORIZED ? { 'WWW-Authenticate': 'Bearer realm="cask"' } : undefined;
-  if (typeof body === 'object' && body !== null && 'error' in body && !('statusCode' in body)) return { status, body: body as ErrorBody, headers };
+  if (typeof body === 'object' && body !== null && 'error' in body && !('statusCode' in body))
+    return { status, body: body as ErrorBody, headers };
   return { status, body: errorBody(exception.message), headers };
 }
 

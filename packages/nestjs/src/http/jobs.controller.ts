@@ -1,6 +1,18 @@
 import { CaskController } from './cask-controller.decorator';
 import { FieldError, JobCatalogue, JobDefinition, JobView, QueuedResponse, backoffFromWire, validatePayload } from '@cask/contracts';
-import { Body, Get, GoneException, Headers, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Get,
+  GoneException,
+  Headers,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
@@ -45,13 +57,22 @@ export class JobsController {
 
   @Post()
   @AcceptsJob()
-  @ApiOperation({ summary: 'Dispatch a job', description: 'Stores the job and publishes it to its queue; `payload` is checked against the job type’s rules first.' })
+  @ApiOperation({
+    summary: 'Dispatch a job',
+    description: 'Stores the job and publishes it to its queue; `payload` is checked against the job type’s rules first.',
+  })
   @ApiHeader({
     name: 'idempotency-key',
     required: false,
-    description: 'Repeating a request with the same key and body answers the first job id and creates nothing (24 h); with another body, 409',
+    description:
+      'Repeating a request with the same key and body answers the first job id and creates nothing (24 h); with another body, 409',
   })
-  @ApiErrors({ 400: ERROR_EXAMPLES.badPayload, 409: ERROR_EXAMPLES.idempotencyConflict, ...BODY_ERRORS, 503: ERROR_EXAMPLES.brokerUnavailable })
+  @ApiErrors({
+    400: ERROR_EXAMPLES.badPayload,
+    409: ERROR_EXAMPLES.idempotencyConflict,
+    ...BODY_ERRORS,
+    503: ERROR_EXAMPLES.brokerUnavailable,
+  })
   async create(
     @Body() body: CreateJobDto,
     @CurrentPrincipal() { tenant }: Principal,
@@ -64,14 +85,23 @@ export class JobsController {
     const { job, options } = this.toDispatch(body, '');
     await this.quota.admit(tenant, 1);
     // The body as sent identifies the request: a repeated `delay_ms` is the same request later.
-    const jobId = await this.dispatcher.dispatch(job, body.payload, { ...options, tenant, idempotencyKey, fingerprint: idempotencyKey ? body : undefined, requestId });
+    const jobId = await this.dispatcher.dispatch(job, body.payload, {
+      ...options,
+      tenant,
+      idempotencyKey,
+      fingerprint: idempotencyKey ? body : undefined,
+      requestId,
+    });
     return queued(jobId, options.runAt !== undefined && options.runAt > Date.now() ? 'scheduled' : 'queued');
   }
 
   /** Up to 1,000 jobs at once: every item is checked before any is stored; the ids come back in order. */
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Dispatch up to 1,000 jobs at once', description: 'All are stored or none: one bad item answers 400 naming every bad field as `jobs[<i>].<field>`.' })
+  @ApiOperation({
+    summary: 'Dispatch up to 1,000 jobs at once',
+    description: 'All are stored or none: one bad item answers 400 naming every bad field as `jobs[<i>].<field>`.',
+  })
   @ApiAcceptedResponse({ type: QueuedBatchResponse, description: 'Every job stored and queued; ids in the order sent' })
   @ApiErrors({ 400: ERROR_EXAMPLES.badBatchItem, ...BODY_ERRORS, 503: ERROR_EXAMPLES.brokerUnavailable })
   async createBatch(
@@ -87,7 +117,9 @@ export class JobsController {
         // Payload errors are named alongside type errors, so one answer lists every bad item.
         const validation = validatePayload(job, item.payload);
         if (!validation.ok) {
-          errors.push(...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })));
+          errors.push(
+            ...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })),
+          );
         }
         items.push({ job, payload: item.payload, options: { ...options, tenant, requestId } });
       } catch (err) {
@@ -112,7 +144,8 @@ export class JobsController {
     if (body.delay_ms !== undefined && body.run_at !== undefined) {
       throw new ValidationFailedException([{ field: `${prefix}run_at`, reason: 'give delay_ms or run_at, not both' }]);
     }
-    const runAt = body.run_at !== undefined ? Date.parse(body.run_at) : body.delay_ms !== undefined ? Date.now() + body.delay_ms : undefined;
+    const runAt =
+      body.run_at !== undefined ? Date.parse(body.run_at) : body.delay_ms !== undefined ? Date.now() + body.delay_ms : undefined;
     if (runAt !== undefined && runAt > Date.now() + MAX_DELAY_MS) {
       throw new ValidationFailedException([{ field: `${prefix}run_at`, reason: 'must be at most 30 days ahead' }]);
     }
@@ -131,10 +164,17 @@ export class JobsController {
   /** Redrives failed (or cancelled) jobs in bulk and says how many. */
   @Post('retry')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Retry failed or cancelled jobs in bulk', description: 'Filter by `type`, `status` or both; at most 1,000 jobs per call, so repeat until `retried` is 0.' })
+  @ApiOperation({
+    summary: 'Retry failed or cancelled jobs in bulk',
+    description: 'Filter by `type`, `status` or both; at most 1,000 jobs per call, so repeat until `retried` is 0.',
+  })
   @ApiOkResponse({ type: RetriedJobsResponse })
   @ApiErrors({ 400: ERROR_EXAMPLES.noRetryFilter, ...BODY_ERRORS })
-  async retryMany(@Body() body: RetryJobsDto, @CurrentPrincipal() { tenant }: Principal, @RequestId() requestId?: string): Promise<{ retried: number }> {
+  async retryMany(
+    @Body() body: RetryJobsDto,
+    @CurrentPrincipal() { tenant }: Principal,
+    @RequestId() requestId?: string,
+  ): Promise<{ retried: number }> {
     if (!body.type && !body.status) {
       throw new ValidationFailedException([{ field: 'type', reason: 'give a type, a status (failed or cancelled), or both' }]);
     }
@@ -147,7 +187,10 @@ export class JobsController {
   @JOB_ID_PARAM
   @ApiOkResponse({ type: JobWithHistoryResponse })
   @ApiErrors({ 400: ERROR_EXAMPLES.badJobId, 404: ERROR_EXAMPLES.jobNotFound, 410: ERROR_EXAMPLES.jobPurged })
-  async get(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<JobView & { payload: object; history: TransitionView[] }> {
+  async get(
+    @Param('id', JobIdPipe) id: string,
+    @CurrentPrincipal() { tenant }: Principal,
+  ): Promise<JobView & { payload: object; history: TransitionView[] }> {
     const record = await this.store.get(id);
     if (!record || record.tenant !== tenant) throw await this.missing(id, tenant);
     const history = await this.store.history(id);
@@ -161,10 +204,18 @@ export class JobsController {
    */
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Cancel a job that has not finished', description: 'A queued or scheduled job never runs; a running one has its AbortSignal fired.' })
+  @ApiOperation({
+    summary: 'Cancel a job that has not finished',
+    description: 'A queued or scheduled job never runs; a running one has its AbortSignal fired.',
+  })
   @JOB_ID_PARAM
   @ApiOkResponse({ type: JobResponse, description: 'The job, now `cancelled`' })
-  @ApiErrors({ 400: ERROR_EXAMPLES.badJobId, 404: ERROR_EXAMPLES.jobNotFound, 409: ERROR_EXAMPLES.notCancellable, 410: ERROR_EXAMPLES.jobPurged })
+  @ApiErrors({
+    400: ERROR_EXAMPLES.badJobId,
+    404: ERROR_EXAMPLES.jobNotFound,
+    409: ERROR_EXAMPLES.notCancellable,
+    410: ERROR_EXAMPLES.jobPurged,
+  })
   async cancel(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal): Promise<JobView> {
     const before = await this.canceller.cancel(id, tenant);
     if (!before) throw await this.missing(id, tenant);
@@ -176,8 +227,17 @@ export class JobsController {
   @AcceptsJob()
   @ApiOperation({ summary: 'Run a failed or cancelled job again', description: 'A new series of attempts under the same id.' })
   @JOB_ID_PARAM
-  @ApiErrors({ 400: ERROR_EXAMPLES.badJobId, 404: ERROR_EXAMPLES.jobNotFound, 409: ERROR_EXAMPLES.notRetryable, 410: ERROR_EXAMPLES.jobPurged })
-  async retry(@Param('id', JobIdPipe) id: string, @CurrentPrincipal() { tenant }: Principal, @RequestId() requestId?: string): Promise<QueuedResponse> {
+  @ApiErrors({
+    400: ERROR_EXAMPLES.badJobId,
+    404: ERROR_EXAMPLES.jobNotFound,
+    409: ERROR_EXAMPLES.notRetryable,
+    410: ERROR_EXAMPLES.jobPurged,
+  })
+  async retry(
+    @Param('id', JobIdPipe) id: string,
+    @CurrentPrincipal() { tenant }: Principal,
+    @RequestId() requestId?: string,
+  ): Promise<QueuedResponse> {
     const job = await this.redriver.retry(id, tenant, requestId);
     if (!job) throw await this.missing(id, tenant);
     return queued(job.id);

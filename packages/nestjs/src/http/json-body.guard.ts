@@ -17,8 +17,14 @@ export class JsonBodyGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<BodyRequest>();
     if (!hasBody(request)) return true;
-    const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const type = String(request.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type)) return true;
-    throw new HttpException(errorBody('Unsupported media type', [{ field: 'content-type', reason: 'must be application/json' }]), HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+    throw new HttpException(
+      errorBody('Unsupported media type', [{ field: 'content-type', reason: 'must be application/json' }]),
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    );
   }
 }

@@ -34,7 +34,10 @@ export class StatsController {
 
   /** Counts of the caller's tenant only; every status is present, 0 when it has none. */
   @Get()
-  @ApiOperation({ summary: 'Count the caller’s jobs by status, in all and per type', description: 'Only the tenant of the API key; every status is present, 0 when none.' })
+  @ApiOperation({
+    summary: 'Count the caller’s jobs by status, in all and per type',
+    description: 'Only the tenant of the API key; every status is present, 0 when none.',
+  })
   @ApiOkResponse({ type: JobStatsResponse })
   async stats(@CurrentPrincipal() { tenant }: Principal): Promise<JobStats> {
     const counts = await this.store.counts(tenant);

@@ -15,7 +15,10 @@ export class BatchOverRateLimitError extends CaskError {
     readonly jobs: number,
     readonly perSecond: number,
   ) {
-    super(`A batch may hold at most ${perSecond} jobs under the dispatch rate limit; this one has ${jobs}`, { code: 'batch_over_rate_limit', retryable: false });
+    super(`A batch may hold at most ${perSecond} jobs under the dispatch rate limit; this one has ${jobs}`, {
+      code: 'batch_over_rate_limit',
+      retryable: false,
+    });
   }
 }
 

@@ -20,13 +20,39 @@ describe('AllJobsEventStream', () => {
     bus.publish({ source: 'worker', event: { ...base, type: 'demo.flaky', kind: 'progress', progress: { step: 2 } } });
     bus.publish({
       source: 'worker',
-      event: { ...base, type: 'demo.flaky', kind: 'retrying', error: { code: 'flaky', message: 'no', retryable: true }, next_attempt_at: Date.UTC(2030, 0, 2) },
+      event: {
+        ...base,
+        type: 'demo.flaky',
+        kind: 'retrying',
+        error: { code: 'flaky', message: 'no', retryable: true },
+        next_attempt_at: Date.UTC(2030, 0, 2),
+      },
     });
 
     expect(events).toEqual([
-      { event: 'status', data: expect.objectContaining({ job_id: JOB, type: 'demo.flaky', status: 'running', attempt: 2, at: '2030-01-01T00:00:00.000Z', worker: 'w-1' }) },
-      { event: 'progress', data: { job_id: JOB, type: 'demo.flaky', series: 1, attempt: 2, at: '2030-01-01T00:00:00.000Z', progress: { step: 2 } } },
-      { event: 'status', data: expect.objectContaining({ status: 'retrying', error: { code: 'flaky', message: 'no', retryable: true }, next_attempt_at: '2030-01-02T00:00:00.000Z' }) },
+      {
+        event: 'status',
+        data: expect.objectContaining({
+          job_id: JOB,
+          type: 'demo.flaky',
+          status: 'running',
+          attempt: 2,
+          at: '2030-01-01T00:00:00.000Z',
+          worker: 'w-1',
+        }),
+      },
+      {
+        event: 'progress',
+        data: { job_id: JOB, type: 'demo.flaky', series: 1, attempt: 2, at: '2030-01-01T00:00:00.000Z', progress: { step: 2 } },
+      },
+      {
+        event: 'status',
+        data: expect.objectContaining({
+          status: 'retrying',
+          error: { code: 'flaky', message: 'no', retryable: true },
+          next_attempt_at: '2030-01-02T00:00:00.000Z',
+        }),
+      },
     ]);
     expect(events.every((event) => event.id === undefined)).toBe(true);
   });
@@ -35,7 +61,9 @@ describe('AllJobsEventStream', () => {
     const { bus, events } = run();
     bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'queued', series: 2, at: 0, tenant: 'default' });
     bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'cancelled', series: 2, at: 0, tenant: 'default' });
-    expect(events.map((event) => [event.event, (event.data as { status: string }).status, (event.data as { attempt: unknown }).attempt])).toEqual([
+    expect(
+      events.map((event) => [event.event, (event.data as { status: string }).status, (event.data as { attempt: unknown }).attempt]),
+    ).toEqual([
       ['status', 'queued', 0],
       ['status', 'cancelled', null],
     ]);
@@ -43,7 +71,8 @@ describe('AllJobsEventStream', () => {
 
   it('sends only the requested types', () => {
     const { bus, events } = run(['demo.flaky', 'video.process']);
-    for (const type of ['email.welcome', 'demo.flaky', 'video.process']) bus.publish({ source: 'worker', event: { ...base, type, kind: 'started' } });
+    for (const type of ['email.welcome', 'demo.flaky', 'video.process'])
+      bus.publish({ source: 'worker', event: { ...base, type, kind: 'started' } });
     bus.publish({ source: 'api', job_id: JOB, type: 'email.welcome', status: 'queued', series: 1, at: 0, tenant: 'default' });
     expect(events.map((event) => (event.data as { type: string }).type)).toEqual(['demo.flaky', 'video.process']);
   });

@@ -128,7 +128,15 @@ describe('JobEventStream', () => {
     if (options.publish !== false) bus.publish({ source: 'worker', event: full });
   };
 
-  const stream = (after?: string) => new JobEventStream(JOB, after === undefined ? undefined : (parseEventId(after) as EventId), store as unknown as JobStore, bus, POLL_MS, 'default');
+  const stream = (after?: string) =>
+    new JobEventStream(
+      JOB,
+      after === undefined ? undefined : (parseEventId(after) as EventId),
+      store as unknown as JobStore,
+      bus,
+      POLL_MS,
+      'default',
+    );
 
   const started = async (after?: string) => {
     const live = stream(after);
@@ -184,7 +192,9 @@ describe('JobEventStream', () => {
     expect(sink.ids()).toEqual(['1.1.2', '1.1.3', '1.2.2', '1.2.4']);
     expect(sink.data('snapshot')[0]).toMatchObject({ job_id: JOB, status: 'succeeded', progress: 100 });
     expect(sink.data('status')[1]).toMatchObject({ status: 'retrying', attempt: 1, error: { code: 'flaky' } });
-    expect(sink.data('result')).toEqual([expect.objectContaining({ job_id: JOB, status: 'succeeded', attempts: 2, result: { frames: 30 }, error: null })]);
+    expect(sink.data('result')).toEqual([
+      expect.objectContaining({ job_id: JOB, status: 'succeeded', attempts: 2, result: { frames: 30 }, error: null }),
+    ]);
     expect(sink.ended).toBe(true);
     expect(listeners).toBe(0);
   });

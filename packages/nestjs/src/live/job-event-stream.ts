@@ -205,7 +205,11 @@ export class JobEventStream implements LiveStream {
         progressShown = true;
       }
       const formatted = formatEventId(id);
-      this.sink?.send({ event: 'status', id: formatted, data: transitionData(record, transition, this.nextAttemptAt(record, transition, formatted)) });
+      this.sink?.send({
+        event: 'status',
+        id: formatted,
+        data: transitionData(record, transition, this.nextAttemptAt(record, transition, formatted)),
+      });
       this.cursor = id;
     }
     if (!progressShown) this.showProgress(storedProgress(record));

@@ -40,7 +40,11 @@ export interface ResultEventData {
   finished_at: string | null;
 }
 
-export function transitionData(job: Pick<JobRecord, 'id' | 'type'>, transition: JobTransition, nextAttemptAt: number | null): StatusEventData {
+export function transitionData(
+  job: Pick<JobRecord, 'id' | 'type'>,
+  transition: JobTransition,
+  nextAttemptAt: number | null,
+): StatusEventData {
   return {
     job_id: job.id,
     type: job.type,
@@ -54,7 +58,13 @@ export function transitionData(job: Pick<JobRecord, 'id' | 'type'>, transition: 
   };
 }
 
-export function progressData(job: Pick<JobRecord, 'id' | 'type'>, progress: JobProgress, series: number, attempt: number, at: number): ProgressEventData {
+export function progressData(
+  job: Pick<JobRecord, 'id' | 'type'>,
+  progress: JobProgress,
+  series: number,
+  attempt: number,
+  at: number,
+): ProgressEventData {
   return { job_id: job.id, type: job.type, series, attempt, at: new Date(at).toISOString(), progress };
 }
 
@@ -88,16 +98,22 @@ export function updateJobId(update: JobUpdate): string {
 const WORKER_STATUS = { started: 'running', retrying: 'retrying', succeeded: 'succeeded', failed: 'failed' } as const;
 
 /** A bus update as `GET /events` sends it: its event name and data. */
-export function updateEvent(update: JobUpdate): { event: 'status'; data: StatusEventData } | { event: 'progress'; data: ProgressEventData } {
+export function updateEvent(
+  update: JobUpdate,
+): { event: 'status'; data: StatusEventData } | { event: 'progress'; data: ProgressEventData } {
   if (update.source === 'api') {
     const { job_id, type, status, series, at } = update;
     // The api's own changes: `queued` always opens a series (attempt 0); a cancel names no attempt.
     const attempt = status === 'queued' ? 0 : null;
-    return { event: 'status', data: { job_id, type, status, series, attempt, at: new Date(at).toISOString(), worker: null, error: null, next_attempt_at: null } };
+    return {
+      event: 'status',
+      data: { job_id, type, status, series, attempt, at: new Date(at).toISOString(), worker: null, error: null, next_attempt_at: null },
+    };
   }
   const { event } = update;
   const job = { id: event.job_id, type: event.type };
-  if (event.kind === 'progress') return { event: 'progress', data: progressData(job, event.progress, event.series, event.attempt, event.at) };
+  if (event.kind === 'progress')
+    return { event: 'progress', data: progressData(job, event.progress, event.series, event.attempt, event.at) };
   return {
     event: 'status',
     data: {

@@ -13,7 +13,13 @@ import { ApiErrors, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
 import { ApiEventStream } from '../openapi/api-event-stream.decorator';
 import { ApiQueryFrom } from '../openapi/api-query.decorator';
 import { JobResponse } from '../openapi/job.response';
-import { ALL_JOBS_STREAM_EXAMPLE, JOB_STREAM_EXAMPLE, ProgressEventResponse, ResultEventResponse, StatusEventResponse } from '../openapi/live-event.response';
+import {
+  ALL_JOBS_STREAM_EXAMPLE,
+  JOB_STREAM_EXAMPLE,
+  ProgressEventResponse,
+  ResultEventResponse,
+  StatusEventResponse,
+} from '../openapi/live-event.response';
 import { EventId, parseEventId } from './event-id';
 import { LiveEventsQuery } from './live-events.query';
 import { LiveStreams } from './live-streams';
@@ -40,12 +46,15 @@ export class LiveEventsController {
   @ApiOperation({ summary: 'Follow one job’s events (server-sent events)' })
   @ApiParam({ name: 'id', format: 'uuid', description: 'A job id' })
   @ApiHeader({ name: 'last-event-id', required: false, description: 'Resume after this `status` event id (`<series>.<attempt>.<rank>`)' })
-  @ApiEventStream({
-    snapshot: { data: JobResponse, about: 'The job without `history`; always first' },
-    status: { data: StatusEventResponse, about: 'One transition, in order; `id` is `<series>.<attempt>.<rank>`' },
-    progress: { data: ProgressEventResponse, about: 'Each new value reported' },
-    result: { data: ResultEventResponse, about: 'Once the job is finished; then the stream ends' },
-  }, JOB_STREAM_EXAMPLE)
+  @ApiEventStream(
+    {
+      snapshot: { data: JobResponse, about: 'The job without `history`; always first' },
+      status: { data: StatusEventResponse, about: 'One transition, in order; `id` is `<series>.<attempt>.<rank>`' },
+      progress: { data: ProgressEventResponse, about: 'Each new value reported' },
+      result: { data: ResultEventResponse, about: 'Once the job is finished; then the stream ends' },
+    },
+    JOB_STREAM_EXAMPLE,
+  )
   @ApiNoContentResponse({ description: '`Last-Event-ID` is already the finished job’s last event: nothing more will come' })
   @ApiErrors({ 400: ERROR_EXAMPLES.badJobId, 404: ERROR_EXAMPLES.jobNotFound, 410: ERROR_EXAMPLES.jobPurged })
   async jobEvents(
@@ -71,12 +80,18 @@ export class LiveEventsController {
 
   /** Every job's `status` and `progress` events as they happen, optionally for some types only; no replay. */
   @Get('events')
-  @ApiOperation({ summary: 'Follow every job’s status and progress (server-sent events)', description: 'As this api instance applies them; no snapshot, no ids, no replay.' })
+  @ApiOperation({
+    summary: 'Follow every job’s status and progress (server-sent events)',
+    description: 'As this api instance applies them; no snapshot, no ids, no replay.',
+  })
   @ApiQueryFrom(LiveEventsQuery)
-  @ApiEventStream({
-    status: { data: StatusEventResponse, about: 'One status change of a job; `attempt` is null for a cancel' },
-    progress: { data: ProgressEventResponse, about: 'Each new value reported' },
-  }, ALL_JOBS_STREAM_EXAMPLE)
+  @ApiEventStream(
+    {
+      status: { data: StatusEventResponse, about: 'One status change of a job; `attempt` is null for a cancel' },
+      progress: { data: ProgressEventResponse, about: 'Each new value reported' },
+    },
+    ALL_JOBS_STREAM_EXAMPLE,
+  )
   @ApiErrors({ 400: ERROR_EXAMPLES.unknownEventType })
   allEvents(@Query() query: LiveEventsQuery, @CurrentPrincipal() { tenant }: Principal, @Res() response: PlatformResponse): void {
     const types = this.parseTypes(query.type);

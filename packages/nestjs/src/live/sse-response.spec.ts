@@ -57,7 +57,12 @@ describe('SseResponse', () => {
   it('answers 200 with event-stream headers, sent at once', () => {
     expect(sse.open()).toBe(true);
     expect(fake.statusCode).toBe(200);
-    expect(fake.headers).toEqual({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    expect(fake.headers).toEqual({
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     expect(fake.flushed).toBe(true);
   });
 

@@ -45,8 +45,16 @@ export class ApiGauges implements BeforeApplicationShutdown {
           for (const [queue, queueStats] of stats) this.set({ queue }, read(queueStats));
         },
       });
-    fromBroker('cask_queue_messages', 'Messages ready in each job queue, the dead-letter queue and the event queue, by broker queue name', (s) => s.messages);
-    fromBroker('cask_queue_consumers', 'Consumers of each job queue, the dead-letter queue and the event queue, by broker queue name', (s) => s.consumers);
+    fromBroker(
+      'cask_queue_messages',
+      'Messages ready in each job queue, the dead-letter queue and the event queue, by broker queue name',
+      (s) => s.messages,
+    );
+    fromBroker(
+      'cask_queue_consumers',
+      'Consumers of each job queue, the dead-letter queue and the event queue, by broker queue name',
+      (s) => s.consumers,
+    );
   }
 
   beforeApplicationShutdown(): Promise<void> {

@@ -31,12 +31,42 @@ export class JobMetrics {
   constructor() {
     // Counted from the start, shown once a registry takes them ({@link registerOn}, CaskMetricsModule).
     const registers: Registry[] = [];
-    this.dispatchedTotal = new Counter({ name: 'cask_jobs_dispatched_total', help: 'Jobs committed by dispatch, by type and job queue', labelNames: ['type', 'queue'], registers });
-    this.succeededTotal = new Counter({ name: 'cask_jobs_succeeded_total', help: 'Jobs the api recorded as succeeded, by type', labelNames: ['type'], registers });
-    this.failedTotal = new Counter({ name: 'cask_jobs_failed_total', help: 'Jobs the api recorded as failed, by type', labelNames: ['type'], registers });
-    this.retriedTotal = new Counter({ name: 'cask_jobs_retried_total', help: 'Retrying transitions and redrives the api recorded, by type', labelNames: ['type'], registers });
-    this.cancelledTotal = new Counter({ name: 'cask_jobs_cancelled_total', help: 'Jobs cancelled through the api, by type', labelNames: ['type'], registers });
-    this.forgedTotal = new Counter({ name: 'cask_forged_messages_total', help: 'Messages refused for a missing or invalid signature, by kind (event, heartbeat)', labelNames: ['kind'], registers });
+    this.dispatchedTotal = new Counter({
+      name: 'cask_jobs_dispatched_total',
+      help: 'Jobs committed by dispatch, by type and job queue',
+      labelNames: ['type', 'queue'],
+      registers,
+    });
+    this.succeededTotal = new Counter({
+      name: 'cask_jobs_succeeded_total',
+      help: 'Jobs the api recorded as succeeded, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.failedTotal = new Counter({
+      name: 'cask_jobs_failed_total',
+      help: 'Jobs the api recorded as failed, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.retriedTotal = new Counter({
+      name: 'cask_jobs_retried_total',
+      help: 'Retrying transitions and redrives the api recorded, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.cancelledTotal = new Counter({
+      name: 'cask_jobs_cancelled_total',
+      help: 'Jobs cancelled through the api, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.forgedTotal = new Counter({
+      name: 'cask_forged_messages_total',
+      help: 'Messages refused for a missing or invalid signature, by kind (event, heartbeat)',
+      labelNames: ['kind'],
+      registers,
+    });
     this.applyLag = new Histogram({
       name: 'cask_event_apply_lag_seconds',
       help: 'Per committed group of worker events: from the worker emitting its oldest event to the api committing the group',
@@ -47,7 +77,15 @@ export class JobMetrics {
 
   /** Makes these metrics part of `registry`'s scrapes. */
   registerOn(registry: Registry): void {
-    const metrics: Metric[] = [this.dispatchedTotal, this.succeededTotal, this.failedTotal, this.retriedTotal, this.cancelledTotal, this.forgedTotal, this.applyLag];
+    const metrics: Metric[] = [
+      this.dispatchedTotal,
+      this.succeededTotal,
+      this.failedTotal,
+      this.retriedTotal,
+      this.cancelledTotal,
+      this.forgedTotal,
+      this.applyLag,
+    ];
     for (const metric of metrics) registry.registerMetric(metric);
   }
 

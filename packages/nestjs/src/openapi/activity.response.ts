@@ -17,13 +17,28 @@ export class MinuteResponse implements MinuteView {
 
 /** Percentiles of how long jobs ran, from `started_at` to `finished_at`. */
 export class DurationResponse {
-  @ApiProperty({ ...count(4210), description: 'Jobs the percentiles are computed over: those finished in the window, the latest 10,000 at most' })
+  @ApiProperty({
+    ...count(4210),
+    description: 'Jobs the percentiles are computed over: those finished in the window, the latest 10,000 at most',
+  })
   jobs: number;
 
-  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, example: 140, description: 'Median, in ms (nearest rank); null without jobs' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    example: 140,
+    description: 'Median, in ms (nearest rank); null without jobs',
+  })
   p50: number | null;
 
-  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, example: 2210, description: '95th percentile, in ms (nearest rank); null without jobs' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    example: 2210,
+    description: '95th percentile, in ms (nearest rank); null without jobs',
+  })
   p95: number | null;
 }
 

@@ -25,19 +25,37 @@ export const JOB_TYPES = '{{job_types}}';
 /** Example bodies, as the api sends them. */
 export const ERROR_EXAMPLES = {
   badJobId: { error: 'Invalid job id', details: [{ field: 'id', reason: 'must be a UUID' }] },
-  badScheduleName: { error: 'Invalid schedule name', details: [{ field: 'name', reason: 'must be lower-case dotted words, e.g. "reports.nightly"' }] },
+  badScheduleName: {
+    error: 'Invalid schedule name',
+    details: [{ field: 'name', reason: 'must be lower-case dotted words, e.g. "reports.nightly"' }],
+  },
   badBody: { error: 'Validation failed', details: [{ field: 'email', reason: 'email must be an email' }] },
-  badBatchItem: { error: 'Invalid jobs in batch; nothing was stored', details: [{ field: 'jobs[2].payload.fail_times', reason: 'fail_times must not be greater than 10' }] },
+  badBatchItem: {
+    error: 'Invalid jobs in batch; nothing was stored',
+    details: [{ field: 'jobs[2].payload.fail_times', reason: 'fail_times must not be greater than 10' }],
+  },
   badCursor: { error: 'Validation failed', details: [{ field: 'cursor', reason: 'is not a cursor this api returned' }] },
-  noRetryFilter: { error: 'Validation failed', details: [{ field: 'type', reason: 'give a type, a status (failed or cancelled), or both' }] },
-  badPayload: { error: 'Invalid payload for job type "email.welcome"', details: [{ field: 'payload.email', reason: 'email must be an email' }] },
-  unknownEventType: { error: 'Unknown job type "email.wellcome"', details: [{ field: 'type', reason: `must be one or more (comma-separated) of: ${JOB_TYPES}` }] },
+  noRetryFilter: {
+    error: 'Validation failed',
+    details: [{ field: 'type', reason: 'give a type, a status (failed or cancelled), or both' }],
+  },
+  badPayload: {
+    error: 'Invalid payload for job type "email.welcome"',
+    details: [{ field: 'payload.email', reason: 'email must be an email' }],
+  },
+  unknownEventType: {
+    error: 'Unknown job type "email.wellcome"',
+    details: [{ field: 'type', reason: `must be one or more (comma-separated) of: ${JOB_TYPES}` }],
+  },
   jobNotFound: { error: 'Job not found' },
   scheduleNotFound: { error: 'Schedule not found' },
   jobPurged: { error: 'Job was purged after its retention period' },
   notCancellable: { error: 'Job is succeeded; only queued, scheduled, running or retrying jobs can be cancelled' },
   notRetryable: { error: 'Job is running; only failed or cancelled jobs can be retried' },
-  badCron: { error: 'Invalid schedule', details: [{ field: 'cron', reason: 'must have 5 fields (minute hour day month weekday) or 6 (seconds first)' }] },
+  badCron: {
+    error: 'Invalid schedule',
+    details: [{ field: 'cron', reason: 'must have 5 fields (minute hour day month weekday) or 6 (seconds first)' }],
+  },
   codeSchedule: { error: 'Schedule "reports.nightly" is declared in code; it can only be changed there' },
   idempotencyConflict: { error: 'This Idempotency-Key was used with a different request' },
   tooLarge: { error: 'Request body larger than 1mb' },

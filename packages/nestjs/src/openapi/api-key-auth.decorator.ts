@@ -24,7 +24,8 @@ export function ApiKeyAuth(): ClassDecorator & MethodDecorator {
       example: { error: 'This API key is read-only: it cannot dispatch, cancel, retry or change schedules' },
     }),
     ApiTooManyRequestsResponse({
-      description: 'Over the tenant’s request or dispatch rate, or its cap of waiting jobs: retry after `Retry-After` seconds; nothing was stored',
+      description:
+        'Over the tenant’s request or dispatch rate, or its cap of waiting jobs: retry after `Retry-After` seconds; nothing was stored',
       type: ErrorResponse,
       example: { error: 'Rate limit exceeded: at most 1000 requests per second' },
       headers: RETRY_AFTER_HEADER,

@@ -4,5 +4,7 @@ import { ValidatedClass, queryParameters } from './validation-schemas';
 
 /** Documents a route's query parameters from the class-validator rules of its query class. */
 export function ApiQueryFrom(target: ValidatedClass): MethodDecorator {
-  return applyDecorators(...queryParameters(target).map(({ name, required, description, schema }) => ApiQuery({ name, required, description, schema })));
+  return applyDecorators(
+    ...queryParameters(target).map(({ name, required, description, schema }) => ApiQuery({ name, required, description, schema })),
+  );
 }

@@ -4,7 +4,10 @@ import type { ErrorBody } from '../http/error-body';
 
 /** One rule a request broke. */
 export class FieldErrorResponse implements FieldError {
-  @ApiProperty({ description: 'Where: a body field (dotted, `payload.<field>`, `jobs[<i>].<field>`), a header or a query parameter', example: 'payload.email' })
+  @ApiProperty({
+    description: 'Where: a body field (dotted, `payload.<field>`, `jobs[<i>].<field>`), a header or a query parameter',
+    example: 'payload.email',
+  })
   field: string;
 
   @ApiProperty({ description: 'Why', example: 'email must be an email' })

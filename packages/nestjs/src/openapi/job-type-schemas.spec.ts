@@ -27,7 +27,11 @@ function explored(): OpenAPIObject {
   return {
     openapi: '3.0.0',
     info: { title: 'Test', version: '1', description: 'Intro' },
-    paths: { '/jobs': { post: body('CreateJobDto') }, '/schedules': { post: body('UpsertScheduleDto') }, '/notes': { post: body('NotePayload') } },
+    paths: {
+      '/jobs': { post: body('CreateJobDto') },
+      '/schedules': { post: body('UpsertScheduleDto') },
+      '/notes': { post: body('NotePayload') },
+    },
     components: { schemas: { NotePayload: { type: 'object', properties: {} } } },
   };
 }
@@ -63,7 +67,11 @@ describe('addJobTypes', () => {
 
   it('does the same for schedules, whose variants keep the schedule fields', () => {
     expect(schemas['UpsertScheduleDto.net.ping'].properties).toMatchObject({ type: { enum: ['net.ping'] }, cron: { type: 'string' } });
-    expect(schemas['UpsertScheduleDto.net.ping'].example).toMatchObject({ type: 'net.ping', payload: { host: 'example.com' }, cron: '0 3 * * *' });
+    expect(schemas['UpsertScheduleDto.net.ping'].example).toMatchObject({
+      type: 'net.ping',
+      payload: { host: 'example.com' },
+      cron: '0 3 * * *',
+    });
   });
 
   it('describes each payload class once from its rules, replacing what the explorer made of it, with an example', () => {

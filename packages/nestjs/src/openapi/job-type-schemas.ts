@@ -40,7 +40,11 @@ export function addJobTypes(document: OpenAPIObject, catalogue: JobCatalogue): v
   // Replaces what the explorer made of a payload class used as a body (it sees no @ApiProperty there).
   for (const payload of new Set(jobs.map((job) => job.payload))) {
     const users = jobs.filter((job) => job.payload === payload);
-    schemas[payload.name] = { ...validationSchema(payload), description: `Payload of ${users.map((job) => `\`${job.name}\``).join(', ')}`, example: users[0].example };
+    schemas[payload.name] = {
+      ...validationSchema(payload),
+      description: `Payload of ${users.map((job) => `\`${job.name}\``).join(', ')}`,
+      example: users[0].example,
+    };
   }
   schemas[JOB_TYPE_SCHEMA] = { type: 'string', enum: jobs.map((job) => job.name), description: 'A job type this api accepts' };
   for (const [target, example] of JOB_BODIES) {
@@ -50,7 +54,10 @@ export function addJobTypes(document: OpenAPIObject, catalogue: JobCatalogue): v
     schemas[body] = {
       description: 'One variant per job type, chosen by `type`; `payload` follows that job type’s payload schema',
       oneOf: jobs.map((job) => ({ $ref: SCHEMAS + variantName(body, job.name) })),
-      discriminator: { propertyName: 'type', mapping: Object.fromEntries(jobs.map((job) => [job.name, SCHEMAS + variantName(body, job.name)])) },
+      discriminator: {
+        propertyName: 'type',
+        mapping: Object.fromEntries(jobs.map((job) => [job.name, SCHEMAS + variantName(body, job.name)])),
+      },
     };
   }
   if (schemas[BATCH_BODY]) schemas[BATCH_BODY] = { ...schemas[BATCH_BODY], example: { jobs: jobs.map(jobBody) } };
@@ -76,11 +83,14 @@ function variant(base: SchemaObject, job: JobDefinition, example: object): Schem
 function addBodyExamples(document: OpenAPIObject, jobs: JobDefinition[]): void {
   for (const item of Object.values(document.paths)) {
     for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
-      const content = operation?.requestBody && 'content' in operation.requestBody ? operation.requestBody.content['application/json'] : undefined;
+      const content =
+        operation?.requestBody && 'content' in operation.requestBody ? operation.requestBody.content['application/json'] : undefined;
       const ref = content?.schema && '$ref' in content.schema ? content.schema.$ref : '';
       const example = ref.startsWith(SCHEMAS) ? EXAMPLES.get(ref.slice(SCHEMAS.length)) : undefined;
       if (!content || !example) continue;
-      content.examples = Object.fromEntries(jobs.map((job): [string, ExampleObject] => [job.name, { summary: job.description || job.name, value: example(job) }]));
+      content.examples = Object.fromEntries(
+        jobs.map((job): [string, ExampleObject] => [job.name, { summary: job.description || job.name, value: example(job) }]),
+      );
     }
   }
 }

@@ -43,13 +43,28 @@ export class JobResponse implements JobView {
   })
   progress: JobProgress | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'What the handler returned, once `succeeded`', example: { frames: 60 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'What the handler returned, once `succeeded`',
+    example: { frames: 60 },
+  })
   result: unknown;
 
-  @ApiProperty({ type: () => JobErrorResponse, nullable: true, description: 'The last attempt’s error while `retrying`, the final one once `failed`' })
+  @ApiProperty({
+    type: () => JobErrorResponse,
+    nullable: true,
+    description: 'The last attempt’s error while `retrying`, the final one once `failed`',
+  })
   error: JobErrorResponse | null;
 
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'While `retrying`: when the next attempt becomes runnable' })
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'While `retrying`: when the next attempt becomes runnable',
+  })
   next_attempt_at: string | null;
 
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'For a delayed job: when it becomes runnable' })
@@ -61,7 +76,12 @@ export class JobResponse implements JobView {
   @ApiProperty({ type: 'integer', minimum: 0, maximum: 9, example: 0 })
   priority: number;
 
-  @ApiProperty({ type: 'string', nullable: true, description: 'The worker that ran its latest attempt; null until one starts', example: 'devbox-48211' })
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'The worker that ran its latest attempt; null until one starts',
+    example: 'devbox-48211',
+  })
   worker: string | null;
 
   @ApiProperty({ format: 'date-time', example: AT })
@@ -97,7 +117,12 @@ export class TransitionResponse implements TransitionView {
 
 /** A job as `GET /jobs/:id` shows it: with its payload and every transition so far. */
 export class JobWithHistoryResponse extends JobResponse {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The payload, as dispatched', example: { url: 'https://example.com/cat.mp4', duration_ms: 3000 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The payload, as dispatched',
+    example: { url: 'https://example.com/cat.mp4', duration_ms: 3000 },
+  })
   payload: object;
 
   @ApiProperty({ type: [TransitionResponse], description: 'Every recorded transition, oldest first' })

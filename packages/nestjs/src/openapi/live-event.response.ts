@@ -29,7 +29,12 @@ export class StatusEventResponse implements StatusEventData {
   @ApiProperty({ type: () => JobErrorResponse, nullable: true })
   error: JobErrorResponse | null;
 
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'For `retrying`: when the next attempt becomes runnable' })
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'For `retrying`: when the next attempt becomes runnable',
+  })
   next_attempt_at: string | null;
 }
 

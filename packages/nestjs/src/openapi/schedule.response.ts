@@ -48,7 +48,12 @@ export class ScheduleResponse implements ScheduleView {
   @ApiProperty({ description: 'The job type each tick dispatches', example: 'email.welcome' })
   type: string;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The payload of each job, valid for `type`', example: { email: 'ada@example.com', name: 'Ada Lovelace' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The payload of each job, valid for `type`',
+    example: { email: 'ada@example.com', name: 'Ada Lovelace' },
+  })
   payload: object;
 
   @ApiProperty({ type: () => ScheduleOptionsResponse })
@@ -57,10 +62,19 @@ export class ScheduleResponse implements ScheduleView {
   @ApiProperty()
   paused: boolean;
 
-  @ApiProperty({ enum: ['api', 'code'], description: '`code`: declared in code (`schedules` of CaskModule); only pause and resume work over HTTP' })
+  @ApiProperty({
+    enum: ['api', 'code'],
+    description: '`code`: declared in code (`schedules` of CaskModule); only pause and resume work over HTTP',
+  })
   source: ScheduleSource;
 
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'The tick that fires next; null while paused', example: AT })
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'The tick that fires next; null while paused',
+    example: AT,
+  })
   next_run_at: string | null;
 
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'The last tick that fired' })

@@ -34,6 +34,10 @@ export class JobStatsResponse {
   @ApiProperty({ type: () => StatusCountsResponse })
   by_status: StatusCountsResponse;
 
-  @ApiProperty({ type: 'object', additionalProperties: { $ref: getSchemaPath(StatusCountsResponse) }, description: 'Only types the tenant has jobs of' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(StatusCountsResponse) },
+    description: 'Only types the tenant has jobs of',
+  })
   by_type: Record<string, StatusCountsResponse>;
 }

@@ -12,10 +12,22 @@ export class QueueResponse implements QueueView {
   @ApiProperty({ description: 'Its name on the broker, namespace included', example: 'cask.jobs.default' })
   broker_queue: string;
 
-  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, example: 37, description: 'Messages ready for delivery; null when the broker did not answer' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    example: 37,
+    description: 'Messages ready for delivery; null when the broker did not answer',
+  })
   messages: number | null;
 
-  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, example: 2, description: 'Consumers attached; null when the broker did not answer' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    example: 2,
+    description: 'Consumers attached; null when the broker did not answer',
+  })
   consumers: number | null;
 }
 
@@ -30,6 +42,11 @@ export class SystemResponse implements SystemView {
   @ApiProperty({ type: 'integer', minimum: 0, example: 2, description: 'Workers heard from within `WORKERS_TIMEOUT_MS`' })
   workers_online: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0, example: 0, description: 'Messages committed and not yet confirmed by the broker; delayed jobs not yet due left out' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 0,
+    description: 'Messages committed and not yet confirmed by the broker; delayed jobs not yet due left out',
+  })
   outbox_backlog: number;
 }

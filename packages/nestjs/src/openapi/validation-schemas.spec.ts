@@ -45,7 +45,10 @@ describe('validationSchema', () => {
   });
 
   it('refers to a nested class by name, keeping what is said beside the reference', () => {
-    expect(validationSchema(Report).properties!.window).toEqual({ allOf: [{ $ref: '#/components/schemas/Window' }], description: 'The period covered' });
+    expect(validationSchema(Report).properties!.window).toEqual({
+      allOf: [{ $ref: '#/components/schemas/Window' }],
+      description: 'The period covered',
+    });
   });
 });
 
@@ -55,7 +58,13 @@ describe('queryParameters', () => {
       expect.arrayContaining([
         { name: 'title', in: 'query', required: true, schema: { type: 'string' } },
         { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['pdf', 'csv'], default: 'pdf' } },
-        { name: 'window', in: 'query', required: false, description: 'The period covered', schema: { allOf: [{ $ref: '#/components/schemas/Window' }] } },
+        {
+          name: 'window',
+          in: 'query',
+          required: false,
+          description: 'The period covered',
+          schema: { allOf: [{ $ref: '#/components/schemas/Window' }] },
+        },
       ]),
     );
   });

@@ -18,7 +18,10 @@ export type ValidatedClass = new () => object;
  * it in), and unknown properties are refused (`forbidNonWhitelisted`).
  */
 export function validationSchema(target: ValidatedClass): SchemaObject {
-  const schema = targetConstructorToSchema(target, { refPointerPrefix: SCHEMAS, classTransformerMetadataStorage: defaultMetadataStorage }) as SchemaObject;
+  const schema = targetConstructorToSchema(target, {
+    refPointerPrefix: SCHEMAS,
+    classTransformerMetadataStorage: defaultMetadataStorage,
+  }) as SchemaObject;
   const defaults = new target() as Record<string, unknown>;
   const properties: Record<string, SchemaObject | ReferenceObject> = {};
   for (const [name, generated] of Object.entries(schema.properties ?? {})) {

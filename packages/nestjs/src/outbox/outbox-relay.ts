@@ -126,7 +126,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       .then(
         () => this.confirm(message.id),
         (err: Error) => {
-          this.logger.warn({ ...jobFields(message), msg: `Job ${message.jobId}: publish not confirmed (${err.message}); the outbox relay will retry` });
+          this.logger.warn({
+            ...jobFields(message),
+            msg: `Job ${message.jobId}: publish not confirmed (${err.message}); the outbox relay will retry`,
+          });
           this.release(message);
         },
       )
@@ -153,11 +156,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (this.wakeTimer && this.wakeTime <= at) return;
     clearTimeout(this.wakeTimer);
     this.wakeTime = at;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      this.wakeTime = Infinity;
-      this.kick();
-    }, Math.max(0, at - Date.now()));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeTime = Infinity;
+        this.kick();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.wakeTimer.unref();
   }
 
@@ -201,7 +207,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.store.releaseOutbox(message.id).then(
       () => this.kick(),
       (err: Error) =>
-        this.logger.warn({ ...jobFields(message), msg: `Job ${message.jobId}: could not release its outbox message (${err.message}); it waits for its lease` }),
+        this.logger.warn({
+          ...jobFields(message),
+          msg: `Job ${message.jobId}: could not release its outbox message (${err.message}); it waits for its lease`,
+        }),
     );
   }
 

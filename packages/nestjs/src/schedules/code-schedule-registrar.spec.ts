@@ -12,7 +12,13 @@ import { ScheduleStore } from './schedule-store';
 /** 2023-11-14T22:13:20Z. */
 const T0 = 1_700_000_000_000;
 
-const hourlyFlaky = defineSchedule({ name: 'demo.hourly', cron: '0 * * * *', job: DemoFlaky, payload: { fail_times: 0 }, options: { priority: 3, timeoutMs: 2000 } });
+const hourlyFlaky = defineSchedule({
+  name: 'demo.hourly',
+  cron: '0 * * * *',
+  job: DemoFlaky,
+  payload: { fail_times: 0 },
+  options: { priority: 3, timeoutMs: 2000 },
+});
 const dailyVideo = defineSchedule({
   name: 'video.daily',
   cron: '30 6 * * *',
@@ -53,7 +59,12 @@ describe('CodeScheduleRegistrar', () => {
         paused: false,
         nextRunAt: Date.parse('2023-11-14T23:00:00Z'),
       }),
-      expect.objectContaining({ name: 'video.daily', timezone: 'Asia/Tokyo', source: 'code', nextRunAt: Date.parse('2023-11-15T21:30:00Z') }),
+      expect.objectContaining({
+        name: 'video.daily',
+        timezone: 'Asia/Tokyo',
+        source: 'code',
+        nextRunAt: Date.parse('2023-11-15T21:30:00Z'),
+      }),
     ]);
   });
 
@@ -69,7 +80,11 @@ describe('CodeScheduleRegistrar', () => {
 
   it('deletes code schedules no longer declared, and leaves schedules made over HTTP alone', async () => {
     await registrar.register([hourlyFlaky, dailyVideo], T0);
-    await store.upsert({ name: 'email.from-http', cron: '0 9 * * *', timezone: 'UTC', type: 'email.welcome', payload: {}, options: {}, source: 'api' }, T0 + 1, T0);
+    await store.upsert(
+      { name: 'email.from-http', cron: '0 9 * * *', timezone: 'UTC', type: 'email.welcome', payload: {}, options: {}, source: 'api' },
+      T0 + 1,
+      T0,
+    );
 
     await registrar.register([dailyVideo], T0);
 
@@ -77,7 +92,11 @@ describe('CodeScheduleRegistrar', () => {
   });
 
   it('takes over a schedule of the same name made over HTTP', async () => {
-    await store.upsert({ name: 'demo.hourly', cron: '*/5 * * * *', timezone: 'UTC', type: 'email.welcome', payload: {}, options: {}, source: 'api' }, T0 + 1, T0);
+    await store.upsert(
+      { name: 'demo.hourly', cron: '*/5 * * * *', timezone: 'UTC', type: 'email.welcome', payload: {}, options: {}, source: 'api' },
+      T0 + 1,
+      T0,
+    );
 
     await registrar.register([hourlyFlaky], T0);
 

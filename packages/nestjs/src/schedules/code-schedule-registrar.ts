@@ -24,12 +24,15 @@ export class CodeScheduleRegistrar {
       if (names.has(definition.name)) throw new TypeError(`Schedule "${definition.name}" is declared twice in code`);
       names.add(definition.name);
       if (this.catalogue.get(definition.job.name) !== definition.job) {
-        throw new TypeError(`Schedule "${definition.name}" dispatches job "${definition.job.name}", which is not among the app's job definitions`);
+        throw new TypeError(
+          `Schedule "${definition.name}" dispatches job "${definition.job.name}", which is not among the app's job definitions`,
+        );
       }
     }
     for (const definition of definitions) {
       const existing = await this.store.get(definition.name);
-      if (existing?.source === 'api') this.logger.warn(`Schedule ${definition.name} is now declared in code; it replaces the one made over HTTP`);
+      if (existing?.source === 'api')
+        this.logger.warn(`Schedule ${definition.name} is now declared in code; it replaces the one made over HTTP`);
       const { created } = await this.store.upsert(
         {
           name: definition.name,
@@ -43,7 +46,10 @@ export class CodeScheduleRegistrar {
         new CronExpression(definition.cron, definition.timezone).nextAfter(now),
         now,
       );
-      if (created) this.logger.log(`Schedule ${definition.name} (${definition.job.name}, "${definition.cron}" ${definition.timezone}) created from code`);
+      if (created)
+        this.logger.log(
+          `Schedule ${definition.name} (${definition.job.name}, "${definition.cron}" ${definition.timezone}) created from code`,
+        );
     }
     for (const name of await this.store.deleteCodeSchedulesExcept([...names])) {
       this.logger.log(`Schedule ${name} deleted: it is no longer declared in code`);

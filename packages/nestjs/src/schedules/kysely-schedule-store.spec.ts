@@ -110,17 +110,36 @@ describe.each([sqliteBackend(), postgresBackend()])('KyselyScheduleStore on $nam
       const { created, schedule } = await store.upsert(nightly(), T0 + 5000, T0);
 
       expect(created).toBe(true);
-      expect(schedule).toEqual({ ...nightly(), tenant: 'default', paused: false, nextRunAt: T0 + 5000, lastRunAt: null, createdAt: T0, updatedAt: T0 });
+      expect(schedule).toEqual({
+        ...nightly(),
+        tenant: 'default',
+        paused: false,
+        nextRunAt: T0 + 5000,
+        lastRunAt: null,
+        createdAt: T0,
+        updatedAt: T0,
+      });
       expect(await store.get('reports.nightly')).toEqual(schedule);
     });
 
     it('replaces what an existing schedule dispatches but keeps its pending tick when the timing is unchanged', async () => {
       await store.upsert(nightly(), T0 + 5000, T0);
 
-      const { created, schedule } = await store.upsert(nightly({ type: 'demo.flaky', payload: { fail_times: 0 }, options: {} }), T0 + 9000, T0 + 100);
+      const { created, schedule } = await store.upsert(
+        nightly({ type: 'demo.flaky', payload: { fail_times: 0 }, options: {} }),
+        T0 + 9000,
+        T0 + 100,
+      );
 
       expect(created).toBe(false);
-      expect(schedule).toMatchObject({ type: 'demo.flaky', payload: { fail_times: 0 }, options: {}, nextRunAt: T0 + 5000, createdAt: T0, updatedAt: T0 + 100 });
+      expect(schedule).toMatchObject({
+        type: 'demo.flaky',
+        payload: { fail_times: 0 },
+        options: {},
+        nextRunAt: T0 + 5000,
+        createdAt: T0,
+        updatedAt: T0 + 100,
+      });
     });
 
     it.each([
@@ -181,13 +200,21 @@ describe.each([sqliteBackend(), postgresBackend()])('KyselyScheduleStore on $nam
       await store.upsert(nightly(), T0 + 5000, T0);
       await store.pause('reports.nightly', T0 + 10);
 
-      expect(await store.resume('reports.nightly', T0 + 70_000, T0 + 60_000)).toMatchObject({ paused: false, nextRunAt: T0 + 70_000, updatedAt: T0 + 60_000 });
+      expect(await store.resume('reports.nightly', T0 + 70_000, T0 + 60_000)).toMatchObject({
+        paused: false,
+        nextRunAt: T0 + 70_000,
+        updatedAt: T0 + 60_000,
+      });
     });
 
     it('resuming a schedule that is not paused leaves its pending tick alone', async () => {
       await store.upsert(nightly(), T0 + 5000, T0);
 
-      expect(await store.resume('reports.nightly', T0 + 70_000, T0 + 60_000)).toMatchObject({ paused: false, nextRunAt: T0 + 5000, updatedAt: T0 });
+      expect(await store.resume('reports.nightly', T0 + 70_000, T0 + 60_000)).toMatchObject({
+        paused: false,
+        nextRunAt: T0 + 5000,
+        updatedAt: T0,
+      });
     });
 
     it('answers undefined for an unknown schedule', async () => {
@@ -234,7 +261,9 @@ describe.each([sqliteBackend(), postgresBackend()])('KyselyScheduleStore on $nam
       const other = await openAnother();
       await store.upsert(nightly(), T0 + 1000, T0);
 
-      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).claim('reports.nightly', T0 + 1000, T0 + 2000 + i)));
+      const claims = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).claim('reports.nightly', T0 + 1000, T0 + 2000 + i)),
+      );
 
       expect(claims.filter(Boolean)).toHaveLength(1);
       const winner = claims.indexOf(true);

@@ -28,7 +28,11 @@ export class KyselyScheduleStore extends ScheduleStore {
     super();
   }
 
-  override async upsert(input: ScheduleInput, nextRunAt: number | null, now: number): Promise<{ created: boolean; schedule: ScheduleRecord }> {
+  override async upsert(
+    input: ScheduleInput,
+    nextRunAt: number | null,
+    now: number,
+  ): Promise<{ created: boolean; schedule: ScheduleRecord }> {
     const definition = {
       cron: input.cron,
       timezone: input.timezone,
@@ -43,7 +47,16 @@ export class KyselyScheduleStore extends ScheduleStore {
       // start cannot both create it.
       const inserted = await trx
         .insertInto('schedules')
-        .values({ name: input.name, tenant, ...definition, paused: 0, next_run_at: nextRunAt, last_run_at: null, created_at: now, updated_at: now })
+        .values({
+          name: input.name,
+          tenant,
+          ...definition,
+          paused: 0,
+          next_run_at: nextRunAt,
+          last_run_at: null,
+          created_at: now,
+          updated_at: now,
+        })
         .onConflict((oc) => oc.column('name').doNothing())
         .returningAll()
         .executeTakeFirst();
@@ -61,7 +74,11 @@ export class KyselyScheduleStore extends ScheduleStore {
         .where('paused', '=', 0)
         .where((eb) => eb.or([eb('cron', '!=', input.cron), eb('timezone', '!=', input.timezone), eb('next_run_at', 'is', null)]))
         .execute();
-      await trx.updateTable('schedules').set({ ...definition, updated_at: now }).where('name', '=', input.name).execute();
+      await trx
+        .updateTable('schedules')
+        .set({ ...definition, updated_at: now })
+        .where('name', '=', input.name)
+        .execute();
       const row = await trx.selectFrom('schedules').selectAll().where('name', '=', input.name).executeTakeFirstOrThrow();
       return { created: false, schedule: toRecord(row) };
     });
@@ -93,7 +110,12 @@ export class KyselyScheduleStore extends ScheduleStore {
   }
 
   override async resume(name: string, nextRunAt: number | null, now: number): Promise<ScheduleRecord | undefined> {
-    await this.db.updateTable('schedules').set({ paused: 0, next_run_at: nextRunAt, updated_at: now }).where('name', '=', name).where('paused', '=', 1).execute();
+    await this.db
+      .updateTable('schedules')
+      .set({ paused: 0, next_run_at: nextRunAt, updated_at: now })
+      .where('name', '=', name)
+      .where('paused', '=', 1)
+      .execute();
     return this.get(name);
   }
 

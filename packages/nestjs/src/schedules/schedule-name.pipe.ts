@@ -7,7 +7,10 @@ import { ValidationFailedException } from '../http/validation-failed.exception';
 export class ScheduleNamePipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (value.length > SCHEDULE_NAME_MAX_LENGTH || !SCHEDULE_NAME.test(value)) {
-      throw new ValidationFailedException([{ field: 'name', reason: 'must be lower-case dotted words, e.g. "reports.nightly"' }], 'Invalid schedule name');
+      throw new ValidationFailedException(
+        [{ field: 'name', reason: 'must be lower-case dotted words, e.g. "reports.nightly"' }],
+        'Invalid schedule name',
+      );
     }
     return value;
   }

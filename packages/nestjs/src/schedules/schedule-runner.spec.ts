@@ -142,7 +142,9 @@ describe('ScheduleRunner', () => {
       expect(outcomes[0].fired + outcomes[1].fired).toBe(1);
     }
 
-    expect(dispatcher.jobs.map((job) => job.options.idempotencyKey)).toEqual([1, 2, 3, 4, 5].map((s) => `schedule:demo.every-second:${T0 + s * 1000}`));
+    expect(dispatcher.jobs.map((job) => job.options.idempotencyKey)).toEqual(
+      [1, 2, 3, 4, 5].map((s) => `schedule:demo.every-second:${T0 + s * 1000}`),
+    );
   });
 
   it('keeps a tick whose dispatch failed and dispatches it once on the next round', async () => {
@@ -170,7 +172,11 @@ describe('ScheduleRunner', () => {
     // The other instance dispatched the tick, then the payload changed (same cron, so same pending tick)
     // before it claimed.
     const key = `schedule:demo.every-second:${T0 + 1000}`;
-    await dispatcher.dispatch(DemoFlaky, { fail_times: 0 }, { ...dispatchOptionsOf(everySecond().options), schedule: 'demo.every-second', idempotencyKey: key });
+    await dispatcher.dispatch(
+      DemoFlaky,
+      { fail_times: 0 },
+      { ...dispatchOptionsOf(everySecond().options), schedule: 'demo.every-second', idempotencyKey: key },
+    );
     await store.upsert(everySecond({ payload: { fail_times: 1 } }), T0 + 1000, T0 + 1001);
 
     expect(await runner().runDue(T0 + 1100)).toEqual({ fired: 0, more: false, failed: false });

@@ -112,10 +112,16 @@ export class ScheduleRunner {
     if (this.failing.delete(schedule.name)) this.logger.log(`Schedule ${schedule.name}: dispatching again`);
     if (!(await this.store.claim(schedule.name, due, next))) {
       // Another instance claimed the tick; the idempotency key made our dispatch return its job.
-      this.logger.debug({ ...jobLog(jobId, schedule.type), msg: `Schedule ${schedule.name}: tick ${at} taken by another instance (job ${schedule.type} ${jobId})` });
+      this.logger.debug({
+        ...jobLog(jobId, schedule.type),
+        msg: `Schedule ${schedule.name}: tick ${at} taken by another instance (job ${schedule.type} ${jobId})`,
+      });
       return 'lost';
     }
-    this.logger.debug({ ...jobLog(jobId, schedule.type), msg: `Schedule ${schedule.name}: tick ${at} dispatched job ${schedule.type} ${jobId}` });
+    this.logger.debug({
+      ...jobLog(jobId, schedule.type),
+      msg: `Schedule ${schedule.name}: tick ${at} dispatched job ${schedule.type} ${jobId}`,
+    });
     return 'fired';
   }
 

@@ -50,6 +50,8 @@ export function toScheduleView(record: ScheduleRecord): ScheduleView {
 /** The pending tick and the ones after it, {@link NEXT_RUNS_SHOWN} in all. */
 export function toScheduleDetailView(record: ScheduleRecord): ScheduleDetailView {
   const nextRuns =
-    record.nextRunAt === null ? [] : [record.nextRunAt, ...new CronExpression(record.cron, record.timezone).nextRuns(record.nextRunAt, NEXT_RUNS_SHOWN - 1)];
+    record.nextRunAt === null
+      ? []
+      : [record.nextRunAt, ...new CronExpression(record.cron, record.timezone).nextRuns(record.nextRunAt, NEXT_RUNS_SHOWN - 1)];
   return { ...toScheduleView(record), next_runs: nextRuns.map((ms) => new Date(ms).toISOString()) };
 }

@@ -32,8 +32,15 @@ export class SchedulesController {
 
   /** Creates the schedule (201) or replaces the one with that name (200); nothing is stored if any field is bad. */
   @Post()
-  @ApiOperation({ summary: 'Create or replace a schedule', description: 'Nothing is stored if any field is bad: the cron with its time zone, the job type and its payload are all checked.' })
-  @ApiCreatedResponse({ type: ScheduleDetailResponse, description: 'Created', headers: { Location: { description: '`/schedules/<name>`', schema: { type: 'string' } } } })
+  @ApiOperation({
+    summary: 'Create or replace a schedule',
+    description: 'Nothing is stored if any field is bad: the cron with its time zone, the job type and its payload are all checked.',
+  })
+  @ApiCreatedResponse({
+    type: ScheduleDetailResponse,
+    description: 'Created',
+    headers: { Location: { description: '`/schedules/<name>`', schema: { type: 'string' } } },
+  })
   @ApiOkResponse({ type: ScheduleDetailResponse, description: 'Replaced the schedule of that name' })
   @ApiErrors({ 400: ERROR_EXAMPLES.badCron, 409: ERROR_EXAMPLES.codeSchedule, ...BODY_ERRORS })
   async upsert(
@@ -44,9 +51,11 @@ export class SchedulesController {
     const input = { ...this.validated(body), tenant };
     await this.refuseCodeSchedule(input.name, 'changed');
     const now = Date.now();
-    const { created, schedule } = await this.store.upsert(input, new CronExpression(input.cron, input.timezone).nextAfter(now), now).catch((err: unknown) => {
-      throw err instanceof ScheduleNameTakenError ? new ConflictException(errorBody(err.message)) : err;
-    });
+    const { created, schedule } = await this.store
+      .upsert(input, new CronExpression(input.cron, input.timezone).nextAfter(now), now)
+      .catch((err: unknown) => {
+        throw err instanceof ScheduleNameTakenError ? new ConflictException(errorBody(err.message)) : err;
+      });
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     if (created) response.setHeader('Location', `/schedules/${schedule.name}`);
     this.scheduler.wake();
@@ -97,7 +106,10 @@ export class SchedulesController {
   /** Fires again from the next tick after now; ticks that fell while paused are not made up. */
   @Post(':name/resume')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Resume a paused schedule', description: 'Fires again from the next tick after now; ticks that fell while paused are not made up.' })
+  @ApiOperation({
+    summary: 'Resume a paused schedule',
+    description: 'Fires again from the next tick after now; ticks that fell while paused are not made up.',
+  })
   @NAME_PARAM
   @ApiOkResponse({ type: ScheduleDetailResponse })
   @ApiErrors(NAME_ERRORS)
@@ -116,7 +128,10 @@ export class SchedulesController {
     if (body.max_attempts !== undefined) options.max_attempts = body.max_attempts;
     if (body.backoff !== undefined) options.backoff = { ...body.backoff };
     if (body.timeout_ms !== undefined) options.timeout_ms = body.timeout_ms;
-    const errors: FieldError[] = [...checkCron(body.cron, body.timezone), ...checkScheduleJobOptions({ backoff: options.backoff && backoffFromWire(options.backoff) })];
+    const errors: FieldError[] = [
+      ...checkCron(body.cron, body.timezone),
+      ...checkScheduleJobOptions({ backoff: options.backoff && backoffFromWire(options.backoff) }),
+    ];
     const job = this.catalogue.get(body.type);
     let payload: object = body.payload;
     if (!job) {

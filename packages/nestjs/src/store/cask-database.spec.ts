@@ -35,7 +35,18 @@ async function exercise(stores: TestStores): Promise<void> {
     { id: uuidv7(), jobId: id, routingKey: 'default', body: '{}', priority: 0, createdAt: T0, availableAt: T0, target: 'jobs' },
   );
   expect(await stores.claimOutbox(10, 1000)).toHaveLength(1);
-  const success: JobSucceededEvent = { kind: 'succeeded', job_id: id, type: 'host.job', series: 1, attempt: 1, at: T0 + 5, worker: 'w', result: { ok: true }, started_at: T0 + 1, start_unreported: true };
+  const success: JobSucceededEvent = {
+    kind: 'succeeded',
+    job_id: id,
+    type: 'host.job',
+    series: 1,
+    attempt: 1,
+    at: T0 + 5,
+    worker: 'w',
+    result: { ok: true },
+    started_at: T0 + 1,
+    start_unreported: true,
+  };
   expect(await stores.applyEvents([success])).toMatchObject({ applied: 1 });
   expect(await stores.get(id)).toMatchObject({ status: 'succeeded', result: { ok: true }, createdAt: T0, finishedAt: T0 + 5 });
   expect((await stores.counts('default')).byStatus).toEqual({ succeeded: 1 });
@@ -61,7 +72,9 @@ describe('CaskDatabase on SQLite', () => {
     await exercise(stores);
     await stores.close();
 
-    const names = host.prepare("select name from sqlite_master where type in ('table', 'index') and name not like 'sqlite_%'").all() as Array<{ name: string }>;
+    const names = host
+      .prepare("select name from sqlite_master where type in ('table', 'index') and name not like 'sqlite_%'")
+      .all() as Array<{ name: string }>;
     expect(names.map((row) => row.name).sort()).toEqual(
       ['jobs', ...[...CASK_TABLES, ...LIVE_INDEXES, 'cask_migrations', 'cask_migrations_lock'].map((name) => `cask_${name}`)].sort(),
     );
@@ -70,7 +83,9 @@ describe('CaskDatabase on SQLite', () => {
   });
 
   it("works over the host's own Kysely instance and leaves it open", async () => {
-    const kysely = new Kysely<{ jobs: { name: string; owner: string } }>({ dialect: new SqliteDialect({ database: new BetterSqlite3(join(dir, 'host.db')) }) });
+    const kysely = new Kysely<{ jobs: { name: string; owner: string } }>({
+      dialect: new SqliteDialect({ database: new BetterSqlite3(join(dir, 'host.db')) }),
+    });
     await sql.raw(HOST_JOBS).execute(kysely);
     const stores = storesOver(openCaskDatabase({ type: 'kysely', kysely, tablePrefix: 'cask_' }));
     expect(stores.cask.dialect).toBe('sqlite');
@@ -84,9 +99,17 @@ describe('CaskDatabase on SQLite', () => {
   });
 
   it.each<[string, CaskStoreOptions, RegExp]>([
-    ['a prefix that is not a plain name', { type: 'sqlite', path: ':memory:', tablePrefix: 'cask-' }, /tablePrefix must be letters, digits and "_"/],
+    [
+      'a prefix that is not a plain name',
+      { type: 'sqlite', path: ':memory:', tablePrefix: 'cask-' },
+      /tablePrefix must be letters, digits and "_"/,
+    ],
     ['a prefix starting with a digit', { type: 'sqlite', path: ':memory:', tablePrefix: '1cask_' }, /tablePrefix/],
-    ['a schema on SQLite', { type: 'kysely', kysely: new Kysely({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }) }), schema: 'cask' }, /schema works on PostgreSQL only/],
+    [
+      'a schema on SQLite',
+      { type: 'kysely', kysely: new Kysely({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }) }), schema: 'cask' },
+      /schema works on PostgreSQL only/,
+    ],
     ['PostgreSQL with neither a URL nor a pool', { type: 'postgres' }, /needs store.url or store.pool/],
   ])('refuses %s, saying why', (_, options, reason) => {
     expect(() => openCaskDatabase(options)).toThrow(reason);
@@ -116,11 +139,16 @@ describe('CaskDatabase on PostgreSQL', () => {
   });
 
   const tablesIn = async (schema: string) =>
-    (await admin.query<{ name: string }>('select tablename as name from pg_tables where schemaname = $1 order by 1', [schema])).rows.map((row) => row.name);
-  const indexesIn = async (schema: string) =>
-    (await admin.query<{ name: string }>("select indexname as name from pg_indexes where schemaname = $1 and indexname not like '%_pkey' order by 1", [schema])).rows.map(
+    (await admin.query<{ name: string }>('select tablename as name from pg_tables where schemaname = $1 order by 1', [schema])).rows.map(
       (row) => row.name,
     );
+  const indexesIn = async (schema: string) =>
+    (
+      await admin.query<{ name: string }>(
+        "select indexname as name from pg_indexes where schemaname = $1 and indexname not like '%_pkey' order by 1",
+        [schema],
+      )
+    ).rows.map((row) => row.name);
 
   it('puts every table and index under the prefix, beside a host table of the same base name', async () => {
     const stores = storesOver(openCaskDatabase({ type: 'postgres', url: database.url, poolSize: 2, tablePrefix: 'cask_' }));
@@ -128,7 +156,9 @@ describe('CaskDatabase on PostgreSQL', () => {
     await exercise(stores);
     await stores.close();
 
-    expect(await tablesIn('public')).toEqual(['jobs', ...[...CASK_TABLES, 'cask_migrations', 'cask_migrations_lock'].map((name) => `cask_${name}`)].sort());
+    expect(await tablesIn('public')).toEqual(
+      ['jobs', ...[...CASK_TABLES, 'cask_migrations', 'cask_migrations_lock'].map((name) => `cask_${name}`)].sort(),
+    );
     expect(await indexesIn('public')).toEqual(LIVE_INDEXES.map((name) => `cask_${name}`).sort());
     expect((await admin.query('select * from jobs')).rows).toEqual([{ name: 'nightly', owner: 'ops' }]);
   });
@@ -157,7 +187,9 @@ describe('CaskDatabase on PostgreSQL', () => {
   });
 
   it("works over the host's own Kysely instance and leaves it open", async () => {
-    const kysely = new Kysely<{ jobs: { name: string; owner: string } }>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: database.url, max: 2 }) }) });
+    const kysely = new Kysely<{ jobs: { name: string; owner: string } }>({
+      dialect: new PostgresDialect({ pool: new Pool({ connectionString: database.url, max: 2 }) }),
+    });
     const stores = storesOver(openCaskDatabase({ type: 'kysely', kysely, schema: 'cask' }));
     expect(stores.cask.dialect).toBe('postgres');
     await stores.migrate();

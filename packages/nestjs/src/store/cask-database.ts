@@ -83,11 +83,14 @@ export function openCaskDatabase(options: CaskStoreOptions | undefined): CaskDat
 function open(options: CaskStoreOptions | undefined): Pick<CaskDatabase, 'db' | 'dialect'> & { release: () => Promise<void> } {
   if (!options || options.type === 'sqlite') return openSqlite(options?.path ?? DEFAULT_SQLITE_PATH);
   if (options.type === 'postgres') {
-    if ((options.url === undefined) === (options.pool === undefined)) throw new TypeError('A PostgreSQL store needs store.url or store.pool (one of them)');
+    if ((options.url === undefined) === (options.pool === undefined))
+      throw new TypeError('A PostgreSQL store needs store.url or store.pool (one of them)');
     const pg = peer<typeof import('pg')>('pg', 'The PostgreSQL store');
     const own = options.pool === undefined;
     const pool = options.pool ?? new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
-    const db = new Kysely<Database>({ dialect: unavailableAsError(new PostgresDialect({ pool: postgresPool(pool, pg.types, { owned: own }) })) });
+    const db = new Kysely<Database>({
+      dialect: unavailableAsError(new PostgresDialect({ pool: postgresPool(pool, pg.types, { owned: own }) })),
+    });
     // Destroying Kysely ends the pool adapter, which ends the pool only if Cask opened it.
     return { db, dialect: 'postgres', release: () => db.destroy() };
   }
@@ -96,7 +99,8 @@ function open(options: CaskStoreOptions | undefined): Pick<CaskDatabase, 'db' | 
     // By class, or by name where the host's Kysely is another copy of the package.
     const is = (type: typeof PostgresAdapter | typeof SqliteAdapter) => adapter instanceof type || adapter.constructor.name === type.name;
     const dialect = is(PostgresAdapter) ? 'postgres' : is(SqliteAdapter) ? 'sqlite' : undefined;
-    if (!dialect) throw new TypeError(`store.kysely must use Kysely's PostgreSQL or SQLite dialect; its adapter is ${adapter.constructor.name}`);
+    if (!dialect)
+      throw new TypeError(`store.kysely must use Kysely's PostgreSQL or SQLite dialect; its adapter is ${adapter.constructor.name}`);
     // Cask's tables are not the host's Database type; the queries are Cask's own.
     return { db: options.kysely as Kysely<Database>, dialect, release: () => Promise.resolve() };
   }

@@ -12,7 +12,16 @@ import {
 } from 'kysely';
 
 /** Every table and index Cask's migrations create: the names a prefix applies to. */
-export const CASK_TABLES = ['jobs', 'job_transitions', 'outbox', 'idempotency_keys', 'job_tombstones', 'schedules', 'leases', 'workers'] as const;
+export const CASK_TABLES = [
+  'jobs',
+  'job_transitions',
+  'outbox',
+  'idempotency_keys',
+  'job_tombstones',
+  'schedules',
+  'leases',
+  'workers',
+] as const;
 export const CASK_INDEXES = [
   'jobs_status_id',
   'jobs_type_id',
@@ -30,7 +39,9 @@ const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/;
 /** @throws TypeError for a prefix that is not letters, digits and `_` (not starting with a digit), at most 31 long */
 export function checkTablePrefix(prefix: string): void {
   if (prefix !== '' && !PREFIX.test(prefix)) {
-    throw new TypeError(`store.tablePrefix must be letters, digits and "_", not starting with a digit, at most 31 characters; got ${JSON.stringify(prefix)}`);
+    throw new TypeError(
+      `store.tablePrefix must be letters, digits and "_", not starting with a digit, at most 31 characters; got ${JSON.stringify(prefix)}`,
+    );
   }
 }
 

@@ -33,7 +33,14 @@ export async function applyEvent(trx: Transaction<Database>, event: JobEvent): P
       // attempt's late `started` must not overwrite the newer attempt's.
       status = 'running';
       update = base
-        .set({ status, attempts: atLeast(event.attempt), started_at: event.at, worker: event.worker, next_attempt_at: null, updated_at: event.at })
+        .set({
+          status,
+          attempts: atLeast(event.attempt),
+          started_at: event.at,
+          worker: event.worker,
+          next_attempt_at: null,
+          updated_at: event.at,
+        })
         .where((eb) =>
           eb.or([
             eb.and([eb('status', 'in', ['queued', 'scheduled']), eb('attempts', '<=', event.attempt)]),
@@ -149,7 +156,10 @@ function updateSucceeded() {
 }
 
 /** The events that changed a job, of those given, with the history rows they add. */
-function succeededOutcome(events: readonly JobSucceededEvent[], changedIds: readonly string[]): { applied: JobEvent[]; transitions: NewTransition[] } {
+function succeededOutcome(
+  events: readonly JobSucceededEvent[],
+  changedIds: readonly string[],
+): { applied: JobEvent[]; transitions: NewTransition[] } {
   const changed = new Set(changedIds);
   const applied: JobEvent[] = [];
   const transitions: NewTransition[] = [];
@@ -177,7 +187,10 @@ export async function applySucceededInBulk(
   for (let i = 0; i < events.length; i += BULK_CHUNK) {
     const chunk = events.slice(i, i + BULK_CHUNK);
     const result = await sql<{ id: string }>`with v as (values ${succeededRows(chunk)}) ${updateSucceeded()}`.execute(trx);
-    const outcome = succeededOutcome(chunk, result.rows.map((row) => row.id));
+    const outcome = succeededOutcome(
+      chunk,
+      result.rows.map((row) => row.id),
+    );
     applied.push(...outcome.applied);
     transitions.push(...outcome.transitions);
   }
@@ -212,7 +225,10 @@ export async function applySuccessesInOneStatement(db: Kysely<Database>, events:
       where step.status = 'succeeded' or v.column8 = 1
     )
     select id from updated`.execute(db);
-  const { applied } = succeededOutcome(events, result.rows.map((row) => row.id));
+  const { applied } = succeededOutcome(
+    events,
+    result.rows.map((row) => row.id),
+  );
   const appliedSet = new Set(applied);
   return { applied: appliedSet.size, ignored: events.length - appliedSet.size, appliedEvents: forLiveStreams(events, appliedSet) };
 }
@@ -240,7 +256,10 @@ export async function applyEventGroup(trx: Transaction<Database>, events: readon
   }
   // Chunks stay under the bound-parameter limits of both databases.
   for (let i = 0; i < transitions.length; i += BULK_CHUNK) {
-    await trx.insertInto('job_transitions').values(transitions.slice(i, i + BULK_CHUNK)).execute();
+    await trx
+      .insertInto('job_transitions')
+      .values(transitions.slice(i, i + BULK_CHUNK))
+      .execute();
   }
   const applied = new Set(appliedEvents);
   return { applied: applied.size, ignored: events.length - applied.size, appliedEvents: forLiveStreams(events, applied) };

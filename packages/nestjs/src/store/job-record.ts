@@ -32,7 +32,10 @@ export interface JobRecord {
 }
 
 /** What dispatch writes for a new job. */
-export type NewJob = Pick<JobRecord, 'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt' | 'backoff' | 'timeoutMs'> &
+export type NewJob = Pick<
+  JobRecord,
+  'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt' | 'backoff' | 'timeoutMs'
+> &
   Partial<Pick<JobRecord, 'runAt' | 'schedule' | 'tenant'>>;
 
 /** One status change in a job's history. */

@@ -93,7 +93,10 @@ function newJob(overrides: Partial<NewJob> = {}): NewJob {
 }
 
 /** The message committed with a job; its body is opaque to the store. */
-function messageFor(job: { id: string; queue: string; priority: number; series?: number }, overrides: Partial<OutboxMessage> = {}): OutboxMessage {
+function messageFor(
+  job: { id: string; queue: string; priority: number; series?: number },
+  overrides: Partial<OutboxMessage> = {},
+): OutboxMessage {
   return {
     id: uuidv7(),
     jobId: job.id,
@@ -157,7 +160,10 @@ function startUnreported<T extends JobSucceededEvent | JobRetryingEvent | JobFai
 
 const TIMED_OUT: JobError = { code: 'timeout', message: 'attempt ran past 30000 ms', retryable: true };
 
-function retrying(jobId: string, options: EventOptions & { startedAt?: number; error?: JobError; nextAttemptAt?: number } = {}): JobRetryingEvent {
+function retrying(
+  jobId: string,
+  options: EventOptions & { startedAt?: number; error?: JobError; nextAttemptAt?: number } = {},
+): JobRetryingEvent {
   return {
     kind: 'retrying',
     ...eventBase(jobId, options, T0 + 300),
@@ -173,8 +179,19 @@ function failed(jobId: string, options: EventOptions & { error?: JobError } = {}
   return { kind: 'failed', ...eventBase(jobId, options, T0 + 300), started_at: T0 + 100, error: options.error ?? BOUNCED };
 }
 
-function transition(status: JobStatus, at: number, options: { series?: number; attempt?: number; worker?: string | null; error?: JobError | null } = {}): JobTransition {
-  return { series: options.series ?? 1, attempt: options.attempt ?? 1, status, at, worker: options.worker === undefined ? WORKER : options.worker, error: options.error ?? null };
+function transition(
+  status: JobStatus,
+  at: number,
+  options: { series?: number; attempt?: number; worker?: string | null; error?: JobError | null } = {},
+): JobTransition {
+  return {
+    series: options.series ?? 1,
+    attempt: options.attempt ?? 1,
+    status,
+    at,
+    worker: options.worker === undefined ? WORKER : options.worker,
+    error: options.error ?? null,
+  };
 }
 
 /** A redrive message builder that the test can ask what it was called with. */
@@ -289,7 +306,10 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     it('keeps the id of the request that dispatched the job with its message, for a later publish', async () => {
       const job = newJob();
       await store.createJob(job, messageFor(job, { requestId: 'checkout-42' }));
-      const items = [newJob(), newJob()].map((other, i) => ({ job: other, message: messageFor(other, { requestId: i === 0 ? 'req:batch.1' : undefined }) }));
+      const items = [newJob(), newJob()].map((other, i) => ({
+        job: other,
+        message: messageFor(other, { requestId: i === 0 ? 'req:batch.1' : undefined }),
+      }));
       await store.createJobs(items);
 
       const byJob = new Map((await dueMessages()).map((message) => [message.jobId, message.requestId]));
@@ -335,7 +355,8 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       await store.createJobs(items);
 
-      for (const { job } of items) expect(await mustGet(job.id)).toMatchObject({ id: job.id, status: 'queued', payload: job.payload, attempts: 0, series: 1 });
+      for (const { job } of items)
+        expect(await mustGet(job.id)).toMatchObject({ id: job.id, status: 'queued', payload: job.payload, attempts: 0, series: 1 });
       expect(await store.outboxBacklog()).toBe(3);
       expect(ids(await dueMessages()).sort()).toEqual(items.map(({ message }) => message.id).sort());
     });
@@ -421,7 +442,10 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const a = newJob();
       const b = newJob();
 
-      const outcomes = [await store.createJob(a, messageFor(a), keyClaim('key-a')), await store.createJob(b, messageFor(b), keyClaim('key-b'))];
+      const outcomes = [
+        await store.createJob(a, messageFor(a), keyClaim('key-a')),
+        await store.createJob(b, messageFor(b), keyClaim('key-b')),
+      ];
 
       expect(outcomes).toEqual([{ created: true }, { created: true }]);
       expect(ids(await store.list({ tenant: 'default', limit: 10 }))).toEqual([b.id, a.id]);
@@ -468,7 +492,9 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     it('creates exactly one job when ten requests race with one key, and answers all of them with it', async () => {
       const jobs = Array.from({ length: 10 }, () => newJob());
 
-      const outcomes = await Promise.all(jobs.map((job) => store.createJob(job, messageFor(job), keyClaim('race', { requestHash: 'same' }))));
+      const outcomes = await Promise.all(
+        jobs.map((job) => store.createJob(job, messageFor(job), keyClaim('race', { requestHash: 'same' }))),
+      );
 
       const listed = await store.list({ tenant: 'default', limit: 100 });
       expect(listed).toHaveLength(1);
@@ -512,7 +538,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
   describe('tenants', () => {
     it("lists, counts and redrives only the tenant's jobs; a tombstone answers only to its tenant", async () => {
-      const acme = [await given({ tenant: 'acme' }), await given({ tenant: 'acme', type: 'video.process' }), await givenFailed({ tenant: 'acme' })];
+      const acme = [
+        await given({ tenant: 'acme' }),
+        await given({ tenant: 'acme', type: 'video.process' }),
+        await givenFailed({ tenant: 'acme' }),
+      ];
       const globex = [await given({ tenant: 'globex' }), await givenFailed({ tenant: 'globex' })];
       await given();
 
@@ -592,7 +622,10 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const match3 = await given({ type: 'video.process', queue: 'video' });
       await store.applyEvents([started(running)]);
 
-      expect(ids(await store.list({ tenant: 'default', status: 'queued', type: 'video.process', limit: 10, beforeId: match3 }))).toEqual([match2, match1]);
+      expect(ids(await store.list({ tenant: 'default', status: 'queued', type: 'video.process', limit: 10, beforeId: match3 }))).toEqual([
+        match2,
+        match1,
+      ]);
     });
   });
 
@@ -605,7 +638,14 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const outcome = await store.applyEvents([event]);
 
       expect(outcome).toEqual({ applied: 1, ignored: 0, appliedEvents: [event] });
-      expect(await mustGet(id)).toMatchObject({ status: 'running', attempts: 1, startedAt: T0 + 100, worker: 'worker-7', updatedAt: T0 + 100, finishedAt: null });
+      expect(await mustGet(id)).toMatchObject({
+        status: 'running',
+        attempts: 1,
+        startedAt: T0 + 100,
+        worker: 'worker-7',
+        updatedAt: T0 + 100,
+        finishedAt: null,
+      });
     });
 
     it('records a numeric progress', async () => {
@@ -630,7 +670,9 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const id = await given();
       await store.applyEvents([started(id, { at: T0 + 100 })]);
 
-      await store.applyEvents([succeeded(id, { delivered_to: 'ada@example.com', message_id: 'm-1' }, { at: T0 + 200, startedAt: T0 + 150 })]);
+      await store.applyEvents([
+        succeeded(id, { delivered_to: 'ada@example.com', message_id: 'm-1' }, { at: T0 + 200, startedAt: T0 + 150 }),
+      ]);
 
       expect(await mustGet(id)).toMatchObject({
         status: 'succeeded',
@@ -647,7 +689,13 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       await store.applyEvents([succeeded(id, 'done', { at: T0 + 200, startedAt: T0 + 150 })]);
 
-      expect(await mustGet(id)).toMatchObject({ status: 'succeeded', result: 'done', attempts: 1, startedAt: T0 + 150, finishedAt: T0 + 200 });
+      expect(await mustGet(id)).toMatchObject({
+        status: 'succeeded',
+        result: 'done',
+        attempts: 1,
+        startedAt: T0 + 150,
+        finishedAt: T0 + 200,
+      });
     });
 
     it('marks a job failed with its error and finish time', async () => {
@@ -656,7 +704,14 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       await store.applyEvents([failed(id, { at: T0 + 300 })]);
 
-      expect(await mustGet(id)).toMatchObject({ status: 'failed', error: BOUNCED, result: null, attempts: 1, finishedAt: T0 + 300, nextAttemptAt: null });
+      expect(await mustGet(id)).toMatchObject({
+        status: 'failed',
+        error: BOUNCED,
+        result: null,
+        attempts: 1,
+        finishedAt: T0 + 300,
+        nextAttemptAt: null,
+      });
     });
 
     it('ignores a duplicate success and keeps the first outcome', async () => {
@@ -767,7 +822,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const outcome = succeeded(id, 'ok');
       const late = failed(id, { at: T0 + 900 });
 
-      expect(await store.applyEvents([first, duplicate, outcome, late])).toEqual({ applied: 2, ignored: 2, appliedEvents: [first, outcome] });
+      expect(await store.applyEvents([first, duplicate, outcome, late])).toEqual({
+        applied: 2,
+        ignored: 2,
+        appliedEvents: [first, outcome],
+      });
     });
 
     it('applies nothing for an empty batch', async () => {
@@ -814,7 +873,13 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const outcome = await store.applyEvents([event]);
 
       expect(outcome).toEqual({ applied: 1, ignored: 0, appliedEvents: [event] });
-      expect(await mustGet(id)).toMatchObject({ status: 'running', attempts: 2, nextAttemptAt: null, startedAt: T0 + 1400, worker: 'worker-2' });
+      expect(await mustGet(id)).toMatchObject({
+        status: 'running',
+        attempts: 2,
+        nextAttemptAt: null,
+        startedAt: T0 + 1400,
+        worker: 'worker-2',
+      });
     });
 
     it('succeeds on a later attempt, clearing the error of the earlier one', async () => {
@@ -823,7 +888,14 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       await store.applyEvents([succeeded(id, 'ok', { attempt: 2, at: T0 + 1500, startedAt: T0 + 1400 })]);
 
-      expect(await mustGet(id)).toMatchObject({ status: 'succeeded', result: 'ok', error: null, attempts: 2, nextAttemptAt: null, finishedAt: T0 + 1500 });
+      expect(await mustGet(id)).toMatchObject({
+        status: 'succeeded',
+        result: 'ok',
+        error: null,
+        attempts: 2,
+        nextAttemptAt: null,
+        finishedAt: T0 + 1500,
+      });
     });
 
     it('fails for good on the last attempt with its error and no next attempt time', async () => {
@@ -832,7 +904,13 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
       await store.applyEvents([failed(id, { attempt: 2, at: T0 + 1600 })]);
 
-      expect(await mustGet(id)).toMatchObject({ status: 'failed', error: BOUNCED, attempts: 2, nextAttemptAt: null, finishedAt: T0 + 1600 });
+      expect(await mustGet(id)).toMatchObject({
+        status: 'failed',
+        error: BOUNCED,
+        attempts: 2,
+        nextAttemptAt: null,
+        finishedAt: T0 + 1600,
+      });
     });
 
     it('ends failed when the attempt that was retrying is reported failed, with no next attempt time', async () => {
@@ -858,7 +936,12 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
     it('ignores progress of an older attempt once the next attempt started', async () => {
       const id = await given();
-      await store.applyEvents([started(id), retrying(id), started(id, { attempt: 2, at: T0 + 1400 }), progress(id, 10, { attempt: 2, at: T0 + 1450 })]);
+      await store.applyEvents([
+        started(id),
+        retrying(id),
+        started(id, { attempt: 2, at: T0 + 1400 }),
+        progress(id, 10, { attempt: 2, at: T0 + 1450 }),
+      ]);
 
       const outcome = await store.applyEvents([progress(id, 90, { attempt: 1, at: T0 + 1460 })]);
 
@@ -921,7 +1004,12 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       await store.applyEvents([started(id), succeeded(id, 'ok')]);
       const before = await store.history(id);
 
-      await store.applyEvents([succeeded(id, 'again', { at: T0 + 900 }), failed(id, { at: T0 + 950 }), retrying(id, { at: T0 + 960 }), started(id, { series: 2, attempt: 1 })]);
+      await store.applyEvents([
+        succeeded(id, 'again', { at: T0 + 900 }),
+        failed(id, { at: T0 + 950 }),
+        retrying(id, { at: T0 + 960 }),
+        started(id, { series: 2, attempt: 1 }),
+      ]);
 
       expect(before).toHaveLength(2);
       expect(await store.history(id)).toEqual(before);
@@ -968,7 +1056,9 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
           updatedAt: T0 + 1000 + i,
           nextAttemptAt: null,
         });
-        expect(await store.history(id)).toEqual([transition('succeeded', T0 + 1000 + i, { attempt: 1 + (i % 2), worker: `worker-${i % 3}` })]);
+        expect(await store.history(id)).toEqual([
+          transition('succeeded', T0 + 1000 + i, { attempt: 1 + (i % 2), worker: `worker-${i % 3}` }),
+        ]);
       }
     });
 
@@ -1022,7 +1112,10 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         succeeded(reported, 'ok', { at: T0 + 160, startedAt: T0 + 150 }),
       ]);
 
-      expect(await store.history(unreported)).toEqual([transition('running', T0 + 150, { worker: 'worker-4' }), transition('succeeded', T0 + 160, { worker: 'worker-4' })]);
+      expect(await store.history(unreported)).toEqual([
+        transition('running', T0 + 150, { worker: 'worker-4' }),
+        transition('succeeded', T0 + 160, { worker: 'worker-4' }),
+      ]);
       expect(await mustGet(unreported)).toMatchObject({ status: 'succeeded', startedAt: T0 + 150, finishedAt: T0 + 160 });
       expect(await store.history(reported)).toEqual([transition('succeeded', T0 + 160)]);
     });
@@ -1330,10 +1423,13 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       const [claimed] = await store.claimOutbox(10, 200);
       expect(await store.claimOutbox(10, 200)).toEqual([]);
 
-      const again = await waitFor(async () => {
-        const messages = await store.claimOutbox(10, 200);
-        return messages.length > 0 && messages;
-      }, { timeoutMs: 5000, what: 'the lease to end' });
+      const again = await waitFor(
+        async () => {
+          const messages = await store.claimOutbox(10, 200);
+          return messages.length > 0 && messages;
+        },
+        { timeoutMs: 5000, what: 'the lease to end' },
+      );
 
       expect(again).toEqual([claimed]);
     });
@@ -1500,7 +1596,13 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
 
     /** A cancel command builder that the test can ask what it was called with. */
     function cancelCommand() {
-      return jest.fn((job: JobRecord) => messageFor(job, { routingKey: '', body: JSON.stringify({ kind: 'cancel', job_id: job.id, series: job.series }), target: 'control' }));
+      return jest.fn((job: JobRecord) =>
+        messageFor(job, {
+          routingKey: '',
+          body: JSON.stringify({ kind: 'cancel', job_id: job.id, series: job.series }),
+          target: 'control',
+        }),
+      );
     }
 
     it('cancels a queued job: finished now, its unpublished message dropped, a cancelled transition recorded', async () => {
@@ -1644,7 +1746,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     }
 
     it('deletes succeeded, failed and cancelled jobs of the type finished before the cutoff, with their history', async () => {
-      const purgedIds = [await givenFinished('succeeded', CUTOFF - 1), await givenFinished('failed', T0 + 300), await givenFinished('cancelled', T0 + 500)];
+      const purgedIds = [
+        await givenFinished('succeeded', CUTOFF - 1),
+        await givenFinished('failed', T0 + 300),
+        await givenFinished('cancelled', T0 + 500),
+      ];
 
       const count = await store.purgeFinished('email.welcome', CUTOFF, 100);
 
@@ -1707,7 +1813,11 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
     const M = Math.floor(T0 / 60_000) * 60_000;
 
     /** A job of `tenant` that ran from `startedAt` and ended `outcome` at `at`. */
-    async function finishedAt(at: number, outcome: 'succeeded' | 'failed', options: { tenant?: string; startedAt?: number } = {}): Promise<string> {
+    async function finishedAt(
+      at: number,
+      outcome: 'succeeded' | 'failed',
+      options: { tenant?: string; startedAt?: number } = {},
+    ): Promise<string> {
       const id = await given({ tenant: options.tenant });
       const startedAt = options.startedAt ?? at - 10;
       await store.applyEvents([

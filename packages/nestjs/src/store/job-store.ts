@@ -1,5 +1,15 @@
 import type { JobEvent } from '@cask/contracts';
-import type { ApplyResult, CreateJobResult, IdempotencyClaim, JobQuery, JobRecord, JobTransition, NewJob, OutboxMessage, RedriveFilter } from './job-record';
+import type {
+  ApplyResult,
+  CreateJobResult,
+  IdempotencyClaim,
+  JobQuery,
+  JobRecord,
+  JobTransition,
+  NewJob,
+  OutboxMessage,
+  RedriveFilter,
+} from './job-record';
 
 /** Builds the outbox message that reruns a job, from the job as it is after the redrive. */
 export type RedriveMessage = (job: JobRecord) => OutboxMessage;
@@ -44,5 +54,9 @@ export abstract class JobStore {
    * Cancels a job that is not terminal: marks it `cancelled` and drops its unpublished message. Returns the
    * job as it was before, or undefined if it does not exist; a terminal job is returned unchanged.
    */
-  abstract cancel(id: string, now: number, command?: (job: JobRecord) => OutboxMessage): Promise<{ before: JobRecord; cancelled: boolean } | undefined>;
+  abstract cancel(
+    id: string,
+    now: number,
+    command?: (job: JobRecord) => OutboxMessage,
+  ): Promise<{ before: JobRecord; cancelled: boolean } | undefined>;
 }

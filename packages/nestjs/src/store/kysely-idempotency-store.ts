@@ -17,5 +17,4 @@ export class KyselyIdempotencyStore extends IdempotencyStore {
     const result = await this.db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
-
 }

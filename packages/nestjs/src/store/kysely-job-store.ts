@@ -2,7 +2,17 @@ import type { JobEvent, JobStatus } from '@cask/contracts';
 import { Kysely, sql } from 'kysely';
 import type { CaskDatabase } from './cask-database';
 import { applyEventGroup, applySuccessesInOneStatement, onlyDistinctSuccesses } from './event-transitions';
-import type { ApplyResult, CreateJobResult, IdempotencyClaim, JobQuery, JobRecord, JobTransition, NewJob, OutboxMessage, RedriveFilter } from './job-record';
+import type {
+  ApplyResult,
+  CreateJobResult,
+  IdempotencyClaim,
+  JobQuery,
+  JobRecord,
+  JobTransition,
+  NewJob,
+  OutboxMessage,
+  RedriveFilter,
+} from './job-record';
 import { jobRow, outboxRow, toRecord, toTransition } from './job-rows';
 import { JobStore, RedriveMessage } from './job-store';
 import type { Database } from './schema';
@@ -65,8 +75,14 @@ export class KyselyJobStore extends JobStore {
       // Chunks keep each statement under SQLite's and PostgreSQL's bound-parameter limits.
       for (let i = 0; i < items.length; i += 200) {
         const chunk = items.slice(i, i + 200);
-        await trx.insertInto('jobs').values(chunk.map(({ job }) => jobRow(job))).execute();
-        await trx.insertInto('outbox').values(chunk.map(({ message }) => outboxRow(message))).execute();
+        await trx
+          .insertInto('jobs')
+          .values(chunk.map(({ job }) => jobRow(job)))
+          .execute();
+        await trx
+          .insertInto('outbox')
+          .values(chunk.map(({ message }) => outboxRow(message)))
+          .execute();
       }
     });
   }
@@ -89,7 +105,9 @@ export class KyselyJobStore extends JobStore {
     const rows = await this.db.selectFrom('job_transitions').selectAll().where('job_id', '=', id).execute();
     // Clocks of different processes and same-millisecond transitions make time alone ambiguous: order by
     // series, attempt and the state machine's own order, then time.
-    return rows.map(toTransition).sort((a, b) => a.series - b.series || a.attempt - b.attempt || STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.at - b.at);
+    return rows
+      .map(toTransition)
+      .sort((a, b) => a.series - b.series || a.attempt - b.attempt || STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.at - b.at);
   }
 
   override async applyEvents(events: readonly JobEvent[]): Promise<ApplyResult> {
@@ -121,8 +139,14 @@ export class KyselyJobStore extends JobStore {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return undefined;
       const job = toRecord(await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
-      await trx.insertInto('outbox').values(outboxRow(message(job))).execute();
-      await trx.insertInto('job_transitions').values({ job_id: id, series: job.series, attempt: 0, status: 'queued', at: now, worker: null, error: null }).execute();
+      await trx
+        .insertInto('outbox')
+        .values(outboxRow(message(job)))
+        .execute();
+      await trx
+        .insertInto('job_transitions')
+        .values({ job_id: id, series: job.series, attempt: 0, status: 'queued', at: now, worker: null, error: null })
+        .execute();
       return job;
     });
   }
@@ -138,7 +162,11 @@ export class KyselyJobStore extends JobStore {
     return count;
   }
 
-  override cancel(id: string, now: number, command?: (job: JobRecord) => OutboxMessage): Promise<{ before: JobRecord; cancelled: boolean } | undefined> {
+  override cancel(
+    id: string,
+    now: number,
+    command?: (job: JobRecord) => OutboxMessage,
+  ): Promise<{ before: JobRecord; cancelled: boolean } | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return undefined;
@@ -153,7 +181,11 @@ export class KyselyJobStore extends JobStore {
       // A message not yet published never will be: the job cannot run.
       await trx.deleteFrom('outbox').where('job_id', '=', id).execute();
       // One already in the broker is stopped by the workers, told through the control stream.
-      if (command) await trx.insertInto('outbox').values(outboxRow(command(before))).execute();
+      if (command)
+        await trx
+          .insertInto('outbox')
+          .values(outboxRow(command(before)))
+          .execute();
       await trx
         .insertInto('job_transitions')
         .values({ job_id: id, series: before.series, attempt: before.attempts, status: 'cancelled', at: now, worker: null, error: null })
@@ -162,14 +194,18 @@ export class KyselyJobStore extends JobStore {
     });
   }
 
-
   /**
    * PostgreSQL: jobs and their messages in one statement, so one round trip instead of four. It runs the
    * statement in a `WITH` and the outer one atomically, whether or not the outer one reads its rows.
    */
   private async createJobsInOneStatement(items: ReadonlyArray<{ job: NewJob; message: OutboxMessage }>): Promise<void> {
     await this.db
-      .with('inserted_jobs', (db) => db.insertInto('jobs').values(items.map(({ job }) => jobRow(job))).returning('id'))
+      .with('inserted_jobs', (db) =>
+        db
+          .insertInto('jobs')
+          .values(items.map(({ job }) => jobRow(job)))
+          .returning('id'),
+      )
       .insertInto('outbox')
       .values(items.map(({ message }) => outboxRow(message)))
       .execute();

@@ -24,7 +24,14 @@ export class KyselyOutboxStore extends OutboxStore {
 
   override async claimOutbox(limit: number, leaseMs: number): Promise<OutboxMessage[]> {
     const now = Date.now();
-    const due = await this.db.selectFrom('outbox').selectAll().where('available_at', '<=', now).orderBy('available_at').orderBy('id').limit(limit).execute();
+    const due = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('available_at', '<=', now)
+      .orderBy('available_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     const claimed: OutboxMessage[] = [];
     for (const row of due) {
       // A claim only wins if nobody moved the row since we read it: safe across api instances.
@@ -50,19 +57,45 @@ export class KyselyOutboxStore extends OutboxStore {
       await trx.deleteFrom('outbox').where('id', 'in', ids).execute();
       if (jobIds.length === 0) return;
       const now = Date.now();
-      const due = await trx.selectFrom('jobs').select(['id', 'series']).where('id', 'in', jobIds).where('status', '=', 'scheduled').execute();
+      const due = await trx
+        .selectFrom('jobs')
+        .select(['id', 'series'])
+        .where('id', 'in', jobIds)
+        .where('status', '=', 'scheduled')
+        .execute();
       if (due.length === 0) return;
-      await trx.updateTable('jobs').set({ status: 'queued', updated_at: now }).where('id', 'in', due.map((job) => job.id)).where('status', '=', 'scheduled').execute();
+      await trx
+        .updateTable('jobs')
+        .set({ status: 'queued', updated_at: now })
+        .where(
+          'id',
+          'in',
+          due.map((job) => job.id),
+        )
+        .where('status', '=', 'scheduled')
+        .execute();
       await trx
         .insertInto('job_transitions')
-        .values(due.map((job) => ({ job_id: job.id, series: Number(job.series), attempt: 0, status: 'queued', at: now, worker: null, error: null })))
+        .values(
+          due.map((job) => ({
+            job_id: job.id,
+            series: Number(job.series),
+            attempt: 0,
+            status: 'queued',
+            at: now,
+            worker: null,
+            error: null,
+          })),
+        )
         .execute();
     });
   }
 
   override async nextOutboxDue(): Promise<number | undefined> {
-    const row = await this.db.selectFrom('outbox').select((eb) => eb.fn.min('available_at').as('next')).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.min('available_at').as('next'))
+      .executeTakeFirst();
     return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
   }
-
 }

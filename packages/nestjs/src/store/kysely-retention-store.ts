@@ -27,7 +27,10 @@ export class KyselyRetentionStore extends RetentionStore {
       const ids = purged.map((row) => row.id);
       const now = Date.now();
       // The tombstone keeps the tenant: another tenant asking for the id hears 404, not 410.
-      await trx.insertInto('job_tombstones').values(purged.map(({ id, tenant }) => ({ id, tenant, purged_at: now }))).execute();
+      await trx
+        .insertInto('job_tombstones')
+        .values(purged.map(({ id, tenant }) => ({ id, tenant, purged_at: now })))
+        .execute();
       await trx.deleteFrom('job_transitions').where('job_id', 'in', ids).execute();
       await trx.deleteFrom('jobs').where('id', 'in', ids).execute();
       return ids.length;
@@ -35,7 +38,12 @@ export class KyselyRetentionStore extends RetentionStore {
   }
 
   override async isPurged(id: string, tenant: string): Promise<boolean> {
-    const row = await this.db.selectFrom('job_tombstones').select('id').where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('job_tombstones')
+      .select('id')
+      .where('id', '=', id)
+      .where('tenant', '=', tenant)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
@@ -43,5 +51,4 @@ export class KyselyRetentionStore extends RetentionStore {
     const result = await this.db.deleteFrom('job_tombstones').where('purged_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
-
 }

@@ -54,5 +54,4 @@ export class KyselyStatsStore extends StatsStore {
   override oldestQueuedSince(tenant: string): Promise<number | undefined> {
     return oldestQueuedSince(this.db, tenant);
   }
-
 }

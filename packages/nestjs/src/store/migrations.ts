@@ -34,7 +34,10 @@ const MIGRATIONS: Record<string, Migration> = {
   },
   '0002_retries_outbox_idempotency': {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('jobs').addColumn('series', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable('jobs')
+        .addColumn('series', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
       await db.schema.alterTable('jobs').addColumn('next_attempt_at', 'bigint').execute();
       await db.schema.alterTable('jobs').addColumn('backoff', 'text').execute();
       await db.schema.alterTable('jobs').addColumn('timeout_ms', 'integer').execute();
@@ -73,7 +76,8 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('idempotency_keys').execute();
       await db.schema.dropTable('outbox').execute();
       await db.schema.dropTable('job_transitions').execute();
-      for (const column of ['series', 'next_attempt_at', 'backoff', 'timeout_ms']) await db.schema.alterTable('jobs').dropColumn(column).execute();
+      for (const column of ['series', 'next_attempt_at', 'backoff', 'timeout_ms'])
+        await db.schema.alterTable('jobs').dropColumn(column).execute();
     },
   },
   '0003_scheduling_workers_retention': {
@@ -134,7 +138,10 @@ const MIGRATIONS: Record<string, Migration> = {
     async up(db: Kysely<unknown>): Promise<void> {
       // Jobs from before tenants belong to the default one: an open api's tenant.
       for (const table of ['jobs', 'job_tombstones', 'schedules']) {
-        await db.schema.alterTable(table).addColumn('tenant', 'varchar(64)', (c) => c.notNull().defaultTo('default')).execute();
+        await db.schema
+          .alterTable(table)
+          .addColumn('tenant', 'varchar(64)', (c) => c.notNull().defaultTo('default'))
+          .execute();
       }
       // Every listing and count is within one tenant; the old status index served listings across all.
       await db.schema.dropIndex('jobs_status_id').execute();
@@ -181,7 +188,10 @@ class InCodeMigrations implements MigrationProvider {
  * Brings the schema up to date; Kysely's migration lock keeps concurrent starts apart. The migrations' own
  * tables take the same prefix and schema as Cask's others.
  */
-export async function migrateToLatest(db: Kysely<Database>, naming: { tablePrefix: string; schema?: string } = { tablePrefix: '' }): Promise<void> {
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  naming: { tablePrefix: string; schema?: string } = { tablePrefix: '' },
+): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: new InCodeMigrations(),
@@ -195,4 +205,3 @@ export async function migrateToLatest(db: Kysely<Database>, naming: { tablePrefi
     throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? 'unknown error'}`, { cause: error });
   }
 }
-

@@ -27,7 +27,9 @@ function warner(): (err: Error) => void {
 export function postgresPool(pool: Pool, types: typeof PgTypes, options: { owned: boolean }): PostgresPool {
   const warn = warner();
   const watched = new WeakSet<PoolClient>();
-  const parsers = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 ? Number : types.getTypeParser(oid, format as 'text')) };
+  const parsers = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 ? Number : types.getTypeParser(oid, format as 'text')),
+  };
   pool.on('error', warn);
   return {
     async connect(): Promise<PostgresPoolClient> {

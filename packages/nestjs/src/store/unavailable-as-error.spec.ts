@@ -33,7 +33,12 @@ describe('isPostgresUnavailable', () => {
 describe('unavailableAsError', () => {
   /** A dialect whose every query fails with `err`. */
   function failingWith(err: Error): Kysely<Record<string, never>> {
-    const connection: DatabaseConnection = { executeQuery: () => Promise.reject(err), streamQuery: () => { throw err; } };
+    const connection: DatabaseConnection = {
+      executeQuery: () => Promise.reject(err),
+      streamQuery: () => {
+        throw err;
+      },
+    };
     const driver = Object.assign(new DummyDriver(), { acquireConnection: () => Promise.resolve(connection) });
     return new Kysely({
       dialect: unavailableAsError({

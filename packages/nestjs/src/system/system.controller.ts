@@ -13,7 +13,8 @@ export class SystemController {
   @Get()
   @ApiOperation({
     summary: 'Broker queues, workers online and the outbox backlog',
-    description: 'The deployment every tenant shares. A queue the broker did not answer for within a second (or while it is unreachable) has null counts.',
+    description:
+      'The deployment every tenant shares. A queue the broker did not answer for within a second (or while it is unreachable) has null counts.',
   })
   @ApiOkResponse({ type: SystemResponse })
   read(): Promise<SystemView> {

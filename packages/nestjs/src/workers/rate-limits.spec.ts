@@ -15,14 +15,31 @@ describe('rateLimitsOf', () => {
   });
 
   it('lets JOB_RATE_LIMITS set or override a rate', () => {
-    const limits = rateLimitsOf(catalogue, new Map([['mail.digest', 2], ['report.build', 7]]));
+    const limits = rateLimitsOf(
+      catalogue,
+      new Map([
+        ['mail.digest', 2],
+        ['report.build', 7],
+      ]),
+    );
 
     expect(Object.fromEntries(limits)).toEqual({ 'mail.digest': 2, 'report.build': 7 });
   });
 
   it('refuses job types the catalogue does not know, naming them', () => {
-    const error = configErrorOf(() => rateLimitsOf(catalogue, new Map([['mail.spam', 1], ['mail.send', 1], ['x.y', 2]])));
+    const error = configErrorOf(() =>
+      rateLimitsOf(
+        catalogue,
+        new Map([
+          ['mail.spam', 1],
+          ['mail.send', 1],
+          ['x.y', 2],
+        ]),
+      ),
+    );
 
-    expect(error.problems).toEqual(['workers.rateLimits: unknown job type(s) "mail.spam", "x.y" (known: mail.digest, mail.send, report.build)']);
+    expect(error.problems).toEqual([
+      'workers.rateLimits: unknown job type(s) "mail.spam", "x.y" (known: mail.digest, mail.send, report.build)',
+    ]);
   });
 });

@@ -9,7 +9,9 @@ import type { JobCatalogue } from '@cask/contracts';
 export function rateLimitsOf(catalogue: JobCatalogue, overrides: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
   const unknown = [...overrides.keys()].filter((type) => !catalogue.get(type));
   if (unknown.length > 0) {
-    throw new ConfigError([`workers.rateLimits: unknown job type(s) ${unknown.map((type) => `"${type}"`).join(', ')} (known: ${catalogue.names().join(', ')})`]);
+    throw new ConfigError([
+      `workers.rateLimits: unknown job type(s) ${unknown.map((type) => `"${type}"`).join(', ')} (known: ${catalogue.names().join(', ')})`,
+    ]);
   }
   const limits = new Map<string, number>();
   for (const { name, rateLimitPerSecond } of catalogue.all()) {

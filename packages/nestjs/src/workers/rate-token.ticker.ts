@@ -49,9 +49,14 @@ export class RateTokenTicker implements OnApplicationBootstrap, BeforeApplicatio
     this.rateLimits = rateLimitsOf(this.catalogue, this.options.rateLimits);
     const { connection, topology, rateLimits } = this;
     if (rateLimits.size === 0) return;
-    this.channel = new ManagedChannel(connection, 'rate-tokens', (c) => c.createChannel(), async (channel) => {
-      for (const type of rateLimits.keys()) await declareRateTokenQueue(channel, topology, type);
-    });
+    this.channel = new ManagedChannel(
+      connection,
+      'rate-tokens',
+      (c) => c.createChannel(),
+      async (channel) => {
+        for (const type of rateLimits.keys()) await declareRateTokenQueue(channel, topology, type);
+      },
+    );
     void this.channel.start();
     this.logger.log(`Rate limits: ${[...rateLimits].map(([type, rate]) => `${type} ${rate}/s`).join(', ')}`);
     this.schedule();
@@ -63,7 +68,9 @@ export class RateTokenTicker implements OnApplicationBootstrap, BeforeApplicatio
     clearTimeout(this.timer);
     await withinGrace(this.ticking, this.options.shutdownGraceMs);
     if (this.holding) {
-      await this.leases.release(LEASE, this.holder).catch((err: Error) => this.logger.warn(`Could not release the rate-token lease: ${err.message}`));
+      await this.leases
+        .release(LEASE, this.holder)
+        .catch((err: Error) => this.logger.warn(`Could not release the rate-token lease: ${err.message}`));
     }
     await this.channel?.stop();
   }
@@ -76,7 +83,8 @@ export class RateTokenTicker implements OnApplicationBootstrap, BeforeApplicatio
       return false;
     });
     if (held) this.failing = false;
-    if (held !== this.holding) this.logger.log(held ? `This instance (${this.holder}) issues rate-limit tokens` : 'Another instance issues rate-limit tokens now');
+    if (held !== this.holding)
+      this.logger.log(held ? `This instance (${this.holder}) issues rate-limit tokens` : 'Another instance issues rate-limit tokens now');
     this.holding = held;
     const channel = this.channel?.current;
     if (!held || !channel) return;
@@ -86,11 +94,14 @@ export class RateTokenTicker implements OnApplicationBootstrap, BeforeApplicatio
   /** On every whole second of the clock, so one top-up falls in each second. */
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.ticking ??= this.tick()
-        .catch((err: Error) => this.logger.warn(`Issuing rate-limit tokens failed: ${err.message}`))
-        .finally(() => (this.ticking = undefined));
-      this.schedule();
-    }, 1000 - (Date.now() % 1000));
+    this.timer = setTimeout(
+      () => {
+        this.ticking ??= this.tick()
+          .catch((err: Error) => this.logger.warn(`Issuing rate-limit tokens failed: ${err.message}`))
+          .finally(() => (this.ticking = undefined));
+        this.schedule();
+      },
+      1000 - (Date.now() % 1000),
+    );
   }
 }

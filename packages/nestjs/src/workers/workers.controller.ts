@@ -17,7 +17,10 @@ export class WorkersController {
 
   /** Workers heard from within `WORKERS_TIMEOUT_MS`; one that said goodbye is gone at once. */
   @Get()
-  @ApiOperation({ summary: 'List live workers', description: 'Workers heard from within `WORKERS_TIMEOUT_MS`; one that said goodbye is gone at once.' })
+  @ApiOperation({
+    summary: 'List live workers',
+    description: 'Workers heard from within `WORKERS_TIMEOUT_MS`; one that said goodbye is gone at once.',
+  })
   @ApiOkResponse({ type: WorkerListResponse })
   async list(): Promise<WorkerList> {
     const rows = await this.registry.heardSince(Date.now() - this.options.timeoutMs);

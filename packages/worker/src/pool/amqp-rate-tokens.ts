@@ -16,10 +16,15 @@ export class AmqpRateTokens extends RateTokens {
     private readonly types: readonly string[],
   ) {
     super();
-    this.channel = new ManagedChannel(connection, 'rate-tokens', (c) => c.createChannel(), async (channel) => {
-      // Declared here too: a basic.get on a queue that does not exist would close the channel.
-      for (const type of types) await declareRateTokenQueue(channel, topology, type);
-    });
+    this.channel = new ManagedChannel(
+      connection,
+      'rate-tokens',
+      (c) => c.createChannel(),
+      async (channel) => {
+        // Declared here too: a basic.get on a queue that does not exist would close the channel.
+        for (const type of types) await declareRateTokenQueue(channel, topology, type);
+      },
+    );
   }
 
   /** Opens the channel, waiting for the broker; nothing to do when no type is rate-limited. */

@@ -2,14 +2,28 @@ import { fakeConfirmPublisher, settle } from '@cask/testing';
 import { decodeHeartbeat, topologyFor } from '@cask/contracts';
 import { HeartbeatPublisher, WorkerIdentity } from './heartbeat-publisher';
 
-const identity: WorkerIdentity = { workerId: 'video-1', host: 'box-a', pid: 4242, queues: ['video'], concurrency: 4, startedAt: 1_700_000_000_000 };
+const identity: WorkerIdentity = {
+  workerId: 'video-1',
+  host: 'box-a',
+  pid: 4242,
+  queues: ['video'],
+  concurrency: 4,
+  startedAt: 1_700_000_000_000,
+};
 const topology = topologyFor('acme');
 
 function setup() {
   const { publisher, sent } = fakeConfirmPublisher(decodeHeartbeat);
   let inFlight = 0;
   let now = 1_700_000_001_000;
-  const heartbeats = new HeartbeatPublisher(publisher, topology, identity, () => inFlight, 5000, () => now);
+  const heartbeats = new HeartbeatPublisher(
+    publisher,
+    topology,
+    identity,
+    () => inFlight,
+    5000,
+    () => now,
+  );
   return {
     heartbeats,
     sent,

@@ -68,7 +68,9 @@ export class HeartbeatPublisher {
       await this.send(this.heartbeat(true));
       this.logger.log(`Worker ${this.identity.workerId} said goodbye`);
     } catch (err) {
-      this.logger.warn(`Could not say goodbye (${(err as Error).message}); the api drops this worker once its heartbeats stop for long enough`);
+      this.logger.warn(
+        `Could not say goodbye (${(err as Error).message}); the api drops this worker once its heartbeats stop for long enough`,
+      );
     }
   }
 

@@ -34,12 +34,18 @@ class FakeTokens extends RateTokens {
 function harness(options: { concurrency: number; caps?: Record<string, number>; rateLimited?: string[] }) {
   const tokens = new FakeTokens();
   let backoffs: Array<() => void> = [];
-  const slots = new JobSlots(options.concurrency, new Map(Object.entries(options.caps ?? {})), options.rateLimited ?? [], tokens, (_attempt, signal) => {
-    const wait = deferred();
-    backoffs.push(wait.resolve);
-    signal.addEventListener('abort', () => wait.resolve());
-    return wait.promise;
-  });
+  const slots = new JobSlots(
+    options.concurrency,
+    new Map(Object.entries(options.caps ?? {})),
+    options.rateLimited ?? [],
+    tokens,
+    (_attempt, signal) => {
+      const wait = deferred();
+      backoffs.push(wait.resolve);
+      signal.addEventListener('abort', () => wait.resolve());
+      return wait.promise;
+    },
+  );
   const started: string[] = [];
   const gates = new Map<string, ReturnType<typeof deferred<string>>>();
   const running = new Map<string, number>();

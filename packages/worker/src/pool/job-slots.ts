@@ -101,7 +101,9 @@ export class JobSlots {
         slot();
         if (!warned && Date.now() - since >= TOKEN_DROUGHT_MS) {
           // Tokens come from the api: a worker whose JOB_RATE_LIMITS names a type the api's does not waits forever.
-          this.logger.warn(`No start token for ${type} in ${TOKEN_DROUGHT_MS / 1000} s; is JOB_RATE_LIMITS the same on the api and is it running?`);
+          this.logger.warn(
+            `No start token for ${type} in ${TOKEN_DROUGHT_MS / 1000} s; is JOB_RATE_LIMITS the same on the api and is it running?`,
+          );
           warned = true;
         }
         await this.backoff(attempt, this.drain.signal);

@@ -13,7 +13,13 @@ const catalogue = new JobCatalogue([
 ]);
 
 /** `a=1,b=2` as the worker app's environment spells it. */
-const named = (text?: string) => Object.fromEntries((text ?? '').split(',').filter(Boolean).map((entry) => [entry.split('=')[0], Number(entry.split('=')[1])]));
+const named = (text?: string) =>
+  Object.fromEntries(
+    (text ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((entry) => [entry.split('=')[0], Number(entry.split('=')[1])]),
+  );
 
 /** The plan for options written the way the worker app's environment spells them. */
 const plan = (env: Record<string, string> = {}) =>
@@ -50,7 +56,10 @@ describe('planPool', () => {
   });
 
   it('takes caps and rates from the definitions, with the environment winning', () => {
-    const { typeCaps, rateLimits } = plan({ WORKER_TYPE_CONCURRENCY: 'video.encode=4,mail.send=5', JOB_RATE_LIMITS: 'mail.digest=2,report.build=7' });
+    const { typeCaps, rateLimits } = plan({
+      WORKER_TYPE_CONCURRENCY: 'video.encode=4,mail.send=5',
+      JOB_RATE_LIMITS: 'mail.digest=2,report.build=7',
+    });
 
     expect(Object.fromEntries(typeCaps)).toEqual({ 'mail.send': 5, 'mail.digest': 3, 'video.encode': 4, 'video.thumb': 1 });
     expect(Object.fromEntries(rateLimits)).toEqual({ 'mail.digest': 2, 'report.build': 7 });

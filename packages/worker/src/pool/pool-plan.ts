@@ -31,7 +31,8 @@ export function planPool(config: PoolSettings, catalogue: JobCatalogue): PoolPla
     ['rateLimits', config.rateLimits],
   ] as const) {
     const unknownTypes = [...overrides.keys()].filter((type) => !catalogue.get(type));
-    if (unknownTypes.length > 0) problems.push(`${variable}: unknown job type(s) ${quoted(unknownTypes)} (known: ${catalogue.names().join(', ')})`);
+    if (unknownTypes.length > 0)
+      problems.push(`${variable}: unknown job type(s) ${quoted(unknownTypes)} (known: ${catalogue.names().join(', ')})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -54,7 +55,10 @@ export function planPool(config: PoolSettings, catalogue: JobCatalogue): PoolPla
       // in this worker, where other workers cannot take them and RabbitMQ's consumer timeout ticks.
       const caps = consumed.filter((definition) => definition.queue === queue).map((definition) => typeCaps.get(definition.name));
       if (caps.length === 0 || caps.some((cap) => cap === undefined)) return config.concurrency;
-      return Math.min(config.concurrency, caps.reduce((sum: number, cap) => sum + (cap as number), 0));
+      return Math.min(
+        config.concurrency,
+        caps.reduce((sum: number, cap) => sum + (cap as number), 0),
+      );
     },
   };
 }

@@ -19,14 +19,28 @@ export class WorkerPool {
   private readonly heartbeats: HeartbeatPublisher;
 
   /** @throws ConfigError naming queues and job types in the configuration that the catalogue does not know. */
-  constructor(config: WorkerSettings, catalogue: JobCatalogue, topology: CaskTopology, connection: AmqpConnection, publisher: ConfirmPublisher, inFlight: () => number) {
+  constructor(
+    config: WorkerSettings,
+    catalogue: JobCatalogue,
+    topology: CaskTopology,
+    connection: AmqpConnection,
+    publisher: ConfirmPublisher,
+    inFlight: () => number,
+  ) {
     this.plan = planPool(config, catalogue);
     this.rateTokens = new AmqpRateTokens(connection, topology, [...this.plan.rateLimits.keys()]);
     this.slots = new JobSlots(config.concurrency, this.plan.typeCaps, this.plan.rateLimits.keys(), this.rateTokens);
     this.heartbeats = new HeartbeatPublisher(
       publisher,
       topology,
-      { workerId: config.workerId, host: hostname(), pid: process.pid, queues: this.plan.queues, concurrency: config.concurrency, startedAt: Date.now() },
+      {
+        workerId: config.workerId,
+        host: hostname(),
+        pid: process.pid,
+        queues: this.plan.queues,
+        concurrency: config.concurrency,
+        startedAt: Date.now(),
+      },
       inFlight,
       config.heartbeatMs,
     );

@@ -1,5 +1,14 @@
 import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareJobQueues, isAuthentic } from '@cask/core';
-import { CaskTopology, DeadLetterHeader, ErrorCode, JobCatalogue, JobEnvelope, MessageSigner, decodeEnvelope, requestIdOf } from '@cask/contracts';
+import {
+  CaskTopology,
+  DeadLetterHeader,
+  ErrorCode,
+  JobCatalogue,
+  JobEnvelope,
+  MessageSigner,
+  decodeEnvelope,
+  requestIdOf,
+} from '@cask/contracts';
 import { JobLogger } from '@cask/core';
 import { jobLog } from '@cask/contracts';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
@@ -167,7 +176,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   private checkHandlers(): void {
     const problems: string[] = [];
     for (const job of this.catalogue.all()) {
-      if (this.pool.plan.queues.includes(job.queue) && !this.messageHandlers.has(job.name)) problems.push(`job "${job.name}" has no @JobHandler`);
+      if (this.pool.plan.queues.includes(job.queue) && !this.messageHandlers.has(job.name))
+        problems.push(`job "${job.name}" has no @JobHandler`);
     }
     for (const name of this.duplicates) problems.push(`job "${name}" has more than one @JobHandler`);
     for (const name of this.messageHandlers.keys()) {
@@ -258,7 +268,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
           },
         ]);
       } else {
-        if (suspect) log.warn(`Job ${envelope.type} ${envelope.id}: its worker died running attempt ${envelope.attempt} (${crashes} so far)`);
+        if (suspect)
+          log.warn(`Job ${envelope.type} ${envelope.id}: its worker died running attempt ${envelope.attempt} (${crashes} so far)`);
         await this.outcomes.toSuspect(next, queue, priority, crashes, requestId);
       }
     };
@@ -266,7 +277,13 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   }
 
   /** Shutdown: a job not started yet goes back to its queue as a fresh message. */
-  private async handBack(queue: string, delivery: Delivery, envelope: JobEnvelope, requestId: string | undefined, log: JobLogger): Promise<void> {
+  private async handBack(
+    queue: string,
+    delivery: Delivery,
+    envelope: JobEnvelope,
+    requestId: string | undefined,
+    log: JobLogger,
+  ): Promise<void> {
     await this.settle(
       delivery,
       `Job ${envelope.type} ${envelope.id}`,
@@ -276,7 +293,12 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   }
 
   /** Acks once what replaces the message is confirmed; holds it while the broker cannot confirm. */
-  private async settle(delivery: Delivery, what: string, action: () => Promise<void>, log: Pick<JobLogger, 'warn'> = this.logger): Promise<void> {
+  private async settle(
+    delivery: Delivery,
+    what: string,
+    action: () => Promise<void>,
+    log: Pick<JobLogger, 'warn'> = this.logger,
+  ): Promise<void> {
     const confirmed = await untilConfirmed(
       delivery,
       action,

@@ -11,7 +11,17 @@ function setup() {
 let at = 1_700_000_000_000;
 function succeeded(): JobEvent {
   at += 1;
-  return { kind: 'succeeded', job_id: uuidv7(), type: 'email.welcome', series: 1, attempt: 1, at, worker: 'worker-1', started_at: at - 1, result: null };
+  return {
+    kind: 'succeeded',
+    job_id: uuidv7(),
+    type: 'email.welcome',
+    series: 1,
+    attempt: 1,
+    at,
+    worker: 'worker-1',
+    started_at: at - 1,
+    result: null,
+  };
 }
 
 describe('EventPublisher', () => {

@@ -106,13 +106,26 @@ describe('JobExecutor', () => {
   const executor = (invoke: HandlerInvoker) =>
     new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1', metrics);
   const run = (exec: JobExecutor, env: JobEnvelope, definition: JobDefinition = DemoFlaky, requestId?: string) =>
-    exec.execute({ envelope: env, definition, delivery: delivery as unknown as Delivery, queue: definition.queue, brokerQueue: `ns.jobs.${definition.queue}`, requestId });
+    exec.execute({
+      envelope: env,
+      definition,
+      delivery: delivery as unknown as Delivery,
+      queue: definition.queue,
+      brokerQueue: `ns.jobs.${definition.queue}`,
+      requestId,
+    });
 
   /** Runs `work` with Nest's Logger writing into the returned list, each line as the object it was given. */
   async function loggedLines(work: () => Promise<void>): Promise<Array<Record<string, unknown>>> {
     const lines: Array<Record<string, unknown>> = [];
     const keep = (level: string) => (message: unknown, context?: string) => lines.push({ level, context, ...(message as object) });
-    const capture: LoggerService = { log: keep('log'), warn: keep('warn'), error: keep('error'), debug: keep('debug'), verbose: keep('verbose') };
+    const capture: LoggerService = {
+      log: keep('log'),
+      warn: keep('warn'),
+      error: keep('error'),
+      debug: keep('debug'),
+      verbose: keep('verbose'),
+    };
     Logger.overrideLogger(capture);
     try {
       await work();
@@ -150,9 +163,18 @@ describe('JobExecutor', () => {
   });
 
   it('reports started then succeeded with the result, and acks once', async () => {
-    await run(executor(async (_type, payload) => ({ echoed: payload })), envelope(DemoFlaky.name, { fail_times: 0 }));
+    await run(
+      executor(async (_type, payload) => ({ echoed: payload })),
+      envelope(DemoFlaky.name, { fail_times: 0 }),
+    );
     expect(broker.kinds()).toEqual(['started', 'succeeded']);
-    expect(broker.events[1]).toMatchObject({ kind: 'succeeded', worker: 'worker-1', attempt: 1, series: 1, result: { echoed: { fail_times: 0 } } });
+    expect(broker.events[1]).toMatchObject({
+      kind: 'succeeded',
+      worker: 'worker-1',
+      attempt: 1,
+      series: 1,
+      result: { echoed: { fail_times: 0 } },
+    });
     expect(delivery.acks).toBe(1);
     expect(delivery.nacks).toEqual([]);
   });
@@ -162,7 +184,9 @@ describe('JobExecutor', () => {
     await run(executor(invoke), envelope(WelcomeEmail.name, { email: 'nope', name: 'A' }), WelcomeEmail);
     expect(invoke).not.toHaveBeenCalled();
     expect(broker.kinds()).toEqual(['failed']);
-    expect(broker.events[0]).toMatchObject({ error: { code: 'invalid_payload', retryable: false, message: expect.stringContaining('email') } });
+    expect(broker.events[0]).toMatchObject({
+      error: { code: 'invalid_payload', retryable: false, message: expect.stringContaining('email') },
+    });
     expect(broker.retries).toEqual([]);
     expect(delivery.acks).toBe(1);
   });
@@ -180,7 +204,10 @@ describe('JobExecutor', () => {
       }),
       envelope(DemoFlaky.name, { fail_times: 0 }),
     );
-    expect(broker.events[1]).toMatchObject({ kind: 'failed', error: { code: 'mailbox_rejected', retryable: false, message: 'no such mailbox' } });
+    expect(broker.events[1]).toMatchObject({
+      kind: 'failed',
+      error: { code: 'mailbox_rejected', retryable: false, message: 'no such mailbox' },
+    });
     expect(broker.retries).toEqual([]);
     expect(broker.deadLetters).toEqual([]);
     expect(delivery.acks).toBe(1);
@@ -195,7 +222,11 @@ describe('JobExecutor', () => {
       envelope(DemoFlaky.name, { fail_times: 0 }, { attempt: 2 }),
     );
     expect(broker.log).toEqual(['event:started', 'retry', 'event:retrying']);
-    expect(broker.retries[0]).toMatchObject({ queue: 'default', delayMs: 200, next: { attempt: 3, series: 1, id: '01900000-0000-7000-8000-000000000001' } });
+    expect(broker.retries[0]).toMatchObject({
+      queue: 'default',
+      delayMs: 200,
+      next: { attempt: 3, series: 1, id: '01900000-0000-7000-8000-000000000001' },
+    });
     const retrying = broker.events[1] as Extract<JobEvent, { kind: 'retrying' }>;
     expect(retrying).toMatchObject({ kind: 'retrying', attempt: 2, error: { code: 'busy', retryable: true } });
     expect(retrying.next_attempt_at).toBeGreaterThanOrEqual(before + 200);
@@ -237,7 +268,10 @@ describe('JobExecutor', () => {
 
   it('retries a timed-out attempt per the policy', async () => {
     await run(
-      executor((_type, _payload, context) => new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(context.signal.reason)))),
+      executor(
+        (_type, _payload, context) =>
+          new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(context.signal.reason))),
+      ),
       envelope(DemoFlaky.name, { fail_times: 0 }, { timeout_ms: 20 }),
     );
     expect(broker.log).toEqual(['event:started', 'retry', 'event:retrying']);
@@ -247,13 +281,19 @@ describe('JobExecutor', () => {
   it('fails a result that cannot be serialised instead of losing it', async () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    await run(executor(async () => circular), envelope(DemoFlaky.name, { fail_times: 0 }, { max_attempts: 1 }));
+    await run(
+      executor(async () => circular),
+      envelope(DemoFlaky.name, { fail_times: 0 }, { max_attempts: 1 }),
+    );
     expect(broker.events[1]).toMatchObject({ kind: 'failed', error: { code: 'handler_error' } });
   });
 
   it('acks only after the outcome is confirmed', async () => {
     broker.autoConfirm = false;
-    const running = run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }));
+    const running = run(
+      executor(async () => 'done'),
+      envelope(DemoFlaky.name, { fail_times: 0 }),
+    );
     await settle();
     broker.confirmNext();
     await settle();
@@ -266,7 +306,10 @@ describe('JobExecutor', () => {
 
   it('holds the job and publishes the outcome again while the broker cannot confirm it, then acks', async () => {
     broker.autoConfirm = false;
-    const running = run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }));
+    const running = run(
+      executor(async () => 'done'),
+      envelope(DemoFlaky.name, { fail_times: 0 }),
+    );
     await settle();
     broker.confirmNext();
     await settle();
@@ -283,7 +326,10 @@ describe('JobExecutor', () => {
 
   it('neither acks nor retries once the channel the job came on has closed (the broker requeued it)', async () => {
     broker.autoConfirm = false;
-    const running = run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }));
+    const running = run(
+      executor(async () => 'done'),
+      envelope(DemoFlaky.name, { fail_times: 0 }),
+    );
     await settle();
     broker.confirmNext();
     await settle();
@@ -339,7 +385,14 @@ describe('JobExecutor', () => {
     afterEach(() => jest.useRealTimers());
 
     const delayed = (invoke: HandlerInvoker) =>
-      new JobExecutor(broker.publisher as unknown as EventPublisher, broker.outcomes as unknown as JobOutcomes, invoke, 'worker-1', metrics, DELAY_MS);
+      new JobExecutor(
+        broker.publisher as unknown as EventPublisher,
+        broker.outcomes as unknown as JobOutcomes,
+        invoke,
+        'worker-1',
+        metrics,
+        DELAY_MS,
+      );
 
     it.each<[string, HandlerInvoker]>([
       ['succeeded', async () => 'done'],
@@ -412,7 +465,10 @@ describe('JobExecutor', () => {
     };
 
     it('counts each attempt by type and outcome, and times it', async () => {
-      await run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }));
+      await run(
+        executor(async () => 'done'),
+        envelope(DemoFlaky.name, { fail_times: 0 }),
+      );
       await run(executor(failing(new RetryableJobError('busy'))), envelope(DemoFlaky.name, { fail_times: 0 }));
       await run(executor(failing(new PermanentJobError('no'))), envelope(DemoFlaky.name, { fail_times: 0 }));
 
@@ -422,7 +478,9 @@ describe('JobExecutor', () => {
         expect(metricValue(all, 'cask_job_duration_seconds_count', { type: 'demo.flaky', outcome })).toBe(1);
       }
       // Labels name types and outcomes, never a job.
-      expect(all.filter((sample) => sample.name.startsWith('cask_')).flatMap((sample) => Object.values(sample.labels))).not.toContain(envelope('x', {}).id);
+      expect(all.filter((sample) => sample.name.startsWith('cask_')).flatMap((sample) => Object.values(sample.labels))).not.toContain(
+        envelope('x', {}).id,
+      );
     });
 
     it('counts an attempt stopped at its timeout as timed_out, whether it is retried or failed', async () => {
@@ -432,7 +490,10 @@ describe('JobExecutor', () => {
 
       const all = await samples();
       expect(metricValue(all, 'cask_job_executions_total', { outcome: 'timed_out' })).toBe(2);
-      expect(metricValue(all, 'cask_job_executions_total', { outcome: 'retrying' }) + metricValue(all, 'cask_job_executions_total', { outcome: 'failed' })).toBe(0);
+      expect(
+        metricValue(all, 'cask_job_executions_total', { outcome: 'retrying' }) +
+          metricValue(all, 'cask_job_executions_total', { outcome: 'failed' }),
+      ).toBe(0);
     });
 
     it('counts an invalid payload as failed without a duration: its handler never ran', async () => {
@@ -446,8 +507,15 @@ describe('JobExecutor', () => {
 
     it('measures queue wait from ready_at when the envelope has one, else from created_at', async () => {
       const now = Date.now();
-      await run(executor(async () => 'done'), envelope(DemoFlaky.name, { fail_times: 0 }, { created_at: now - 60_000, ready_at: now - 2_000 }));
-      await run(executor(async () => 'done'), envelope(VideoProcess.name, { url: 'https://example.com/v.mp4' }, { created_at: now - 30_000 }), VideoProcess);
+      await run(
+        executor(async () => 'done'),
+        envelope(DemoFlaky.name, { fail_times: 0 }, { created_at: now - 60_000, ready_at: now - 2_000 }),
+      );
+      await run(
+        executor(async () => 'done'),
+        envelope(VideoProcess.name, { url: 'https://example.com/v.mp4' }, { created_at: now - 30_000 }),
+        VideoProcess,
+      );
 
       const all = await samples();
       const flaky = metricValue(all, 'cask_job_queue_wait_seconds_sum', { type: 'demo.flaky' });

@@ -60,7 +60,10 @@ export interface JobSource {
  */
 export class JobExecutor {
   private readonly logger = new Logger(JobExecutor.name);
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; envelope: JobEnvelope; queue: string; log: JobLogger }>();
+  private readonly running = new Map<
+    string,
+    { controller: AbortController; done: Promise<void>; envelope: JobEnvelope; queue: string; log: JobLogger }
+  >();
   private shuttingDown = false;
 
   /**
@@ -149,9 +152,9 @@ export class JobExecutor {
       if (startReported) return;
       startReported = true;
       clearTimeout(startTimer);
-      this.events.publish([{ ...base, kind: 'started', at: startedAt }]).catch((err: Error) =>
-        log.debug(`Job ${type} ${id}: started event not confirmed (${err.message})`),
-      );
+      this.events
+        .publish([{ ...base, kind: 'started', at: startedAt }])
+        .catch((err: Error) => log.debug(`Job ${type} ${id}: started event not confirmed (${err.message})`));
     };
     const startTimer = this.startedEventDelayMs > 0 ? setTimeout(reportStart, this.startedEventDelayMs) : undefined;
     if (!startTimer) reportStart();
@@ -198,7 +201,9 @@ export class JobExecutor {
     const at = Date.now();
     if (!failure) {
       log.debug(`Job ${type} ${id}: succeeded in ${at - startedAt} ms`);
-      await this.settle(source, log, () => this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, ...unreported, result: result ?? null }]));
+      await this.settle(source, log, () =>
+        this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, ...unreported, result: result ?? null }]),
+      );
       this.metrics.ended(type, 'succeeded', at - startedAt);
       return;
     }
@@ -206,10 +211,24 @@ export class JobExecutor {
       const delayMs = backoffDelay(backoffFromWire(envelope.backoff), attempt);
       this.metrics.ended(type, timedOut ? 'timed_out' : 'retrying', at - startedAt);
       log.warn(`Job ${type} ${id}: attempt ${attempt} failed (${failure.code}: ${failure.message}); retrying in ${delayMs} ms`);
-      const retrying: JobEvent = { ...base, kind: 'retrying', at, started_at: startedAt, ...unreported, error: failure, next_attempt_at: at + delayMs };
+      const retrying: JobEvent = {
+        ...base,
+        kind: 'retrying',
+        at,
+        started_at: startedAt,
+        ...unreported,
+        error: failure,
+        next_attempt_at: at + delayMs,
+      };
       await this.settle(source, log, async () => {
         // The next attempt is confirmed before the event that announces it, so "retrying" is never a promise nobody keeps.
-        await this.outcomes.scheduleRetry({ ...envelope, attempt: attempt + 1, ready_at: at + delayMs }, source.queue, delivery.message.properties.priority, delayMs, source.requestId);
+        await this.outcomes.scheduleRetry(
+          { ...envelope, attempt: attempt + 1, ready_at: at + delayMs },
+          source.queue,
+          delivery.message.properties.priority,
+          delayMs,
+          source.requestId,
+        );
         await this.events.publish([retrying]);
       });
       return;
@@ -219,7 +238,12 @@ export class JobExecutor {
     log.warn(`Job ${type} ${id}: failed on attempt ${attempt} of ${envelope.max_attempts} (${failure.code}: ${failure.message})`);
     await this.settle(source, log, async () => {
       if (exhausted) {
-        await this.outcomes.deadLetter(delivery.message, source.brokerQueue, ErrorCode.Exhausted, `${attempt} attempt(s) failed; last: ${failure.code}: ${failure.message}`);
+        await this.outcomes.deadLetter(
+          delivery.message,
+          source.brokerQueue,
+          ErrorCode.Exhausted,
+          `${attempt} attempt(s) failed; last: ${failure.code}: ${failure.message}`,
+        );
       }
       await this.events.publish([{ ...base, kind: 'failed', at, started_at: startedAt, ...unreported, error: failure }]);
     });

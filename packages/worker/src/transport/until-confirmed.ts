@@ -7,10 +7,18 @@ import { Delivery, retryWithBackoff } from '@cask/core';
  * lets prefetch stop the inflow. Resolves true once confirmed, false when the delivery was lost or
  * `stop()` says to give up.
  */
-export async function untilConfirmed(delivery: Delivery, action: () => Promise<void>, stop: () => boolean, onRetry: (err: Error, delayMs: number) => void): Promise<boolean> {
-  const confirmed = await retryWithBackoff(async () => {
-    await action();
-    return true;
-  }, { giveUp: () => !delivery.isChannelOpen || stop(), onRetry });
+export async function untilConfirmed(
+  delivery: Delivery,
+  action: () => Promise<void>,
+  stop: () => boolean,
+  onRetry: (err: Error, delayMs: number) => void,
+): Promise<boolean> {
+  const confirmed = await retryWithBackoff(
+    async () => {
+      await action();
+      return true;
+    },
+    { giveUp: () => !delivery.isChannelOpen || stop(), onRetry },
+  );
   return confirmed === true;
 }

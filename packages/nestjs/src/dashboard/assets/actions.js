@@ -58,7 +58,14 @@ export function createActions({ api, notify, changed }) {
       attempt(async () => {
         const what = type ? `failed ${type} job${failed === 1 ? '' : 's'}` : `failed job${failed === 1 ? '' : 's'} of every type`;
         if (failed === 0) return notify(`There are no ${what.replace(/^failed /, 'failed ')} to retry.`);
-        if (!(await confirmDialog('Retry failed jobs?', `${count(failed)} ${what} will run again, each as a new series of attempts.`, `Retry ${count(failed)}`))) return;
+        if (
+          !(await confirmDialog(
+            'Retry failed jobs?',
+            `${count(failed)} ${what} will run again, each as a new series of attempts.`,
+            `Retry ${count(failed)}`,
+          ))
+        )
+          return;
         let retried = 0;
         // Stops at the number confirmed: a job that fails again meanwhile is not retried twice.
         for (let round = 0; round < MAX_BULK_ROUNDS && retried < failed; round += 1) {

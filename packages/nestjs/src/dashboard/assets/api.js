@@ -26,7 +26,12 @@ export function createApi(key, onUnauthorized) {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response;
     try {
-      response = await fetch(apiUrl(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      response = await fetch(apiUrl(path), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
     } catch {
       throw new ApiError(0, 'The api cannot be reached');
     }

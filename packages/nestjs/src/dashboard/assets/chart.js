@@ -28,7 +28,12 @@ export function throughputChart(minutes) {
   const label = `Jobs finished per minute over the last hour: ${count(totals.ok)} succeeded, ${count(totals.bad)} failed`;
 
   const grid = [0, top / 2, top].map((value) =>
-    svg('g', {}, svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(value), y2: y(value) }), svg('text', { x: PAD.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, count(value))),
+    svg(
+      'g',
+      {},
+      svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(value), y2: y(value) }),
+      svg('text', { x: PAD.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, count(value)),
+    ),
   );
   const bars = minutes.map((m, i) => {
     const x = PAD.left + i * step + step * 0.1;
@@ -40,13 +45,20 @@ export function throughputChart(minutes) {
       // A transparent hit area, so the tooltip works on empty minutes too.
       svg('rect', { x: PAD.left + i * step, y: PAD.top, width: step, height: plotHeight, 'fill-opacity': 0 }),
       m.succeeded > 0 && svg('rect', { class: 'ok', x, width, y: y(m.succeeded), height: y(0) - y(m.succeeded) }),
-      m.failed > 0 && svg('rect', { class: 'bad', x, width, y: y(m.succeeded + m.failed), height: y(m.succeeded) - y(m.succeeded + m.failed) }),
+      m.failed > 0 &&
+        svg('rect', { class: 'bad', x, width, y: y(m.succeeded + m.failed), height: y(m.succeeded) - y(m.succeeded + m.failed) }),
     );
   });
   const ticks = minutes
     .map((m, i) => ({ m, i }))
     .filter(({ i }) => i % 15 === 0 || i === minutes.length - 1)
-    .map(({ m, i }) => svg('text', { x: PAD.left + i * step + step / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, i === minutes.length - 1 ? 'now' : clockTime(m.at)));
+    .map(({ m, i }) =>
+      svg(
+        'text',
+        { x: PAD.left + i * step + step / 2, y: HEIGHT - 6, 'text-anchor': 'middle' },
+        i === minutes.length - 1 ? 'now' : clockTime(m.at),
+      ),
+    );
 
   return svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': label }, ...grid, ...bars, ...ticks);
 }

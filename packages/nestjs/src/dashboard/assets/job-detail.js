@@ -74,9 +74,28 @@ export class JobDetail {
           ran !== null && fact(job.finished_at ? 'Duration' : 'Running for', duration(ran)),
         ),
         this.actions(job),
-        job.error && el('section', { className: 'error-box' }, el('h3', {}, 'Error'), el('p', { className: 'error' }, el('code', {}, job.error.code), ' ', job.error.message, job.error.retryable ? ' (retryable)' : '')),
+        job.error &&
+          el(
+            'section',
+            { className: 'error-box' },
+            el('h3', {}, 'Error'),
+            el(
+              'p',
+              { className: 'error' },
+              el('code', {}, job.error.code),
+              ' ',
+              job.error.message,
+              job.error.retryable ? ' (retryable)' : '',
+            ),
+          ),
         typeof job.progress === 'number'
-          ? el('section', {}, el('h3', {}, 'Progress'), el('progress', { max: 100, value: job.progress, 'aria-label': 'Progress' }), ` ${progressText(job.progress)}`)
+          ? el(
+              'section',
+              {},
+              el('h3', {}, 'Progress'),
+              el('progress', { max: 100, value: job.progress, 'aria-label': 'Progress' }),
+              ` ${progressText(job.progress)}`,
+            )
           : job.progress !== null && json('Progress', job.progress),
         json('Payload', job.payload),
         job.status === 'succeeded' && json('Result', job.result),
@@ -90,8 +109,27 @@ export class JobDetail {
   actions(job) {
     if (!this.options.canWrite) return null;
     const buttons = [];
-    if (RETRYABLE.has(job.status)) buttons.push(el('button', { type: 'button', dataset: { action: 'retry' }, onclick: () => this.options.retry(job.job_id).then(() => this.reload()) }, 'Retry job'));
-    if (CANCELLABLE.has(job.status)) buttons.push(el('button', { type: 'button', className: 'danger', dataset: { action: 'cancel' }, onclick: () => this.options.cancel(job.job_id).then(() => this.reload()) }, 'Cancel job'));
+    if (RETRYABLE.has(job.status))
+      buttons.push(
+        el(
+          'button',
+          { type: 'button', dataset: { action: 'retry' }, onclick: () => this.options.retry(job.job_id).then(() => this.reload()) },
+          'Retry job',
+        ),
+      );
+    if (CANCELLABLE.has(job.status))
+      buttons.push(
+        el(
+          'button',
+          {
+            type: 'button',
+            className: 'danger',
+            dataset: { action: 'cancel' },
+            onclick: () => this.options.cancel(job.job_id).then(() => this.reload()),
+          },
+          'Cancel job',
+        ),
+      );
     return buttons.length ? el('div', { className: 'buttons' }, buttons) : null;
   }
 }
@@ -129,7 +167,12 @@ function timeline(history) {
         'li',
         { className: `t-${step.status}` },
         el('strong', {}, step.status),
-        el('span', { className: 'when' }, `series ${step.series}, attempt ${step.attempt}${step.worker ? ` on ${step.worker}` : ''} · `, el('time', { dateTime: step.at, title: step.at }, exactTime(step.at))),
+        el(
+          'span',
+          { className: 'when' },
+          `series ${step.series}, attempt ${step.attempt}${step.worker ? ` on ${step.worker}` : ''} · `,
+          el('time', { dateTime: step.at, title: step.at }, exactTime(step.at)),
+        ),
         step.error && el('span', { className: 'why' }, `${step.error.code}: ${step.error.message}`),
       ),
     ),

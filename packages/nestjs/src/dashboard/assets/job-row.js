@@ -29,7 +29,17 @@ export function runTime(job, now = Date.now()) {
  */
 export function createRow(job, options) {
   const cells = {
-    open: el('button', { type: 'button', className: 'link', title: job.job_id, 'aria-label': `Open job ${job.job_id}`, onclick: () => options.actions.open(job.job_id) }, shortId(job.job_id)),
+    open: el(
+      'button',
+      {
+        type: 'button',
+        className: 'link',
+        title: job.job_id,
+        'aria-label': `Open job ${job.job_id}`,
+        onclick: () => options.actions.open(job.job_id),
+      },
+      shortId(job.job_id),
+    ),
     type: el('td', { className: 'type' }),
     status: el('span', { className: 'status' }),
     attempts: el('td', { className: 'num attempts' }),
@@ -103,7 +113,10 @@ function updateProgress(cell, job) {
     return;
   }
   if (!bar) {
-    cell.replaceChildren(el('progress', { max: 100, value: numeric, 'aria-label': `Progress of job ${job.job_id}` }), el('span', { className: 'progress-text' }));
+    cell.replaceChildren(
+      el('progress', { max: 100, value: numeric, 'aria-label': `Progress of job ${job.job_id}` }),
+      el('span', { className: 'progress-text' }),
+    );
   } else if (bar.value !== numeric) {
     bar.value = numeric;
   }
@@ -117,9 +130,27 @@ function updateActions(cells, job, actions) {
   cells.actionsFor = kind;
   const buttons = [];
   if (kind === 'retry') {
-    buttons.push(el('button', { type: 'button', dataset: { action: 'retry' }, 'aria-label': `Retry job ${job.job_id}`, onclick: () => actions.retry(job.job_id) }, 'Retry'));
+    buttons.push(
+      el(
+        'button',
+        { type: 'button', dataset: { action: 'retry' }, 'aria-label': `Retry job ${job.job_id}`, onclick: () => actions.retry(job.job_id) },
+        'Retry',
+      ),
+    );
   } else if (kind === 'cancel') {
-    buttons.push(el('button', { type: 'button', className: 'quiet', dataset: { action: 'cancel' }, 'aria-label': `Cancel job ${job.job_id}`, onclick: () => actions.cancel(job.job_id) }, 'Cancel'));
+    buttons.push(
+      el(
+        'button',
+        {
+          type: 'button',
+          className: 'quiet',
+          dataset: { action: 'cancel' },
+          'aria-label': `Cancel job ${job.job_id}`,
+          onclick: () => actions.cancel(job.job_id),
+        },
+        'Cancel',
+      ),
+    );
   }
   cells.actions.replaceChildren(...buttons);
 }

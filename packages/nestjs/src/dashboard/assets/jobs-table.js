@@ -49,7 +49,11 @@ export class JobsTable {
   /** Takes the filters from the address bar; true when they changed. */
   readUrl() {
     const params = new URLSearchParams(location.search);
-    const next = { status: params.get('status') ?? '', type: params.get('type') ?? '', limit: LIMITS.includes(params.get('limit') ?? '') ? String(params.get('limit')) : '25' };
+    const next = {
+      status: params.get('status') ?? '',
+      type: params.get('type') ?? '',
+      limit: LIMITS.includes(params.get('limit') ?? '') ? String(params.get('limit')) : '25',
+    };
     const changed = JSON.stringify(next) !== JSON.stringify(this.filters);
     this.filters = next;
     this.cursors = [null];
@@ -142,7 +146,10 @@ export class JobsTable {
   renderPager(shown) {
     const { status, type } = this.filters;
     const what = [status, type].filter(Boolean).join(' ');
-    setText($('#page-info'), `Page ${this.cursors.length} · ${count(shown)} ${what ? `${what} ` : ''}job${shown === 1 ? '' : 's'}, newest first`);
+    setText(
+      $('#page-info'),
+      `Page ${this.cursors.length} · ${count(shown)} ${what ? `${what} ` : ''}job${shown === 1 ? '' : 's'}, newest first`,
+    );
     $('#newer').disabled = this.onFirstPage;
     $('#newest').disabled = this.onFirstPage;
     $('#older').disabled = !this.nextCursor;

@@ -44,7 +44,11 @@ export class LiveFeed {
     const controller = new AbortController();
     this.controller = controller;
     try {
-      const response = await fetch(apiUrl('/events'), { headers: { accept: 'text/event-stream', ...this.api.headers() }, signal: controller.signal, cache: 'no-store' });
+      const response = await fetch(apiUrl('/events'), {
+        headers: { accept: 'text/event-stream', ...this.api.headers() },
+        signal: controller.signal,
+        cache: 'no-store',
+      });
       if (!response.ok || !response.body) throw new Error(`GET /events answered ${response.status}`);
       this.retryMs = FIRST_RETRY_MS;
       this.handlers.onMode('live');

@@ -66,7 +66,8 @@ async function connect() {
   try {
     me = await api.get('/auth/whoami');
   } catch (err) {
-    if (/** @type {any} */ (err).status !== 401) return notify(`The dashboard cannot start: ${/** @type {Error} */ (err).message}. Reload to try again.`, true);
+    if (/** @type {any} */ (err).status !== 401)
+      return notify(`The dashboard cannot start: ${/** @type {Error} */ (err).message}. Reload to try again.`, true);
     forgetKey();
     return askForKey('The api did not accept that key.');
   }
@@ -105,13 +106,18 @@ function start(me) {
   let stats = { total: 0, by_status: {}, by_type: {} };
   let filters = { status: '', type: '' };
   const refreshJob = (/** @type {string | undefined} */ id) => {
-    if (id) api.get(`/jobs/${id}`).then((job) => table.replace(job), () => undefined);
+    if (id)
+      api.get(`/jobs/${id}`).then(
+        (job) => table.replace(job),
+        () => undefined,
+      );
     else void table.load();
     void refreshOverview();
   };
   const actions = createActions({ api, notify, changed: refreshJob });
   const detail = new JobDetail({ api, canWrite, retry: actions.retry, cancel: actions.cancel, onLoaded: (job) => table.replace(job) });
-  const open = (/** @type {string} */ id) => detail.open(id).catch((/** @type {any} */ err) => notify(err.status === 404 ? `No job ${id} in this tenant.` : err.message, true));
+  const open = (/** @type {string} */ id) =>
+    detail.open(id).catch((/** @type {any} */ err) => notify(err.status === 404 ? `No job ${id} in this tenant.` : err.message, true));
   /** A status tile chosen: the table shows that status, and the focus moves to it. @param {string} status */
   function selectStatus(status) {
     table.setFilters({ status });
@@ -136,7 +142,11 @@ function start(me) {
     const types = Object.keys(stats.by_type);
     syncOptions(/** @type {HTMLSelectElement} */ ($('#filters select[name="type"]')), types);
     const failedTypes = types.filter((type) => stats.by_type[type].failed > 0);
-    syncOptions(/** @type {HTMLSelectElement} */ ($('#bulk-retry select[name="type"]')), failedTypes, (type) => `${type} (${count(stats.by_type[type].failed)})`);
+    syncOptions(
+      /** @type {HTMLSelectElement} */ ($('#bulk-retry select[name="type"]')),
+      failedTypes,
+      (type) => `${type} (${count(stats.by_type[type].failed)})`,
+    );
   }
   async function refreshPanels() {
     const [workers, schedules] = await Promise.all([api.get('/workers'), api.get('/schedules')]);
@@ -153,7 +163,7 @@ function start(me) {
   $('#bulk-retry').addEventListener('submit', (/** @type {SubmitEvent} */ event) => {
     event.preventDefault();
     const type = /** @type {HTMLSelectElement} */ ($('#bulk-retry select[name="type"]')).value;
-    const failed = type ? stats.by_type[type]?.failed ?? 0 : stats.by_status.failed ?? 0;
+    const failed = type ? (stats.by_type[type]?.failed ?? 0) : (stats.by_status.failed ?? 0);
     void actions.bulkRetry(type, failed);
   });
 

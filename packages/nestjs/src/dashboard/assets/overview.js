@@ -44,7 +44,13 @@ export function renderStatusTiles(stats, selected, select) {
 
 /** @param {string} label @param {string} value @param {string} [sub] @param {string} [name] */
 function tile(label, value, sub, name) {
-  return el('li', { className: 'tile', dataset: { tile: name ?? '' } }, el('span', { className: 'label' }, label), el('span', { className: 'value' }, value), sub && el('span', { className: 'sub' }, sub));
+  return el(
+    'li',
+    { className: 'tile', dataset: { tile: name ?? '' } },
+    el('span', { className: 'label' }, label),
+    el('span', { className: 'value' }, value),
+    sub && el('span', { className: 'sub' }, sub),
+  );
 }
 
 /**
@@ -65,7 +71,13 @@ export function renderSystem(system, activity) {
   );
   $('#queues tbody').replaceChildren(
     ...system.queues.map((q) =>
-      el('tr', { dataset: { queue: q.name } }, el('th', { scope: 'row', title: q.broker_queue }, q.name), el('td', { className: 'num' }, count(q.messages)), el('td', { className: 'num' }, count(q.consumers))),
+      el(
+        'tr',
+        { dataset: { queue: q.name } },
+        el('th', { scope: 'row', title: q.broker_queue }, q.name),
+        el('td', { className: 'num' }, count(q.messages)),
+        el('td', { className: 'num' }, count(q.consumers)),
+      ),
     ),
   );
 }
@@ -74,12 +86,20 @@ export function renderSystem(system, activity) {
 export function renderThroughput(activity) {
   $('#chart').replaceChildren(
     throughputChart(activity.minutes),
-    el('ul', { className: 'legend', 'aria-hidden': 'true' }, el('li', {}, el('span', { className: 'swatch ok' }), 'succeeded'), el('li', {}, el('span', { className: 'swatch bad' }), 'failed')),
+    el(
+      'ul',
+      { className: 'legend', 'aria-hidden': 'true' },
+      el('li', {}, el('span', { className: 'swatch ok' }), 'succeeded'),
+      el('li', {}, el('span', { className: 'swatch bad' }), 'failed'),
+    ),
   );
   const ok = activity.minutes.reduce((sum, m) => sum + m.succeeded, 0);
   const bad = activity.minutes.reduce((sum, m) => sum + m.failed, 0);
   const last = activity.minutes[activity.minutes.length - 1];
-  setText($('#chart-summary'), `${count(ok)} succeeded and ${count(bad)} failed in the last hour; ${count(last.succeeded + last.failed)} so far this minute.`);
+  setText(
+    $('#chart-summary'),
+    `${count(ok)} succeeded and ${count(bad)} failed in the last hour; ${count(last.succeeded + last.failed)} so far this minute.`,
+  );
 }
 
 /**

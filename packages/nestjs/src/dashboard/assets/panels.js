@@ -24,7 +24,12 @@ export function renderWorkers(workers) {
         { dataset: { worker: w.id } },
         el('th', { scope: 'row', className: 'mono', title: `${w.host}, pid ${w.pid}` }, w.id),
         el('td', {}, w.queues.join(', ')),
-        el('td', {}, el('meter', { min: 0, max: w.concurrency, value: w.in_flight, 'aria-label': `${w.in_flight} of ${w.concurrency} slots busy` }), ` ${w.in_flight} / ${w.concurrency}`),
+        el(
+          'td',
+          {},
+          el('meter', { min: 0, max: w.concurrency, value: w.in_flight, 'aria-label': `${w.in_flight} of ${w.concurrency} slots busy` }),
+          ` ${w.in_flight} / ${w.concurrency}`,
+        ),
         el('td', {}, time(w.started_at)),
         el('td', {}, time(w.last_seen)),
       ),
