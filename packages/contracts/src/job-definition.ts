@@ -62,7 +62,7 @@ export interface JobSpec<P extends object> {
   priority?: number;
   /** @defaultValue `604800000` (7 days) */
   retentionMs?: number;
-  /** Per-worker cap on running jobs of this type. @defaultValue no cap beyond `WORKER_CONCURRENCY` */
+  /** Per-worker cap on running jobs of this type. @defaultValue no cap beyond the worker's `concurrency` */
   concurrency?: number;
   /** Jobs of this type started per second across all workers. @defaultValue unlimited */
   rateLimitPerSecond?: number;

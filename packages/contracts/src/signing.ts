@@ -14,7 +14,7 @@ export const MIN_SECRET_LENGTH = 32;
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
- * Parses `CASK_SIGNING_KEYS`: `id:secret` pairs separated by commas, the first the one that signs, the others
+ * Parses a signing-keys setting (the reference apps' `CASK_SIGNING_KEYS`): `id:secret` pairs separated by commas, the first the one that signs, the others
  * still accepted (rotation). Throws an Error naming what is wrong, never echoing a secret.
  */
 export function parseSigningKeys(text: string): SigningKey[] {

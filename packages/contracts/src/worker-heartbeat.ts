@@ -1,7 +1,7 @@
 import { Decoded, malformed, parseJson } from './envelope';
 
 /**
- * What a worker says about itself every `WORKER_HEARTBEAT_MS` on the events exchange (routing key
+ * What a worker says about itself every `heartbeatMs` on the events exchange (routing key
  * {@link CaskTopology.heartbeatRoutingKey}), and once more with `stopping: true` when it stops cleanly.
  * Times are epoch milliseconds on the worker's clock.
  */

@@ -27,7 +27,7 @@ export function digestOf(key: string): string {
 }
 
 /**
- * Parses `CASK_API_KEYS`: comma-separated `tenant:scope:key` entries, the key either as given to clients
+ * Parses an API-keys setting (the reference api's `CASK_API_KEYS`): comma-separated `tenant:scope:key` entries, the key either as given to clients
  * (at least 24 characters) or as `sha256:<hex digest>` so the plain key need not be in the environment.
  * Error messages never repeat a key.
  * @throws Error naming the first bad entry by position

@@ -39,7 +39,7 @@ export class SystemResponse implements SystemView {
   @ApiProperty({ type: [QueueResponse], description: 'Every job queue, then the dead-letter and the event queue' })
   queues: QueueResponse[];
 
-  @ApiProperty({ type: 'integer', minimum: 0, example: 2, description: 'Workers heard from within `WORKERS_TIMEOUT_MS`' })
+  @ApiProperty({ type: 'integer', minimum: 0, example: 2, description: 'Workers heard from within the workers timeout (15 s by default)' })
   workers_online: number;
 
   @ApiProperty({

@@ -29,7 +29,7 @@ export class WorkerResponse implements WorkerView {
   last_seen: string;
 }
 
-/** Workers heard from within `WORKERS_TIMEOUT_MS`. */
+/** Workers heard from within `workers.timeoutMs`. */
 export class WorkerListResponse implements WorkerList {
   @ApiProperty({ type: [WorkerResponse] })
   items: WorkerResponse[];

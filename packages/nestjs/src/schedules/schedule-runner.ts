@@ -38,7 +38,7 @@ export function tickKey(name: string, due: number): string {
  *   returns the job already made, then claims.
  * - a dispatch that fails (store or outbox full): nothing is claimed and the tick is tried again.
  * Claiming first would instead lose the tick when the process died between claim and dispatch.
- * This holds while the key is remembered (`IDEMPOTENCY_TTL_MS`, a day by default); rounds retry a tick
+ * This holds while the key is remembered (`idempotencyTtlMs`, a day by default); rounds retry a tick
  * within a poll, so only an api down longer than that between a dispatch and its claim could fire it twice.
  *
  * The next tick is the first after now, not after the tick that was due: after downtime the missed

@@ -26,7 +26,7 @@ export interface QueueView {
 export interface SystemView {
   broker_connected: boolean;
   queues: QueueView[];
-  /** Workers heard from within `WORKERS_TIMEOUT_MS`. */
+  /** Workers heard from within `workers.timeoutMs`. */
   workers_online: number;
   /** Messages committed and not yet confirmed by the broker, delayed jobs not yet due left out. */
   outbox_backlog: number;

@@ -15,11 +15,11 @@ export class WorkersController {
     private readonly options: WorkersOptions,
   ) {}
 
-  /** Workers heard from within `WORKERS_TIMEOUT_MS`; one that said goodbye is gone at once. */
+  /** Workers heard from within `workers.timeoutMs`; one that said goodbye is gone at once. */
   @Get()
   @ApiOperation({
     summary: 'List live workers',
-    description: 'Workers heard from within `WORKERS_TIMEOUT_MS`; one that said goodbye is gone at once.',
+    description: 'Workers heard from within `workers.timeoutMs`; one that said goodbye is gone at once.',
   })
   @ApiOkResponse({ type: WorkerListResponse })
   async list(): Promise<WorkerList> {
