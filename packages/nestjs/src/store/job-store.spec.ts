@@ -1544,6 +1544,32 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect((await store.history(id)).map((row) => row.status)).toEqual(['queued', 'running']);
     });
 
+    it('records the queued entry at attempt 0 when the worker started the job before the confirm came back', async () => {
+      const { id, message } = await givenScheduled();
+      await store.applyEvents([started(id, { at: Date.now() })]);
+
+      await store.deleteOutbox([message.id]);
+
+      expect((await mustGet(id)).status).toBe('running');
+      expect((await store.history(id)).map((row) => [row.status, row.attempt])).toEqual([
+        ['queued', 0],
+        ['running', 1],
+      ]);
+      await store.deleteOutbox([message.id]);
+      expect((await store.history(id)).map((row) => row.status)).toEqual(['queued', 'running']);
+    });
+
+    it('adds no queued entry to a job dispatched without a delay that a worker started first', async () => {
+      const job = newJob();
+      const message = messageFor(job);
+      await store.createJob(job, message);
+      await store.applyEvents([started(job.id, { at: Date.now() })]);
+
+      await store.deleteOutbox([message.id]);
+
+      expect((await store.history(job.id)).map((row) => row.status)).toEqual(['running']);
+    });
+
     it('ignores ids it does not hold', async () => {
       const { id } = await givenScheduled();
 

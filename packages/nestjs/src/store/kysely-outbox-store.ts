@@ -57,27 +57,46 @@ export class KyselyOutboxStore extends OutboxStore {
       await trx.deleteFrom('outbox').where('id', 'in', ids).execute();
       if (jobIds.length === 0) return;
       const now = Date.now();
-      const due = await trx
+      // Delayed jobs whose message went out: they become `queued`, and their history says so at
+      // attempt 0, even when the worker's `started` was recorded first (a fast worker moves the job on
+      // before the relay's confirm comes back here).
+      const moved = await trx
         .selectFrom('jobs')
-        .select(['id', 'series'])
+        .select(['id', 'series', 'status'])
         .where('id', 'in', jobIds)
-        .where('status', '=', 'scheduled')
+        .where('run_at', 'is not', null)
+        .where('status', '!=', 'queued')
         .execute();
-      if (due.length === 0) return;
-      await trx
-        .updateTable('jobs')
-        .set({ status: 'queued', updated_at: now })
-        .where(
-          'id',
-          'in',
-          due.map((job) => job.id),
-        )
-        .where('status', '=', 'scheduled')
-        .execute();
+      if (moved.length === 0) return;
+      const scheduled = moved.filter((job) => job.status === 'scheduled').map((job) => job.id);
+      if (scheduled.length > 0) {
+        await trx
+          .updateTable('jobs')
+          .set({ status: 'queued', updated_at: now })
+          .where('id', 'in', scheduled)
+          .where('status', '=', 'scheduled')
+          .execute();
+      }
+      const alreadyQueued = new Set(
+        (
+          await trx
+            .selectFrom('job_transitions')
+            .select(['job_id', 'series'])
+            .where(
+              'job_id',
+              'in',
+              moved.map((job) => job.id),
+            )
+            .where('status', '=', 'queued')
+            .execute()
+        ).map((row) => `${row.job_id}/${Number(row.series)}`),
+      );
+      const missing = moved.filter((job) => !alreadyQueued.has(`${job.id}/${Number(job.series)}`));
+      if (missing.length === 0) return;
       await trx
         .insertInto('job_transitions')
         .values(
-          due.map((job) => ({
+          missing.map((job) => ({
             job_id: job.id,
             series: Number(job.series),
             attempt: 0,
