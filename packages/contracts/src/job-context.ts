@@ -6,6 +6,8 @@ export interface JobContext {
   readonly type: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** Attempts the job has in all: `attempt === maxAttempts` is the last one. */
+  readonly maxAttempts: number;
   /** Id of the HTTP request that dispatched the job (`X-Request-Id`), for the handler's own log lines. */
   readonly requestId?: string;
   /** Fires when the attempt must stop (its timeout passed, or the worker shuts down); pass it on to fetch, timers and queries. */

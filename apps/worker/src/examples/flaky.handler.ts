@@ -10,7 +10,7 @@ export class FlakyHandler {
   @JobHandler(DemoFlaky)
   run(@Payload() payload: DemoFlakyPayload, @Ctx() ctx: JobContext): DemoFlakyResult {
     if (ctx.attempt <= payload.fail_times) {
-      throw new RetryableJobError(`Simulated failure on attempt ${ctx.attempt} of ${payload.fail_times + 1}`, { code: 'flaky' });
+      throw new RetryableJobError(`Simulated failure on attempt ${ctx.attempt} of ${ctx.maxAttempts}`, { code: 'flaky' });
     }
     return { attempts: ctx.attempt };
   }

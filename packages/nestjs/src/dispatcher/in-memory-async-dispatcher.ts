@@ -104,6 +104,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
         jobId: view.id,
         type: view.type,
         attempt,
+        maxAttempts: view.maxAttempts,
         requestId,
         signal: controller.signal,
         progress: async (value) => {

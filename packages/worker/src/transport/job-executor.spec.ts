@@ -179,6 +179,15 @@ describe('JobExecutor', () => {
     expect(delivery.nacks).toEqual([]);
   });
 
+  it('tells the handler which attempt of how many it runs', async () => {
+    const seen: Array<[number, number]> = [];
+    await run(
+      executor(async (_type, _payload, context) => seen.push([context.attempt, context.maxAttempts])),
+      envelope(DemoFlaky.name, { fail_times: 0 }, { attempt: 2, max_attempts: 4 }),
+    );
+    expect(seen).toEqual([[2, 4]]);
+  });
+
   it('fails an invalid payload with invalid_payload without running the handler, and acks', async () => {
     const invoke = jest.fn();
     await run(executor(invoke), envelope(WelcomeEmail.name, { email: 'nope', name: 'A' }), WelcomeEmail);

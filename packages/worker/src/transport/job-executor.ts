@@ -162,6 +162,7 @@ export class JobExecutor {
       jobId: id,
       type,
       attempt,
+      maxAttempts: envelope.max_attempts,
       requestId: source.requestId,
       signal: controller.signal,
       progress: (value: JobProgress) => {
