@@ -218,6 +218,24 @@ describe('api HTTP contract', () => {
     });
   });
 
+  describe('reserved keys', () => {
+    it.each(['__proto__', 'constructor'])('refuses a %s key in a payload or a body with 400, storing nothing', async (key) => {
+      const before = (await http.get('/jobs?limit=100').expect(200)).body.items.length;
+      const inPayload = `{"type":"email.welcome","payload":{"email":"ada@example.com","name":"Ada","${key}":{"admin":true}}}`;
+      const inBody = `{"type":"email.welcome","payload":{"email":"ada@example.com","name":"Ada"},"${key}":{"admin":true}}`;
+      const inBatch = `{"jobs":[${inPayload}]}`;
+      for (const [path, body, field] of [
+        ['/jobs', inPayload, `payload.${key}`],
+        ['/jobs', inBody, key],
+        ['/jobs/batch', inBatch, `jobs[0].payload.${key}`],
+      ]) {
+        const response = await http.post(path).set('content-type', 'application/json').send(body).expect(400);
+        expect(response.body.details).toEqual([{ field, reason: `property ${key} should not exist` }]);
+      }
+      expect((await http.get('/jobs?limit=100').expect(200)).body.items.length).toBe(before);
+    });
+  });
+
   describe('POST /jobs/batch', () => {
     it('names a bad option of a batch item by index, like a bad payload', async () => {
       const response = await http
@@ -225,6 +243,16 @@ describe('api HTTP contract', () => {
         .send({ jobs: [welcome, { ...welcome, priority: 12 }] })
         .expect(400);
       expect(response.body.details.map((d: { field: string }) => d.field)).toEqual(['jobs[1].priority']);
+    });
+
+    it('says in words what is wrong with an empty or oversized batch', async () => {
+      expect((await http.post('/jobs/batch').send({ jobs: [] }).expect(400)).body.details).toEqual([
+        { field: 'jobs', reason: 'must hold at least one job' },
+      ]);
+      const tooMany = Array.from({ length: 1001 }, () => welcome);
+      expect((await http.post('/jobs/batch').send({ jobs: tooMany }).expect(400)).body.details).toEqual([
+        { field: 'jobs', reason: 'must hold at most 1000 jobs' },
+      ]);
     });
   });
 

@@ -11,6 +11,19 @@ function failedFields(result: ReturnType<typeof validatePayload>): string[] {
 }
 
 describe('validatePayload', () => {
+  describe('reserved keys', () => {
+    it.each(['__proto__', 'constructor', 'prototype'])('refuses a %s key, at the top or nested, like any unknown key', (key) => {
+      const top = JSON.parse(`{"email":"ada@example.com","name":"Ada","${key}":{"admin":true}}`) as object;
+      const nested = JSON.parse(`{"url":"https://example.com/a.mp4","extra":[{"${key}":1}]}`) as object;
+
+      expect(validatePayload(WelcomeEmail, top)).toEqual({
+        ok: false,
+        errors: [{ field: key, reason: `property ${key} should not exist` }],
+      });
+      expect(failedFields(validatePayload(VideoProcess, nested))).toEqual([`extra[0].${key}`]);
+    });
+  });
+
   describe('valid payloads', () => {
     it('accepts a welcome email and returns its fields', () => {
       const result = validatePayload(WelcomeEmail, { email: 'ada@example.com', name: 'Ada' });

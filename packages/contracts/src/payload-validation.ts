@@ -13,12 +13,32 @@ export function validatePayload<P extends object>(definition: JobDefinition<P, u
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, errors: [{ field: '', reason: 'payload must be a JSON object' }] };
   }
+  const reserved = reservedKeyErrors(raw);
+  if (reserved.length > 0) return { ok: false, errors: reserved };
   const value = plainToInstance(definition.payload, raw, { exposeDefaultValues: true });
   const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length > 0) {
     return { ok: false, errors: flattenValidationErrors(errors) };
   }
   return { ok: true, value };
+}
+
+/** Keys JSON may carry that name an object's prototype machinery, never data. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The `__proto__`, `constructor` and `prototype` keys anywhere in a parsed JSON value, as errors.
+ * class-transformer skips them when it builds the DTO, so the whitelist never sees them: without this check
+ * they would be accepted where any other unknown key is refused, and travel on to the worker.
+ */
+export function reservedKeyErrors(value: unknown, parent = ''): FieldError[] {
+  if (typeof value !== 'object' || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => reservedKeyErrors(item, `${parent}[${index}]`));
+  return Object.keys(value).flatMap((key) => {
+    const field = parent ? `${parent}.${key}` : key;
+    if (RESERVED_KEYS.has(key)) return [{ field, reason: `property ${key} should not exist` }];
+    return reservedKeyErrors((value as Record<string, unknown>)[key], field);
+  });
 }
 
 /** Turns class-validator's nested errors into one `{field, reason}` per broken rule. */

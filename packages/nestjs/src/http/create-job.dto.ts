@@ -100,8 +100,8 @@ export class CreateJobDto extends JobRequestDto {
 /** Body of `POST /jobs/batch`: 1 to 1,000 jobs, all valid or none stored. */
 export class CreateJobBatchDto {
   @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(1000)
+  @ArrayMinSize(1, { message: 'must hold at least one job' })
+  @ArrayMaxSize(1000, { message: 'must hold at most 1000 jobs' })
   @ValidateNested({ each: true })
   @Type(() => CreateJobDto)
   jobs: CreateJobDto[];
