@@ -116,7 +116,7 @@ export async function startApi(env: Record<string, string>): Promise<{ process: 
 
 /** The port a worker's health endpoints listen on, from its log. */
 export async function workerHealthUrl(worker: AppProcess): Promise<string> {
-  const line = await worker.waitForLine(/Health endpoints on port \d+/);
+  const line = await worker.waitForLine(/health endpoints on port \d+/);
   return `http://127.0.0.1:${/port (\d+)/.exec(line)?.[1]}/health`;
 }
 

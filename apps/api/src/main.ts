@@ -3,15 +3,18 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { JOB_DEFINITIONS } from '@cask/examples';
+import { QuietFrameworkLogger } from '@cask/host';
 import { AppModule } from './app.module';
 import { loadApiConfig } from './config/api-config';
 import { configureHttp } from './http/configure-http';
+import { apiStartupLine } from './startup-line';
 
 async function bootstrap(): Promise<void> {
   const config = loadApiConfig();
   // Lines logged while the app starts wait for pino (LOG_FORMAT, LOG_LEVEL), which the module provides.
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(new QuietFrameworkLogger(app.get(PinoLogger)));
   // Now, not when listen() resolves: that waits for the broker, and its lines say why it waits.
   app.flushLogs();
   const logger = new Logger('Main');
@@ -32,7 +35,7 @@ async function bootstrap(): Promise<void> {
   }
   await app.listen(config.port);
   const address = app.getHttpServer().address() as AddressInfo;
-  logger.log(`Cask api listening on port ${address.port}`);
+  logger.log(apiStartupLine(config, address.port, JOB_DEFINITIONS));
 }
 
 bootstrap().catch((err: Error) => {

@@ -5,14 +5,17 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import { loadWorkerConfig } from './config/worker-config';
 import { AmqpJobServer } from '@cask/worker';
+import { JOB_DEFINITIONS } from '@cask/examples';
+import { QuietFrameworkLogger } from '@cask/host';
 import { AppModule } from './app.module';
+import { workerStartupLine } from './startup-line';
 
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
   // A hybrid app: HTTP for /health and /metrics only, the AMQP transport as its microservice. Lines logged
   // while the app starts wait for pino (LOG_FORMAT, LOG_LEVEL), which the module provides.
   const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(new QuietFrameworkLogger(app.get(PinoLogger)));
   // Now, not when the transport starts: that waits for the broker, and its lines say why it waits.
   app.flushLogs();
   const logger = new Logger('Main');
@@ -33,7 +36,7 @@ async function bootstrap(): Promise<void> {
   // Up before the broker: liveness answers while the worker waits for RabbitMQ, readiness says it waits.
   await app.listen(config.healthPort);
   const address = app.getHttpServer().address() as AddressInfo;
-  logger.log(`Health endpoints on port ${address.port} (/health/live, /health/ready, /metrics)`);
+  logger.log(workerStartupLine(config, address.port, JOB_DEFINITIONS));
   await app.startAllMicroservices();
 }
 

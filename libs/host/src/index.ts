@@ -9,3 +9,4 @@ export * from './logger-params';
 export * from './metrics-registry';
 export * from './metrics.controller';
 export * from './job-names';
+export * from './quiet-framework-logger';

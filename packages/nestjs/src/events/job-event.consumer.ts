@@ -66,7 +66,7 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
   onApplicationBootstrap(): void {
     if (!this.signer) {
       this.logger.warn(
-        'No signing keys (signingKeys): messages are not signed, so anyone allowed to publish on the vhost can run jobs and forge their results',
+        'No signing keys are set: messages are not signed, so anyone allowed to publish on the vhost can run jobs and forge their results',
       );
     }
     // Not awaited: the api serves (and answers 503 to dispatches) while the broker is still away.

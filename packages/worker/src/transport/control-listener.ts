@@ -80,6 +80,6 @@ export class ControlListener {
     await this.publisher.publish('', this.topology.controlStream, encodeControl({ kind: 'sync', token }), { messageId: token });
     await seen;
     this.syncWaiters.delete(token);
-    this.logger.log(`Read the control stream: ${this.cancellations.size} cancelled job(s) known`);
+    this.logger.debug(`Read the control stream: ${this.cancellations.size} cancelled job(s) known`);
   }
 }
