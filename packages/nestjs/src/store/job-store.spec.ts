@@ -1559,6 +1559,19 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect((await store.history(id)).map((row) => row.status)).toEqual(['queued', 'running']);
     });
 
+    it('adds no queued entry when the message sent is the cancel command of a cancelled delayed job', async () => {
+      const { id } = await givenScheduled();
+      const command = (job: { id: string; queue: string; priority: number }) =>
+        messageFor(job, { target: 'control', routingKey: 'control' });
+      await store.cancel(id, Date.now(), command);
+      const [sent] = await store.claimOutbox(10, 1000);
+
+      await store.deleteOutbox([sent.id]);
+
+      expect((await mustGet(id)).status).toBe('cancelled');
+      expect((await store.history(id)).map((row) => row.status)).toEqual(['cancelled']);
+    });
+
     it('adds no queued entry to a job dispatched without a delay that a worker started first', async () => {
       const job = newJob();
       const message = messageFor(job);

@@ -53,7 +53,10 @@ export class KyselyOutboxStore extends OutboxStore {
   override async deleteOutbox(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
-      const jobIds = (await trx.selectFrom('outbox').select('job_id').where('id', 'in', ids).execute()).map((row) => row.job_id);
+      // Job messages only: a cancel command on the control stream names its job too, but publishing it queues nothing.
+      const jobIds = (await trx.selectFrom('outbox').select('job_id').where('id', 'in', ids).where('target', 'is', null).execute()).map(
+        (row) => row.job_id,
+      );
       await trx.deleteFrom('outbox').where('id', 'in', ids).execute();
       if (jobIds.length === 0) return;
       const now = Date.now();
@@ -65,7 +68,7 @@ export class KyselyOutboxStore extends OutboxStore {
         .select(['id', 'series', 'status'])
         .where('id', 'in', jobIds)
         .where('run_at', 'is not', null)
-        .where('status', '!=', 'queued')
+        .where('status', 'not in', ['queued', 'cancelled'])
         .execute();
       if (moved.length === 0) return;
       const scheduled = moved.filter((job) => job.status === 'scheduled').map((job) => job.id);
