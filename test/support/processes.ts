@@ -16,14 +16,22 @@ export class AppProcess {
   private readonly child: ChildProcess;
   private readonly exited: Promise<number | null>;
   private readonly listeners = new Set<() => void>();
+  private readonly group: boolean;
 
   private constructor(
     readonly kind: string,
     env: Record<string, string>,
-    run: { node: string; script: string; cwd: string } = { node: process.execPath, script: ENTRY[kind as 'api' | 'worker'], cwd: ROOT },
+    run: { node: string; script: string; cwd: string; group?: boolean } = {
+      node: process.execPath,
+      script: ENTRY[kind as 'api' | 'worker'],
+      cwd: ROOT,
+    },
   ) {
+    this.group = run.group ?? false;
     this.child = spawn(run.node, [run.script], {
       cwd: run.cwd,
+      // A process group of its own, signalled as a terminal's Ctrl-C signals one.
+      detached: this.group,
       // Workers pick a free health port, so several can run side by side.
       env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...(kind === 'worker' ? { WORKER_HEALTH_PORT: '0' } : {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,8 +57,8 @@ export class AppProcess {
     return new AppProcess(kind, env);
   }
 
-  /** Runs another app's script (a consumer test's fixture) with the given node binary. */
-  static run(label: string, run: { node: string; script: string; cwd: string }, env: Record<string, string>): AppProcess {
+  /** Runs another program (a consumer test's fixture, `npm start`); with `group`, in a process group of its own. */
+  static run(label: string, run: { node: string; script: string; cwd: string; group?: boolean }, env: Record<string, string>): AppProcess {
     return new AppProcess(label, env, run);
   }
 
@@ -94,7 +102,11 @@ export class AppProcess {
 
   /** Sends a signal and resolves with the exit code (null when killed by the signal). */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      // A group is signalled whole, as Ctrl-C in a terminal does: every process in it gets the signal.
+      if (this.group && this.child.pid) process.kill(-this.child.pid, signal);
+      else this.child.kill(signal);
+    }
     return this.exited;
   }
 

@@ -4,7 +4,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JOB_DEFINITIONS } from '@cask/examples';
-import { QuietFrameworkLogger } from '@cask/host';
+import { QuietFrameworkLogger, closeOnSignals } from '@cask/host';
 import { AppModule } from './app.module';
 import { loadApiConfig } from './config/api-config';
 import { configureHttp } from './http/configure-http';
@@ -20,19 +20,7 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('Main');
   if (config.apiKeys.length === 0) logger.warn('CASK_API_KEYS is not set: the api is open, every request acts for the "default" tenant');
   configureHttp(app, config.corsOrigins);
-  // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.log(`${signal} received; shutting down`);
-      app.close().then(
-        () => process.exit(0),
-        (err: Error) => {
-          logger.error(`Shutdown failed: ${err.message}`);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  closeOnSignals(app, logger);
   await app.listen(config.port);
   const address = app.getHttpServer().address() as AddressInfo;
   logger.log(apiStartupLine(config, address.port, JOB_DEFINITIONS));

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { loadWorkerConfig } from './config/worker-config';
 import { AmqpJobServer } from '@cask/worker';
 import { JOB_DEFINITIONS } from '@cask/examples';
-import { QuietFrameworkLogger } from '@cask/host';
+import { QuietFrameworkLogger, closeOnSignals } from '@cask/host';
 import { AppModule } from './app.module';
 import { workerStartupLine } from './startup-line';
 
@@ -20,19 +20,7 @@ async function bootstrap(): Promise<void> {
   app.flushLogs();
   const logger = new Logger('Main');
   app.connectMicroservice<MicroserviceOptions>({ strategy: app.get(AmqpJobServer) });
-  // Not enableShutdownHooks(): it re-raises the signal after closing, so a clean stop would exit 143.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.log(`${signal} received; shutting down`);
-      app.close().then(
-        () => process.exit(0),
-        (err: Error) => {
-          logger.error(`Shutdown failed: ${err.message}`);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  closeOnSignals(app, logger);
   // Up before the broker: liveness answers while the worker waits for RabbitMQ, readiness says it waits.
   await app.listen(config.healthPort);
   const address = app.getHttpServer().address() as AddressInfo;

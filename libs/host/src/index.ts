@@ -10,3 +10,4 @@ export * from './metrics-registry';
 export * from './metrics.controller';
 export * from './job-names';
 export * from './quiet-framework-logger';
+export * from './close-on-signals';
