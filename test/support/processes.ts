@@ -21,14 +21,14 @@ export class AppProcess {
   private constructor(
     readonly kind: string,
     env: Record<string, string>,
-    run: { node: string; script: string; cwd: string; group?: boolean } = {
+    run: { node: string; script: string; cwd: string; group?: boolean; args?: string[] } = {
       node: process.execPath,
       script: ENTRY[kind as 'api' | 'worker'],
       cwd: ROOT,
     },
   ) {
     this.group = run.group ?? false;
-    this.child = spawn(run.node, [run.script], {
+    this.child = spawn(run.node, [run.script, ...(run.args ?? [])], {
       cwd: run.cwd,
       // A process group of its own, signalled as a terminal's Ctrl-C signals one.
       detached: this.group,
@@ -58,7 +58,11 @@ export class AppProcess {
   }
 
   /** Runs another program (a consumer test's fixture, `npm start`); with `group`, in a process group of its own. */
-  static run(label: string, run: { node: string; script: string; cwd: string; group?: boolean }, env: Record<string, string>): AppProcess {
+  static run(
+    label: string,
+    run: { node: string; script: string; cwd: string; group?: boolean; args?: string[] },
+    env: Record<string, string>,
+  ): AppProcess {
     return new AppProcess(label, env, run);
   }
 
