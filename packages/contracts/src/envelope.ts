@@ -61,7 +61,12 @@ export function encodeEnvelope(envelope: JobEnvelope): Buffer {
 export function decodeEnvelope(body: Buffer): Decoded<JobEnvelope> {
   const parsed = parseJson(body);
   if (!parsed.ok) return parsed;
-  const e = parsed.value as Partial<JobEnvelope> | null;
+  return checkEnvelope(parsed.value);
+}
+
+/** Checks a parsed value as a format-1 envelope, naming the first thing wrong with it. Never throws. */
+export function checkEnvelope(value: unknown): Decoded<JobEnvelope> {
+  const e = value as Partial<JobEnvelope> | null;
   if (typeof e !== 'object' || e === null || Array.isArray(e)) return malformed('body is not a JSON object');
   if (e.v !== 1) return malformed('field "v" must be 1');
   if (!isUuid(e.id)) return malformed('field "id" must be a UUID');

@@ -1,5 +1,6 @@
 export * from './control-command';
 export * from './envelope';
+export * from './job-pack';
 export * from './errors';
 export * from './field-error';
 export * from './job-context';

@@ -4,10 +4,13 @@ import {
   DeadLetterHeader,
   ErrorCode,
   JobCatalogue,
+  Decoded,
   JobEnvelope,
   MessageSigner,
-  decodeEnvelope,
+  PackEntry,
+  decodeJobMessage,
   requestIdOf,
+  requestIdsOf,
 } from '@cask/contracts';
 import { JobLogger } from '@cask/core';
 import { jobLog } from '@cask/contracts';
@@ -23,6 +26,7 @@ import { EventPublisher } from './event-publisher';
 import { JobExecutor } from './job-executor';
 import { JobHandlers } from './job-handlers';
 import { JobOutcomes } from './job-outcomes';
+import { JobDelivery, PackParts } from './pack-parts';
 import { untilConfirmed } from './until-confirmed';
 
 /**
@@ -193,7 +197,24 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       void this.deadLetter(source, delivery, ErrorCode.Unauthentic, 'missing or invalid x-cask-signature');
       return;
     }
-    const decoded = decodeEnvelope(delivery.message.content);
+    const decoded = decodeJobMessage(delivery.message.content);
+    if (!decoded.ok) {
+      void this.deadLetter(source, delivery, decoded.code, decoded.reason);
+      return;
+    }
+    const { packed, entries } = decoded.value;
+    if (!packed) {
+      this.receiveJob(queue, delivery, suspect, entries[0].decoded, requestIdOf(delivery.message.properties.headers));
+      return;
+    }
+    // Each job of a pack runs, fails, is cancelled or dead-lettered on its own; the message is acked when all are settled.
+    const requestIds = requestIdsOf(delivery.message.properties.headers, entries.length);
+    const parts = new PackParts(delivery, entries, requestIds, (indexes) => this.putBack(queue, delivery, entries, requestIds, indexes));
+    entries.forEach((entry, index) => this.receiveJob(queue, parts.part(index), suspect, entry.decoded, requestIds[index]));
+  }
+
+  private receiveJob(queue: string, delivery: JobDelivery, suspect: boolean, decoded: Decoded<JobEnvelope>, requestId?: string): void {
+    const source = suspect ? this.topology.suspectQueue(queue) : this.topology.jobQueue(queue);
     if (!decoded.ok) {
       void this.deadLetter(source, delivery, decoded.code, decoded.reason);
       return;
@@ -205,7 +226,6 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       return;
     }
     // Not covered by the signature, so only ever a label on log lines (and passed on to the next attempt).
-    const requestId = requestIdOf(delivery.message.properties.headers);
     const log = new JobLogger(this.logger, jobLog(envelope.id, envelope.type, { attempt: envelope.attempt, requestId }));
     if (this.skipIfCancelled(envelope, delivery, log)) return;
     if (delivery.message.fields.redelivered) {
@@ -225,8 +245,28 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       });
   }
 
+  /**
+   * Jobs of a pack handed back while others of it finished: each goes back to its queue as a message of its
+   * own (confirmed), so that acking the pack runs none of the finished ones again.
+   */
+  private async putBack(
+    queue: string,
+    delivery: Delivery,
+    entries: readonly PackEntry[],
+    requestIds: ReadonlyArray<string | undefined>,
+    indexes: readonly number[],
+  ): Promise<void> {
+    const priority = delivery.message.properties.priority as number | undefined;
+    await Promise.all(
+      indexes.map((index) => {
+        const decoded = entries[index].decoded;
+        return decoded.ok ? this.outcomes.requeue(decoded.value, queue, priority, requestIds[index]) : Promise.resolve();
+      }),
+    );
+  }
+
   /** A job whose series was cancelled is acked and dropped: it never runs. */
-  private skipIfCancelled(envelope: JobEnvelope, delivery: Delivery, log: JobLogger): boolean {
+  private skipIfCancelled(envelope: JobEnvelope, delivery: JobDelivery, log: JobLogger): boolean {
     if (!this.control.isCancelled(envelope.id, envelope.series)) return false;
     log.log(`Job ${envelope.type} ${envelope.id}: cancelled; dropping it`);
     delivery.ack();
@@ -240,7 +280,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
    */
   private async handleRedelivery(
     queue: string,
-    delivery: Delivery,
+    delivery: JobDelivery,
     envelope: JobEnvelope,
     suspect: boolean,
     requestId: string | undefined,
@@ -279,7 +319,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   /** Shutdown: a job not started yet goes back to its queue as a fresh message. */
   private async handBack(
     queue: string,
-    delivery: Delivery,
+    delivery: JobDelivery,
     envelope: JobEnvelope,
     requestId: string | undefined,
     log: JobLogger,
@@ -294,7 +334,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
 
   /** Acks once what replaces the message is confirmed; holds it while the broker cannot confirm. */
   private async settle(
-    delivery: Delivery,
+    delivery: JobDelivery,
     what: string,
     action: () => Promise<void>,
     log: Pick<JobLogger, 'warn'> = this.logger,
@@ -308,7 +348,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     if (confirmed) delivery.ack();
   }
 
-  private async deadLetter(source: string, delivery: Delivery, code: string, detail: string): Promise<void> {
+  private async deadLetter(source: string, delivery: JobDelivery, code: string, detail: string): Promise<void> {
     this.logger.warn(`Dead-lettering a message from ${source} (${code}: ${detail})`);
     await this.settle(delivery, 'Dead letter', () => this.outcomes.deadLetter(delivery.message, source, code, detail));
   }

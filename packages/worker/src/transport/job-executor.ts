@@ -1,4 +1,3 @@
-import { Delivery } from '@cask/core';
 import {
   ErrorCode,
   JobContext,
@@ -12,6 +11,7 @@ import {
   toJobError,
   validatePayload,
 } from '@cask/contracts';
+import type { JobDelivery } from './pack-parts';
 import { JobLogger } from '@cask/core';
 import { jobLog } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
@@ -43,7 +43,7 @@ class AttemptCancelled extends Error {
 export interface JobSource {
   envelope: JobEnvelope;
   definition: JobDefinition;
-  delivery: Delivery;
+  delivery: JobDelivery;
   /** The job queue (not the broker queue) the job belongs to. */
   queue: string;
   /** The broker queue the message was taken from (for dead-letter headers). */

@@ -1,4 +1,5 @@
-import { Delivery, retryWithBackoff } from '@cask/core';
+import { retryWithBackoff } from '@cask/core';
+import type { JobDelivery } from './pack-parts';
 
 /**
  * Repeats a publish until the broker confirms it, with backoff, for as long as the delivery it settles is
@@ -8,7 +9,7 @@ import { Delivery, retryWithBackoff } from '@cask/core';
  * `stop()` says to give up.
  */
 export async function untilConfirmed(
-  delivery: Delivery,
+  delivery: JobDelivery,
   action: () => Promise<void>,
   stop: () => boolean,
   onRetry: (err: Error, delayMs: number) => void,
