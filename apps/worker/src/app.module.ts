@@ -6,14 +6,11 @@ import { LoggerModule } from 'nestjs-pino';
 import { Registry } from 'prom-client';
 import { WorkerConfig } from './config/worker-config';
 import { caskWorkerOptions } from './config/cask-worker-options';
-import { EmailHandler } from './examples/email.handler';
-import { FaultHandler } from './examples/fault.handler';
-import { FlakyHandler } from './examples/flaky.handler';
-import { VideoHandler } from './examples/video.handler';
 import { WorkerHealthController } from './health/worker-health.controller';
+import { JOB_HANDLERS } from './job-handlers';
 
 /**
- * The reference worker: Cask's worker module, the example handlers (add yours to `controllers`; the
+ * The reference worker: Cask's worker module, the handlers of `JOB_HANDLERS` (add yours there; the
  * transport finds them by their @JobHandler), and its own HTTP port for `/health/*` and `/metrics`.
  */
 @Module({})
@@ -32,7 +29,7 @@ export class AppModule {
         // No terminus log line per failed probe: a broker outage would print one every few seconds.
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [EmailHandler, VideoHandler, FlakyHandler, FaultHandler, WorkerHealthController, MetricsController],
+      controllers: [...JOB_HANDLERS, WorkerHealthController, MetricsController],
       providers: [
         { provide: WorkerConfig, useValue: config },
         { provide: Registry, useValue: registry },

@@ -1,8 +1,7 @@
 import { ConfigError } from '@cask/contracts';
 import { EmailHandler } from '../src/examples/email.handler';
-import { FaultHandler } from '../src/examples/fault.handler';
-import { FlakyHandler } from '../src/examples/flaky.handler';
 import { VideoHandler } from '../src/examples/video.handler';
+import { JOB_HANDLERS } from '../src/job-handlers';
 import { loadWorkerConfig } from '../src/config/worker-config';
 import { listenWith } from './worker-app';
 
@@ -12,13 +11,16 @@ describe('worker queues and handlers', () => {
   });
 
   it('still refuses to start when a job on a queue it consumes has no handler', async () => {
-    const error = await listenWith([VideoHandler, FlakyHandler, FaultHandler], { WORKER_QUEUES: 'video,default' });
+    const error = await listenWith(
+      JOB_HANDLERS.filter((handler) => handler !== EmailHandler),
+      { WORKER_QUEUES: 'video,default' },
+    );
 
     expect((error as Error).message).toContain('job "email.welcome" has no @JobHandler');
   });
 
   it('accepts handlers for jobs on queues it does not consume', async () => {
-    expect(await listenWith([EmailHandler, FlakyHandler, FaultHandler, VideoHandler], { WORKER_QUEUES: 'default' })).toBeUndefined();
+    expect(await listenWith([...JOB_HANDLERS], { WORKER_QUEUES: 'default' })).toBeUndefined();
   });
 
   it('refuses a queue or job type the catalogue does not know before connecting, naming each', () => {
@@ -29,7 +31,7 @@ describe('worker queues and handlers', () => {
   });
 
   it('refuses options naming a queue or job type its job definitions do not know, naming each', async () => {
-    const error = await listenWith([EmailHandler, FlakyHandler, FaultHandler, VideoHandler], {}, 'worker-queues', {
+    const error = await listenWith([...JOB_HANDLERS], {}, 'worker-queues', {
       queues: ['video', 'gpu'],
       typeConcurrency: { 'video.render': 2 },
     });
