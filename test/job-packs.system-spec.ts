@@ -1,4 +1,4 @@
-import { CaskSystem, publishRaw, rawConnection, takeMessages } from '@cask/testing';
+import { CaskSystem, publishRaw, queueDepth, rawConnection, takeMessages, waitFor } from '@cask/testing';
 import { encodePack, packRequestIdHeaders, topologyFor } from '@cask/contracts';
 import type { ChannelModel } from 'amqplib';
 import Database from 'better-sqlite3';
@@ -80,6 +80,29 @@ describe('job packs', () => {
       ['running', 2],
       ['succeeded', 2],
     ]);
+  });
+
+  it('sends a batch as packs once the live workers read them, and a new worker runs them all', async () => {
+    // Workers announce in their heartbeats that they read packs; the api packs only then.
+    const packed = async () => {
+      const system = (await (await fetch(`${cask.baseUrl}/system`)).json()) as { queues: Array<{ name: string; packs: boolean | null }> };
+      return system.queues.find((queue) => queue.name === 'default')?.packs === true;
+    };
+    await waitFor(packed, { what: 'GET /system to say the default queue takes packs' });
+    // Killed without a goodbye, the worker stays listed (and packable) for the workers timeout: its queue keeps the messages.
+    await cask.worker?.stop('SIGKILL');
+    const response = await cask.post('/jobs/batch', {
+      jobs: Array.from({ length: 45 }, () => ({ type: 'demo.flaky', payload: { fail_times: 0 } })),
+    });
+    expect(response.status).toBe(202);
+    const ids = response.body.job_ids as string[];
+    ids.forEach((id) => cask.dispatched.add(id));
+    // 45 jobs in three messages: 20, 20 and 5.
+    await waitFor(async () => (await queueDepth(topology.jobQueue('default'))) === 3, { what: 'three messages in the queue' });
+
+    await cask.startWorker();
+    const jobs = await cask.waitForTerminal(ids);
+    expect(jobs.every((job) => job.status === 'succeeded' && job.attempts === 1)).toBe(true);
   });
 
   it('leaves nothing on the job queue once every job of a pack is settled', async () => {

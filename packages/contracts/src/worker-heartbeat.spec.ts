@@ -29,6 +29,14 @@ describe('worker heartbeat wire format', () => {
     expect(decodeHeartbeat(encodeHeartbeat({ ...beat, stopping: false }))).toEqual({ ok: true, value: beat });
   });
 
+  it('keeps the message formats a worker reads, absent for an older worker, and refuses a bad list', () => {
+    const newer = decodeHeartbeat(encodeHeartbeat({ ...beat, formats: [1, 2] }));
+    expect(newer.ok && newer.value.formats).toEqual([1, 2]);
+    const older = decodeHeartbeat(encodeHeartbeat(beat));
+    expect(older.ok && 'formats' in older.value).toBe(false);
+    expect(reasonFor({ ...beat, formats: ['2'] })).toBe('field "formats" must be an array of format numbers');
+  });
+
   it('drops fields it does not know', () => {
     expect(decodeHeartbeat(Buffer.from(JSON.stringify({ ...beat, secret: 'x' })))).toEqual({ ok: true, value: beat });
   });

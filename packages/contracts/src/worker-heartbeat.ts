@@ -21,6 +21,11 @@ export interface WorkerHeartbeat {
   at: number;
   /** Set on the goodbye a worker sends as it stops: the api forgets it at once. */
   stopping?: boolean;
+  /**
+   * The job message formats the worker reads (2: packs of several jobs). Absent: format 1 only (workers
+   * before packs). The api packs a queue's jobs only while every live worker of that queue reads format 2.
+   */
+  formats?: number[];
 }
 
 /** The heartbeat as a message body (JSON). */
@@ -47,6 +52,9 @@ export function decodeHeartbeat(body: Buffer): Decoded<WorkerHeartbeat> {
     if (!isCount(h[field])) return malformed(`field "${field}" must be a non-negative integer`);
   }
   if (h.stopping !== undefined && typeof h.stopping !== 'boolean') return malformed('field "stopping" must be a boolean');
+  if (h.formats !== undefined && (!Array.isArray(h.formats) || h.formats.length > 20 || !h.formats.every(isCount))) {
+    return malformed('field "formats" must be an array of format numbers');
+  }
   return {
     ok: true,
     value: {
@@ -59,6 +67,7 @@ export function decodeHeartbeat(body: Buffer): Decoded<WorkerHeartbeat> {
       started_at: h.started_at as number,
       at: h.at as number,
       ...(h.stopping ? { stopping: true } : {}),
+      ...(h.formats ? { formats: h.formats as number[] } : {}),
     },
   };
 }

@@ -90,6 +90,14 @@ export interface CaskOutboxOptions {
    * @defaultValue 1 000 ms
    */
   pollMs?: number;
+  /**
+   * Most jobs one message carries. Jobs for the same queue and priority that are ready at once (a batch, a
+   * burst of dispatches, a relay pass) share a message, since the broker's cost is per message; a lone job
+   * still goes out at once, alone. At most 50 ({@link MAX_PACK_JOBS}); 1 sends every job alone (format 1),
+   * for workers older than format 2.
+   * @defaultValue 20
+   */
+  packMaxJobs?: number;
 }
 
 /** Retention of finished jobs. */

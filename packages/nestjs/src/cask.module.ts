@@ -1,5 +1,5 @@
 import { AmqpConnection, ConfirmPublisher, QueueInspector, declareControlStream, declareEventQueue, declareJobQueues } from '@cask/core';
-import { CaskTopology, JobCatalogue, JobDefinition, ScheduleDefinition, topologyFor } from '@cask/contracts';
+import { CaskTopology, ConfigError, JobCatalogue, JobDefinition, MAX_PACK_JOBS, ScheduleDefinition, topologyFor } from '@cask/contracts';
 import { DynamicModule, Inject, Injectable, Module, Provider } from '@nestjs/common';
 import { CaskBroker } from './broker/cask-broker';
 import { CASK_ASYNC_OPTIONS_TYPE, CASK_MODULE_OPTIONS, CASK_OPTIONS_TYPE, CaskConfigurableModule } from './cask.module-definition';
@@ -41,6 +41,7 @@ import { LeaseStore } from './workers/lease-store';
 import { RateTokenTicker } from './workers/rate-token.ticker';
 import { SilentWorkerSweeper } from './workers/silent-worker.sweeper';
 import { WorkerRegistry } from './workers/worker-registry';
+import { PackGate } from './outbox/pack-gate';
 import { WorkersOptions } from './workers/workers.options';
 
 const SECOND = 1000;
@@ -52,6 +53,7 @@ const DEFAULTS = {
   confirmTimeoutMs: 10 * SECOND,
   outboxMaxBacklog: 10_000,
   outboxPollMs: SECOND,
+  outboxPackMaxJobs: 20,
   eventBatchSize: 500,
   idempotencyTtlMs: DAY,
   retentionSweepMs: 60 * SECOND,
@@ -67,6 +69,15 @@ function settings<T>(provide: abstract new (...args: never[]) => T, read: (optio
   return { provide, inject: [CASK_MODULE_OPTIONS], useFactory: read };
 }
 
+/** `outbox.packMaxJobs`, checked: a pack larger than workers accept would be dead-lettered whole. */
+function packMaxJobs(value: number | undefined): number {
+  if (value === undefined) return DEFAULTS.outboxPackMaxJobs;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PACK_JOBS) {
+    throw new ConfigError([`outbox.packMaxJobs: must be an integer from 1 to ${MAX_PACK_JOBS}`]);
+  }
+  return value;
+}
+
 const grace = (o: CaskModuleOptions) => o.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
 const toMap = (record: Readonly<Record<string, number>> | undefined) => new Map(Object.entries(record ?? {}));
 
@@ -74,6 +85,7 @@ const SETTINGS: Provider[] = [
   settings(OutboxRelayOptions, (o) => ({
     maxBacklog: o.outbox?.maxBacklog ?? DEFAULTS.outboxMaxBacklog,
     pollMs: o.outbox?.pollMs ?? DEFAULTS.outboxPollMs,
+    packMaxJobs: packMaxJobs(o.outbox?.packMaxJobs),
     confirmTimeoutMs: o.broker.confirmTimeoutMs ?? DEFAULTS.confirmTimeoutMs,
     shutdownGraceMs: grace(o),
   })),
@@ -176,6 +188,7 @@ const STORES: Provider[] = [
 
 const ENGINE: Provider[] = [
   JobMetrics,
+  PackGate,
   OutboxRelay,
   { provide: AsyncDispatcher, useClass: AmqpAsyncDispatcher },
   JobRedriver,
@@ -229,6 +242,7 @@ const ENGINE: Provider[] = [
     JobMetrics,
     OutboxRelay,
     OutboxRelayOptions,
+    PackGate,
     WorkersOptions,
     JobRedriver,
     JobCanceller,

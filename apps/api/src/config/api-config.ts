@@ -52,6 +52,9 @@ class ApiEnv extends DeploymentEnv {
   @IntSetting(50, 60_000)
   OUTBOX_POLL_MS: number = 1000;
 
+  @IntSetting(1, 50)
+  OUTBOX_PACK_MAX_JOBS: number = 20;
+
   @IntSetting(1000, 30 * 24 * 3600 * 1000, '30 days')
   IDEMPOTENCY_TTL_MS: number = 24 * 3600 * 1000;
 
@@ -128,6 +131,8 @@ export class ApiConfig {
   outboxMaxBacklog: number;
   /** How often the relay looks for messages to publish. */
   outboxPollMs: number;
+  /** Most jobs one message carries; 1 sends every job alone. */
+  outboxPackMaxJobs: number;
   /** How long an `Idempotency-Key` is remembered. */
   idempotencyTtlMs: number;
   /** How long shutdown waits for the event consumer and relay to finish what they hold. */
@@ -190,6 +195,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, jobs: readon
     eventBatchSize: e.EVENT_BATCH_SIZE,
     outboxMaxBacklog: e.OUTBOX_MAX_BACKLOG,
     outboxPollMs: e.OUTBOX_POLL_MS,
+    outboxPackMaxJobs: e.OUTBOX_PACK_MAX_JOBS,
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     jobRetentionMs: e.JOB_RETENTION_MS,

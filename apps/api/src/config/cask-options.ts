@@ -13,7 +13,7 @@ export function caskOptions(config: ApiConfig): CaskModuleOptions {
       ? { type: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize }
       : { type: 'sqlite', path: config.sqlitePath },
     signingKeys: config.signingKeys,
-    outbox: { maxBacklog: config.outboxMaxBacklog, pollMs: config.outboxPollMs },
+    outbox: { maxBacklog: config.outboxMaxBacklog, pollMs: config.outboxPollMs, packMaxJobs: config.outboxPackMaxJobs },
     eventBatchSize: config.eventBatchSize,
     idempotencyTtlMs: config.idempotencyTtlMs,
     retention: { jobRetentionMs: config.jobRetentionMs, sweepMs: config.retentionSweepMs, tombstoneTtlMs: config.tombstoneTtlMs },

@@ -51,7 +51,7 @@ export class Delivery {
 /** Settings of an {@link AmqpConsumer}. */
 export interface AmqpConsumerOptions {
   queue: string;
-  /** Unacknowledged messages the broker may hand this consumer at once; must be finite. */
+  /** Unacknowledged messages the broker may hand this consumer at once (at first; see `resume`); must be finite. */
   prefetch: number;
   /** Declares the queue (and whatever it needs) on every fresh channel, before consuming. */
   declare(channel: Channel): Promise<void>;
@@ -77,6 +77,8 @@ export class AmqpConsumer {
   private attached = false;
   private consumerTag?: string;
   private cancelled = false;
+  private paused = false;
+  private prefetch: number;
   private watchdog?: NodeJS.Timeout;
 
   constructor(
@@ -86,6 +88,7 @@ export class AmqpConsumer {
     if (!Number.isInteger(options.prefetch) || options.prefetch < 1) {
       throw new RangeError(`prefetch must be a positive integer, got ${options.prefetch}`);
     }
+    this.prefetch = options.prefetch;
     this.logger = new Logger(`${AmqpConsumer.name}:${options.queue}`);
     this.channel = new ManagedChannel(
       connection,
@@ -99,9 +102,47 @@ export class AmqpConsumer {
     return this.options.queue;
   }
 
-  /** True while a consumer is registered with the broker. */
+  /** True while a consumer is registered with the broker, or paused on purpose on a live channel. */
   get isAttached(): boolean {
-    return this.attached && this.channel.current !== undefined;
+    return (this.attached || this.paused) && this.channel.current !== undefined;
+  }
+
+  /** The prefetch the consumer asks for now. */
+  get currentPrefetch(): number {
+    return this.prefetch;
+  }
+
+  /**
+   * Stops new deliveries for now; deliveries already taken can still be settled. Flow control for a consumer
+   * whose messages carry several units of work each: {@link resume} takes messages again.
+   */
+  async pause(): Promise<void> {
+    if (this.paused || this.cancelled) return;
+    this.paused = true;
+    const channel = this.channel.current;
+    const tag = this.consumerTag;
+    this.consumerTag = undefined;
+    this.attached = false;
+    if (channel && tag) await channel.cancel(tag).catch(() => undefined);
+  }
+
+  /**
+   * Consumes again after {@link pause}, with a new prefetch if one is given; on a consumer that is not paused,
+   * a different prefetch re-registers it (the broker applies a prefetch to consumers registered after it).
+   */
+  async resume(prefetch = this.prefetch): Promise<void> {
+    if (this.cancelled) return;
+    if (!Number.isInteger(prefetch) || prefetch < 1) throw new RangeError(`prefetch must be a positive integer, got ${prefetch}`);
+    if (!this.paused) {
+      if (prefetch === this.prefetch) return;
+      await this.pause();
+    }
+    this.prefetch = prefetch;
+    this.paused = false;
+    const channel = this.channel.current;
+    if (!channel) return;
+    // A failure closes the channel, and the re-attach that follows consumes with this prefetch.
+    await this.consume(channel).catch((err: Error) => this.logger.warn(`Could not consume ${this.options.queue} again: ${err.message}`));
   }
 
   async start(): Promise<void> {
@@ -135,7 +176,7 @@ export class AmqpConsumer {
    */
   private async checkAttached(): Promise<void> {
     const channel = this.channel.current;
-    if (this.cancelled || !channel) return;
+    if (this.cancelled || this.paused || !channel) return;
     try {
       const { consumerCount } = await channel.checkQueue(this.options.queue);
       if (this.attached && consumerCount > 0) return;
@@ -153,8 +194,12 @@ export class AmqpConsumer {
       this.attached = false;
     });
     await this.options.declare(channel);
+    if (!this.paused) await this.consume(channel);
+  }
+
+  private async consume(channel: Channel): Promise<void> {
     // Per-consumer (not global) prefetch: RabbitMQ 4.3 refuses global prefetch.
-    await channel.prefetch(this.options.prefetch, false);
+    await channel.prefetch(this.prefetch, false);
     const { consumerTag } = await channel.consume(
       this.options.queue,
       (message) => {
@@ -168,6 +213,11 @@ export class AmqpConsumer {
       },
       { noAck: false, arguments: this.options.consumeArguments?.() },
     );
+    if (this.paused || this.cancelled) {
+      // Paused or cancelled while the consume was under way: take nothing on it.
+      await channel.cancel(consumerTag).catch(() => undefined);
+      return;
+    }
     this.consumerTag = consumerTag;
     this.attached = true;
   }

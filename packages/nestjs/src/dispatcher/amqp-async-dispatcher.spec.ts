@@ -1,6 +1,6 @@
 import { TestStores, openTestStores } from '@cask/testing';
 import { AmqpConnection, ConfirmPublisher } from '@cask/core';
-import { REQUEST_ID_HEADER, decodeEnvelope, topologyFor } from '@cask/contracts';
+import { REQUEST_ID_HEADER, decodeEnvelope, decodeJobMessage, topologyFor } from '@cask/contracts';
 import { DemoFlaky, WelcomeEmail } from '@cask/examples';
 import { EventEmitter } from 'node:events';
 import { JobMetrics } from '../metrics/job-metrics';
@@ -74,9 +74,9 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
   throw new Error('condition never held');
 }
 
-describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel', () => {
+describe.each([1, 20])('AmqpAsyncDispatcher with its outbox relay (packs of up to %i), over a fake confirm channel', (packMaxJobs) => {
   const topology = topologyFor('unit');
-  const outbox = { maxBacklog: 2, pollMs: 1000, confirmTimeoutMs: 200, shutdownGraceMs: 10_000 };
+  const outbox = { maxBacklog: 2, pollMs: 1000, confirmTimeoutMs: 200, shutdownGraceMs: 10_000, packMaxJobs };
   const options = { idempotencyTtlMs: 24 * 3600 * 1000, maxPayloadBytes: new Map<string, number>() };
   let channel: FakeConfirmChannel;
   let connection: FakeConnection;
@@ -193,14 +193,19 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
     expect(await store.outboxBacklog()).toBe(2);
 
     connection.isConnected = true;
+    // The jobs the published messages carry, one message each or packed together.
+    const publishedIds = () =>
+      channel.published.flatMap((message) => {
+        const decoded = decodeJobMessage(message.content);
+        return decoded.ok ? decoded.value.entries.map((entry) => (entry.decoded.ok ? entry.decoded.value.id : '?')) : [];
+      });
     // What the 'connected' event does; repeated because the failed publishes release their rows asynchronously.
     await until(() => {
       relay.kick();
-      return channel.published.length === 2;
+      return publishedIds().length === 2;
     });
-    expect(channel.published.map((m) => m.properties.messageId).sort()).toEqual([...ids].sort());
-    channel.ack(0);
-    channel.ack(1);
+    expect(publishedIds().sort()).toEqual([...ids].sort());
+    channel.published.forEach((_message, index) => channel.ack(index));
     await until(async () => (await store.outboxBacklog()) === 0);
   });
 
@@ -287,5 +292,77 @@ describe('AmqpAsyncDispatcher with its outbox relay, over a fake confirm channel
       nextAttemptAt: null,
       createdAt: expect.any(Date),
     });
+  });
+});
+
+describe('AmqpAsyncDispatcher packing the jobs that are ready at once', () => {
+  const topology = topologyFor('unit');
+  let channel: FakeConfirmChannel;
+  let store: TestStores;
+  let relay: OutboxRelay;
+  let dispatcher: AmqpAsyncDispatcher;
+
+  beforeEach(async () => {
+    channel = new FakeConfirmChannel();
+    const connection = new FakeConnection(channel);
+    store = openTestStores({ type: 'sqlite', path: ':memory:' });
+    await store.migrate();
+    const publisher = new ConfirmPublisher(connection as unknown as AmqpConnection, {
+      name: 'test',
+      setup: async () => undefined,
+      confirmTimeoutMs: 200,
+    });
+    await publisher.start();
+    const outbox = { maxBacklog: 10_000, pollMs: 1000, confirmTimeoutMs: 200, shutdownGraceMs: 10_000, packMaxJobs: 20 };
+    relay = new OutboxRelay(store, store, publisher, connection as unknown as AmqpConnection, topology, outbox);
+    dispatcher = new AmqpAsyncDispatcher(store, relay, { idempotencyTtlMs: 60_000, maxPayloadBytes: new Map() }, new JobMetrics());
+  });
+
+  afterEach(async () => {
+    await relay.beforeApplicationShutdown();
+    await store.close();
+  });
+
+  /** The jobs each published message carries, as [routing key, priority, job ids]. */
+  const messages = () =>
+    channel.published.map((message) => {
+      const decoded = decodeJobMessage(message.content);
+      if (!decoded.ok) throw new Error(decoded.reason);
+      const ids = decoded.value.entries.map((entry) => (entry.decoded.ok ? entry.decoded.value.id : '?'));
+      return [message.routingKey, message.properties.priority, decoded.value.packed, ids] as const;
+    });
+
+  it('sends a batch as packs of up to 20 jobs per queue and priority, in order, and a lone job alone', async () => {
+    const items = [
+      ...Array.from({ length: 45 }, () => ({ job: DemoFlaky, payload: { fail_times: 0 } })),
+      { job: DemoFlaky, payload: { fail_times: 0 }, options: { priority: 7 } },
+    ];
+    const ids = await dispatcher.dispatchMany(items);
+    await until(() => channel.published.length === 4);
+    expect(messages()).toEqual([
+      ['default', 0, true, ids.slice(0, 20)],
+      ['default', 0, true, ids.slice(20, 40)],
+      ['default', 0, true, ids.slice(40, 45)],
+      ['default', 7, false, [ids[45]]],
+    ]);
+    channel.published.forEach((_message, index) => channel.ack(index));
+    await until(async () => (await store.outboxBacklog()) === 0);
+
+    const lone = await dispatcher.dispatch(WelcomeEmail, { email: 'ada@example.com', name: 'Ada' });
+    await until(() => channel.published.length === 5);
+    expect(messages()[4]).toEqual(['default', 0, false, [lone]]);
+    expect(decodeEnvelope(channel.published[4].content).ok).toBe(true);
+  });
+
+  it('hands every job of a refused pack back to the outbox', async () => {
+    const ids = await dispatcher.dispatchMany(Array.from({ length: 3 }, () => ({ job: DemoFlaky, payload: { fail_times: 0 } })));
+    await until(() => channel.published.length === 1);
+    expect(messages()[0][3]).toEqual(ids);
+    channel.nack(0);
+    // Released, so the relay publishes them again at once, together.
+    await until(() => channel.published.length === 2);
+    expect(messages()[1][3]).toEqual(ids);
+    channel.ack(1);
+    await until(async () => (await store.outboxBacklog()) === 0);
   });
 });

@@ -29,6 +29,14 @@ export class QueueResponse implements QueueView {
     description: 'Consumers attached; null when the broker did not answer',
   })
   consumers: number | null;
+
+  @ApiProperty({
+    type: 'boolean',
+    nullable: true,
+    example: true,
+    description: 'For a job queue, whether its jobs now share messages (every live worker of it reads packs); null for the others',
+  })
+  packs: boolean | null;
 }
 
 /** `GET /system`: the deployment every tenant shares. */

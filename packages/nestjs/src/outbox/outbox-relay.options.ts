@@ -6,6 +6,8 @@ export class OutboxRelayOptions {
   pollMs: number;
   /** How long a publish waits for its confirm; a fresh message is left to its inline publish this long and then some. */
   confirmTimeoutMs: number;
+  /** Most jobs one message carries (1: every job alone). */
+  packMaxJobs: number;
   /** How long shutdown waits for a relay round and the last deletes. */
   shutdownGraceMs: number;
 }

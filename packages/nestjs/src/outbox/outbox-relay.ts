@@ -1,13 +1,14 @@
-import { AmqpConnection, ConfirmPublisher } from '@cask/core';
-import { CaskTopology, requestIdHeaders } from '@cask/contracts';
+import { AmqpConnection, ConfirmPublisher, GroupCommit } from '@cask/core';
+import { CaskTopology, encodePack, packRequestIdHeaders, requestIdHeaders } from '@cask/contracts';
 import { jobLog } from '@cask/contracts';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { withinGrace } from '../shutdown/within-grace';
 import type { OutboxMessage } from '../store/job-record';
 import { IdempotencyStore } from '../store/idempotency-store';
 import { OutboxStore } from '../store/outbox-store';
 import { CASK_TOPOLOGY } from '../tokens';
 import { OutboxRelayOptions } from './outbox-relay.options';
+import { PackGate } from './pack-gate';
 
 /** Messages the relay claims per round. */
 const CLAIM_BATCH = 200;
@@ -27,6 +28,14 @@ const DELETE_DELAY_MS = 50;
 /** Confirmed messages that trigger a delete at once. */
 const DELETE_BATCH = 500;
 
+/**
+ * Packs under way at once per queue and priority. While that many await their confirm, the jobs ready
+ * meanwhile wait and then go out together in the next pack: an idle api sends each job at once, alone; a
+ * busy one sends fewer, fuller messages instead of queueing behind single ones.
+ */
+const PACKS_IN_FLIGHT = 8;
+/** A pack counts a job's body in units of this many bytes, so large payloads make smaller packs. */
+const PACK_UNIT_BYTES = 16 * 1024;
 /** How often expired idempotency keys are purged. */
 const PURGE_INTERVAL_MS = 60_000;
 
@@ -51,6 +60,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   /** Ids of messages published inline and not settled, or waiting for a place: the relay leaves them alone. */
   private readonly inFlight = new Set<string>();
   private readonly waiting: OutboxMessage[] = [];
+  /** One group commit per queue and priority: the jobs of one pack share both. */
+  private readonly packers = new Map<string, GroupCommit<OutboxMessage>>();
   private sending = 0;
   private confirmed: string[] = [];
   private deleting?: Promise<void>;
@@ -69,6 +80,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly connection: AmqpConnection,
     @Inject(CASK_TOPOLOGY) private readonly topology: CaskTopology,
     private readonly config: OutboxRelayOptions,
+    /** Which queues' workers all read packs; without it (unit tests), every queue's do. */
+    @Optional() private readonly gate?: PackGate,
   ) {}
 
   /** How long a freshly dispatched message is left to its inline publish before the relay takes it. */
@@ -122,7 +135,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private send(message: OutboxMessage): void {
     this.inFlight.add(message.id);
     this.sending += 1;
-    this.publish(message)
+    this.publishJob(message)
       .then(
         () => this.confirm(message.id),
         (err: Error) => {
@@ -186,10 +199,42 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         return;
       }
       this.logger.log(`Publishing ${batch.length} job(s) from the outbox`);
-      const results = await Promise.allSettled(batch.map((message) => this.publish(message).then(() => this.confirm(message.id))));
+      const results = await Promise.allSettled(batch.map((message) => this.publishJob(message).then(() => this.confirm(message.id))));
       // Unconfirmed ones come back when their claim lapses; stop this round rather than spin on a failing broker.
       if (results.some((result) => result.status === 'rejected')) return;
     }
+  }
+
+  /**
+   * Publishes a message, a job's sharing a pack with the other jobs for its queue and priority that are ready
+   * in the same turn (up to `packMaxJobs`). Resolves once the broker confirmed the message that carried it.
+   */
+  private publishJob(message: OutboxMessage): Promise<void> {
+    if (message.target === 'control' || this.config.packMaxJobs <= 1 || this.gate?.allows(message.routingKey) === false) {
+      return this.publish(message);
+    }
+    const key = `${message.routingKey}\u0000${message.priority}`;
+    let packer = this.packers.get(key);
+    if (!packer) {
+      packer = new GroupCommit((messages) => this.publishPack(messages), {
+        maxGroup: this.config.packMaxJobs,
+        maxInFlight: PACKS_IN_FLIGHT,
+        sizeOf: (queued) => Math.max(1, Math.ceil(queued.body.length / PACK_UNIT_BYTES)),
+      });
+      this.packers.set(key, packer);
+    }
+    return packer.add(message);
+  }
+
+  /** One job goes out as it always did (format 1); several as a pack (format 2). */
+  private publishPack(messages: OutboxMessage[]): Promise<void> {
+    if (messages.length === 1) return this.publish(messages[0]);
+    const [first] = messages;
+    return this.publisher.publish(this.topology.jobsExchange, first.routingKey, encodePack(messages.map((message) => message.body)), {
+      messageId: first.id,
+      priority: first.priority,
+      headers: packRequestIdHeaders(messages.map((message) => message.requestId)),
+    });
   }
 
   private publish(message: OutboxMessage): Promise<void> {

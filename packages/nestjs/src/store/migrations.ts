@@ -176,6 +176,15 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropIndex('jobs_tenant_finished').execute();
     },
   },
+  '0007_worker_formats': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The api packs a queue's jobs into one message only while every live worker of the queue reads packs.
+      await db.schema.alterTable('workers').addColumn('formats', 'varchar(100)').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('workers').dropColumn('formats').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -76,6 +76,8 @@ export interface WorkersTable {
   in_flight: number;
   started_at: number;
   last_seen: number;
+  /** JSON array of the job message formats the worker reads; null: format 1 only. */
+  formats: string | null;
 }
 
 /** Every status change of a job, for its history. */

@@ -2,6 +2,7 @@ import { AmqpConnection, QueueInspector } from '@cask/core';
 import { CaskTopology, JobCatalogue } from '@cask/contracts';
 import { Injectable } from '@nestjs/common';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import { PackGate } from '../outbox/pack-gate';
 import { OutboxStore } from '../store/outbox-store';
 import { InjectTopology } from '../tokens';
 import { WorkerRegistry } from '../workers/worker-registry';
@@ -20,6 +21,8 @@ export interface QueueView {
   /** Messages ready for delivery. */
   messages: number | null;
   consumers: number | null;
+  /** For a job queue: whether its jobs now share messages (every live worker of it reads packs); null otherwise. */
+  packs: boolean | null;
 }
 
 /** `GET /system`: the deployment every tenant shares. */
@@ -47,6 +50,7 @@ export class SystemStatus {
     private readonly options: WorkersOptions,
     @InjectTopology() private readonly topology: CaskTopology,
     private readonly catalogue: JobCatalogue,
+    private readonly gate: PackGate,
   ) {}
 
   private queues(): Array<Pick<QueueView, 'name' | 'kind' | 'broker_queue'>> {
@@ -67,7 +71,8 @@ export class SystemStatus {
       broker_connected: this.connection.isConnected,
       queues: this.queues().map((queue) => {
         const answer = stats.get(queue.broker_queue);
-        return { ...queue, messages: answer?.messages ?? null, consumers: answer?.consumers ?? null };
+        const packs = queue.kind === 'jobs' ? this.gate.allows(queue.name) : null;
+        return { ...queue, messages: answer?.messages ?? null, consumers: answer?.consumers ?? null, packs };
       }),
       workers_online: workers.length,
       outbox_backlog: backlog,

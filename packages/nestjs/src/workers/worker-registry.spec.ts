@@ -102,6 +102,17 @@ describe.each(backends)('WorkerRegistry on $name', (backend) => {
     expect((await registry.heardSince(0)).map((row) => row.id)).toEqual(['w2']);
   });
 
+  it('names the queues whose every live worker reads job packs', async () => {
+    await registry.record(beat('new-1', { queues: ['default', 'video'], formats: [1, 2] }), 1000);
+    await registry.record(beat('new-2', { queues: ['video'], formats: [1, 2] }), 1000);
+    expect([...(await registry.packableQueues(0))].sort()).toEqual(['default', 'video']);
+
+    // An older worker on video (no formats in its heartbeat) keeps video's jobs alone; a silent one counts for nothing.
+    await registry.record(beat('old-1', { queues: ['video'] }), 1000);
+    await registry.record(beat('old-2', { queues: ['default'] }), 10);
+    expect([...(await registry.packableQueues(500))]).toEqual(['default']);
+  });
+
   it('deletes the rows of silent workers and says how many', async () => {
     await registry.record(beat('gone-1'), 1000);
     await registry.record(beat('gone-2'), 2000);

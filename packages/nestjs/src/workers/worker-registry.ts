@@ -1,3 +1,4 @@
+import { PACK_FORMAT } from '@cask/contracts';
 import type { WorkerHeartbeat } from '@cask/contracts';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, WorkersTable } from '../store/schema';
@@ -19,6 +20,7 @@ export class WorkerRegistry {
       in_flight: heartbeat.in_flight,
       started_at: heartbeat.started_at,
       last_seen: now,
+      formats: heartbeat.formats ? JSON.stringify(heartbeat.formats) : null,
     };
     await this.db
       .insertInto('workers')
@@ -35,6 +37,22 @@ export class WorkerRegistry {
   /** Workers heard from after `since`, by id. */
   async heardSince(since: number): Promise<WorkerRow[]> {
     return this.db.selectFrom('workers').selectAll().where('last_seen', '>', since).orderBy('id').execute();
+  }
+
+  /**
+   * The queues whose every worker heard from after `since` reads job packs (format 2), and that have one.
+   * A queue with a worker that reads only format 1 (an older release) is left out.
+   */
+  async packableQueues(since: number): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('workers').select(['queues', 'formats']).where('last_seen', '>', since).execute();
+    const packable = new Set<string>();
+    const refused = new Set<string>();
+    for (const row of rows) {
+      const readsPacks = row.formats !== null && (JSON.parse(row.formats) as number[]).includes(PACK_FORMAT);
+      for (const queue of JSON.parse(row.queues) as string[]) (readsPacks ? packable : refused).add(queue);
+    }
+    for (const queue of refused) packable.delete(queue);
+    return packable;
   }
 
   /** Forgets workers not heard from since `before`; resolves how many. */

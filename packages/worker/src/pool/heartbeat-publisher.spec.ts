@@ -36,7 +36,7 @@ describe('HeartbeatPublisher', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('describes the worker: id, host, pid, queues, concurrency, jobs in flight, start and send time', () => {
+  it('describes the worker: id, host, pid, queues, concurrency, jobs in flight, start and send time, the message formats it reads', () => {
     const h = setup();
     h.setInFlight(3);
     h.setNow(1_700_000_009_000);
@@ -50,6 +50,7 @@ describe('HeartbeatPublisher', () => {
       in_flight: 3,
       started_at: 1_700_000_000_000,
       at: 1_700_000_009_000,
+      formats: [1, 2],
     });
     expect(h.heartbeats.heartbeat(true)).toMatchObject({ worker_id: 'video-1', stopping: true });
   });

@@ -1,3 +1,4 @@
+import { PACK_FORMAT } from '@cask/contracts';
 import { ConfirmPublisher } from '@cask/core';
 import { CaskTopology, WorkerHeartbeat, encodeHeartbeat } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
@@ -46,6 +47,7 @@ export class HeartbeatPublisher {
       in_flight: this.inFlight(),
       started_at: startedAt,
       at: this.now(),
+      formats: [1, PACK_FORMAT],
       ...(stopping ? { stopping: true } : {}),
     };
   }

@@ -26,7 +26,8 @@ import { EventPublisher } from './event-publisher';
 import { JobExecutor } from './job-executor';
 import { JobHandlers } from './job-handlers';
 import { JobOutcomes } from './job-outcomes';
-import { JobDelivery, PackParts } from './pack-parts';
+import { JobDelivery, PackParts, tracked } from './pack-parts';
+import { HeldJobs } from '../pool/held-jobs';
 import { untilConfirmed } from './until-confirmed';
 
 /**
@@ -42,6 +43,8 @@ import { untilConfirmed } from './until-confirmed';
 export class AmqpJobServer extends Server implements CustomTransportStrategy, BeforeApplicationShutdown {
   protected override readonly logger = new Logger(AmqpJobServer.name);
   private readonly consumers: AmqpConsumer[] = [];
+  /** Per job queue: the jobs held from it, which steer its consumer's prefetch (messages may carry several). */
+  private readonly held = new Map<string, HeldJobs>();
   private readonly duplicates = new Set<string>();
   private readonly signer?: MessageSigner;
   private closing = false;
@@ -65,13 +68,17 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     super();
     this.signer = signing.signer;
     for (const queue of this.pool.plan.queues) {
+      const held = new HeldJobs(this.pool.plan.prefetch(queue));
+      const jobs = new AmqpConsumer(this.connection, {
+        queue: topology.jobQueue(queue),
+        prefetch: held.prefetchFor(),
+        declare: (channel) => declareJobQueues(channel, topology, [queue]),
+        onMessage: (delivery) => this.receive(queue, delivery, false),
+      });
+      held.steer(jobs);
+      this.held.set(queue, held);
       this.consumers.push(
-        new AmqpConsumer(this.connection, {
-          queue: topology.jobQueue(queue),
-          prefetch: this.pool.plan.prefetch(queue),
-          declare: (channel) => declareJobQueues(channel, topology, [queue]),
-          onMessage: (delivery) => this.receive(queue, delivery, false),
-        }),
+        jobs,
         new AmqpConsumer(this.connection, {
           queue: topology.suspectQueue(queue),
           // One at a time: when the worker dies here, the message in hand is the one that killed it.
@@ -203,13 +210,19 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       return;
     }
     const { packed, entries } = decoded.value;
+    // The suspect queue holds one message at a time, lone jobs only: nothing to bound there.
+    const held = suspect ? undefined : this.held.get(queue);
+    held?.received(entries.length);
+    const settled = () => held?.settled();
     if (!packed) {
-      this.receiveJob(queue, delivery, suspect, entries[0].decoded, requestIdOf(delivery.message.properties.headers));
+      const requestId = requestIdOf(delivery.message.properties.headers);
+      this.receiveJob(queue, tracked(delivery, settled), suspect, entries[0].decoded, requestId);
       return;
     }
     // Each job of a pack runs, fails, is cancelled or dead-lettered on its own; the message is acked when all are settled.
     const requestIds = requestIdsOf(delivery.message.properties.headers, entries.length);
-    const parts = new PackParts(delivery, entries, requestIds, (indexes) => this.putBack(queue, delivery, entries, requestIds, indexes));
+    const putBack = (indexes: readonly number[]) => this.putBack(queue, delivery, entries, requestIds, indexes);
+    const parts = new PackParts(delivery, entries, requestIds, putBack, settled);
     entries.forEach((entry, index) => this.receiveJob(queue, parts.part(index), suspect, entry.decoded, requestIds[index]));
   }
 

@@ -5,6 +5,29 @@ import type { ConsumeMessage } from 'amqplib';
 /** What the worker settles one job by: a whole message's delivery, or one job's part of a pack. */
 export type JobDelivery = Pick<Delivery, 'message' | 'ack' | 'nack' | 'isChannelOpen' | 'isSettled'>;
 
+/** A lone job's delivery that says when it is settled. */
+export function tracked(delivery: Delivery, onSettled: () => void): JobDelivery {
+  let told = false;
+  const tell = (settledNow: boolean) => {
+    if (!told) {
+      told = true;
+      onSettled();
+    }
+    return settledNow;
+  };
+  return {
+    message: delivery.message,
+    ack: () => tell(delivery.ack()),
+    nack: (requeue: boolean) => tell(delivery.nack(requeue)),
+    get isChannelOpen() {
+      return delivery.isChannelOpen;
+    },
+    get isSettled() {
+      return delivery.isSettled;
+    },
+  };
+}
+
 /**
  * The jobs of one pack as deliveries of their own. Each job is settled on its own (acked once its outcome is
  * confirmed, or handed back); the message is acked once every job is settled. Jobs handed back while others
@@ -20,6 +43,8 @@ export class PackParts {
     private readonly entries: readonly PackEntry[],
     private readonly requestIds: ReadonlyArray<string | undefined>,
     private readonly putBack: (indexes: readonly number[]) => Promise<void>,
+    /** Called once as each job is settled. */
+    private readonly onSettled: () => void = () => undefined,
   ) {
     this.open = entries.length;
   }
@@ -32,6 +57,7 @@ export class PackParts {
       settled = true;
       if (handBack) this.handedBack.push(index);
       this.open -= 1;
+      this.onSettled();
       if (this.open === 0) this.finish();
       return this.delivery.isChannelOpen;
     };
