@@ -22,12 +22,16 @@ describe('HeldJobs', () => {
     held.steer(steered);
 
     held.received(20);
-    held.received(20);
+    expect(held.admits(20)).toBe(false); // 40 would pass the bound of 32: it goes back, and the consumer pauses
+    expect(steered.calls).toEqual(['pause']);
+    expect(held.admits(12)).toBe(true);
+    held.received(20); // what was accepted before the pause still counts
     expect(held.count).toBe(40);
+    expect(held.admits(1)).toBe(false);
     expect(steered.calls).toEqual(['pause']);
-    for (let i = 0; i < 23; i += 1) held.settled();
+    for (let i = 0; i < 23; i += 1) held.released();
     expect(steered.calls).toEqual(['pause']);
-    held.settled(); // 16 left: resume, with room for 16 jobs of packs of 20
+    held.released(); // 16 left: resume, with room for 16 jobs of packs of 20
     expect(steered.calls).toEqual(['pause', 'resume(1)']);
   });
 
@@ -36,10 +40,10 @@ describe('HeldJobs', () => {
     const steered = consumer(1);
     held.steer(steered);
     held.received(20);
-    for (let i = 0; i < 20; i += 1) held.settled();
+    for (let i = 0; i < 20; i += 1) held.released();
     for (let i = 0; i < 30; i += 1) {
       held.received(1);
-      held.settled();
+      held.released();
     }
     expect(steered.currentPrefetch).toBe(16);
     expect(steered.calls.every((call) => call.startsWith('resume'))).toBe(true);

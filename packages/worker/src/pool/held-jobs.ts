@@ -11,8 +11,9 @@ export interface Steerable {
  * jobs held (running, or waiting for a slot): it asks for as many messages as the room left divided by the
  * jobs a message has been carrying, pauses the consumer once the bound is reached, and resumes it (with a
  * prefetch sized to the room then) when no more than `slots` remain. A queue of lone jobs is consumed with
- * a prefetch of `slots` messages, as before. Messages already on their way when it pauses still arrive: at
- * most one prefetch window more.
+ * a prefetch of `slots` messages, as before. A job counts as held until its message is acked (a finished job
+ * of a pack with a slower sibling too: a crash would run it again). Messages that were already on their way
+ * when it paused, or that would take it past the bound, are sent back to the queue ({@link admits}).
  */
 export class HeldJobs {
   private held = 0;
@@ -47,15 +48,31 @@ export class HeldJobs {
     this.held += jobs;
     // A moving estimate: a run of lone jobs brings the prefetch back up, a pack brings it down at once.
     this.jobsPerMessage = jobs >= this.jobsPerMessage ? jobs : 0.8 * this.jobsPerMessage + 0.2 * jobs;
-    if (!this.paused && this.held >= this.bound) {
-      this.paused = true;
-      void this.consumer?.pause();
-    }
+    if (this.held >= this.bound) this.pause();
   }
 
-  /** One held job was settled (acked, handed back, dead-lettered). */
-  settled(): void {
-    this.held = Math.max(0, this.held - 1);
+  /**
+   * Whether a message of `jobs` jobs arriving now fits within the bound (one always does when nothing is held).
+   * When it does not, the consumer pauses: the message was sent before it could, and goes back to the queue.
+   */
+  admits(jobs: number): boolean {
+    if (this.held === 0 || this.held + jobs <= this.bound) return true;
+    this.pause();
+    return false;
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    void this.consumer?.pause();
+  }
+
+  /**
+   * Held jobs were let go: their message was acked or requeued. A finished job of a pack still counts until its
+   * whole message is acked, since a crash before that would run it again.
+   */
+  released(jobs = 1): void {
+    this.held = Math.max(0, this.held - jobs);
     if (!this.consumer) return;
     const prefetch = this.prefetchFor();
     if (this.paused) {

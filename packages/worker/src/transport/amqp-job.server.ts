@@ -212,17 +212,30 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     const { packed, entries } = decoded.value;
     // The suspect queue holds one message at a time, lone jobs only: nothing to bound there.
     const held = suspect ? undefined : this.held.get(queue);
+    if (held && !delivery.message.fields.redelivered && !held.admits(entries.length)) {
+      // Past the worker's bound (sent before the consumer paused): back to the queue as it came, for later.
+      void this.settle(delivery, `A message of ${entries.length} job(s) past this worker's bound`, () =>
+        this.outcomes.republish(delivery.message, queue),
+      );
+      return;
+    }
     held?.received(entries.length);
-    const settled = () => held?.settled();
+    const released = (jobs: number) => held?.released(jobs);
     if (!packed) {
       const requestId = requestIdOf(delivery.message.properties.headers);
-      this.receiveJob(queue, tracked(delivery, settled), suspect, entries[0].decoded, requestId);
+      this.receiveJob(
+        queue,
+        tracked(delivery, () => released(1)),
+        suspect,
+        entries[0].decoded,
+        requestId,
+      );
       return;
     }
     // Each job of a pack runs, fails, is cancelled or dead-lettered on its own; the message is acked when all are settled.
     const requestIds = requestIdsOf(delivery.message.properties.headers, entries.length);
     const putBack = (indexes: readonly number[]) => this.putBack(queue, delivery, entries, requestIds, indexes);
-    const parts = new PackParts(delivery, entries, requestIds, putBack, settled);
+    const parts = new PackParts(delivery, entries, requestIds, putBack, released);
     entries.forEach((entry, index) => this.receiveJob(queue, parts.part(index), suspect, entry.decoded, requestIds[index]));
   }
 

@@ -40,6 +40,12 @@ export class JobOutcomes {
     });
   }
 
+  /** Publishes a message again, unchanged, to its job queue (a fresh delivery); resolves once confirmed. */
+  async republish(message: ConsumeMessage, queue: string): Promise<void> {
+    const { priority, headers, messageId, type } = message.properties;
+    await this.publisher.publish(this.topology.jobsExchange, queue, message.content, { messageId, type, priority, headers });
+  }
+
   /** Moves a message to its queue's suspect queue, counting the crashes it was part of. */
   async toSuspect(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, requestId?: string): Promise<void> {
     await this.publisher.publish('', this.topology.suspectQueue(queue), encodeEnvelope(envelope), {

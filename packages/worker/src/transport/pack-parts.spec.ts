@@ -22,10 +22,14 @@ function fakeDelivery(): { delivery: Delivery; settled: string[] } {
   return { delivery, settled };
 }
 
-function partsOf(delivery: Delivery, putBack: (indexes: readonly number[]) => Promise<void> = async () => undefined): PackParts {
+function partsOf(
+  delivery: Delivery,
+  putBack: (indexes: readonly number[]) => Promise<void> = async () => undefined,
+  onReleased: (jobs: number) => void = () => undefined,
+): PackParts {
   const decoded = decodeJobMessage(delivery.message.content);
   if (!decoded.ok) throw new Error('bad pack');
-  return new PackParts(delivery, decoded.value.entries, ['r1', undefined, 'r3'], putBack);
+  return new PackParts(delivery, decoded.value.entries, ['r1', undefined, 'r3'], putBack, onReleased);
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -42,17 +46,18 @@ describe('PackParts', () => {
     expect(first.message.properties.priority).toBe(4);
   });
 
-  it('acks the message once, when the last job is settled', () => {
+  it('acks the message once, when the last job is settled, and only then lets its jobs go', () => {
     const { delivery, settled } = fakeDelivery();
-    const parts = partsOf(delivery);
+    const released: number[] = [];
+    const parts = partsOf(delivery, undefined, (jobs) => released.push(jobs));
     const all = [0, 1, 2].map((index) => parts.part(index));
 
     all[2].ack();
     all[0].ack();
-    expect(settled).toEqual([]);
+    expect([settled, released]).toEqual([[], []]);
     all[1].ack();
     all[1].ack();
-    expect(settled).toEqual(['ack']);
+    expect([settled, released]).toEqual([['ack'], [3]]);
     expect(all.every((part) => part.isSettled)).toBe(true);
   });
 

@@ -43,8 +43,8 @@ export class PackParts {
     private readonly entries: readonly PackEntry[],
     private readonly requestIds: ReadonlyArray<string | undefined>,
     private readonly putBack: (indexes: readonly number[]) => Promise<void>,
-    /** Called once as each job is settled. */
-    private readonly onSettled: () => void = () => undefined,
+    /** Called once, with the number of jobs, when the message is let go (acked, requeued or its jobs put back). */
+    private readonly onReleased: (jobs: number) => void = () => undefined,
   ) {
     this.open = entries.length;
   }
@@ -57,7 +57,6 @@ export class PackParts {
       settled = true;
       if (handBack) this.handedBack.push(index);
       this.open -= 1;
-      this.onSettled();
       if (this.open === 0) this.finish();
       return this.delivery.isChannelOpen;
     };
@@ -89,18 +88,23 @@ export class PackParts {
   }
 
   private finish(): void {
+    const released = () => this.onReleased(this.entries.length);
     if (this.handedBack.length === 0) {
       this.delivery.ack();
+      released();
       return;
     }
     if (this.handedBack.length === this.entries.length) {
       this.delivery.nack(true);
+      released();
       return;
     }
     // Some jobs finished: requeueing the message would run them again, so the others go back on their own.
-    this.putBack([...this.handedBack].sort((a, b) => a - b)).then(
-      () => this.delivery.ack(),
-      () => this.delivery.nack(true),
-    );
+    this.putBack([...this.handedBack].sort((a, b) => a - b))
+      .then(
+        () => this.delivery.ack(),
+        () => this.delivery.nack(true),
+      )
+      .finally(released);
   }
 }
