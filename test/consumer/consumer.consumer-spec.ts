@@ -2,7 +2,6 @@ import { AppProcess, TEST_AMQP_URL, createTestDatabase, deleteNamespace, uniqueN
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,17 +46,6 @@ async function sh(command: string, args: string[], options: { cwd: string; node?
     const { stdout, stderr } = err as { stdout?: string; stderr?: string };
     throw new Error(`${command} ${args.join(' ')} failed in ${options.cwd}:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: err });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The four packages as npm would publish them: built, then packed. */
@@ -246,8 +234,9 @@ describe.each<[Fixture['name'], string, number]>([
 
   it.each(['express', 'fastify'])('runs its own job end to end under %s, with Cask only where it imported it', async (platform) => {
     const worker = await start('worker.js', /worker listening/);
-    const port = await freePort();
-    const api = await start(`main-${platform}.js`, new RegExp(`api listening on ${port} \\(${platform}\\)`), { PORT: String(port) });
+    // The app listens on a port the system picks, and says which.
+    const api = await start(`main-${platform}.js`, new RegExp(`api listening on \\d+ \\(${platform}\\)`));
+    const port = /api listening on (\d+)/.exec(api.output.find((line) => line.includes('api listening')) ?? '')?.[1];
 
     await step(`${name} on ${platform}: checks`, () => checkPair(`http://127.0.0.1:${port}`));
     const tables = await caskTables(appDir, database?.url);
