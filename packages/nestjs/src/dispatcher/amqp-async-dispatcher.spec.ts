@@ -64,6 +64,21 @@ class FakeConnection extends EventEmitter {
   }
 }
 
+/** A dispatcher and its relay over a fake connection, on a fresh in-memory store. */
+async function dispatcherOver(
+  connection: FakeConnection,
+  outbox: ConstructorParameters<typeof OutboxRelay>[5],
+  options: ConstructorParameters<typeof AmqpAsyncDispatcher>[2],
+): Promise<{ store: TestStores; relay: OutboxRelay; dispatcher: AmqpAsyncDispatcher }> {
+  const store = openTestStores({ type: 'sqlite', path: ':memory:' });
+  await store.migrate();
+  const amqp = connection as unknown as AmqpConnection;
+  const publisher = new ConfirmPublisher(amqp, { name: 'test', setup: async () => undefined, confirmTimeoutMs: 200 });
+  await publisher.start();
+  const relay = new OutboxRelay(store, store, publisher, amqp, topologyFor('unit'), outbox);
+  return { store, relay, dispatcher: new AmqpAsyncDispatcher(store, relay, options, new JobMetrics()) };
+}
+
 /** Checks once per turn of the event loop, for up to 5 s (the relay deletes confirmed messages after a short delay). */
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 5_000;
@@ -75,7 +90,6 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
 }
 
 describe.each([1, 20])('AmqpAsyncDispatcher with its outbox relay (packs of up to %i), over a fake confirm channel', (packMaxJobs) => {
-  const topology = topologyFor('unit');
   const outbox = { maxBacklog: 2, pollMs: 1000, confirmTimeoutMs: 200, shutdownGraceMs: 10_000, packMaxJobs };
   const options = { idempotencyTtlMs: 24 * 3600 * 1000, maxPayloadBytes: new Map<string, number>() };
   let channel: FakeConfirmChannel;
@@ -87,16 +101,7 @@ describe.each([1, 20])('AmqpAsyncDispatcher with its outbox relay (packs of up t
   beforeEach(async () => {
     channel = new FakeConfirmChannel();
     connection = new FakeConnection(channel);
-    store = openTestStores({ type: 'sqlite', path: ':memory:' });
-    await store.migrate();
-    const publisher = new ConfirmPublisher(connection as unknown as AmqpConnection, {
-      name: 'test',
-      setup: async () => undefined,
-      confirmTimeoutMs: 200,
-    });
-    await publisher.start();
-    relay = new OutboxRelay(store, store, publisher, connection as unknown as AmqpConnection, topology, outbox);
-    dispatcher = new AmqpAsyncDispatcher(store, relay, options, new JobMetrics());
+    ({ store, relay, dispatcher } = await dispatcherOver(connection, outbox, options));
   });
 
   afterEach(async () => {
@@ -296,7 +301,6 @@ describe.each([1, 20])('AmqpAsyncDispatcher with its outbox relay (packs of up t
 });
 
 describe('AmqpAsyncDispatcher packing the jobs that are ready at once', () => {
-  const topology = topologyFor('unit');
   let channel: FakeConfirmChannel;
   let store: TestStores;
   let relay: OutboxRelay;
@@ -305,17 +309,11 @@ describe('AmqpAsyncDispatcher packing the jobs that are ready at once', () => {
   beforeEach(async () => {
     channel = new FakeConfirmChannel();
     const connection = new FakeConnection(channel);
-    store = openTestStores({ type: 'sqlite', path: ':memory:' });
-    await store.migrate();
-    const publisher = new ConfirmPublisher(connection as unknown as AmqpConnection, {
-      name: 'test',
-      setup: async () => undefined,
-      confirmTimeoutMs: 200,
-    });
-    await publisher.start();
-    const outbox = { maxBacklog: 10_000, pollMs: 1000, confirmTimeoutMs: 200, shutdownGraceMs: 10_000, packMaxJobs: 20 };
-    relay = new OutboxRelay(store, store, publisher, connection as unknown as AmqpConnection, topology, outbox);
-    dispatcher = new AmqpAsyncDispatcher(store, relay, { idempotencyTtlMs: 60_000, maxPayloadBytes: new Map() }, new JobMetrics());
+    ({ store, relay, dispatcher } = await dispatcherOver(
+      connection,
+      { maxBacklog: 10_000, pollMs: 1000, confirmTimeoutMs: 200, shutdownGraceMs: 10_000, packMaxJobs: 20 },
+      { idempotencyTtlMs: 60_000, maxPayloadBytes: new Map() },
+    ));
   });
 
   afterEach(async () => {
