@@ -46,7 +46,17 @@ export function decodeJobMessage(body: Buffer): Decoded<JobMessage> {
   if (value.v !== PACK_FORMAT) return { ok: true, value: { packed: false, entries: [{ body, decoded: checkEnvelope(value) }] } };
   if (!Array.isArray(value.jobs) || value.jobs.length === 0) return malformed('field "jobs" must be a non-empty array');
   if (value.jobs.length > MAX_PACK_JOBS) return malformed(`field "jobs" holds more than ${MAX_PACK_JOBS} jobs`);
-  const entries = value.jobs.map((entry: unknown) => ({ body: Buffer.from(JSON.stringify(entry)), decoded: checkEnvelope(entry) }));
+  const entries = value.jobs.map((entry: unknown): PackEntry => {
+    // Re-encoded only if the entry must travel alone (a dead letter, a hand-back): not on the path of every job.
+    let body: Buffer | undefined;
+    return {
+      get body() {
+        body ??= Buffer.from(JSON.stringify(entry));
+        return body;
+      },
+      decoded: checkEnvelope(entry),
+    };
+  });
   return { ok: true, value: { packed: true, entries } };
 }
 

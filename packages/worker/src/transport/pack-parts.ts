@@ -84,7 +84,15 @@ export class PackParts {
     const requestId = this.requestIds[index];
     if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
     else delete headers[REQUEST_ID_HEADER];
-    return { content: this.entries[index].body, fields, properties: { ...properties, headers } };
+    const entry = this.entries[index];
+    // The job's own body is made only when something reads it (its dead letter): not for every job run.
+    return {
+      get content() {
+        return entry.body;
+      },
+      fields,
+      properties: { ...properties, headers },
+    } as ConsumeMessage;
   }
 
   private finish(): void {
