@@ -39,6 +39,18 @@ export const CONTENDERS: readonly ContenderSpec[] = [
     load: async () => (await import('./contenders/bullmq.contender')).createBullmqContender,
   },
   {
+    id: 'bullmq-aof',
+    title: 'BullMQ, Redis with AOF everysec',
+    bulkApi: 'addBulk',
+    load: async () => (await import('./contenders/bullmq.contender')).createBullmqAofContender,
+  },
+  {
+    id: 'bullmq-postgres',
+    title: 'BullMQ, PostgreSQL backend',
+    bulkApi: 'addBulk',
+    load: async () => (await import('./contenders/bullmq.contender')).createBullmqPostgresContender,
+  },
+  {
     id: 'nest-rmq',
     title: 'Nest RMQ transport, durable (one-way)',
     load: async () => (await import('./contenders/nest-rmq.contender')).createNestRmqContender,

@@ -41,10 +41,13 @@ export function servicePids(): Record<string, number[]> {
 export function cpuMeter(processes: Record<string, number>): () => Record<string, number> {
   // Postgres forks a backend per connection: rescan at the end so new backends count (from zero).
   const before = new Map<string, number>();
+  // A service process the contender started itself (its own redis-server) counts once, under its role.
+  const own = new Set(Object.values(processes));
   const sample = (): Map<string, number> => {
     const out = new Map<string, number>();
     for (const [role, pid] of Object.entries(processes)) out.set(role, cpuMs(pid) ?? Number.NaN);
-    for (const [service, pids] of Object.entries(servicePids())) for (const pid of pids) out.set(`${service}:${pid}`, cpuMs(pid) ?? 0);
+    for (const [service, pids] of Object.entries(servicePids()))
+      for (const pid of pids) if (!own.has(pid)) out.set(`${service}:${pid}`, cpuMs(pid) ?? 0);
     return out;
   };
   for (const [key, value] of sample()) before.set(key, value);

@@ -1,5 +1,4 @@
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { profileFlags } from './profiling';
 
 const live = new Set<ChildProcess>();
@@ -42,9 +41,16 @@ export class ManagedProcess {
       this.messages.push(message);
       for (const listener of this.messageListeners) listener(message);
     });
-    this.exited = once(child, 'exit').then(([code]) => {
+    this.exited = new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => resolve(code));
+      // A program that could not start (not installed) emits 'error' and never 'exit'.
+      child.once('error', (err) => {
+        this.lines.push(`could not start: ${err.message}`);
+        resolve(null);
+      });
+    }).then((code) => {
       live.delete(child);
-      return code as number | null;
+      return code;
     });
   }
 
@@ -65,6 +71,12 @@ export class ManagedProcess {
       env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    return new ManagedProcess(label, child);
+  }
+
+  /** Starts a program that is not Node (a service the bench runs for one contender), without IPC. */
+  static spawn(label: string, command: string, args: string[]): ManagedProcess {
+    const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     return new ManagedProcess(label, child);
   }
 
