@@ -51,6 +51,18 @@ export const CONTENDERS: readonly ContenderSpec[] = [
     load: async () => (await import('./contenders/bullmq.contender')).createBullmqPostgresContender,
   },
   {
+    id: 'pg-boss',
+    title: 'pg-boss, PostgreSQL',
+    bulkApi: 'insert',
+    load: async () => (await import('./contenders/pg-boss.contender')).createPgBossContender,
+  },
+  {
+    id: 'graphile-worker',
+    title: 'graphile-worker, PostgreSQL',
+    bulkApi: 'addJobs',
+    load: async () => (await import('./contenders/graphile-worker.contender')).createGraphileWorkerContender,
+  },
+  {
     id: 'nest-rmq',
     title: 'Nest RMQ transport, durable (one-way)',
     load: async () => (await import('./contenders/nest-rmq.contender')).createNestRmqContender,

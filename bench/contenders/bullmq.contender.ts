@@ -1,17 +1,10 @@
 import { join } from 'node:path';
-import type { Contender, DrainResult, RunContext } from '../contender';
+import type { Contender, RunContext } from '../contender';
 import { createDatabase, databaseName } from '../support/cleanup';
-import { now } from '../support/clock';
-import { ProbeClient } from '../support/completion-probe';
-import { drainTimeoutMs, SETUP_TIMEOUT_MS } from '../support/deadlines';
-import { LatencyRecorder, pace, windowed } from '../support/load';
-import { ManagedProcess } from '../support/managed-process';
 import { OwnRedis, startRedisServer } from '../support/redis-server';
 import { redisConnection } from '../support/services';
-import { BenchQueue, BullmqStore, openQueue } from './bullmq.store';
-
-/** addBulk calls unfinished at once, as for Cask's dispatchMany. */
-const BULK_WIDTH = 4;
+import { BullmqStore, openQueue } from './bullmq.store';
+import { LibraryContender } from './library.contender';
 
 /** Makes the store a run's queue lives in, and takes down what it started. */
 interface StoreProvider {
@@ -60,94 +53,32 @@ const freshPostgres = (): StoreProvider => ({
 });
 
 /**
- * BullMQ: no-op jobs added one by one and in bulk, a Worker with the shared concurrency in a child
- * process, on the store its provider makes. Completed jobs are kept (BullMQ's default), as Cask keeps its
- * job rows.
+ * BullMQ on the store a provider makes: `add` one by one and `addBulk`, a Worker with the shared concurrency
+ * in a child process. Completed jobs are kept (BullMQ's default), as Cask keeps its job rows.
  */
-class BullmqContender implements Contender {
-  private queue?: BenchQueue;
-  private worker?: ManagedProcess;
-  private probe?: ProbeClient;
-  private seq = 0;
-  private done = 0;
-
-  constructor(
-    private readonly ctx: RunContext,
-    private readonly store: StoreProvider,
-  ) {}
-
-  async setUp(): Promise<void> {
-    const name = this.ctx.prefix;
-    const store = await this.store.open(this.ctx);
-    this.queue = openQueue(name, store);
-    await this.queue.waitUntilReady();
-    this.worker = ManagedProcess.fork('BullMQ worker', join(__dirname, 'bullmq.worker.js'), {}, [
-      name,
-      String(this.ctx.options.concurrency),
-      JSON.stringify(store),
-    ]);
-    this.ctx.trackPid(this.worker.pid);
-    this.probe = new ProbeClient(this.worker);
-    await this.worker.waitForMessage((m) => m.type === 'ready', SETUP_TIMEOUT_MS, 'ready');
-    await this.drain(this.ctx.options.warmupJobs);
-  }
-
-  private data(intendedAt: number): { fail_times: number; seq: number; sent_at: number } {
-    return { fail_times: 0, seq: this.seq++, sent_at: intendedAt };
-  }
-
-  /** One `add` per job with a window of unfinished ones, as Cask's `dispatch`. */
-  drain(jobs: number): Promise<DrainResult> {
-    const queue = this.queue as BenchQueue;
-    return this.timedDrain(jobs, () => windowed(jobs, this.ctx.options.inFlight, () => queue.add('noop', this.data(now()))));
-  }
-
-  /** `addBulk` calls, as Cask's `dispatchMany`. */
-  drainBulk(jobs: number): Promise<DrainResult> {
-    const queue = this.queue as BenchQueue;
-    const size = this.ctx.options.batchSize;
-    return this.timedDrain(jobs, () =>
-      windowed(Math.ceil(jobs / size), BULK_WIDTH, (i) =>
-        queue.addBulk(Array.from({ length: Math.min(size, jobs - i * size) }, () => ({ name: 'noop', data: this.data(now()) }))),
-      ),
-    );
-  }
-
-  private async timedDrain(jobs: number, enqueue: () => Promise<unknown>): Promise<DrainResult> {
-    this.done += jobs;
-    const start = now();
-    await enqueue();
-    const enqueued = now();
-    const finished = await (this.probe as ProbeClient).reach(this.done, drainTimeoutMs(jobs));
-    return { jobs, enqueueMs: enqueued - start, totalMs: finished - start };
-  }
-
-  async latency(rate: number, seconds: number): Promise<{ latencies: number[]; offered: number }> {
-    const queue = this.queue as BenchQueue;
-    const recorder = new LatencyRecorder<number>();
-    const firstSeq = this.seq;
-    const offered = await pace(rate, seconds * 1000, (_i, at) => {
-      const data = this.data(at);
-      recorder.start(data.seq, at);
-      queue.add('noop', data).catch((err: Error) => this.ctx.log(`add failed: ${err.message}`));
-    });
-    this.done += offered;
-    await (this.probe as ProbeClient).reach(this.done, drainTimeoutMs(offered));
-    for (const [seq, at] of await (this.probe as ProbeClient).dump(firstSeq)) recorder.finish(seq, at);
-    return { latencies: recorder.latencies(), offered };
-  }
-
-  processes(): Record<string, number> {
-    return { producer: process.pid, worker: this.worker?.pid ?? 0, ...this.store.processes() };
-  }
-
-  async tearDown(): Promise<void> {
-    await this.worker?.stop();
-    await this.queue?.close();
-    await this.store.close();
-  }
+function bullmq(ctx: RunContext, provider: StoreProvider): Contender {
+  return new LibraryContender(ctx, async () => {
+    const name = ctx.prefix;
+    const store = await provider.open(ctx);
+    const queue = openQueue(name, store);
+    await queue.waitUntilReady();
+    return {
+      producer: {
+        add: (job) => queue.add('noop', job),
+        addBulk: (jobs) => queue.addBulk(jobs.map((data) => ({ name: 'noop', data }))),
+        close: () => queue.close(),
+      },
+      worker: {
+        label: 'BullMQ worker',
+        script: join(__dirname, 'bullmq.worker.js'),
+        args: [name, String(ctx.options.concurrency), JSON.stringify(store)],
+      },
+      processes: () => provider.processes(),
+      close: () => provider.close(),
+    };
+  });
 }
 
-export const createBullmqContender = (ctx: RunContext): Contender => new BullmqContender(ctx, sharedRedis());
-export const createBullmqAofContender = (ctx: RunContext): Contender => new BullmqContender(ctx, aofRedis());
-export const createBullmqPostgresContender = (ctx: RunContext): Contender => new BullmqContender(ctx, freshPostgres());
+export const createBullmqContender = (ctx: RunContext): Contender => bullmq(ctx, sharedRedis());
+export const createBullmqAofContender = (ctx: RunContext): Contender => bullmq(ctx, aofRedis());
+export const createBullmqPostgresContender = (ctx: RunContext): Contender => bullmq(ctx, freshPostgres());
