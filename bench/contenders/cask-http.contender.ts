@@ -7,17 +7,20 @@ import { caskNamespaceResource, startCaskApi, startCaskWorker } from '../support
 import { now, sleep } from '../support/clock';
 import { SETUP_TIMEOUT_MS, STALL_MS } from '../support/deadlines';
 import { hammer, httpFigures, LoadResult, openEventStream, postJson } from '../support/http-client';
-import { Countdown, LatencyRecorder, pace } from '../support/load';
+import { Countdown, LatencyRecorder, pace, windowed } from '../support/load';
 import type { ManagedProcess } from '../support/managed-process';
 import { LatencySummary, summarizeLatencies } from '../support/stats';
 
-const BODY = JSON.stringify({ type: 'demo.flaky', payload: { fail_times: 0 } });
+const JOB = { type: 'demo.flaky', payload: { fail_times: 0 } };
+const BODY = JSON.stringify(JOB);
+/** Batch requests unfinished at once during the bulk drain, as for Cask's dispatchMany. */
+const BULK_WIDTH = 4;
 /** How often the store is counted while waiting: often enough for the drain's end, cheap for the api (an index scan in another process). */
 const POLL_MS = 25;
 
 /**
  * Cask through HTTP: POST /jobs on the built api, run by the built worker. The backlog goes in through
- * autocannon and is done when the store counts every job succeeded (read from the SQLite file, which
+ * autocannon (and a second time through POST /jobs/batch) and is done when the store counts every job succeeded (read from the SQLite file, which
  * costs the api nothing); the latency phase follows each job on the api's GET /events stream.
  */
 class CaskHttpContender implements Contender {
@@ -86,6 +89,21 @@ class CaskHttpContender implements Contender {
       throw new Error(`POST /jobs: ${load.ok} of ${jobs} answered 2xx (${load.non2xx} other statuses, ${load.errors} errors)`);
     const done = await this.untilSucceeded(target);
     return { jobs, enqueueMs: load.endedAt - load.startedAt, totalMs: done - load.startedAt };
+  }
+
+  /** POST /jobs/batch with `batchSize` jobs a request, a few requests at once, as Cask's `dispatchMany`. */
+  async drainBulk(jobs: number): Promise<DrainResult> {
+    const target = this.succeededCount() + jobs;
+    const size = this.ctx.options.batchSize;
+    const start = now();
+    await windowed(Math.ceil(jobs / size), BULK_WIDTH, async (i) => {
+      const body = JSON.stringify({ jobs: Array.from({ length: Math.min(size, jobs - i * size) }, () => JOB) });
+      const response = await postJson(`${this.baseUrl}/jobs/batch`, body);
+      if (response.status !== 202) throw new Error(`POST /jobs/batch answered ${response.status}: ${response.body.slice(0, 300)}`);
+    });
+    const enqueued = now();
+    const done = await this.untilSucceeded(target);
+    return { jobs, enqueueMs: enqueued - start, totalMs: done - start };
   }
 
   async latency(rate: number, seconds: number): Promise<{ latencies: number[]; offered: number }> {
