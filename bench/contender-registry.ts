@@ -25,6 +25,7 @@ export const CONTENDERS: readonly ContenderSpec[] = [
   {
     id: 'cask-http',
     title: 'Cask POST /jobs over HTTP, SQLite',
+    bulkApi: 'POST /jobs/batch',
     load: async () => (await import('./contenders/cask-http.contender')).createCaskHttpContender,
   },
   {
@@ -41,24 +42,28 @@ export const CONTENDERS: readonly ContenderSpec[] = [
   {
     id: 'bullmq-aof',
     title: 'BullMQ, Redis with AOF everysec',
+    durablePeer: true,
     bulkApi: 'addBulk',
     load: async () => (await import('./contenders/bullmq.contender')).createBullmqAofContender,
   },
   {
     id: 'bullmq-postgres',
     title: 'BullMQ, PostgreSQL backend',
+    durablePeer: true,
     bulkApi: 'addBulk',
     load: async () => (await import('./contenders/bullmq.contender')).createBullmqPostgresContender,
   },
   {
     id: 'pg-boss',
     title: 'pg-boss, PostgreSQL',
+    durablePeer: true,
     bulkApi: 'insert',
     load: async () => (await import('./contenders/pg-boss.contender')).createPgBossContender,
   },
   {
     id: 'graphile-worker',
     title: 'graphile-worker, PostgreSQL',
+    durablePeer: true,
     bulkApi: 'addJobs',
     load: async () => (await import('./contenders/graphile-worker.contender')).createGraphileWorkerContender,
   },
@@ -68,3 +73,6 @@ export const CONTENDERS: readonly ContenderSpec[] = [
     load: async () => (await import('./contenders/nest-rmq.contender')).createNestRmqContender,
   },
 ];
+
+/** The durable peers, by id: the job systems that keep their jobs on disk as Cask does. */
+export const DURABLE_PEERS: readonly string[] = CONTENDERS.filter((c) => c.durablePeer).map((c) => c.id);

@@ -77,6 +77,8 @@ export interface ContenderSpec {
   title: string;
   /** The bulk dispatch call its `drainBulk` uses, named in the table. */
   bulkApi?: string;
+  /** A job system that keeps its jobs on disk, which Cask's durable rows are compared with (issue 14). */
+  durablePeer?: boolean;
   /** Loads the contender's module (only the runner that runs it does) and returns its factory. */
   load(): Promise<(ctx: RunContext) => Contender>;
 }

@@ -142,13 +142,13 @@ async function main(): Promise<void> {
   const targets = checkTargets(rows);
   console.log(`\n${textTable(rows)}\n`);
   if (rows.some((r) => r.saturated)) console.log(`${SATURATED_NOTE}\n`);
-  for (const t of targets) console.log(`${t.met === undefined ? '?' : t.met ? '✓' : '✗'} ${t.target}: ${t.measured}`);
+  for (const t of targets) console.log(`${t.met === undefined ? '?' : t.met ? '✓' : '✗'} (issue ${t.issues}) ${t.target}: ${t.measured}`);
   if (interrupted) {
     console.log('\nInterrupted: no results written.');
     process.exitCode = 130;
     return;
   }
-  const files = writeResults(RESULTS_DIR, {
+  const files = await writeResults(RESULTS_DIR, {
     environment,
     options,
     rows,
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     failures: Object.fromEntries(failures),
     method: METHOD(options),
   });
-  console.log(`\nWrote ${files.md} and ${files.json}`);
+  console.log(`\nWrote ${[files.md, ...files.figures, files.json].join(', ')}`);
   if (failures.size > 0) process.exitCode = 1;
 }
 

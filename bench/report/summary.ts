@@ -18,8 +18,14 @@ export interface SummaryRow {
   /** CPU per job during the drain, ms, by process role and local service. */
   cpuMsPerJob: Record<string, Spread>;
   http?: { requestsPerSecond?: Spread; acceptP50?: Spread; acceptP99?: Spread };
+  /** Keeps its jobs on disk, as Cask does: a peer for Cask's durable rows (see the registry). */
+  durablePeer: boolean;
+  /** Drain jobs/s over the amqplib limit's. */
   vsRaw?: number;
+  /** Drain jobs/s over BullMQ's on the Redis that keeps nothing, like with like (see {@link likeWithLike}). */
   vsBullmq?: number;
+  /** Drain jobs/s over the fastest durable peer's in this run (another than itself), like with like. */
+  vsDurable?: { ratio: number; peer: string };
   /** It drains slower than the latency phase offers jobs: its latencies measure a growing queue. */
   saturated: boolean;
 }
@@ -42,7 +48,7 @@ function bySpread(
 
 /** Reduces runs to rows; a contender's bulk drain becomes a row of its own after it. */
 export function summarize(
-  specs: ReadonlyArray<{ id: string; title: string; bulkApi?: string }>,
+  specs: ReadonlyArray<{ id: string; title: string; bulkApi?: string; durablePeer?: boolean }>,
   results: readonly RunResult[],
   failures: ReadonlyMap<string, string[]>,
   batchSize: number,
@@ -58,6 +64,7 @@ export function summarize(
       title: spec.title,
       runs: runs.length,
       failures: failures.get(spec.id) ?? [],
+      durablePeer: spec.durablePeer ?? false,
       drainJobsPerSecond: spread(drains.filter((d) => !d.noResults).map((d) => perSecond(d.jobs, d.totalMs))),
       enqueueJobsPerSecond: spread(drains.map((d) => perSecond(d.jobs, d.enqueueMs))),
       p50: spread(runs.map((r) => r.latency?.p50)),
@@ -83,6 +90,7 @@ export function summarize(
         title: `${spec.title}, ${spec.bulkApi ?? 'bulk dispatch'} of ${batchSize}`,
         runs: bulk.length,
         failures: [],
+        durablePeer: spec.durablePeer ?? false,
         drainJobsPerSecond: spread(bulk.map((d) => perSecond(d.jobs, d.totalMs))),
         enqueueJobsPerSecond: spread(bulk.map((d) => perSecond(d.jobs, d.enqueueMs))),
         lost: 0,
@@ -92,15 +100,44 @@ export function summarize(
       });
     }
   }
-  const median = (id: string) => rows.find((r) => r.id === id)?.drainJobsPerSecond?.median;
-  const raw = median('raw-amqp');
+  const raw = drainOf(rows, 'raw-amqp');
+  const durable = rows.filter((r) => r.durablePeer);
   for (const row of rows) {
     const own = row.drainJobsPerSecond?.median;
     if (own === undefined) continue;
     if (raw) row.vsRaw = own / raw;
-    // Like with like: one-by-one dispatch against BullMQ's one-by-one add, bulk against addBulk.
-    const bullmq = median(row.id.endsWith('-bulk') ? 'bullmq-bulk' : 'bullmq');
-    if (bullmq) row.vsBullmq = own / bullmq;
+    row.vsBullmq = drainRatio(rows, row.id, 'bullmq');
+    let best: SummaryRow | undefined;
+    for (const peer of durable) {
+      if (isBulk(peer.id) !== isBulk(row.id) || baseId(peer.id) === baseId(row.id)) continue;
+      if ((peer.drainJobsPerSecond?.median ?? 0) > (best?.drainJobsPerSecond?.median ?? 0)) best = peer;
+    }
+    const bestDrain = best?.drainJobsPerSecond?.median;
+    if (best && bestDrain) row.vsDurable = { ratio: own / bestDrain, peer: best.title };
   }
   return rows;
+}
+
+const BULK = '-bulk';
+const isBulk = (id: string) => id.endsWith(BULK);
+const baseId = (id: string) => (isBulk(id) ? id.slice(0, -BULK.length) : id);
+
+/**
+ * Like with like: the row of contender `peer` that drained the same way as row `id`, one by one (Cask's
+ * `dispatch` against BullMQ's `add`, pg-boss's `send`…) or in bulk (`dispatchMany` against `addBulk`…).
+ */
+export function likeWithLike(id: string, peer: string): string {
+  return isBulk(id) ? `${peer}${BULK}` : peer;
+}
+
+/** Median drain jobs/s of row `id`, if it ran. */
+export function drainOf(rows: readonly SummaryRow[], id: string): number | undefined {
+  return rows.find((r) => r.id === id)?.drainJobsPerSecond?.median;
+}
+
+/** Row `id`'s drain over contender `peer`'s of the same kind; undefined when either did not drain. */
+export function drainRatio(rows: readonly SummaryRow[], id: string, peer: string): number | undefined {
+  const own = drainOf(rows, id);
+  const theirs = drainOf(rows, likeWithLike(id, peer));
+  return own !== undefined && theirs ? own / theirs : undefined;
 }

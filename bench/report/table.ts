@@ -28,10 +28,27 @@ function mark(row: SummaryRow, text: string): string {
   return row.saturated ? `${text} *` : text;
 }
 
+/** What the ratio columns divide by. */
+export const RATIOS_NOTE =
+  '× raw, × BullMQ, × durable: drain jobs/s over the amqplib limit, over BullMQ on the Redis that keeps nothing, and over the fastest ' +
+  'durable peer (BullMQ on AOF Redis or on PostgreSQL, pg-boss, graphile-worker; not itself) in this run; like with like: one by one ' +
+  'against one by one, bulk against bulk.';
+
 export const SATURATED_NOTE =
   '* could not keep up with the offered rate (in at least one run): its latencies measure a queue growing for the whole phase.';
 
-const HEADER = ['Contender', 'Drain jobs/s', 'Enqueue jobs/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Peak RSS MB', '× raw', '× BullMQ'];
+const HEADER = [
+  'Contender',
+  'Drain jobs/s',
+  'Enqueue jobs/s',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'Peak RSS MB',
+  '× raw',
+  '× BullMQ',
+  '× durable',
+];
 
 function cells(rows: readonly SummaryRow[]): string[][] {
   return rows.map((row) => [
@@ -44,6 +61,7 @@ function cells(rows: readonly SummaryRow[]): string[][] {
     rss(row),
     ratio(row.vsRaw),
     ratio(row.vsBullmq),
+    ratio(row.vsDurable?.ratio),
   ]);
 }
 

@@ -11,11 +11,11 @@ export interface BenchOptions {
   latencySeconds: number;
   /** Runs per contender; the table shows the median and the range. */
   runs: number;
-  /** Jobs a worker runs at once (BullMQ concurrency, AMQP prefetch, Cask WORKER_CONCURRENCY). */
+  /** Jobs a worker runs at once (BullMQ and graphile-worker concurrency, pg-boss batchSize, AMQP prefetch, Cask WORKER_CONCURRENCY). */
   concurrency: number;
   /** Dispatches a producer keeps unfinished at once while filling the backlog one by one. */
   inFlight: number;
-  /** Jobs per call for the bulk producers (BullMQ addBulk, Cask dispatchMany). */
+  /** Jobs per call for the bulk producers (Cask dispatchMany and POST /jobs/batch, BullMQ addBulk, pg-boss insert, graphile-worker addJobs). */
   batchSize: number;
   /** Connections autocannon opens. */
   httpConnections: number;
@@ -34,7 +34,8 @@ const USAGE = `Usage: npm run bench [-- options]
   --rate=R           offered rate of the latency phase, jobs/s (default 1000)
   --runs=N           runs per contender (default 3; 1 with --quick)
   --concurrency=N    jobs a worker runs at once (default 50)
-  --only=a,b         contenders to run: raw-amqp, cask-sqlite, cask-postgres, cask-http, bare-http, bullmq, nest-rmq
+  --only=a,b         contenders to run: raw-amqp, cask-sqlite, cask-postgres, cask-http, bare-http, bullmq,
+                     bullmq-aof, bullmq-postgres, pg-boss, graphile-worker, nest-rmq
   --profile          write a CPU profile of every Node process to bench/results/profiles/<bench id>/ (slows them)`;
 
 function intOption(name: string, value: string, min: number): number {
