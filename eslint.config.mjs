@@ -31,6 +31,7 @@ export default tseslint.config(
       'bench/results/**',
       '**/*.js',
       '!packages/nestjs/src/dashboard/assets/*.js',
+      '!packages/nestjs/src/store/sqlite-thread/*.js',
     ],
   },
   js.configs.recommended,
@@ -50,6 +51,12 @@ export default tseslint.config(
     // The dashboard's browser scripts: plain ES2020 modules, type-checked by tsc with checkJs.
     files: ['packages/nestjs/src/dashboard/assets/*.js'],
     languageOptions: { sourceType: 'module', globals: globals.browser },
+  },
+  {
+    // The SQLite thread's script: plain CommonJS, so that Node starts it from the sources and from dist alike.
+    files: ['packages/nestjs/src/store/sqlite-thread/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   // Browser tests reach into the page's own objects (window.__cask...), which have no types on this side.
   { files: ['test/browser/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },

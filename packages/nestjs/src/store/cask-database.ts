@@ -1,11 +1,11 @@
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresAdapter, PostgresDialect, QueryResult, SqliteAdapter, sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CaskStoreOptions } from '../cask-options';
 import { migrateToLatest } from './migrations';
 import { postgresPool } from './postgres-pool';
 import type { Database } from './schema';
-import { withStatementCache } from './statement-cache';
+import { SqliteThreadDialect } from './sqlite-thread/sqlite-thread.dialect';
 import { CaskTablesPlugin, checkTablePrefix } from './cask-tables.plugin';
 import { unavailableAsError } from './unavailable-as-error';
 
@@ -15,6 +15,9 @@ export const DEFAULT_SQLITE_PATH = './data/cask.db';
 /** Which SQL Cask speaks to its database: its statements differ in a few places for speed. */
 export type CaskDialect = 'sqlite' | 'postgres';
 
+/** Runs compiled statements in one transaction, all or none, and returns their results in order. */
+type Batch = (queries: readonly CompiledQuery[]) => Promise<Array<QueryResult<unknown>>>;
+
 /** Where Cask's tables live: the Kysely instance every store uses, and how to migrate, check and close it. */
 export class CaskDatabase {
   constructor(
@@ -23,7 +26,22 @@ export class CaskDatabase {
     /** Ends what Cask opened itself; nothing for the host's own pool or Kysely instance. */
     private readonly release: () => Promise<void>,
     private readonly naming: { tablePrefix: string; schema?: string } = { tablePrefix: '' },
+    /** A faster way to run a batch than a Kysely transaction, where the database has one. */
+    private readonly runBatch?: Batch,
   ) {}
+
+  /**
+   * Runs statements (compiled from {@link db}, so with its table names) in one transaction, all or none:
+   * on Cask's own SQLite store in one message to its thread, elsewhere in a Kysely transaction.
+   */
+  batch(queries: readonly CompiledQuery[]): Promise<Array<QueryResult<unknown>>> {
+    if (this.runBatch) return this.runBatch(queries);
+    return this.db.transaction().execute(async (trx) => {
+      const results: Array<QueryResult<unknown>> = [];
+      for (const query of queries) results.push(await trx.executeQuery(query));
+      return results;
+    });
+  }
 
   /** Creates or upgrades Cask's tables; safe to run on every start, from several instances. */
   async migrate(): Promise<void> {
@@ -53,16 +71,23 @@ function peer<T>(name: string, why: string): T {
   }
 }
 
-function openSqlite(path: string): Pick<CaskDatabase, 'db' | 'dialect'> & { release: () => Promise<void> } {
-  const BetterSqlite3 = peer<typeof import('better-sqlite3')>('better-sqlite3', 'The SQLite store (the default)');
+type Opened = Pick<CaskDatabase, 'db' | 'dialect'> & { release: () => Promise<void>; batch?: Batch };
+
+function openSqlite(path: string): Opened {
+  // Checked here, where the app starts, rather than when the SQLite thread first loads it.
+  peer<typeof import('better-sqlite3')>('better-sqlite3', 'The SQLite store (the default)');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new BetterSqlite3(path);
-  database.pragma('journal_mode = WAL');
-  // FULL: a 202 promises the job survives a power cut, not only a process crash.
-  database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { db, dialect: 'sqlite', release: () => db.destroy() };
+  const pragmas = [
+    'journal_mode = WAL',
+    // FULL: a 202 promises the job survives a power cut, not only a process crash.
+    'synchronous = FULL',
+    'busy_timeout = 5000',
+    // Scratch tables of batched statements stay in memory.
+    'temp_store = MEMORY',
+  ];
+  const dialect = new SqliteThreadDialect({ path, pragmas });
+  const db = new Kysely<Database>({ dialect });
+  return { db, dialect: 'sqlite', release: () => db.destroy(), batch: (queries) => dialect.batch(queries) };
 }
 
 /**
@@ -77,10 +102,10 @@ export function openCaskDatabase(options: CaskStoreOptions | undefined): CaskDat
   const opened = open(options);
   if (schema !== undefined && opened.dialect !== 'postgres') throw new TypeError('store.schema works on PostgreSQL only');
   const db = tablePrefix || schema ? opened.db.withPlugin(new CaskTablesPlugin({ tablePrefix, schema })) : opened.db;
-  return new CaskDatabase(db, opened.dialect, opened.release, { tablePrefix, schema });
+  return new CaskDatabase(db, opened.dialect, opened.release, { tablePrefix, schema }, opened.batch);
 }
 
-function open(options: CaskStoreOptions | undefined): Pick<CaskDatabase, 'db' | 'dialect'> & { release: () => Promise<void> } {
+function open(options: CaskStoreOptions | undefined): Opened {
   if (!options || options.type === 'sqlite') return openSqlite(options?.path ?? DEFAULT_SQLITE_PATH);
   if (options.type === 'postgres') {
     if ((options.url === undefined) === (options.pool === undefined))
