@@ -18,11 +18,6 @@ import { firstAttemptMessage } from './job-message';
 
 /** Most jobs one group commit writes. */
 const MAX_JOBS_PER_COMMIT = 500;
-/**
- * Dispatch transactions under way at once. SQLite runs one at a time anyway; on PostgreSQL a few overlap
- * so that a dispatch does not wait a whole commit for the one before it.
- */
-const MAX_COMMITS_IN_FLIGHT = 4;
 
 interface Prepared {
   record: NewJob & { series: number };
@@ -68,7 +63,9 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     super();
     this.commits = new GroupCommit((items) => this.store.createJobs(items), {
       maxGroup: MAX_JOBS_PER_COMMIT,
-      maxInFlight: MAX_COMMITS_IN_FLIGHT,
+      // SQLite commits one at a time, so dispatches arriving meanwhile join the next group rather than
+      // queueing in groups of their own; on PostgreSQL a few overlap, so a dispatch waits less for the one before.
+      maxInFlight: store.writesInParallel,
     });
   }
 

@@ -1,5 +1,5 @@
 import { JOB_STATUSES, JobEvent, JobStatus, JobSucceededEvent, TERMINAL_STATUSES } from '@cask/contracts';
-import { Insertable, Kysely, Transaction, sql } from 'kysely';
+import { CompiledQuery, Insertable, Kysely, QueryResult, RawBuilder, Transaction, sql } from 'kysely';
 import type { ApplyResult } from './job-record';
 import type { Database, JobTransitionsTable } from './schema';
 
@@ -229,6 +229,53 @@ export async function applySuccessesInOneStatement(db: Kysely<Database>, events:
     events,
     result.rows.map((row) => row.id),
   );
+  const appliedSet = new Set(applied);
+  return { applied: appliedSet.size, ignored: events.length - appliedSet.size, appliedEvents: forLiveStreams(events, appliedSet) };
+}
+
+/** The SQLite connection's own scratch table for {@link successesAsOneBatch}: temporary, so never prefixed or shared. */
+const SCRATCH = sql.raw('temp.cask_succeeded');
+
+/**
+ * SQLite only: such a group as one batch of statements in one transaction (SQLite has no data-modifying
+ * WITH): the events go into a temporary table, which then marks the jobs they change (an open job of the
+ * event's series, {@link applyEvent}'s state machine), updates those jobs, adds their history rows and
+ * names them. One message to the SQLite thread and back, instead of one per statement.
+ * `run` executes the statements in one transaction and returns their results, the last one's rows last.
+ */
+export async function applySuccessesAsOneBatch(
+  db: Kysely<Database>,
+  run: (queries: readonly CompiledQuery[]) => Promise<ReadonlyArray<QueryResult<unknown>>>,
+  events: readonly JobSucceededEvent[],
+): Promise<ApplyResult> {
+  const open = sql.join(OPEN_STATUSES.map((status) => sql`${status}`));
+  const jobs = sql.table('jobs');
+  const compile = (query: RawBuilder<unknown>) => query.compile(db);
+  const results = await run([
+    compile(sql`create temp table if not exists ${SCRATCH} (
+      job_id text primary key, series integer, attempt integer, started_at integer, at integer, worker text,
+      result text, start_unreported integer, applies integer not null default 0)`),
+    compile(sql`delete from ${SCRATCH}`),
+    compile(
+      sql`insert into ${SCRATCH} (job_id, series, attempt, started_at, at, worker, result, start_unreported) values ${succeededRows(events)}`,
+    ),
+    compile(sql`update ${SCRATCH} set applies = 1 where exists (
+      select 1 from ${jobs} where ${sql.ref('jobs.id')} = ${SCRATCH}.job_id and ${sql.ref('jobs.series')} = ${SCRATCH}.series
+        and ${sql.ref('jobs.status')} in (${open}))`),
+    compile(sql`update ${jobs} set
+      status = 'succeeded', result = v.result, error = null,
+      attempts = case when ${sql.ref('jobs.attempts')} < v.attempt then v.attempt else ${sql.ref('jobs.attempts')} end,
+      started_at = coalesce(${sql.ref('jobs.started_at')}, v.started_at), finished_at = v.at,
+      next_attempt_at = null, worker = v.worker, updated_at = v.at
+      from ${SCRATCH} as v where ${sql.ref('jobs.id')} = v.job_id and v.applies = 1`),
+    compile(sql`insert into ${sql.table('job_transitions')} (job_id, series, attempt, status, at, worker, error)
+      select v.job_id, v.series, v.attempt, step.status, case when step.status = 'running' then v.started_at else v.at end, v.worker, null
+      from ${SCRATCH} as v cross join (select 'running' as status union all select 'succeeded') as step
+      where v.applies = 1 and (step.status = 'succeeded' or v.start_unreported = 1)`),
+    compile(sql`select job_id as id from ${SCRATCH} where applies = 1`),
+  ]);
+  const ids = (results[results.length - 1].rows as Array<{ id: string }>).map((row) => row.id);
+  const { applied } = succeededOutcome(events, ids);
   const appliedSet = new Set(applied);
   return { applied: appliedSet.size, ignored: events.length - appliedSet.size, appliedEvents: forLiveStreams(events, appliedSet) };
 }

@@ -19,6 +19,11 @@ export type RedriveMessage = (job: JobRecord) => OutboxMessage;
  * it. The api is the only writer. Implementations pass one shared test suite (`job-store.spec.ts`).
  */
 export abstract class JobStore {
+  /** How many write transactions are worth running at once: more only queue for the database. */
+  get writesInParallel(): number {
+    return 1;
+  }
+
   /**
    * Commits a job, its message for the relay and its idempotency key in one transaction. With a key seen
    * before (and not expired), writes nothing and returns the job that key created.

@@ -1,7 +1,7 @@
 import type { JobEvent, JobStatus } from '@cask/contracts';
-import { Kysely, sql } from 'kysely';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import type { CaskDatabase } from './cask-database';
-import { applyEventGroup, applySuccessesInOneStatement, onlyDistinctSuccesses } from './event-transitions';
+import { applyEventGroup, applySuccessesAsOneBatch, applySuccessesInOneStatement, onlyDistinctSuccesses } from './event-transitions';
 import type {
   ApplyResult,
   CreateJobResult,
@@ -71,20 +71,27 @@ export class KyselyJobStore extends JobStore {
   override async createJobs(items: ReadonlyArray<{ job: NewJob; message: OutboxMessage }>): Promise<void> {
     if (items.length === 0) return;
     if (this.database.dialect === 'postgres' && items.length <= SINGLE_STATEMENT_JOBS) return this.createJobsInOneStatement(items);
-    await this.db.transaction().execute(async (trx) => {
-      // Chunks keep each statement under SQLite's and PostgreSQL's bound-parameter limits.
-      for (let i = 0; i < items.length; i += 200) {
-        const chunk = items.slice(i, i + 200);
-        await trx
+    // Chunks keep each statement under SQLite's and PostgreSQL's bound-parameter limits.
+    const statements: CompiledQuery[] = [];
+    for (let i = 0; i < items.length; i += 200) {
+      const chunk = items.slice(i, i + 200);
+      statements.push(
+        this.db
           .insertInto('jobs')
           .values(chunk.map(({ job }) => jobRow(job)))
-          .execute();
-        await trx
+          .compile(),
+        this.db
           .insertInto('outbox')
           .values(chunk.map(({ message }) => outboxRow(message)))
-          .execute();
-      }
-    });
+          .compile(),
+      );
+    }
+    await this.database.batch(statements);
+  }
+
+  /** SQLite writes one transaction at a time; PostgreSQL overlaps a few, each on its own connection. */
+  override get writesInParallel(): number {
+    return this.database.dialect === 'sqlite' ? 1 : 4;
   }
 
   override async get(id: string): Promise<JobRecord | undefined> {
@@ -112,7 +119,10 @@ export class KyselyJobStore extends JobStore {
 
   override async applyEvents(events: readonly JobEvent[]): Promise<ApplyResult> {
     if (events.length === 0) return { applied: 0, ignored: 0 };
-    if (this.database.dialect === 'postgres' && onlyDistinctSuccesses(events)) return applySuccessesInOneStatement(this.db, events);
+    if (onlyDistinctSuccesses(events)) {
+      if (this.database.dialect === 'postgres') return applySuccessesInOneStatement(this.db, events);
+      return applySuccessesAsOneBatch(this.db, (queries) => this.database.batch(queries), events);
+    }
     return this.db.transaction().execute((trx) => applyEventGroup(trx, events));
   }
 
