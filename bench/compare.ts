@@ -144,11 +144,14 @@ async function runRound(side: Side, round: number, root: string, options: Compar
   const before = resultsFiles(resultsDir);
   let prefix: string | undefined;
   let wrote: { md: string; json: string } | undefined;
+  let figures: string[] = [];
   const code = await run(`${side} ${round}`, process.execPath, [join(root, MAIN_JS), ...benchArgv(options)], root, false, (line) => {
     const started = /^Cask bench (caskbench\.[0-9a-f]+):/.exec(line);
     if (started) prefix = started[1];
     const files = /^Wrote (\S+\.md) and (\S+\.json)$/.exec(line);
     if (files) wrote = { md: files[1], json: files[2] };
+    const drawn = /^Figures: (.+)$/.exec(line);
+    if (drawn) figures = drawn[1].split(', ');
   });
   if (interrupted) throw new Interrupted();
   if (!wrote) {
@@ -160,6 +163,7 @@ async function runRound(side: Side, round: number, root: string, options: Compar
   const reading = readingsOf(JSON.parse(readFileSync(wrote.json, 'utf8')) as ResultsJson, options.only);
   rmSync(wrote.json, { force: true });
   rmSync(wrote.md, { force: true });
+  for (const figure of figures) rmSync(figure, { force: true });
   const failed = Object.keys(reading.failures).length > 0 || code !== 0;
   if (prefix) keepOrRemoveRunFiles(side, resultsDir, prefix, failed);
   return reading;
