@@ -22,6 +22,11 @@ export function queued(jobId: string, status: QueuedResponse['status'] = 'queued
   return { status, job_id: jobId };
 }
 
+/** Sets `Location: <jobs route>/<job id>` on a response, under Express or Fastify alike. */
+export function setJobLocation(adapterHost: HttpAdapterHost, routes: CaskRoutes | undefined, response: unknown, jobId: string): void {
+  adapterHost.httpAdapter.setHeader(response, 'Location', `${routes?.jobs ?? '/jobs'}/${jobId}`);
+}
+
 @Injectable()
 class JobLocationInterceptor implements NestInterceptor {
   constructor(
@@ -30,14 +35,24 @@ class JobLocationInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const jobs = this.routes?.jobs ?? '/jobs';
     return next.handle().pipe(
       tap((body: { job_id?: string } | undefined) => {
-        if (body?.job_id)
-          this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'Location', `${jobs}/${body.job_id}`);
+        if (body?.job_id) setJobLocation(this.adapterHost, this.routes, context.switchToHttp().getResponse(), body.job_id);
       }),
     );
   }
+}
+
+/** `202 Accepted` and its documentation, for a handler that sets its `Location` itself ({@link setJobLocation}). */
+export function AcceptedJob(response: Type = QueuedJobResponse): MethodDecorator {
+  return applyDecorators(
+    HttpCode(HttpStatus.ACCEPTED),
+    ApiAcceptedResponse({
+      type: response,
+      description: 'Stored and queued (`scheduled` for a delayed job)',
+      headers: { Location: { description: 'The job: `/jobs/<job_id>`', schema: { type: 'string' } } },
+    }),
+  );
 }
 
 /**
@@ -46,13 +61,5 @@ class JobLocationInterceptor implements NestInterceptor {
  * returns, and documents that answer with `response` as its body.
  */
 export function AcceptsJob(response: Type = QueuedJobResponse): MethodDecorator {
-  return applyDecorators(
-    HttpCode(HttpStatus.ACCEPTED),
-    UseInterceptors(JobLocationInterceptor),
-    ApiAcceptedResponse({
-      type: response,
-      description: 'Stored and queued (`scheduled` for a delayed job)',
-      headers: { Location: { description: 'The job: `/jobs/<job_id>`', schema: { type: 'string' } } },
-    }),
-  );
+  return applyDecorators(AcceptedJob(response), UseInterceptors(JobLocationInterceptor));
 }

@@ -11,8 +11,11 @@ import {
   NotFoundException,
   Param,
   Post,
+  Optional,
   Query,
+  Res,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
@@ -28,7 +31,8 @@ import type { JobRecord } from '../store/job-record';
 import { JobStore } from '../store/job-store';
 import { RetentionStore } from '../store/retention-store';
 import { TransitionView, toJobView, toTransitionView } from '../store/job-view.mapper';
-import { AcceptsJob, queued } from './accepted';
+import { AcceptedJob, AcceptsJob, queued, setJobLocation } from './accepted';
+import { CaskRoutes } from './cask-routes';
 import { CreateJobBatchDto, CreateJobDto, RetryJobsDto } from './create-job.dto';
 import { decodeCursor, encodeCursor } from './cursor';
 import { errorBody } from './error-body';
@@ -53,10 +57,14 @@ export class JobsController {
     private readonly store: JobStore,
     private readonly retention: RetentionStore,
     private readonly quota: DispatchQuota,
+    private readonly adapterHost: HttpAdapterHost,
+    @Optional() private readonly routes?: CaskRoutes,
   ) {}
 
+  // Location is set here rather than by @AcceptsJob's interceptor: an interceptor puts every request of the
+  // busiest route through rxjs and two async resources.
   @Post()
-  @AcceptsJob()
+  @AcceptedJob()
   @ApiOperation({
     summary: 'Dispatch a job',
     description: 'Stores the job and publishes it to its queue; `payload` is checked against the job type’s rules first.',
@@ -77,6 +85,7 @@ export class JobsController {
     @Body() body: CreateJobDto,
     @CurrentPrincipal() { tenant }: Principal,
     @RequestId() requestId: string | undefined,
+    @Res({ passthrough: true }) response: unknown,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<QueuedResponse> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -92,6 +101,7 @@ export class JobsController {
       fingerprint: idempotencyKey ? body : undefined,
       requestId,
     });
+    setJobLocation(this.adapterHost, this.routes, response, jobId);
     return queued(jobId, options.runAt !== undefined && options.runAt > Date.now() ? 'scheduled' : 'queued');
   }
 
