@@ -128,4 +128,22 @@ describe('SqliteThreadDialect', () => {
     await expect(db.destroy()).resolves.toBeUndefined();
     await expect(dialect.batch([CompiledQuery.raw('select 1')])).rejects.toThrow();
   });
+
+  it('starts a new thread for later statements when the thread ended', async () => {
+    const driver = new SqliteThreadDialect({ path: join(dir, 'test.db'), pragmas: [] }).createDriver();
+    await driver.init();
+    const first = await driver.acquireConnection();
+    // As if the thread died: it closes its database and exits.
+    await (first as unknown as { close(): Promise<void> }).close();
+    await expect(first.executeQuery(CompiledQuery.raw('select 1 as n'))).rejects.toThrow('The SQLite thread stopped');
+    await driver.releaseConnection(first);
+
+    const second = await driver.acquireConnection();
+
+    expect(second).not.toBe(first);
+    expect((await second.executeQuery(CompiledQuery.raw('select count(*) as n from items'))).rows).toEqual([{ n: 0 }]);
+    await driver.releaseConnection(second);
+    await driver.destroy();
+    await expect(driver.acquireConnection()).rejects.toThrow('closed');
+  });
 });

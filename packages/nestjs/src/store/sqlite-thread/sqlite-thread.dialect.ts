@@ -105,15 +105,21 @@ class SqliteThreadDriver implements Driver {
   private thread?: Promise<SqliteThread>;
   private held?: Promise<void>;
   private release?: () => void;
+  private destroyed = false;
 
   constructor(private readonly options: SqliteThreadOptions) {}
 
+  /** Starts the thread, and a new one if the last one ended (its statements then failed; later ones need not). */
   async init(): Promise<void> {
-    this.thread ??= SqliteThread.start(this.options);
+    const starting = this.thread;
+    const current = await starting?.catch(() => undefined);
+    // Only the first caller to find no thread, or an ended one, starts one; the others wait for it.
+    if (this.thread === starting && (!starting || current?.hasEnded)) this.thread = SqliteThread.start(this.options);
     await this.thread;
   }
 
   async acquireConnection(): Promise<SqliteThread> {
+    if (this.destroyed) throw new SqliteThreadError('The SQLite store is closed');
     await this.init();
     while (this.held) await this.held;
     this.held = new Promise((resolve) => (this.release = resolve));
@@ -150,6 +156,7 @@ class SqliteThreadDriver implements Driver {
 
   async destroy(): Promise<void> {
     const thread = await this.thread?.catch(() => undefined);
+    this.destroyed = true;
     await thread?.close();
   }
 }
@@ -160,6 +167,10 @@ class SqliteThread implements DatabaseConnection {
   private readonly pending = new Map<number, Pending>();
   /** Why the thread can take no more statements, once it cannot. */
   private ended?: Error;
+
+  get hasEnded(): boolean {
+    return this.ended !== undefined;
+  }
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: Reply) => this.settle(reply));
@@ -172,8 +183,8 @@ class SqliteThread implements DatabaseConnection {
   static start(options: SqliteThreadOptions): Promise<SqliteThread> {
     const worker = new Worker(WORKER_FILE, {
       workerData: { path: options.path, pragmas: [...options.pragmas] },
-      // The thread holds statements and the rows in flight, not the app's data: a small young generation
-      // keeps its share of the process's memory small (V8's default would add tens of megabytes).
+      // The thread holds statements and the rows in flight, not the app's data, so a small young generation
+      // serves it (the thread adds about 10 MB to the process with it).
       resourceLimits: { maxYoungGenerationSizeMb: SQLITE_THREAD_YOUNG_GENERATION_MB },
     });
     return new Promise((resolve, reject) => {
