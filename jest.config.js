@@ -1,7 +1,7 @@
 /** Tiers (see README "Tests"): unit specs beside the code, app tests through Nest, system tests on real processes, the dashboard in a browser, faults. */
 const shared = {
   preset: 'ts-jest',
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/packages/.*/dist/', '<rootDir>/libs/.*/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/packages/.*/dist/', '<rootDir>/libs/.*/dist/', '<rootDir>/bench/results/'],
   testEnvironment: 'node',
   rootDir: __dirname,
   setupFiles: ['reflect-metadata', '<rootDir>/test/support/quiet-logs.ts'],
@@ -31,6 +31,7 @@ module.exports = {
         '<rootDir>/libs/*/src/**/*.spec.ts',
         '<rootDir>/apps/*/src/**/*.spec.ts',
         '<rootDir>/scripts/**/*.spec.ts',
+        '<rootDir>/bench/**/*.spec.ts',
       ],
     },
     { ...shared, displayName: 'app', testMatch: ['<rootDir>/apps/*/test/**/*.app-spec.ts'] },
