@@ -1,13 +1,31 @@
 import { TestStores, openTestStores } from '@cask/testing';
 import { AmqpConnection, ConfirmPublisher } from '@cask/core';
+import * as contracts from '@cask/contracts';
+import { Transform } from 'class-transformer';
+import { IsInt } from 'class-validator';
 import { REQUEST_ID_HEADER, decodeEnvelope, decodeJobMessage, topologyFor } from '@cask/contracts';
 import { DemoFlaky, WelcomeEmail } from '@cask/examples';
 import { EventEmitter } from 'node:events';
 import { JobMetrics } from '../metrics/job-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { AmqpAsyncDispatcher } from './amqp-async-dispatcher';
+import { markChecked } from './checked-payloads';
 import { BacklogFullError, IdempotencyConflictError } from './dispatch-errors';
 import { InvalidPayloadError } from './invalid-payload.error';
+
+/** How often a {@link CountedPayload} was built from a raw payload, that is, checked. */
+let checks = 0;
+
+class CountedPayload {
+  @Transform(({ value }: { value: unknown }) => {
+    checks += 1;
+    return value;
+  })
+  @IsInt()
+  n: number;
+}
+
+const Counted = contracts.defineJob('test.counted', { payload: CountedPayload });
 
 interface Published {
   exchange: string;
@@ -362,5 +380,24 @@ describe('AmqpAsyncDispatcher packing the jobs that are ready at once', () => {
     expect(messages()[1][3]).toEqual(ids);
     channel.ack(1);
     await until(async () => (await store.outboxBacklog()) === 0);
+  });
+
+  it('checks a payload once: one the batch route checked goes as checked, any other is checked here', async () => {
+    const raw = { n: 1 };
+    const checked = contracts.validatePayload(Counted, raw);
+    if (!checked.ok) throw new Error('the payload is valid');
+    markChecked(checked.value, Counted, raw);
+    checks = 0;
+
+    await dispatcher.dispatchMany([
+      { job: Counted, payload: checked.value },
+      { job: Counted, payload: { n: 2 } },
+    ]);
+
+    expect(checks).toBe(1);
+    // Marked for its own job type only: under another it is checked like any payload.
+    await expect(dispatcher.dispatchMany([{ job: WelcomeEmail, payload: checked.value as never }])).rejects.toThrow(
+      'Invalid jobs in batch',
+    );
   });
 });

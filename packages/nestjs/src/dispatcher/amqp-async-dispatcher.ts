@@ -11,6 +11,7 @@ import { JobStore } from '../store/job-store';
 import { toJob } from '../store/job-view.mapper';
 import { AsyncDispatcher, BatchItem, DispatchOptions } from './async-dispatcher';
 import { BacklogFullError, BatchValidationError, IdempotencyConflictError, PayloadTooLargeError } from './dispatch-errors';
+import { checkedRaw } from './checked-payloads';
 import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { DispatcherOptions } from './dispatcher.options';
 import { InvalidPayloadError } from './invalid-payload.error';
@@ -132,8 +133,9 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
 
   /** Validates and builds a job and its message; throws InvalidPayloadError. */
   private prepare(job: JobDefinition, payload: object, options: DispatchOptions, now: number): Prepared {
-    checkPayloadSize(job, payload, this.config.maxPayloadBytes.get(job.name));
-    const validation = validatePayload(job, payload);
+    const raw = checkedRaw(payload, job);
+    checkPayloadSize(job, raw ?? payload, this.config.maxPayloadBytes.get(job.name));
+    const validation = raw ? { ok: true as const, value: payload } : validatePayload(job, payload);
     if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
     checkDispatchOptions(job.name, options);
     const delayed = options.runAt !== undefined && options.runAt > now;

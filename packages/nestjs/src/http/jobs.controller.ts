@@ -20,6 +20,7 @@ import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AsyncDispatcher, BatchItem, DispatchOptions } from '../dispatcher/async-dispatcher';
+import { markChecked } from '../dispatcher/checked-payloads';
 import { DispatchQuota } from '../limits/dispatch-quota';
 import { MAX_DELAY_MS } from '../dispatcher/dispatch-options';
 import { JobCanceller } from '../dispatcher/job-canceller';
@@ -130,8 +131,11 @@ export class JobsController {
           errors.push(
             ...validation.errors.map(({ field, reason }) => ({ field: `jobs[${index}].payload${field ? `.${field}` : ''}`, reason })),
           );
+          return;
         }
-        items.push({ job, payload: item.payload, options: { ...options, tenant, requestId } });
+        // Checked once: the dispatcher takes the checked value as it is.
+        markChecked(validation.value, job, item.payload);
+        items.push({ job, payload: validation.value, options: { ...options, tenant, requestId } });
       } catch (err) {
         if (!(err instanceof ValidationFailedException)) throw err;
         errors.push(...((err.getResponse() as { details?: FieldError[] }).details ?? []));
