@@ -88,11 +88,7 @@ export class LibraryContender implements Contender {
 
   private async timedDrain(jobs: number, enqueue: () => Promise<unknown>): Promise<DrainResult> {
     this.done += jobs;
-    const start = now();
-    await enqueue();
-    const enqueued = now();
-    const finished = await (this.probe as ProbeClient).reach(this.done, drainTimeoutMs(jobs));
-    return { jobs, enqueueMs: enqueued - start, totalMs: finished - start };
+    return (this.probe as ProbeClient).timeDrain(jobs, this.done, enqueue);
   }
 
   async latency(rate: number, seconds: number): Promise<{ latencies: number[]; offered: number }> {

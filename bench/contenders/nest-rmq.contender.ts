@@ -54,11 +54,7 @@ class NestRmqContender implements Contender {
 
   async drain(jobs: number): Promise<DrainResult> {
     this.done += jobs;
-    const start = now();
-    await windowed(jobs, this.ctx.options.inFlight, () => this.emit(now()));
-    const enqueued = now();
-    const finished = await (this.probe as ProbeClient).reach(this.done, drainTimeoutMs(jobs));
-    return { jobs, enqueueMs: enqueued - start, totalMs: finished - start };
+    return (this.probe as ProbeClient).timeDrain(jobs, this.done, () => windowed(jobs, this.ctx.options.inFlight, () => this.emit(now())));
   }
 
   async latency(rate: number, seconds: number): Promise<{ latencies: number[]; offered: number }> {

@@ -1,4 +1,6 @@
+import type { DrainResult } from '../contender';
 import { now } from './clock';
+import { drainTimeoutMs } from './deadlines';
 import { onParentMessage, tellParent } from './child-side';
 import type { ManagedProcess } from './managed-process';
 
@@ -56,6 +58,18 @@ export class ProbeClient {
       `${total} results in all`,
     );
     return reply.at;
+  }
+
+  /**
+   * Times a drain of `jobs`: `enqueue` dispatches them, then the child is waited for until it has seen `total`
+   * results in all (the drain's own included).
+   */
+  async timeDrain(jobs: number, total: number, enqueue: () => Promise<unknown>): Promise<DrainResult> {
+    const start = now();
+    await enqueue();
+    const enqueued = now();
+    const finished = await this.reach(total, drainTimeoutMs(jobs));
+    return { jobs, enqueueMs: enqueued - start, totalMs: finished - start };
   }
 
   /** When each job numbered `from` or above was seen, as [seq, at] pairs. */
