@@ -24,9 +24,9 @@ describe('job packs', () => {
   });
 
   /** Real jobs, dispatched an hour ahead so that their messages wait in the outbox: their stored bodies, by id. */
-  async function storedJobs(payloads: object[]): Promise<Array<{ id: string; body: string }>> {
+  async function storedJobs(payloads: object[], type = 'demo.flaky', options: object = {}): Promise<Array<{ id: string; body: string }>> {
     const ids = [];
-    for (const payload of payloads) ids.push(await cask.dispatch('demo.flaky', payload, { delay_ms: 3_600_000 }));
+    for (const payload of payloads) ids.push(await cask.dispatch(type, payload, { ...options, delay_ms: 3_600_000 }));
     const db = new Database(cask.sqlitePath, { readonly: true });
     try {
       return ids.map((id) => ({ id, body: (db.prepare('select body from outbox where job_id = ?').get(id) as { body: string }).body }));
@@ -80,6 +80,51 @@ describe('job packs', () => {
       ['running', 2],
       ['succeeded', 2],
     ]);
+  });
+
+  it('packs the retries of a pack whose jobs all failed at once, and runs each again', async () => {
+    // No jitter, so that every retry waits in the same delay queue.
+    const backoff = { type: 'fixed', base_ms: 500, cap_ms: 500, jitter: 0 };
+    const stored = await storedJobs(
+      Array.from({ length: 4 }, () => ({ fail_times: 1 })),
+      'demo.flaky',
+      { backoff },
+    );
+
+    await publishRaw(connection, topology.jobsExchange, 'default', encodePack(stored.map((job) => job.body)));
+
+    const jobs = await cask.waitForTerminal(stored.map((job) => job.id));
+    expect(jobs.map((job) => [job.status, job.attempts])).toEqual(stored.map(() => ['succeeded', 2]));
+    // They failed together: their retries went out in fewer messages than jobs.
+    await cask.worker?.waitForLine(/Packed [2-4] retries for default into one message \(to [^)]*\.delay\.default\.500\)/);
+  });
+
+  it('splits off the slow rest of a pack, so that a worker killed after its fast jobs finished runs only the slow one again', async () => {
+    await cask.worker?.stop();
+    await cask.startWorker({ WORKER_PACK_SPLIT_MS: '200' });
+    const [fast, other] = await storedJobs([{ fail_times: 0 }, { fail_times: 0 }]);
+    const [slow] = await storedJobs([{ mode: 'sleep', ms: 3000 }], 'demo.fault');
+
+    await publishRaw(connection, topology.jobsExchange, 'default', encodePack([fast.body, slow.body, other.body]));
+
+    const finished = await cask.waitForTerminal([fast.id, other.id]);
+    expect(finished.map((job) => [job.status, job.attempts])).toEqual([
+      ['succeeded', 1],
+      ['succeeded', 1],
+    ]);
+    // 200 ms later the slow job alone is held in a message of its own, and the pack is acked; a job run after that
+    // (a round trip through the same worker and connection) makes sure the ack reached the broker.
+    await cask.worker?.waitForLine(/Split a pack from default: its 2 finished job\(s\) acked, the other 1 held/);
+    await cask.waitForTerminal([await cask.dispatch('demo.flaky', { fail_times: 0 })]);
+    await cask.worker?.stop('SIGKILL');
+    await cask.startWorker();
+
+    const [slowJob] = await cask.waitForTerminal([slow.id], 30_000);
+    expect([slowJob.status, slowJob.attempts]).toEqual(['succeeded', 2]);
+    // The new worker ran the slow job again (its rest expired from the dead worker's hold queue), and not the others.
+    const touched = new Set((cask.worker?.jsonLines() ?? []).map((line) => line.job_id));
+    expect([touched.has(slow.id), touched.has(fast.id), touched.has(other.id)]).toEqual([true, false, false]);
+    expect(await queueDepth(topology.jobQueue('default'))).toBe(0);
   });
 
   it('sends a batch as packs once the live workers read them, and a new worker runs them all', async () => {

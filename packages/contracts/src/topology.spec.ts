@@ -9,6 +9,7 @@ describe('topologyFor', () => {
       jobQueue: topology.jobQueue('video'),
       suspectQueue: topology.suspectQueue('video'),
       delayQueue: topology.delayQueue('video', 1200),
+      holdQueue: topology.holdQueue('video', 'worker-1.ab12'),
     }).toEqual({
       namespace: 'acme.prod',
       jobsExchange: 'acme.prod.jobs',
@@ -24,6 +25,8 @@ describe('topologyFor', () => {
       jobQueue: 'acme.prod.jobs.video',
       suspectQueue: 'acme.prod.suspect.video',
       delayQueue: 'acme.prod.delay.video.1200',
+      holdQueue: 'acme.prod.held.video.worker-1.ab12',
+      holdQueuePrefix: 'acme.prod.held.',
     });
   });
 
@@ -37,6 +40,9 @@ describe('topologyFor', () => {
       topology.delayQueue('default', 1000),
       topology.delayQueue('default', 2000),
       topology.delayQueue('video', 1000),
+      topology.holdQueue('default', 'w1'),
+      topology.holdQueue('video', 'w1'),
+      topology.holdQueue('video', 'w2'),
     ];
 
     expect(new Set(names).size).toBe(names.length);
@@ -60,6 +66,7 @@ describe('topologyFor', () => {
         t.jobQueue('default'),
         t.suspectQueue('default'),
         t.delayQueue('default', 1000),
+        t.holdQueue('default', 'w1'),
       ];
     };
     const first = names('tenant-a');

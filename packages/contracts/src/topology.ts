@@ -33,6 +33,14 @@ export interface CaskTopology {
   suspectQueue(queue: string): string;
   /** The queue where a job queue's retries wait `delayMs` before returning to it. */
   delayQueue(queue: string, delayMs: number): string;
+  /**
+   * The queue where one worker process (`holder`) keeps the unfinished rest of job messages it split, so that
+   * acking their finished jobs does not wait on slower siblings. Only that process consumes it; if it dies, the
+   * messages expire and dead-letter to the job queue's suspect queue.
+   */
+  holdQueue(queue: string, holder: string): string;
+  /** The part of every hold queue's name before the job queue's: how a dead letter from one is recognised. */
+  readonly holdQueuePrefix: string;
 }
 
 /** Headers Cask sets on dead-lettered messages. */
@@ -74,5 +82,7 @@ export function topologyFor(namespace = 'cask'): CaskTopology {
     jobQueue: (queue: string) => `${namespace}.jobs.${queue}`,
     suspectQueue: (queue: string) => `${namespace}.suspect.${queue}`,
     delayQueue: (queue: string, delayMs: number) => `${namespace}.delay.${queue}.${delayMs}`,
+    holdQueue: (queue: string, holder: string) => `${namespace}.held.${queue}.${holder}`,
+    holdQueuePrefix: `${namespace}.held.`,
   });
 }

@@ -66,6 +66,13 @@ export interface CaskWorkerModuleOptions {
    */
   shutdownGraceMs?: number;
   /**
+   * How long a finished job of a message carrying several jobs may wait on its slower siblings before the
+   * unfinished rest is split off into a message of its own (and the original acked), so that a crash from then
+   * on re-runs only the rest; 0 never splits ([message format](docs/reference/message-format.md)).
+   * @defaultValue 1 000 ms
+   */
+  packSplitMs?: number;
+  /**
    * Keys that check every job message and sign every event: the same as the api side's. Without keys the
    * worker runs any well-formed job message, and a warning is logged.
    * @defaultValue `[]`

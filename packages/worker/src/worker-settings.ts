@@ -13,6 +13,7 @@ export class WorkerSettings {
   heartbeatMs: number;
   startedEventDelayMs: number;
   shutdownGraceMs: number;
+  packSplitMs: number;
   confirmTimeoutMs: number;
   signingKeys: readonly SigningKey[];
 }
@@ -30,6 +31,7 @@ export function workerSettings(options: CaskWorkerModuleOptions): WorkerSettings
     heartbeatMs: options.heartbeatMs ?? 5000,
     startedEventDelayMs: options.startedEventDelayMs ?? 20,
     shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
+    packSplitMs: options.packSplitMs ?? 1000,
     confirmTimeoutMs: options.broker.confirmTimeoutMs ?? 10_000,
     signingKeys: options.signingKeys ?? [],
   };

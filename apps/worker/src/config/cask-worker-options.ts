@@ -17,6 +17,7 @@ export function caskWorkerOptions(config: WorkerConfig, metricsRegistry: Registr
     heartbeatMs: config.heartbeatMs,
     startedEventDelayMs: config.startedEventDelayMs,
     shutdownGraceMs: config.shutdownGraceMs,
+    packSplitMs: config.packSplitMs,
     signingKeys: config.signingKeys,
     metricsRegistry,
   };

@@ -11,6 +11,7 @@ describe('loadWorkerConfig', () => {
       concurrency: 16,
       publishConfirmTimeoutMs: 10_000,
       shutdownGraceMs: 30_000,
+      packSplitMs: 1000,
       enableCrashDemo: false,
       logLevel: 'log',
       logFormat: 'pretty',

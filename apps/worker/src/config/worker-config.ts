@@ -40,6 +40,9 @@ class WorkerEnv extends DeploymentEnv {
   @IntSetting(0, 3_600_000)
   WORKER_SHUTDOWN_GRACE_MS: number = 30_000;
 
+  @IntSetting(0, 3_600_000)
+  WORKER_PACK_SPLIT_MS: number = 1000;
+
   @IntSetting(0, 65535)
   WORKER_HEALTH_PORT: number = 3001;
 
@@ -89,6 +92,8 @@ export class WorkerConfig {
   publishConfirmTimeoutMs: number;
   /** On SIGTERM, how long running jobs may take to finish before they are aborted and requeued. */
   shutdownGraceMs: number;
+  /** How long a finished job of a pack may wait on slower siblings before the rest is split off; 0 never. */
+  packSplitMs: number;
   /** Port of `/health/live`, `/health/ready` and `/metrics`; 0 picks a free one (logged). */
   healthPort: number;
   /** Lets the `demo.fault` example job kill its worker (for fault-injection tests only). */
@@ -137,6 +142,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, jobs: rea
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
     publishConfirmTimeoutMs: e.PUBLISH_CONFIRM_TIMEOUT_MS,
     shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+    packSplitMs: e.WORKER_PACK_SPLIT_MS,
     healthPort: e.WORKER_HEALTH_PORT,
     enableCrashDemo: e.WORKER_ENABLE_CRASH_DEMO === 'true',
     queues,

@@ -1,6 +1,6 @@
 import { topologyFor } from '@cask/contracts';
 import type { Channel } from 'amqplib';
-import { declareDelayQueue, delayBucket } from './topology';
+import { declareDelayQueue, delayBucket, fromLostHold } from './topology';
 
 describe('delayBucket', () => {
   it.each([0, 1, 9, 9.99, -5])('publishes a delay of %p ms straight away (bucket 0)', (delayMs) => {
@@ -68,5 +68,25 @@ describe('declareDelayQueue', () => {
     ]);
     // The queue must outlive its messages, or a message would vanish with it.
     expect((asserted[0][1] as { arguments: { 'x-expires': number } }).arguments['x-expires']).toBeGreaterThan(1200);
+  });
+});
+
+describe('fromLostHold', () => {
+  const topology = topologyFor('acme');
+  const death = (queue: string, reason: string) => ({ 'x-death': [{ count: 1, reason, queue, exchange: '', 'routing-keys': [queue] }] });
+
+  it('recognises a message that expired in a hold queue of the namespace', () => {
+    expect(fromLostHold(topology, death('acme.held.video.w1-ab12', 'expired'))).toBe(true);
+  });
+
+  it.each([
+    ['no x-death header', undefined],
+    ['an empty x-death list', { 'x-death': [] }],
+    ['a retry back from a delay queue', death('acme.delay.video.1200', 'expired')],
+    ['a hold queue of another namespace', death('other.held.video.w1', 'expired')],
+    ['a message rejected in a hold queue', death('acme.held.video.w1', 'rejected')],
+    ['a malformed x-death', { 'x-death': ['acme.held.video.w1'] }],
+  ])('does not for %s', (_, headers) => {
+    expect(fromLostHold(topology, headers)).toBe(false);
   });
 });

@@ -70,6 +70,49 @@ export async function declareDelayQueue(channel: Channel, topology: CaskTopology
 }
 
 /**
+ * How long a message may wait, ready, in a hold queue: the process that published it consumes it at once, so
+ * it waits only when that process has gone (its held messages come back to the queue, older than this) or is
+ * between channels. It then dead-letters to the job queue's suspect queue, as a redelivery would.
+ */
+export const HOLD_TTL_MS = 2000;
+
+/** How long a hold queue no one consumes outlives its last consumer (its messages are long gone by then). */
+export const HOLD_QUEUE_EXPIRES_MS = 15 * 60_000;
+
+/**
+ * Declares one worker process's hold queue for a job queue ({@link CaskTopology.holdQueue}): classic and durable
+ * like the job queue, its messages expire after {@link HOLD_TTL_MS} when not in the holder's hands and
+ * dead-letter to the suspect queue, and the queue itself goes once unused for {@link HOLD_QUEUE_EXPIRES_MS}.
+ * Idempotent.
+ */
+export async function declareHoldQueue(channel: Channel, topology: CaskTopology, queue: string, holder: string): Promise<string> {
+  await declareSuspectQueue(channel, topology, queue);
+  const name = topology.holdQueue(queue, holder);
+  await channel.assertQueue(name, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'classic',
+      'x-message-ttl': HOLD_TTL_MS,
+      'x-expires': HOLD_QUEUE_EXPIRES_MS,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': topology.suspectQueue(queue),
+    },
+  });
+  return name;
+}
+
+/**
+ * Whether a message came to the suspect queue from a hold queue whose worker let go of it without acking it (it
+ * died, or lost its channel): RabbitMQ's `x-death` header names the hold queue and the reason `expired`.
+ */
+export function fromLostHold(topology: CaskTopology, headers: Record<string, unknown> | undefined): boolean {
+  const deaths = headers?.['x-death'];
+  if (!Array.isArray(deaths) || deaths.length === 0) return false;
+  const last = deaths[0] as { queue?: unknown; reason?: unknown } | null;
+  return typeof last?.queue === 'string' && last.queue.startsWith(topology.holdQueuePrefix) && last.reason === 'expired';
+}
+
+/**
  * Declares the control stream: a stream queue keeps its messages (for 7 days) for every reader, so each
  * worker reads all cancellations, including those made while it was offline. Idempotent.
  */

@@ -12,7 +12,7 @@ export interface Steerable {
  * jobs a message has been carrying, pauses the consumer once the bound is reached, and resumes it (with a
  * prefetch sized to the room then) when no more than `slots` remain. A queue of lone jobs is consumed with
  * a prefetch of `slots` messages, as before. A job counts as held until its message is acked (a finished job
- * of a pack with a slower sibling too: a crash would run it again). Messages that were already on their way
+ * of a pack with a slower sibling too, until the pack is split: a crash would run it again). Messages that were already on their way
  * when it paused, or that would take it past the bound, are sent back to the queue ({@link admits}).
  */
 export class HeldJobs {
@@ -68,8 +68,8 @@ export class HeldJobs {
   }
 
   /**
-   * Held jobs were let go: their message was acked or requeued. A finished job of a pack still counts until its
-   * whole message is acked, since a crash before that would run it again.
+   * Held jobs were let go: their message was acked or requeued, or the pack they finished in was split. A finished
+   * job of a pack still counts until then, since a crash before that would run it again.
    */
   released(jobs = 1): void {
     this.held = Math.max(0, this.held - jobs);

@@ -1,4 +1,4 @@
-import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareJobQueues, isAuthentic } from '@cask/core';
+import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareJobQueues, fromLostHold, isAuthentic } from '@cask/core';
 import {
   CaskTopology,
   DeadLetterHeader,
@@ -6,6 +6,7 @@ import {
   JobCatalogue,
   Decoded,
   JobEnvelope,
+  MAX_PACK_JOBS,
   MessageSigner,
   PackEntry,
   decodeJobMessage,
@@ -26,9 +27,20 @@ import { EventPublisher } from './event-publisher';
 import { JobExecutor } from './job-executor';
 import { JobHandlers } from './job-handlers';
 import { JobOutcomes } from './job-outcomes';
-import { JobDelivery, PackParts, tracked } from './pack-parts';
+import { PackHolds } from './pack-holds';
+import { JobDelivery, PackParts, PackSplit, tracked } from './pack-parts';
 import { HeldJobs } from '../pool/held-jobs';
 import { untilConfirmed } from './until-confirmed';
+
+/** Where a job's message came from. */
+interface MessageOrigin {
+  /** From the suspect queue. */
+  suspect: boolean;
+  /** The rest of a split pack whose worker let go of it: its jobs are moved on, as a redelivered message's are. */
+  lost: boolean;
+  /** One job of a pack. */
+  packed: boolean;
+}
 
 /**
  * The worker's Nest transport: consumes each job queue with manual acks and a finite prefetch, routes
@@ -38,11 +50,16 @@ import { untilConfirmed } from './until-confirmed';
  * moved to the queue's suspect queue, which each worker consumes one message at a time: if a worker dies
  * there, the job in hand is the one that killed it. Such a job is retried up to its attempt limit and
  * then failed with code `poison`, while the messages that were prefetched beside it run normally.
+ *
+ * A message of several jobs whose first finished jobs would wait long on a slower one is split: its unfinished
+ * rest goes to this process's hold queue ({@link PackHolds}) and the message is acked. A rest whose worker let go
+ * of it without acking comes to the suspect queue, and its jobs are moved on as a redelivered message's are.
  */
 @Injectable()
 export class AmqpJobServer extends Server implements CustomTransportStrategy, BeforeApplicationShutdown {
   protected override readonly logger = new Logger(AmqpJobServer.name);
   private readonly consumers: AmqpConsumer[] = [];
+  private readonly holds: PackHolds;
   /** Per job queue: the jobs held from it, which steer its consumer's prefetch (messages may carry several). */
   private readonly held = new Map<string, HeldJobs>();
   private readonly duplicates = new Set<string>();
@@ -88,6 +105,15 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         }),
       );
     }
+    this.holds = new PackHolds(
+      connection,
+      publisher,
+      topology,
+      settings.workerId,
+      this.pool.plan.queues,
+      (queue) => this.held.get(queue)!.bound + MAX_PACK_JOBS,
+      (queue, delivery) => this.receive(queue, delivery, false, true),
+    );
     metrics.watch(this.connection, this.pool.plan.queues, () => this.executor.inFlightByQueue());
   }
 
@@ -106,7 +132,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       await this.publisher.start();
       await this.control.start();
       await this.pool.prepare();
-      await Promise.all(this.consumers.map((consumer) => consumer.start()));
+      await Promise.all([...this.holds.all, ...this.consumers].map((consumer) => consumer.start()));
       this.pool.announce();
       if (!this.signer) this.logger.warn('No signing keys are set: this worker runs any well-formed job message, signed or not');
       this.logger.log(
@@ -138,7 +164,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
 
   private async shutdown(): Promise<void> {
     this.closing = true;
-    await Promise.all(this.consumers.map((consumer) => consumer.cancel()));
+    // The hold queues too: no pack splits from here on (a rest could not be taken back).
+    await Promise.all([...this.consumers, ...this.holds.all].map((consumer) => consumer.cancel()));
     this.pool.slots.releaseWaiting();
     const running = this.executor.inFlight;
     if (running > 0) this.logger.log(`Waiting up to ${this.settings.shutdownGraceMs} ms for ${running} running job(s)`);
@@ -148,7 +175,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       this.executor.abortAll('worker shutting down');
       await this.executor.idle();
     }
-    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    await Promise.all([...this.consumers, ...this.holds.all].map((consumer) => consumer.stop()));
+    await this.holds.remove();
     await this.control.stop();
     // Last, with nothing left running: the worker leaves GET /workers once it has let go of every job.
     await this.pool.leave();
@@ -197,7 +225,11 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     if (problems.length > 0) throw new Error(`Worker refuses to start: ${problems.join('; ')}`);
   }
 
-  private receive(queue: string, delivery: Delivery, suspect: boolean): void {
+  /**
+   * @param fromHoldQueue - the message came from this worker's hold queue, and no split is waiting for it (the
+   *   channel it was held on closed): its jobs are moved on as those of a redelivered message are.
+   */
+  private receive(queue: string, delivery: Delivery, suspect: boolean, fromHoldQueue = false): void {
     const source = suspect ? this.topology.suspectQueue(queue) : this.topology.jobQueue(queue);
     if (!isAuthentic(this.signer, delivery.message)) {
       // Not published by Cask (no job row stands behind it): it never runs.
@@ -210,9 +242,11 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       return;
     }
     const { packed, entries } = decoded.value;
-    // The suspect queue holds one message at a time, lone jobs only: nothing to bound there.
+    // The rest of a split pack whose worker let go of it without acking (it died, or lost the channel).
+    const lost = fromHoldQueue || (suspect && fromLostHold(this.topology, delivery.message.properties.headers));
+    // The suspect queue holds one message at a time: nothing to bound there.
     const held = suspect ? undefined : this.held.get(queue);
-    if (held && !delivery.message.fields.redelivered && !held.admits(entries.length)) {
+    if (held && !lost && !delivery.message.fields.redelivered && !held.admits(entries.length)) {
       // Past the worker's bound (sent before the consumer paused): back to the queue as it came, for later.
       void this.settle(delivery, `A message of ${entries.length} job(s) past this worker's bound`, () =>
         this.outcomes.republish(delivery.message, queue),
@@ -226,20 +260,47 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       this.receiveJob(
         queue,
         tracked(delivery, () => released(1)),
-        suspect,
         entries[0].decoded,
         requestId,
+        { suspect, lost, packed: false },
       );
       return;
     }
     // Each job of a pack runs, fails, is cancelled or dead-lettered on its own; the message is acked when all are settled.
     const requestIds = requestIdsOf(delivery.message.properties.headers, entries.length);
     const putBack = (indexes: readonly number[]) => this.putBack(queue, delivery, entries, requestIds, indexes);
-    const parts = new PackParts(delivery, entries, requestIds, putBack, released);
-    entries.forEach((entry, index) => this.receiveJob(queue, parts.part(index), suspect, entry.decoded, requestIds[index]));
+    // A pack that runs here (not one whose jobs are only moved on) may split off its slow rest.
+    const split: PackSplit | undefined =
+      this.settings.packSplitMs > 0 && !suspect && !lost && !delivery.message.fields.redelivered
+        ? {
+            afterMs: this.settings.packSplitMs,
+            hold: (indexes) =>
+              this.holds.hold(
+                queue,
+                delivery.message,
+                indexes.map((index) => entries[index].body),
+                indexes.map((index) => requestIds[index]),
+              ),
+            onSplit: (held, released) =>
+              this.logger.debug(
+                `Split a pack from ${queue}: its ${released} finished job(s) acked, the other ${held} held in a message of their own`,
+              ),
+          }
+        : undefined;
+    const parts = new PackParts(delivery, entries, requestIds, putBack, released, split);
+    entries.forEach((entry, index) =>
+      this.receiveJob(queue, parts.part(index), entry.decoded, requestIds[index], { suspect, lost, packed: true }),
+    );
   }
 
-  private receiveJob(queue: string, delivery: JobDelivery, suspect: boolean, decoded: Decoded<JobEnvelope>, requestId?: string): void {
+  private receiveJob(
+    queue: string,
+    delivery: JobDelivery,
+    decoded: Decoded<JobEnvelope>,
+    requestId: string | undefined,
+    from: MessageOrigin,
+  ): void {
+    const { suspect, lost, packed } = from;
     const source = suspect ? this.topology.suspectQueue(queue) : this.topology.jobQueue(queue);
     if (!decoded.ok) {
       void this.deadLetter(source, delivery, decoded.code, decoded.reason);
@@ -254,8 +315,9 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     // Not covered by the signature, so only ever a label on log lines (and passed on to the next attempt).
     const log = new JobLogger(this.logger, jobLog(envelope.id, envelope.type, { attempt: envelope.attempt, requestId }));
     if (this.skipIfCancelled(envelope, delivery, log)) return;
-    if (delivery.message.fields.redelivered) {
-      void this.handleRedelivery(queue, delivery, envelope, suspect, requestId, log);
+    if (delivery.message.fields.redelivered || lost) {
+      // A lost rest was held as a job queue message is, even when it reaches the suspect queue.
+      void this.handleRedelivery(queue, delivery, envelope, suspect && !lost, requestId, log);
       return;
     }
     void this.pool.slots
@@ -263,7 +325,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         if (this.closing) return this.handBack(queue, delivery, envelope, requestId, log);
         // It may have been cancelled while it waited for a free slot.
         if (this.skipIfCancelled(envelope, delivery, log)) return;
-        return this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source, requestId });
+        return this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source, requestId, packed });
       })
       .catch((err: Error) => {
         log.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err);

@@ -50,6 +50,8 @@ export interface JobSource {
   brokerQueue: string;
   /** The request that dispatched the job (`x-cask-request-id`): on every line about it, and on its next attempt. */
   requestId?: string;
+  /** The job came in a pack: the api found every worker on its queue reads packs, so its retry may travel in one. */
+  packed?: boolean;
 }
 
 /**
@@ -229,6 +231,7 @@ export class JobExecutor {
           delivery.message.properties.priority,
           delayMs,
           source.requestId,
+          source.packed === true,
         );
         await this.events.publish([retrying]);
       });

@@ -1,13 +1,35 @@
-import { ConfirmPublisher, declareDelayQueue, delayBucket, publishDeadLetter } from '@cask/core';
-import { CaskTopology, DeadLetterHeader, JobEnvelope, encodeEnvelope, requestIdHeaders } from '@cask/contracts';
+import { ConfirmPublisher, GroupCommit, declareDelayQueue, delayBucket, publishDeadLetter } from '@cask/core';
+import {
+  CaskTopology,
+  DeadLetterHeader,
+  JobEnvelope,
+  encodeEnvelope,
+  encodePack,
+  packRequestIdHeaders,
+  requestIdHeaders,
+} from '@cask/contracts';
+import { Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
+
+/** Most retries in one message: as many jobs as the api packs by default (`outbox.packMaxJobs`). */
+export const RETRY_PACK_MAX_JOBS = 20;
+
+/** A next attempt waiting to be published with others bound for the same place. */
+interface Retry {
+  next: JobEnvelope;
+  requestId?: string;
+}
 
 /**
  * The broker-side effects of an attempt's outcome: the next attempt, a dead letter, a requeue. Each message
  * it publishes for a job keeps the id of the request that dispatched it (`requestId`).
  */
 export class JobOutcomes {
+  private readonly logger = new Logger(JobOutcomes.name);
+  /** Retries being packed, per job queue, priority and delay bucket. */
+  private readonly retryPacks = new Map<string, GroupCommit<Retry>>();
+
   constructor(
     private readonly publisher: ConfirmPublisher,
     private readonly topology: CaskTopology,
@@ -17,17 +39,50 @@ export class JobOutcomes {
   /**
    * Publishes the next attempt to wait `delayMs` in a delay queue (in the broker, not in this process),
    * after which it returns to its job queue. Resolves once the broker confirmed it.
+   *
+   * With `packable` (the failed attempt came in a pack, so the api found that every worker on the queue reads
+   * packs), retries bound for the same delay queue at once share messages: a retry goes out at once when none is
+   * under way there, and those that come while one is join the next message, up to {@link RETRY_PACK_MAX_JOBS}. A
+   * wave of failures (a dependency down) then costs the broker a message per pack, not per job.
    */
-  async scheduleRetry(next: JobEnvelope, queue: string, priority: number | undefined, delayMs: number, requestId?: string): Promise<void> {
+  async scheduleRetry(
+    next: JobEnvelope,
+    queue: string,
+    priority: number | undefined,
+    delayMs: number,
+    requestId?: string,
+    packable = false,
+  ): Promise<void> {
     const bucket = delayBucket(delayMs);
-    const body = encodeEnvelope(next);
-    const headers = requestIdHeaders(requestId);
-    if (bucket === 0) {
-      await this.publisher.publish(this.topology.jobsExchange, queue, body, { messageId: next.id, type: next.type, priority, headers });
-      return;
+    if (!packable) return this.publishRetries(queue, priority, bucket, [{ next, requestId }]);
+    const key = `${queue}\u0000${priority ?? ''}\u0000${bucket}`;
+    let pack = this.retryPacks.get(key);
+    if (!pack) {
+      pack = new GroupCommit<Retry>((retries) => this.publishRetries(queue, priority, bucket, retries), { maxGroup: RETRY_PACK_MAX_JOBS });
+      this.retryPacks.set(key, pack);
     }
-    const delayQueue = await this.publisher.declare((channel) => declareDelayQueue(channel, this.topology, queue, bucket));
-    await this.publisher.publish('', delayQueue, body, { messageId: next.id, type: next.type, priority, headers });
+    return pack.add({ next, requestId });
+  }
+
+  /** One message for the retries: a lone one in format 1, several as a pack. */
+  private async publishRetries(queue: string, priority: number | undefined, bucket: number, retries: readonly Retry[]): Promise<void> {
+    const [first] = retries;
+    const lone = retries.length === 1;
+    const body = lone ? encodeEnvelope(first.next) : encodePack(retries.map((retry) => encodeEnvelope(retry.next)));
+    const options = {
+      messageId: first.next.id,
+      type: lone ? first.next.type : undefined,
+      priority,
+      headers: lone ? requestIdHeaders(first.requestId) : packRequestIdHeaders(retries.map((retry) => retry.requestId)),
+    };
+    let target = queue;
+    if (bucket === 0) {
+      await this.publisher.publish(this.topology.jobsExchange, queue, body, options);
+    } else {
+      target = await this.publisher.declare((channel) => declareDelayQueue(channel, this.topology, queue, bucket));
+      await this.publisher.publish('', target, body, options);
+    }
+    if (!lone) this.logger.debug(`Packed ${retries.length} retries for ${queue} into one message (to ${target})`);
   }
 
   /** Puts a message back on its job queue as a fresh delivery (not a redelivery). */

@@ -29,54 +29,85 @@ export function tracked(delivery: Delivery, onSettled: () => void): JobDelivery 
 }
 
 /**
+ * How a pack lets its finished jobs go before its slower ones finish: `hold` publishes the jobs at the given
+ * indexes as a message of their own that this worker holds, and resolves with that message's delivery (or
+ * undefined when it could not, to try again later); the original message is then acked.
+ */
+export interface PackSplit {
+  /** How long a finished job may wait on slower siblings before the rest of its message is split off. */
+  readonly afterMs: number;
+  hold(indexes: readonly number[]): Promise<Delivery | undefined>;
+  /** Told after a split: how many jobs the new message holds, and how many were let go with the acked one. */
+  onSplit?(held: number, released: number): void;
+}
+
+type PartState = 'open' | 'done' | 'handed back';
+
+/** The message that holds some of a pack's jobs now: the pack as it came, or a split-off rest of it. */
+interface Holder {
+  readonly delivery: Delivery;
+  readonly indexes: readonly number[];
+  readonly original: boolean;
+}
+
+/**
  * The jobs of one pack as deliveries of their own. Each job is settled on its own (acked once its outcome is
  * confirmed, or handed back); the message is acked once every job is settled. Jobs handed back while others
  * finished (a shutdown that stopped some of them) go back to the queue as messages of their own through
  * `putBack`, then the pack is acked; when every job is handed back the message itself is requeued.
+ *
+ * With a {@link PackSplit}, a job that finished does not wait long on slower siblings: `afterMs` after the first
+ * job of the message finished, the unfinished rest is published as a message this worker holds, and the
+ * original is acked, so a crash from then on re-runs only the rest. The rest splits again the same way.
  */
 export class PackParts {
-  private open: number;
-  private readonly handedBack: number[] = [];
+  private readonly original: Delivery;
+  private readonly state: PartState[];
+  private holder: Holder;
+  private timer?: NodeJS.Timeout;
+  private splitting?: Promise<void>;
+  private finished = false;
 
   constructor(
-    private readonly delivery: Delivery,
+    delivery: Delivery,
     private readonly entries: readonly PackEntry[],
     private readonly requestIds: ReadonlyArray<string | undefined>,
     private readonly putBack: (indexes: readonly number[]) => Promise<void>,
-    /** Called once, with the number of jobs, when the message is let go (acked, requeued or its jobs put back). */
+    /** Called with a number of jobs each time some are let go (a message acked, requeued, or its jobs put back). */
     private readonly onReleased: (jobs: number) => void = () => undefined,
+    private readonly split?: PackSplit,
   ) {
-    this.open = entries.length;
+    this.state = entries.map(() => 'open');
+    this.holder = { delivery, indexes: entries.map((_, index) => index), original: true };
+    this.original = delivery;
   }
 
   /** The delivery of the job at `index`: its message is that job alone, with its own request id. */
   part(index: number): JobDelivery {
-    let settled = false;
-    const settle = (handBack: boolean): boolean => {
-      if (settled) return false;
-      settled = true;
-      if (handBack) this.handedBack.push(index);
-      this.open -= 1;
-      if (this.open === 0) this.finish();
-      return this.delivery.isChannelOpen;
-    };
-    const parts = this.delivery;
-    const message = this.messageOf(index);
+    const channelOpen = () => this.holder.delivery.isChannelOpen;
+    const settled = () => this.state[index] !== 'open';
     return {
-      message,
-      ack: () => settle(false),
-      nack: () => settle(true),
+      message: this.messageOf(index),
+      ack: () => this.settle(index, 'done'),
+      nack: () => this.settle(index, 'handed back'),
       get isChannelOpen() {
-        return parts.isChannelOpen;
+        return channelOpen();
       },
       get isSettled() {
-        return settled;
+        return settled();
       },
     };
   }
 
+  private settle(index: number, state: PartState): boolean {
+    if (this.state[index] !== 'open') return false;
+    this.state[index] = state;
+    if (!this.finishIfDone() && state === 'done') this.splitLater();
+    return this.holder.delivery.isChannelOpen;
+  }
+
   private messageOf(index: number): ConsumeMessage {
-    const { properties, fields } = this.delivery.message;
+    const { properties, fields } = this.original.message;
     const headers: Record<string, unknown> = { ...properties.headers };
     // The pack's signature covers the pack, not this job alone; its list of request ids becomes this job's one.
     delete headers[SIGNATURE_HEADER];
@@ -95,24 +126,65 @@ export class PackParts {
     } as ConsumeMessage;
   }
 
-  private finish(): void {
-    const released = () => this.onReleased(this.entries.length);
-    if (this.handedBack.length === 0) {
-      this.delivery.ack();
+  /** Settles the holding message once none of its jobs is open (after a split under way, if one is). */
+  private finishIfDone(): boolean {
+    if (this.finished || this.holder.indexes.some((index) => this.state[index] === 'open')) return false;
+    clearTimeout(this.timer);
+    if (this.splitting) return true;
+    this.finished = true;
+    this.finish(this.holder);
+    return true;
+  }
+
+  private finish(holder: Holder): void {
+    const released = () => this.onReleased(holder.indexes.length);
+    const handedBack = holder.indexes.filter((index) => this.state[index] === 'handed back');
+    if (handedBack.length === 0) {
+      holder.delivery.ack();
       released();
       return;
     }
-    if (this.handedBack.length === this.entries.length) {
-      this.delivery.nack(true);
+    if (holder.original && handedBack.length === holder.indexes.length) {
+      holder.delivery.nack(true);
       released();
       return;
     }
-    // Some jobs finished: requeueing the message would run them again, so the others go back on their own.
-    this.putBack([...this.handedBack].sort((a, b) => a - b))
+    // Some jobs finished (or a split-off rest, which a requeue would not hand back): the others go back on their own.
+    this.putBack(handedBack)
       .then(
-        () => this.delivery.ack(),
-        () => this.delivery.nack(true),
+        () => holder.delivery.ack(),
+        () => holder.delivery.nack(true),
       )
       .finally(released);
+  }
+
+  private splitLater(): void {
+    if (!this.split || this.timer || this.splitting || this.finished) return;
+    this.timer = setTimeout(() => this.splitNow(), this.split.afterMs);
+    this.timer.unref();
+  }
+
+  /** Publishes the jobs of the holding message that are not done as a message of their own, then acks the holder. */
+  private splitNow(): void {
+    this.timer = undefined;
+    const split = this.split;
+    const from = this.holder;
+    const rest = from.indexes.filter((index) => this.state[index] !== 'done');
+    if (!split || this.finished || rest.length === from.indexes.length || !rest.some((index) => this.state[index] === 'open')) return;
+    this.splitting = split.hold(rest).then(
+      (next) => {
+        if (!next) return;
+        this.holder = { delivery: next, indexes: rest, original: false };
+        from.delivery.ack();
+        this.onReleased(from.indexes.length - rest.length);
+        split.onSplit?.(rest.length, from.indexes.length - rest.length);
+      },
+      () => undefined,
+    );
+    void this.splitting.then(() => {
+      this.splitting = undefined;
+      // Jobs may have finished meanwhile: all of the rest (settle it now), or some of it (split again later).
+      if (!this.finishIfDone() && this.holder.indexes.some((index) => this.state[index] === 'done')) this.splitLater();
+    });
   }
 }
