@@ -20,6 +20,9 @@ export class PackHolds {
   private readonly waiting = new Map<string, (delivery: Delivery) => void>();
   /** Rests that came back too late: the pack they were split from kept their jobs. */
   private readonly late = new Set<string>();
+  /** Splits under way, which shutdown lets finish before it stops taking rests back. */
+  private readonly underway = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -52,6 +55,16 @@ export class PackHolds {
   }
 
   /**
+   * Shutdown: no more splits; once those under way have their rest back (or gave up), the hold queues' consumers
+   * take nothing more. A rest published and not taken back would expire and run again from the suspect queue.
+   */
+  async cancel(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.underway);
+    await Promise.all(this.all.map((consumer) => consumer.cancel()));
+  }
+
+  /**
    * After the consumers stopped, on a clean shutdown: deletes the hold queues that are empty, as they should be
    * with every job settled (one still holding a rest that came back keeps it, to expire to the suspect queue).
    */
@@ -73,14 +86,27 @@ export class PackHolds {
    * this worker's hands; undefined when it cannot be held now (the hold queue's consumer is away, the broker did
    * not confirm), and the caller keeps the pack.
    */
-  async hold(
+  hold(
     queue: string,
     pack: ConsumeMessage,
     bodies: readonly Buffer[],
     requestIds: ReadonlyArray<string | undefined>,
   ): Promise<Delivery | undefined> {
     const consumer = this.consumers.get(queue);
-    if (!consumer?.isAttached) return undefined;
+    if (this.closing || !consumer?.isAttached) return Promise.resolve(undefined);
+    const split = this.split(queue, consumer, pack, bodies, requestIds);
+    this.underway.add(split);
+    void split.finally(() => this.underway.delete(split));
+    return split;
+  }
+
+  private async split(
+    queue: string,
+    consumer: AmqpConsumer,
+    pack: ConsumeMessage,
+    bodies: readonly Buffer[],
+    requestIds: ReadonlyArray<string | undefined>,
+  ): Promise<Delivery | undefined> {
     const id = randomUUID();
     const back = new Promise<Delivery>((resolve) => this.waiting.set(id, resolve));
     try {
