@@ -1,6 +1,6 @@
 import { topologyFor } from '@cask/contracts';
 import type { Channel } from 'amqplib';
-import { declareDelayQueue, delayBucket, fromLostHold } from './topology';
+import { HOLD_TTL_MS, declareDelayQueue, declareHoldQueue, delayBucket, fromLostHold } from './topology';
 
 describe('delayBucket', () => {
   it.each([0, 1, 9, 9.99, -5])('publishes a delay of %p ms straight away (bucket 0)', (delayMs) => {
@@ -68,6 +68,33 @@ describe('declareDelayQueue', () => {
     ]);
     // The queue must outlive its messages, or a message would vanish with it.
     expect((asserted[0][1] as { arguments: { 'x-expires': number } }).arguments['x-expires']).toBeGreaterThan(1200);
+  });
+});
+
+describe('declareHoldQueue', () => {
+  it("declares a worker's durable hold queue whose messages, once its worker let go, expire into the suspect queue", async () => {
+    const asserted: Array<[string, { arguments: Record<string, unknown> }]> = [];
+    const channel = {
+      assertQueue: async (name: string, options: { arguments: Record<string, unknown> }) => asserted.push([name, options]),
+    } as unknown as Channel;
+
+    const name = await declareHoldQueue(channel, topologyFor('acme'), 'video', 'w1.ab12cd34');
+
+    expect(name).toBe('acme.held.video.w1.ab12cd34');
+    // The suspect queue first, so that a dead letter always has somewhere to go.
+    expect(asserted.map(([queue]) => queue)).toEqual(['acme.suspect.video', name]);
+    expect(asserted[1][1]).toEqual({
+      durable: true,
+      arguments: {
+        'x-queue-type': 'classic',
+        'x-message-ttl': HOLD_TTL_MS,
+        'x-expires': expect.any(Number),
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': 'acme.suspect.video',
+      },
+    });
+    // Its messages are gone long before the queue is.
+    expect(asserted[1][1].arguments['x-expires']).toBeGreaterThan(10 * HOLD_TTL_MS);
   });
 });
 

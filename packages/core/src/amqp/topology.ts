@@ -70,9 +70,10 @@ export async function declareDelayQueue(channel: Channel, topology: CaskTopology
 }
 
 /**
- * How long a message may wait, ready, in a hold queue: the process that published it consumes it at once, so
- * it waits only when that process has gone (its held messages come back to the queue, older than this) or is
- * between channels. It then dead-letters to the job queue's suspect queue, as a redelivery would.
+ * The TTL of a hold queue's messages, from their publish. The process that published one takes it at once, and
+ * RabbitMQ does not expire a message a consumer holds; when that process has gone, its held messages come back
+ * to the queue, expire (at once, if older than this) and dead-letter to the job queue's suspect queue, as a
+ * redelivery would.
  */
 export const HOLD_TTL_MS = 2000;
 

@@ -165,7 +165,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   private async shutdown(): Promise<void> {
     this.closing = true;
     // The hold queues too: no pack splits from here on (a rest could not be taken back).
-    await Promise.all([...this.consumers, ...this.holds.all].map((consumer) => consumer.cancel()));
+    // The hold queues too, once the splits under way have their rest back: no pack splits from here on.
+    await Promise.all([...this.consumers.map((consumer) => consumer.cancel()), this.holds.cancel()]);
     this.pool.slots.releaseWaiting();
     const running = this.executor.inFlight;
     if (running > 0) this.logger.log(`Waiting up to ${this.settings.shutdownGraceMs} ms for ${running} running job(s)`);

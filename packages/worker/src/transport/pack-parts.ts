@@ -28,15 +28,18 @@ export function tracked(delivery: Delivery, onSettled: () => void): JobDelivery 
   };
 }
 
+/** A message that holds jobs of a pack, as far as the pack settles it. */
+export type Holding = Pick<Delivery, 'ack' | 'nack' | 'isChannelOpen'>;
+
 /**
  * How a pack lets its finished jobs go before its slower ones finish: `hold` publishes the jobs at the given
- * indexes as a message of their own that this worker holds, and resolves with that message's delivery (or
- * undefined when it could not, to try again later); the original message is then acked.
+ * indexes as a message of their own that this worker holds, and resolves with it (or undefined when it could
+ * not, to try again later); the original message is then acked.
  */
 export interface PackSplit {
   /** How long a finished job may wait on slower siblings before the rest of its message is split off. */
   readonly afterMs: number;
-  hold(indexes: readonly number[]): Promise<Delivery | undefined>;
+  hold(indexes: readonly number[]): Promise<Holding | undefined>;
   /** Told after a split: how many jobs the new message holds, and how many were let go with the acked one. */
   onSplit?(held: number, released: number): void;
 }
@@ -45,7 +48,7 @@ type PartState = 'open' | 'done' | 'handed back';
 
 /** The message that holds some of a pack's jobs now: the pack as it came, or a split-off rest of it. */
 interface Holder {
-  readonly delivery: Delivery;
+  readonly delivery: Holding;
   readonly indexes: readonly number[];
   readonly original: boolean;
 }
