@@ -48,25 +48,42 @@ export function delayBucket(delayMs: number): number {
   return Math.round(delayMs / magnitude) * magnitude;
 }
 
+/** Where a TTL queue's messages go once expired, and when the queue itself goes. */
+interface Expiry {
+  ttlMs: number;
+  expiresMs: number;
+  deadLetterExchange: string;
+  deadLetterRoutingKey: string;
+}
+
+/** A durable classic queue whose messages expire after a TTL and dead-letter onward: delay and hold queues. */
+async function assertTtlQueue(channel: Channel, name: string, expiry: Expiry): Promise<string> {
+  await channel.assertQueue(name, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'classic',
+      'x-message-ttl': expiry.ttlMs,
+      'x-expires': expiry.expiresMs,
+      'x-dead-letter-exchange': expiry.deadLetterExchange,
+      'x-dead-letter-routing-key': expiry.deadLetterRoutingKey,
+    },
+  });
+  return name;
+}
+
 /**
  * Declares the queue where a job queue's messages wait `bucketMs` and then dead-letter back to the jobs
  * exchange with the job queue's routing key: the wait happens in the broker, not in a worker. One TTL per
  * queue keeps messages in FIFO order. The queue deletes itself when idle long after its last message
  * expired. Declare it right before each publish, so it cannot expire in between. Idempotent.
  */
-export async function declareDelayQueue(channel: Channel, topology: CaskTopology, queue: string, bucketMs: number): Promise<string> {
-  const name = topology.delayQueue(queue, bucketMs);
-  await channel.assertQueue(name, {
-    durable: true,
-    arguments: {
-      'x-queue-type': 'classic',
-      'x-message-ttl': bucketMs,
-      'x-expires': bucketMs * 2 + 60_000,
-      'x-dead-letter-exchange': topology.jobsExchange,
-      'x-dead-letter-routing-key': queue,
-    },
+export function declareDelayQueue(channel: Channel, topology: CaskTopology, queue: string, bucketMs: number): Promise<string> {
+  return assertTtlQueue(channel, topology.delayQueue(queue, bucketMs), {
+    ttlMs: bucketMs,
+    expiresMs: bucketMs * 2 + 60_000,
+    deadLetterExchange: topology.jobsExchange,
+    deadLetterRoutingKey: queue,
   });
-  return name;
 }
 
 /**
@@ -88,18 +105,13 @@ export const HOLD_QUEUE_EXPIRES_MS = 15 * 60_000;
  */
 export async function declareHoldQueue(channel: Channel, topology: CaskTopology, queue: string, holder: string): Promise<string> {
   await declareSuspectQueue(channel, topology, queue);
-  const name = topology.holdQueue(queue, holder);
-  await channel.assertQueue(name, {
-    durable: true,
-    arguments: {
-      'x-queue-type': 'classic',
-      'x-message-ttl': HOLD_TTL_MS,
-      'x-expires': HOLD_QUEUE_EXPIRES_MS,
-      'x-dead-letter-exchange': '',
-      'x-dead-letter-routing-key': topology.suspectQueue(queue),
-    },
+  // Through the default exchange, which routes by queue name.
+  return assertTtlQueue(channel, topology.holdQueue(queue, holder), {
+    ttlMs: HOLD_TTL_MS,
+    expiresMs: HOLD_QUEUE_EXPIRES_MS,
+    deadLetterExchange: '',
+    deadLetterRoutingKey: topology.suspectQueue(queue),
   });
-  return name;
 }
 
 /**
