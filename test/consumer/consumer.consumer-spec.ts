@@ -129,6 +129,12 @@ async function checkPair(base: string): Promise<void> {
   );
   expect(job.result).toEqual({ greeting: 'Hello, Ada' });
 
+  // A schedule is created (201, linked under the prefix) and replaced (200) on either platform.
+  const schedule = JSON.stringify({ name: 'consumer.nightly', cron: '0 3 * * *', type: 'consumer.greet', payload: { name: 'Ada' } });
+  const created = await fetch(`${base}/cask/schedules`, { method: 'POST', headers: auth, body: schedule });
+  expect([created.status, created.headers.get('location')]).toEqual([201, '/cask/schedules/consumer.nightly']);
+  expect((await fetch(`${base}/cask/schedules`, { method: 'POST', headers: auth, body: schedule })).status).toBe(200);
+
   // The host's own endpoint dispatches through the injected AsyncDispatcher and reads a camelCase Job.
   const greeting = (await (
     await fetch(`${base}/greetings`, {

@@ -34,6 +34,7 @@ export interface CaskHttpOptions {
 export class CaskHttpModule {
   static forRoot(options: CaskHttpOptions = {}): DynamicModule {
     const path = (options.path ?? '').replace(/^\/+|\/+$/g, '');
+    const prefix = path ? `/${path}` : '';
     return {
       module: CaskHttpModule,
       imports: path ? [RouterModule.register([{ path, module: CaskHttpModule }])] : [],
@@ -47,7 +48,7 @@ export class CaskHttpModule {
         WhoamiController,
       ],
       providers: [
-        { provide: CaskRoutes, useValue: new CaskRoutes(`${path ? `/${path}` : ''}/jobs`) },
+        { provide: CaskRoutes, useValue: new CaskRoutes(`${prefix}/jobs`, `${prefix}/schedules`) },
         JobActivity,
         SystemStatus,
         { provide: LiveEventsOptions, useValue: new LiveEventsOptions(options.liveEvents) },

@@ -3,5 +3,7 @@ export class CaskRoutes {
   constructor(
     /** `GET <jobs>/:id` is a job, e.g. `/jobs` or `/cask/jobs`. */
     readonly jobs: string,
+    /** `GET <schedules>/:name` is a schedule, e.g. `/schedules` or `/cask/schedules`. */
+    readonly schedules = '/schedules',
   ) {}
 }

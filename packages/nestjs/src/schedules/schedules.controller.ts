@@ -1,8 +1,9 @@
 import { CaskController } from '../http/cask-controller.decorator';
 import { FieldError, JobCatalogue, backoffFromWire, checkCron, checkScheduleJobOptions, validatePayload } from '@cask/contracts';
-import { Body, ConflictException, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, Res } from '@nestjs/common';
+import { Body, ConflictException, Delete, Get, HttpCode, HttpStatus, NotFoundException, Optional, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
+import { CaskRoutes } from '../http/cask-routes';
 import { errorBody } from '../http/error-body';
 import { ValidationFailedException } from '../http/validation-failed.exception';
 import { ApiErrors, BODY_ERRORS, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
@@ -28,6 +29,8 @@ export class SchedulesController {
     private readonly store: ScheduleStore,
     private readonly catalogue: JobCatalogue,
     private readonly scheduler: Scheduler,
+    private readonly adapterHost: HttpAdapterHost,
+    @Optional() private readonly routes?: CaskRoutes,
   ) {}
 
   /** Creates the schedule (201) or replaces the one with that name (200); nothing is stored if any field is bad. */
@@ -46,7 +49,7 @@ export class SchedulesController {
   async upsert(
     @Body() body: UpsertScheduleDto,
     @CurrentPrincipal() { tenant }: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: unknown,
   ): Promise<ScheduleDetailView> {
     const input = { ...this.validated(body), tenant };
     await this.refuseCodeSchedule(input.name, 'changed');
@@ -56,8 +59,10 @@ export class SchedulesController {
       .catch((err: unknown) => {
         throw err instanceof ScheduleNameTakenError ? new ConflictException(errorBody(err.message)) : err;
       });
-    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
-    if (created) response.setHeader('Location', `/schedules/${schedule.name}`);
+    // Through the platform's adapter: Express's response and Fastify's reply differ.
+    const http = this.adapterHost.httpAdapter;
+    http.status(response, created ? HttpStatus.CREATED : HttpStatus.OK);
+    if (created) http.setHeader(response, 'Location', `${this.routes?.schedules ?? '/schedules'}/${schedule.name}`);
     this.scheduler.wake();
     return toScheduleDetailView(schedule);
   }
