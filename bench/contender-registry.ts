@@ -34,6 +34,11 @@ export const CONTENDERS: readonly ContenderSpec[] = [
     load: async () => (await import('./contenders/bare-http.contender')).createBareHttpContender,
   },
   {
+    id: 'bare-fastify',
+    title: 'Bare Nest on Fastify POST → 202 (the api’s platform)',
+    load: async () => (await import('./contenders/bare-http.contender')).createBareFastifyContender,
+  },
+  {
     id: 'bullmq',
     title: 'BullMQ, Redis',
     bulkApi: 'addBulk',

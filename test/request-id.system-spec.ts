@@ -59,6 +59,8 @@ describe('request ids across the api and the worker', () => {
       name: 'cask-api',
       msg: expect.stringMatching(/^POST \/jobs 202 in \d+ ms$/),
     });
+    // A line Nest's Logger wrote while the request (which had a body) was handled carries its id too.
+    expect(await lineOf('api', { job_id: jobId, msg: `Job email.welcome ${jobId} dispatched` })).toMatchObject({ request_id: requestId });
 
     const everything = [...(cask.api?.output ?? []), ...(cask.worker?.output ?? [])].join('\n');
     expect(everything).not.toContain(marker);

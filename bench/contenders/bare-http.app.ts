@@ -1,10 +1,14 @@
 import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { exitWithParent, tellParent } from '../support/child-side';
 
-/** The HTTP ceiling: what Nest on Express costs for a JSON POST answered 202, with no work behind it. */
+/**
+ * The HTTP ceiling: what Nest costs for a JSON POST answered 202, with no work behind it, on Express or
+ * (`BARE_PLATFORM=fastify`) on Fastify, the reference api's platform.
+ */
 @Controller()
 class BareController {
   @Post('jobs')
@@ -19,7 +23,11 @@ class BareController {
 class BareModule {}
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create(BareModule, { logger: ['fatal', 'error', 'warn'] });
+  const logger = ['fatal', 'error', 'warn'] as const;
+  const app =
+    process.env.BARE_PLATFORM === 'fastify'
+      ? await NestFactory.create(BareModule, new FastifyAdapter(), { logger: [...logger] })
+      : await NestFactory.create(BareModule, { logger: [...logger] });
   exitWithParent(() => app.close());
   await app.listen(0, '127.0.0.1');
   tellParent({ type: 'ready', port: (app.getHttpServer().address() as AddressInfo).port });

@@ -7,16 +7,21 @@ import { ManagedProcess } from '../support/managed-process';
 
 const BODY = JSON.stringify({ type: 'demo.flaky', payload: { fail_times: 0 } });
 
-/** A bare Nest POST endpoint answering 202: the ceiling for Cask's POST /jobs on the same HTTP stack. */
+/** A bare Nest POST endpoint answering 202: the ceiling for Cask's POST /jobs, on Express or Fastify. */
 class BareHttpContender implements Contender {
   private server?: ManagedProcess;
   private url = '';
   private load?: LoadResult;
 
-  constructor(private readonly ctx: RunContext) {}
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly platform: 'express' | 'fastify',
+  ) {}
 
   async setUp(): Promise<void> {
-    this.server = ManagedProcess.fork('bare Nest app', join(__dirname, 'bare-http.app.js'), {});
+    this.server = ManagedProcess.fork(`bare Nest app (${this.platform})`, join(__dirname, 'bare-http.app.js'), {
+      BARE_PLATFORM: this.platform,
+    });
     this.ctx.trackPid(this.server.pid);
     const ready = await this.server.waitForMessage<{ type: string; port: number }>((m) => m.type === 'ready', SETUP_TIMEOUT_MS, 'ready');
     this.url = `http://127.0.0.1:${ready.port}/jobs`;
@@ -66,4 +71,5 @@ class BareHttpContender implements Contender {
   }
 }
 
-export const createBareHttpContender = (ctx: RunContext): Contender => new BareHttpContender(ctx);
+export const createBareHttpContender = (ctx: RunContext): Contender => new BareHttpContender(ctx, 'express');
+export const createBareFastifyContender = (ctx: RunContext): Contender => new BareHttpContender(ctx, 'fastify');

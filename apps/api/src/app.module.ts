@@ -1,6 +1,6 @@
 import { MetricsController, createMetricsRegistry } from '@cask/host';
 import { CaskAuthModule, CaskDashboardModule, CaskHealthModule, CaskHttpModule, CaskMetricsModule, CaskModule } from '@cask/nestjs';
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { Registry } from 'prom-client';
@@ -8,7 +8,6 @@ import { ApiConfig } from './config/api-config';
 import { caskOptions } from './config/cask-options';
 import { ExamplesController } from './examples/examples.controller';
 import { HealthController } from './health/health.controller';
-import { HttpMetricsMiddleware } from './http/http-metrics.middleware';
 import { apiHttpLogger, apiLoggerParams } from './http/request-logging';
 import { HTTP_LOGGER } from './tokens';
 
@@ -17,7 +16,7 @@ import { HTTP_LOGGER } from './tokens';
  * metrics, health), its logging, and the seed's two example endpoints. Built from the packages' public API.
  */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(config: ApiConfig): DynamicModule {
     const httpLogger = apiHttpLogger(config);
     // This app instance's own registry: several apps in one process (tests) never share metrics.
@@ -43,10 +42,5 @@ export class AppModule implements NestModule {
         { provide: Registry, useValue: registry },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    // Every request, matched or not, so that 404s and refused bodies are counted too.
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
   }
 }

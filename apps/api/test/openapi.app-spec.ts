@@ -4,7 +4,7 @@ import { deleteNamespace, uniqueNamespace } from '@cask/testing';
 import { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject, OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import request from 'supertest';
-import { createApiApp } from './api-app';
+import { createApiApp, routesOf } from './api-app';
 
 const SCHEMAS = '#/components/schemas/';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -12,19 +12,14 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const OPEN = /^\/(health\/|metrics$)/;
 
 /**
- * The routes Express answers, as OpenAPI spells them (`/jobs/{id}`), leaving out the pages (the docs' own
- * and the dashboard's, which are not the api) and the catch-all routes of middleware bound to every path
- * (request logging, HTTP metrics).
+ * The routes Fastify answers, as OpenAPI spells them (`/jobs/{id}`), leaving out the pages (the docs' own
+ * and the dashboard's, which are not the api), the HEAD routes Fastify adds to every GET and catch-alls.
  */
 function registeredRoutes(app: INestApplication): string[] {
-  const router = (
-    app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }
-  ).router;
-  return router.stack
-    .flatMap((layer) =>
-      layer.route ? Object.keys(layer.route.methods).map((method) => `${method} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`) : [],
-    )
-    .filter((route) => !/ \/(docs(-json|\/|$)|dashboard(\/|$))/.test(route) && !route.endsWith(' /{*path}'));
+  return routesOf(app)
+    .filter(({ method }) => method !== 'HEAD' && method !== 'OPTIONS')
+    .map(({ method, url }) => `${method.toLowerCase()} ${url.replace(/:(\w+)/g, '{$1}')}`)
+    .filter((route) => !/ \/(docs(-json|\/|$)|dashboard(\/|$))/.test(route) && !route.includes('*'));
 }
 
 function operations(document: OpenAPIObject): Array<[string, OperationObject]> {

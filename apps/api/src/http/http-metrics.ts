@@ -1,13 +1,12 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { Counter, Histogram, Registry } from 'prom-client';
 
 /** The route label of a request no route matched: never the raw path, which would make a label per URL. */
 const UNMATCHED = 'unmatched';
 
 /** Counts and times every HTTP request by method, route pattern (`/jobs/:id`, not the id) and status. */
-@Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
+export class HttpMetrics {
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly duration: Histogram<'method' | 'route'>;
 
@@ -26,17 +25,15 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     });
   }
 
-  use(req: Request, res: Response, next: NextFunction): void {
+  /** Counts `request` when its response ends, matched or not, so that 404s and refused bodies count too. */
+  observe(request: FastifyRequest, response: ServerResponse): void {
     const start = performance.now();
     // 'close' rather than 'finish': a live event stream ends when its client goes, without finishing.
-    res.once('close', () => {
-      const path = (req.route as { path?: string } | undefined)?.path;
-      // Middleware bound to every path (pino's, this one) leaves its wildcard route behind when no
-      // controller route matched; Cask's own routes have no wildcards.
-      const route = path && !path.includes('*') ? `${req.baseUrl}${path}` : UNMATCHED;
-      this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      this.duration.observe({ method: req.method, route }, (performance.now() - start) / 1000);
+    response.once('close', () => {
+      // Fastify's route pattern; none when no route matched (its not-found handler answered).
+      const route = request.is404 ? UNMATCHED : (request.routeOptions.url ?? UNMATCHED);
+      this.requests.inc({ method: request.method, route, status: String(response.statusCode) });
+      this.duration.observe({ method: request.method, route }, (performance.now() - start) / 1000);
     });
-    next();
   }
 }

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { HttpLogger, pinoHttp } from 'pino-http';
 import type { ApiConfig } from '../config/api-config';
-import { assignRequestId } from './request-id';
+import { requestIdOf } from './request-id';
 
 /** 503 is the api saying "not now" (broker away, outbox full, not ready): worth a warning, not an error. */
 function levelOf(res: ServerResponse, err?: Error): 'info' | 'warn' | 'error' {
@@ -12,7 +12,7 @@ function levelOf(res: ServerResponse, err?: Error): 'info' | 'warn' | 'error' {
 }
 
 /**
- * The api's request logging (pino-http): gives each request its id (see {@link assignRequestId}) and logs
+ * The api's request logging (pino-http): gives each request its id (see {@link requestIdOf}) and logs
  * one line per request with it, its status and time. Lines logged while a request is handled carry the
  * id as `request_id`. Health probes are not logged: they would drown the rest.
  */
@@ -22,7 +22,7 @@ export function apiHttpLogger(config: Pick<ApiConfig, 'logLevel' | 'logFormat'>)
     level: config.logLevel,
     format: config.logFormat,
     http: {
-      genReqId: (req, res) => assignRequestId(req, res),
+      genReqId: (req) => requestIdOf(req),
       // Only the id on the lines of a request, not the whole request again on each of them.
       quietReqLogger: true,
       customAttributeKeys: { reqId: 'request_id' },
@@ -43,5 +43,6 @@ export function apiHttpLogger(config: Pick<ApiConfig, 'logLevel' | 'logFormat'>)
  * through it, with the request's id inside a request.
  */
 export function apiLoggerParams(http: HttpLogger): Params {
-  return { pinoHttp: { logger: http.logger }, useExisting: true };
+  // No middleware of nestjs-pino's: `configureHttp` binds the request's logger itself, once the body is read.
+  return { pinoHttp: { logger: http.logger }, useExisting: true, forRoutes: [] };
 }

@@ -58,7 +58,7 @@ export const ERROR_EXAMPLES = {
   },
   codeSchedule: { error: 'Schedule "reports.nightly" is declared in code; it can only be changed there' },
   idempotencyConflict: { error: 'This Idempotency-Key was used with a different request' },
-  tooLarge: { error: 'Request body larger than 1mb' },
+  tooLarge: { error: 'Request body is too large' },
   notJson: { error: 'Unsupported media type', details: [{ field: 'content-type', reason: 'must be application/json' }] },
   brokerUnavailable: { error: 'Job broker unavailable and the outbox is full; nothing was queued, retry later' },
 } satisfies Record<string, ErrorBody>;
