@@ -100,7 +100,7 @@ async function install(fixture: Fixture, tarballs: Record<string, string>, into:
 }
 
 /** The checks one running api and worker pass: the host's routes, Cask's routes where imported and only there, a job run. */
-async function checkPair(base: string): Promise<void> {
+async function checkPair(base: string, platform: string): Promise<void> {
   const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
 
   // The host's own route is the host's: no key asked.
@@ -129,10 +129,12 @@ async function checkPair(base: string): Promise<void> {
   );
   expect(job.result).toEqual({ greeting: 'Hello, Ada' });
 
-  // A schedule is created (201, linked under the prefix) and replaced (200) on either platform.
-  const schedule = JSON.stringify({ name: 'consumer.nightly', cron: '0 3 * * *', type: 'consumer.greet', payload: { name: 'Ada' } });
+  // A schedule is created (201, linked under the prefix) and replaced (200) on either platform; one name per
+  // platform, as both runs share the app's store.
+  const name = `consumer.nightly.${platform}`;
+  const schedule = JSON.stringify({ name, cron: '0 3 * * *', type: 'consumer.greet', payload: { name: 'Ada' } });
   const created = await fetch(`${base}/cask/schedules`, { method: 'POST', headers: auth, body: schedule });
-  expect([created.status, created.headers.get('location')]).toEqual([201, '/cask/schedules/consumer.nightly']);
+  expect([created.status, created.headers.get('location')]).toEqual([201, `/cask/schedules/${name}`]);
   expect((await fetch(`${base}/cask/schedules`, { method: 'POST', headers: auth, body: schedule })).status).toBe(200);
 
   // The host's own endpoint dispatches through the injected AsyncDispatcher and reads a camelCase Job.
@@ -244,7 +246,7 @@ describe.each<[Fixture['name'], string, number]>([
     const api = await start(`main-${platform}.js`, new RegExp(`api listening on \\d+ \\(${platform}\\)`));
     const port = /api listening on (\d+)/.exec(api.output.find((line) => line.includes('api listening')) ?? '')?.[1];
 
-    await step(`${name} on ${platform}: checks`, () => checkPair(`http://127.0.0.1:${port}`));
+    await step(`${name} on ${platform}: checks`, () => checkPair(`http://127.0.0.1:${port}`, platform));
     const tables = await caskTables(appDir, database?.url);
     if (database) expect(tables).toEqual(expect.arrayContaining(['cask.jobs', 'cask.outbox', 'cask.cask_migrations']));
     else expect(tables.length > 0 && tables.every((table) => table.startsWith('cask_'))).toBe(true);
