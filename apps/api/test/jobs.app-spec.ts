@@ -136,6 +136,13 @@ describe('api HTTP contract', () => {
       expect(response.body.details).toEqual([expect.objectContaining({ field: 'color' })]);
     });
 
+    it('answers a malformed percent-encoding in the path with 400, the error body and the request id', async () => {
+      const response = await http.get('/jobs/%E0%A4%A').expect(400);
+      expectErrorBody(response.body);
+      expect(response.body.details).toEqual([{ field: 'url', reason: expect.stringContaining('percent-encoded') }]);
+      expect(response.headers['x-request-id']).toEqual(expect.any(String));
+    });
+
     it('answers malformed JSON with 400', async () => {
       const response = await http.post('/jobs').set('content-type', 'application/json').send('{"type": ').expect(400);
       expectErrorBody(response.body);

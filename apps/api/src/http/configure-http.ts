@@ -2,7 +2,7 @@ import { CaskHttpErrorFilter, errorBody } from '@cask/nestjs';
 import { HttpException, HttpStatus, INestApplication } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { Store, storage } from 'nestjs-pino/storage';
 import type { IncomingMessage } from 'node:http';
@@ -29,6 +29,18 @@ export function apiHttpAdapter(): FastifyAdapter {
     routerOptions: { ignoreTrailingSlash: true },
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
+    // Errors Fastify meets before any hook runs (a path that does not decode) get the api's error body too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const badUrl = error.code === 'FST_ERR_BAD_URL';
+      void reply
+        .header(REQUEST_ID_HTTP_HEADER, request.id)
+        .code(badUrl ? HttpStatus.BAD_REQUEST : HttpStatus.INTERNAL_SERVER_ERROR)
+        .send(
+          badUrl
+            ? errorBody('Malformed URL', [{ field: 'url', reason: 'must be a valid percent-encoded path' }])
+            : errorBody('Internal server error'),
+        );
+    },
   });
 }
 
