@@ -1,3 +1,4 @@
+import { SCHEDULE_NAME_MAX_LENGTH } from '@cask/contracts';
 import { JOB_DEFINITIONS } from '@cask/examples';
 import { TcpProxy, deleteNamespace, rawConnection, uniqueNamespace, waitFor } from '@cask/testing';
 import { INestApplication } from '@nestjs/common';
@@ -134,6 +135,16 @@ describe('api HTTP contract', () => {
         .send({ ...welcome, color: 'blue' })
         .expect(400);
       expect(response.body.details).toEqual([expect.objectContaining({ field: 'color' })]);
+    });
+
+    it('reads a schedule back by a name as long as names may be', async () => {
+      const name = `nightly.${'x'.repeat(SCHEDULE_NAME_MAX_LENGTH - 'nightly.'.length)}`;
+      await http
+        .post('/schedules')
+        .send({ name, cron: '0 3 * * *', ...welcome })
+        .expect(201);
+      expect((await http.get(`/schedules/${name}`).expect(200)).body.name).toBe(name);
+      await http.delete(`/schedules/${name}`).expect(204);
     });
 
     it('answers a malformed percent-encoding in the path with 400, the error body and the request id', async () => {

@@ -1,3 +1,4 @@
+import { SCHEDULE_NAME_MAX_LENGTH } from '@cask/contracts';
 import { CaskHttpErrorFilter, errorBody } from '@cask/nestjs';
 import { HttpException, HttpStatus, INestApplication } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -25,8 +26,9 @@ export function apiHttpAdapter(): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdOf,
-    // `/dashboard/` is `/dashboard`, as on Express.
-    routerOptions: { ignoreTrailingSlash: true },
+    // `/dashboard/` is `/dashboard`, as on Express; and a schedule's name, up to 200 characters, fits in a path
+    // parameter (Fastify's default stops at 100 and answers 404).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: SCHEDULE_NAME_MAX_LENGTH },
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
     // Errors Fastify meets before any hook runs (a path that does not decode) get the api's error body too.
