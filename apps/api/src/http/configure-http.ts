@@ -18,7 +18,8 @@ import { REQUEST_ID_HTTP_HEADER, requestIdOf } from './request-id';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * The api's HTTP platform: Fastify (Nest's request pipeline costs about half of what it does on Express).
+ * The api's HTTP platform: Fastify (here a bare Nest endpoint answers twice the requests on it that it does on
+ * Express, and the api spends about a third less CPU per `POST /jobs`; docs/contributing/benchmark.md).
  * `__proto__` and `constructor` keys are parsed as plain keys, as `JSON.parse` does, so that validation
  * names them instead of the parser refusing the whole body.
  */
