@@ -53,6 +53,14 @@ describe('HTTP hardening', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers).toMatchObject({ 'access-control-allow-origin': ALLOWED });
     expect(allowed.headers['access-control-allow-headers']).toContain('Idempotency-Key');
+    // A preflight is a request like any other: it has its id and the security headers.
+    expect(allowed.headers['x-request-id']).toEqual(expect.any(String));
+    expect(allowed.headers['x-content-type-options']).toBe('nosniff');
+    // An OPTIONS that is no preflight is answered, not refused in plain text.
+    expect((await http.options('/jobs')).status).toBe(204);
+    // A refused body still carries the CORS headers, so that the browser's caller can read why.
+    const refused = await http.post('/jobs').set('Origin', ALLOWED).set('content-type', 'text/plain').send('hello').expect(415);
+    expect(refused.headers['access-control-allow-origin']).toBe(ALLOWED);
 
     const read = await http.get('/health/live').set('Origin', ALLOWED);
     expect(read.headers['access-control-allow-origin']).toBe(ALLOWED);

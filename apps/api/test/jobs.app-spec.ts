@@ -152,6 +152,17 @@ describe('api HTTP contract', () => {
       expectErrorBody(response.body);
       expect(response.body.details).toEqual([{ field: 'url', reason: expect.stringContaining('percent-encoded') }]);
       expect(response.headers['x-request-id']).toEqual(expect.any(String));
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+    });
+
+    it('answers a path parameter longer than any id or name with 414 and the error body', async () => {
+      const response = await http.get(`/jobs/${'a'.repeat(SCHEDULE_NAME_MAX_LENGTH + 1)}`).expect(414);
+      expect(response.body).toEqual({ error: 'Path parameter too long', details: [expect.objectContaining({ field: 'url' })] });
+    });
+
+    it('reads an empty body with a JSON content type as {}, as a client sends with its default headers', async () => {
+      const response = await http.post('/jobs').set('content-type', 'application/json').expect(400);
+      expect(response.body.details.map((d: { field: string }) => d.field)).toContain('type');
     });
 
     it('answers malformed JSON with 400', async () => {

@@ -24,7 +24,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  * names them instead of the parser refusing the whole body.
  */
 export function apiHttpAdapter(): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter: FastifyAdapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdOf,
     // `/dashboard/` is `/dashboard`, as on Express; and a schedule's name, up to 200 characters, fits in a path
@@ -32,20 +32,34 @@ export function apiHttpAdapter(): FastifyAdapter {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: SCHEDULE_NAME_MAX_LENGTH },
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
-    // Errors Fastify meets before any hook runs (a path that does not decode) get the api's error body too.
+    // Node's own limit for receiving a request, which Fastify turns off by default.
+    requestTimeout: 300_000,
+    // Errors Fastify meets before any hook runs (a path that does not decode, a path parameter too long) get
+    // the api's id, log line, headers and error body like every other answer.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const badUrl = error.code === 'FST_ERR_BAD_URL';
-      void reply
-        .header(REQUEST_ID_HTTP_HEADER, request.id)
-        .code(badUrl ? HttpStatus.BAD_REQUEST : HttpStatus.INTERNAL_SERVER_ERROR)
-        .send(
-          badUrl
-            ? errorBody('Malformed URL', [{ field: 'url', reason: 'must be a valid percent-encoded path' }])
-            : errorBody('Internal server error'),
-        );
+      PREPARE.get(adapter)?.(request, reply);
+      const answer = FRAMEWORK_ERRORS[error.code] ?? { status: HttpStatus.INTERNAL_SERVER_ERROR, body: errorBody('Internal server error') };
+      void reply.code(answer.status).send(answer.body);
     },
   });
+  return adapter;
 }
+
+/** What every request gets first (its id, log line, metrics and security headers), per adapter. */
+const PREPARE = new WeakMap<object, (request: FastifyRequest, reply: FastifyReply) => void>();
+
+const FRAMEWORK_ERRORS: Record<string, { status: number; body: ReturnType<typeof errorBody> }> = {
+  FST_ERR_BAD_URL: {
+    status: HttpStatus.BAD_REQUEST,
+    body: errorBody('Malformed URL', [{ field: 'url', reason: 'must be a valid percent-encoded path' }]),
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: HttpStatus.URI_TOO_LONG,
+    body: errorBody('Path parameter too long', [
+      { field: 'url', reason: `each path segment must be at most ${SCHEDULE_NAME_MAX_LENGTH} characters` },
+    ]),
+  },
+};
 
 /**
  * Request ids and logging, security headers, CORS, body parsing, metrics, error mapping and the API docs
@@ -65,18 +79,26 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
   // reached over plain http (Safari does so even on localhost). Only the docs page goes without it.
   // The dashboard sets its own, stricter policy on its page and files.
   const docsHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
-  // First, so that every request gets its id, a log line and its headers, even one refused with 413 or 415.
-  // The headers go on the Node response: a route that writes it itself (an event stream) sends them too.
-  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+  // First, so that every request gets its id, a log line and its headers, even a CORS preflight or one refused
+  // with 413 or 415. The headers go on the Node response: a route that writes it itself (an event stream) sends
+  // them too. The adapter's own first hook runs this, ahead of its CORS hook.
+  const prepare = (request: FastifyRequest, reply: FastifyReply): void => {
     reply.raw.setHeader(REQUEST_ID_HTTP_HEADER, request.id);
     httpLogger(request.raw, reply.raw);
     metrics.observe(request, reply.raw);
-    const headers = isDocsPage(pathOf(request.url)) ? docsHeaders : apiHeaders;
-    headers(request.raw, reply.raw, (err?: unknown) => {
-      if (err) done(err as Error);
-      else if (hasBody(request.raw) && !isJson(request.headers['content-type'])) void reply.code(415).send(NOT_JSON);
-      else done();
-    });
+    // helmet only sets headers, synchronously; it calls back with no error.
+    (isDocsPage(pathOf(request.url)) ? docsHeaders : apiHeaders)(request.raw, reply.raw, () => undefined);
+  };
+  const adapter = (app as NestFastifyApplication).getHttpAdapter() as unknown as FastifyAdapter;
+  PREPARE.set(adapter, prepare);
+  adapter.setOnRequestHook((request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    prepare(request, reply);
+    done();
+  });
+  // After CORS, so that a browser can read the refusal.
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (hasBody(request.raw) && !isJson(request.headers['content-type'])) void reply.code(415).send(NOT_JSON);
+    else done();
   });
   // Lines logged while a request is handled carry its id. nestjs-pino binds the request's logger in a
   // middleware, which runs before Fastify reads the body: for a request with a body, the handler would
@@ -87,8 +109,10 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
     else done();
   });
   if (corsOrigins.length > 0) {
-    app.enableCors({
+    (app as NestFastifyApplication).enableCors({
       origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
+      // An OPTIONS without Origin is answered 204, as Express's cors did, not refused in plain text.
+      strictPreflight: false,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'Authorization', REQUEST_ID_HTTP_HEADER],
       exposedHeaders: ['Location', 'Retry-After', REQUEST_ID_HTTP_HEADER],
@@ -99,9 +123,11 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
   // A body over the limit is refused by Fastify before it is read (413, "Request body is too large").
   fastify.removeAllContentTypeParsers();
   const parseJson = fastify.getDefaultJsonParser('ignore', 'ignore');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) =>
-    parseJson(request, body as string, (err, value) => (err ? done(MALFORMED_JSON(), undefined) : done(null, value))),
-  );
+  // An empty body with a JSON type (a client's default header on a POST without one) is `{}`, as on Express.
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (body === '') done(null, {});
+    else parseJson(request, body as string, (err, value) => (err ? done(MALFORMED_JSON(), undefined) : done(null, value)));
+  });
   // Cask's routes (and the examples, which are CaskControllers) validate their own input; the error bodies
   // of every other route (unknown paths, health) are made the same.
   app.useGlobalFilters(new CaskHttpErrorFilter(app.get(HttpAdapterHost)));
