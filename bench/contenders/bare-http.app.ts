@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, LogLevel, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
@@ -23,11 +23,11 @@ class BareController {
 class BareModule {}
 
 async function main(): Promise<void> {
-  const logger = ['fatal', 'error', 'warn'] as const;
+  const options = { logger: ['fatal', 'error', 'warn'] as LogLevel[] };
   const app =
     process.env.BARE_PLATFORM === 'fastify'
-      ? await NestFactory.create(BareModule, new FastifyAdapter(), { logger: [...logger] })
-      : await NestFactory.create(BareModule, { logger: [...logger] });
+      ? await NestFactory.create(BareModule, new FastifyAdapter(), options)
+      : await NestFactory.create(BareModule, options);
   exitWithParent(() => app.close());
   await app.listen(0, '127.0.0.1');
   tellParent({ type: 'ready', port: (app.getHttpServer().address() as AddressInfo).port });

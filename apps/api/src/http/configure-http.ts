@@ -69,7 +69,8 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; body: ReturnType<typeof
  * @param corsOrigins origins allowed to call the api from a browser (`*` for any); none by default
  */
 export function configureHttp(app: INestApplication, corsOrigins: readonly string[] = []): void {
-  const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const adapter = app.getHttpAdapter() as unknown as FastifyAdapter;
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
   const httpLogger = app.get<symbol, HttpLogger>(HTTP_LOGGER);
   const metrics = new HttpMetrics(app.get(Registry));
   // helmet's defaults: nosniff, frame denial, HSTS, a restrictive Content-Security-Policy and the like.
@@ -89,7 +90,6 @@ export function configureHttp(app: INestApplication, corsOrigins: readonly strin
     // helmet only sets headers, synchronously; it calls back with no error.
     (isDocsPage(pathOf(request.url)) ? docsHeaders : apiHeaders)(request.raw, reply.raw, () => undefined);
   };
-  const adapter = (app as NestFastifyApplication).getHttpAdapter() as unknown as FastifyAdapter;
   PREPARE.set(adapter, prepare);
   adapter.setOnRequestHook((request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     prepare(request, reply);
