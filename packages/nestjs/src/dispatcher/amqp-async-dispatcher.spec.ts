@@ -401,3 +401,50 @@ describe('AmqpAsyncDispatcher packing the jobs that are ready at once', () => {
     );
   });
 });
+
+describe('OutboxRelay deleting confirmed messages', () => {
+  const outbox = { maxBacklog: 100, pollMs: 1000, confirmTimeoutMs: 200, shutdownGraceMs: 10_000, packMaxJobs: 1 };
+  const options = { idempotencyTtlMs: 24 * 3600 * 1000, maxPayloadBytes: new Map<string, number>() };
+
+  afterEach(() => jest.useRealTimers());
+
+  it('deletes in rounds on its timer: confirms that arrive during a delete wait for the next round, not start one at once', async () => {
+    // Only the timers are fake, so the relay's 50 ms delay runs when the test says; SQLite and promises run as usual.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'Date', 'performance', 'hrtime'] });
+    const channel = new FakeConfirmChannel();
+    const { store, relay, dispatcher } = await dispatcherOver(new FakeConnection(channel), outbox, options);
+    const deletes: string[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const deleteOutbox = store.deleteOutbox.bind(store);
+    store.deleteOutbox = async (ids) => {
+      deletes.push([...ids]);
+      if (deletes.length === 1) await held;
+      return deleteOutbox(ids);
+    };
+    const dispatchAndConfirm = async (): Promise<void> => {
+      const id = await dispatcher.dispatch(DemoFlaky, { fail_times: 0 });
+      await until(() => channel.published.some((message) => message.properties.messageId === id));
+      channel.ack(channel.published.findIndex((message) => message.properties.messageId === id));
+    };
+
+    await dispatchAndConfirm();
+    await until(async () => (await store.outboxBacklog()) === 1 && jest.getTimerCount() > 0);
+    jest.advanceTimersByTime(50);
+    await until(() => deletes.length === 1);
+    await dispatchAndConfirm();
+    await dispatchAndConfirm();
+    release();
+    await until(async () => (await store.outboxBacklog()) === 2);
+
+    // The two confirmed during the first delete are still there, with no second delete started.
+    expect(deletes.map((ids) => ids.length)).toEqual([1]);
+    jest.advanceTimersByTime(50);
+    await until(async () => (await store.outboxBacklog()) === 0);
+    expect(deletes.map((ids) => ids.length)).toEqual([1, 2]);
+
+    jest.useRealTimers();
+    await relay.beforeApplicationShutdown();
+    await store.close();
+  });
+});

@@ -64,8 +64,8 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     super();
     this.commits = new GroupCommit((items) => this.store.createJobs(items), {
       maxGroup: MAX_JOBS_PER_COMMIT,
-      // SQLite commits one at a time, so dispatches arriving meanwhile join the next group rather than
-      // queueing in groups of their own; on PostgreSQL a few overlap, so a dispatch waits less for the one before.
+      // A few groups under way at once, so a dispatch waits less for the one before; past that, dispatches
+      // arriving meanwhile join the next group rather than queueing in groups of their own.
       maxInFlight: store.writesInParallel,
     });
   }

@@ -89,9 +89,13 @@ export class KyselyJobStore extends JobStore {
     await this.database.batch(statements);
   }
 
-  /** SQLite writes one transaction at a time; PostgreSQL overlaps a few, each on its own connection. */
+  /**
+   * PostgreSQL overlaps a few transactions, each on its own connection. SQLite commits one at a time, but
+   * batches sent while it works share its next commit, so a few groups under way keep a dispatch from
+   * waiting for the reply to the one before.
+   */
   override get writesInParallel(): number {
-    return this.database.dialect === 'sqlite' ? 1 : 4;
+    return 4;
   }
 
   override async get(id: string): Promise<JobRecord | undefined> {

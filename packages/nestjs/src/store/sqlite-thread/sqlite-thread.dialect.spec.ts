@@ -1,8 +1,12 @@
 import { CompiledQuery, Kysely, sql } from 'kysely';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteThreadDialect, SqliteThreadError } from './sqlite-thread.dialect';
+
+/** SQLite's WAL file: a 32-byte header, then frames of a 24-byte header and one page (4 KiB by default). */
+const WAL_HEADER_BYTES = 32;
+const WAL_FRAME_BYTES = 24 + 4096;
 
 interface Tables {
   items: { id: number; name: string; data: Buffer | null };
@@ -71,6 +75,36 @@ describe('SqliteThreadDialect', () => {
     await expect(dialect.batch([insert(3, 'c'), insert(1, 'duplicate')])).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
 
     expect(await db.selectFrom('items').select('id').orderBy('id').execute()).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
+  it('commits batches sent together in fewer transactions, and rolls a failing one back alone', async () => {
+    const insert = (id: number): CompiledQuery =>
+      db
+        .insertInto('items')
+        .values({ id, name: `item ${id}` })
+        .compile();
+    const walFrames = (): number => Math.max(0, (statSync(join(dir, 'test.db-wal')).size - WAL_HEADER_BYTES) / WAL_FRAME_BYTES);
+    const before = walFrames();
+
+    // Sent in one turn: the thread finds them queued behind the first and commits them together.
+    const batches = Array.from({ length: 40 }, (_, i) => dialect.batch([insert(i + 1)]));
+    const failing = dialect.batch([insert(100), insert(1)]);
+    const after = dialect.batch([insert(41)]);
+
+    await expect(Promise.all([...batches, after])).resolves.toHaveLength(41);
+    await expect(failing).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    const ids = (await db.selectFrom('items').select('id').orderBy('id').execute()).map(({ id }) => id);
+    expect(ids).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+    // Each commit that changed something writes at least one page to the WAL: 41 commits, 41 frames or more.
+    expect(walFrames() - before).toBeLessThan(41);
+  });
+
+  it('keeps order across a group: a statement sent after a batch sees its row', async () => {
+    const batch = dialect.batch([db.insertInto('items').values({ id: 1, name: 'a' }).compile()]);
+    const rows = db.selectFrom('items').select('id').execute();
+
+    await batch;
+    expect(await rows).toEqual([{ id: 1 }]);
   });
 
   it('keeps a transaction to itself: a batch and other statements wait until it ends', async () => {

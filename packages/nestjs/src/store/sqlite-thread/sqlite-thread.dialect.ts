@@ -78,8 +78,9 @@ export class SqliteThreadDialect implements Dialect {
 
   /**
    * Runs statements in one transaction, all or none, for one message each way instead of one per
-   * statement (and the connection is held for no longer than SQLite takes). For writes whose statements do
-   * not depend on one another's results, such as a group commit's inserts.
+   * statement, without holding the connection while the thread works: batches sent meanwhile share the
+   * thread's next commit. For writes whose statements do not depend on one another's results, such as a
+   * group commit's inserts.
    */
   batch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
     if (!this.driver) return Promise.reject(new SqliteThreadError('The SQLite store is not open'));
@@ -103,6 +104,8 @@ export class SqliteThreadDialect implements Dialect {
 /** One connection, as SQLite has: a transaction holds it until it ends, as in Kysely's SqliteDriver. */
 class SqliteThreadDriver implements Driver {
   private thread?: Promise<SqliteThread>;
+  /** The thread last started, once it is open. */
+  private current?: SqliteThread;
   private held?: Promise<void>;
   private release?: () => void;
   private destroyed = false;
@@ -115,7 +118,7 @@ class SqliteThreadDriver implements Driver {
     const current = await starting?.catch(() => undefined);
     // Only the first caller to find no thread, or an ended one, starts one; the others wait for it.
     if (this.thread === starting && (!starting || current?.hasEnded)) this.thread = SqliteThread.start(this.options);
-    await this.thread;
+    this.current = await this.thread;
   }
 
   async acquireConnection(): Promise<SqliteThread> {
@@ -126,13 +129,17 @@ class SqliteThreadDriver implements Driver {
     return this.thread as Promise<SqliteThread>;
   }
 
+  /**
+   * A batch is a transaction of its own in the thread, so it need not hold the connection until answered:
+   * it waits only for a transaction (or statement) that holds it, then goes out at once, and batches sent
+   * while the thread is busy share one commit there. Nothing is awaited between the last look at `held`
+   * and the send, so a batch never lands inside another caller's transaction.
+   */
   async batch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
-    const connection = await this.acquireConnection();
-    try {
-      return await connection.executeBatch(queries);
-    } finally {
-      await this.releaseConnection();
-    }
+    if (this.destroyed) throw new SqliteThreadError('The SQLite store is closed');
+    await this.init();
+    while (this.held) await this.held;
+    return (this.current as SqliteThread).executeBatch(queries);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
