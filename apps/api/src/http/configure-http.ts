@@ -7,12 +7,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import helmet from 'helmet';
 import { Store, storage } from 'nestjs-pino/storage';
 import type { IncomingMessage } from 'node:http';
-import type { HttpLogger } from 'pino-http';
 import { Registry } from 'prom-client';
 import { isDocsPage, serveApiDocs } from '../openapi/api-docs';
 import { HTTP_LOGGER } from '../tokens';
 import { HttpMetrics } from './http-metrics';
 import { REQUEST_ID_HTTP_HEADER, requestIdOf } from './request-id';
+import type { ApiHttpLogger } from './request-logging';
 
 /** Largest request body accepted; larger ones answer 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -71,7 +71,7 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; body: ReturnType<typeof
 export function configureHttp(app: INestApplication, corsOrigins: readonly string[] = []): void {
   const adapter = app.getHttpAdapter() as unknown as FastifyAdapter;
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
-  const httpLogger = app.get<symbol, HttpLogger>(HTTP_LOGGER);
+  const httpLogger = app.get<symbol, ApiHttpLogger>(HTTP_LOGGER);
   const metrics = new HttpMetrics(app.get(Registry));
   // helmet's defaults: nosniff, frame denial, HSTS, a restrictive Content-Security-Policy and the like.
   const apiHeaders = helmet();
