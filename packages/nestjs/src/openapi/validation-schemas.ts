@@ -2,9 +2,9 @@ import type { ParameterObject, ReferenceObject, SchemaObject } from '@nestjs/swa
 import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
 
-// class-transformer keeps the `@Type(() => Nested)` metadata here and exports this path for require only.
+/** class-transformer's metadata (`@Type(() => Nested)`, `@Transform`, ...); it exports this path for require only. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: MetadataStorage };
+export const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: MetadataStorage };
 
 /** Where the document keeps named schemas; class-validator-jsonschema writes nested classes as `$ref`s to here. */
 export const SCHEMAS = '#/components/schemas/';
