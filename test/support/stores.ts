@@ -7,6 +7,8 @@ import { KyselyJobStore } from '../../packages/nestjs/src/store/kysely-job-store
 import { KyselyOutboxStore } from '../../packages/nestjs/src/store/kysely-outbox-store';
 import { KyselyRetentionStore } from '../../packages/nestjs/src/store/kysely-retention-store';
 import { KyselyStatsStore } from '../../packages/nestjs/src/store/kysely-stats-store';
+import { KyselyQueueStateStore } from '../../packages/nestjs/src/store/kysely-queue-state-store';
+import type { QueueStateStore } from '../../packages/nestjs/src/store/queue-state-store';
 import type { OutboxStore } from '../../packages/nestjs/src/store/outbox-store';
 import type { RetentionStore } from '../../packages/nestjs/src/store/retention-store';
 import type { StatsStore } from '../../packages/nestjs/src/store/stats-store';
@@ -17,6 +19,7 @@ export type TestStores = JobStore &
   IdempotencyStore &
   RetentionStore &
   StatsStore &
+  QueueStateStore &
   Pick<CaskDatabase, 'migrate' | 'ping' | 'close'> & { readonly database: CaskDatabase['db']; readonly cask: CaskDatabase };
 
 /** Each store's methods bound onto one object; the ports share no method name, so none hides another. */
@@ -27,6 +30,7 @@ export function storesOver(cask: CaskDatabase): TestStores {
     new KyselyIdempotencyStore(cask),
     new KyselyRetentionStore(cask),
     new KyselyStatsStore(cask),
+    new KyselyQueueStateStore(cask),
   ];
   const facade: Record<string, unknown> = {
     database: cask.db,

@@ -8,8 +8,9 @@ import { createApiApp } from './api-app';
 const ACME_WRITE = 'cask_test_key_acme_write_0123456789';
 const ACME_READ = 'cask_test_key_acme_read_0123456789a';
 const GLOBEX_WRITE = 'cask_test_key_globex_write_01234567';
+const OPS_ADMIN = 'cask_test_key_ops_admin_0123456789ab';
 /** Globex's key is configured by its digest only, as an operator keeping plain keys out of the environment would. */
-const API_KEYS = `acme:write:${ACME_WRITE},acme:read:${ACME_READ},globex:write:sha256:${sha256(GLOBEX_WRITE)}`;
+const API_KEYS = `acme:write:${ACME_WRITE},acme:read:${ACME_READ},globex:write:sha256:${sha256(GLOBEX_WRITE)},ops:admin:${OPS_ADMIN}`;
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -47,6 +48,9 @@ const ROUTES: Route[] = [
   { method: 'get', path: () => '/schedules', writes: false },
   { method: 'post', path: () => '/schedules', body: { name: 'nightly', cron: '0 3 * * *', ...WELCOME }, writes: true },
   { method: 'post', path: () => '/users/welcome-email', body: WELCOME.payload, writes: true },
+  { method: 'get', path: () => '/queues', writes: false },
+  { method: 'post', path: () => '/queues/video/pause', writes: true },
+  { method: 'post', path: () => '/queues/video/resume', writes: true },
 ];
 
 /** API keys: 401 without one, 403 for a read-only key that writes, 404 for another tenant's job. */
@@ -102,6 +106,25 @@ describe('API keys and tenants', () => {
       expect((await http.get('/stats').set('Authorization', `Bearer ${ACME_READ}`).expect(200)).body).toEqual(before);
     },
   );
+
+  it('lets only an admin key see, pause and resume the queues every tenant shares', async () => {
+    const refused = { error: 'Queues are shared by every tenant: only an admin API key may see, pause or resume them' };
+    for (const key of [ACME_WRITE, GLOBEX_WRITE]) {
+      expect((await http.get('/queues').set('Authorization', `Bearer ${key}`).expect(403)).body).toEqual(refused);
+      expect((await http.post('/queues/video/pause').set('Authorization', `Bearer ${key}`).expect(403)).body).toEqual(refused);
+    }
+    const listed = await http.get('/queues').set('Authorization', `Bearer ${OPS_ADMIN}`).expect(200);
+    expect(listed.body.items.map((item: { queue: string; paused: boolean }) => [item.queue, item.paused])).toEqual([
+      ['default', false],
+      ['video', false],
+    ]);
+    await http.post('/queues/video/pause').set('Authorization', `Bearer ${OPS_ADMIN}`).expect(200);
+    const paused = await http.get('/queues').set('Authorization', `Bearer ${OPS_ADMIN}`).expect(200);
+    expect(paused.body.items.find((item: { queue: string }) => item.queue === 'video')).toMatchObject({ paused: true });
+    await http.post('/queues/video/resume').set('Authorization', `Bearer ${OPS_ADMIN}`).expect(200);
+    // An admin key is a write key too.
+    await http.post('/jobs').set('Authorization', `Bearer ${OPS_ADMIN}`).send(WELCOME).expect(202);
+  });
 
   it('lets a read-only key read its tenant’s jobs', async () => {
     const job = await http.get(`/jobs/${acmeJob}`).set('Authorization', `Bearer ${ACME_READ}`).expect(200);

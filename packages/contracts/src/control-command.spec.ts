@@ -1,10 +1,12 @@
-import { CancelCommand, ControlCommand, SyncCommand, decodeControl, encodeControl } from './control-command';
+import { CancelCommand, ControlCommand, QueueCommand, SyncCommand, decodeControl, encodeControl } from './control-command';
 
 const JOB_ID = '0190b6a4-3c3e-7b6a-9f1e-2d3c4b5a6978';
 const AT = 1_700_000_000_000;
 
 const cancel: CancelCommand = { kind: 'cancel', job_id: JOB_ID, series: 2, at: AT };
 const sync: SyncCommand = { kind: 'sync', token: 'f3b7c1e2-worker-1' };
+const pause: QueueCommand = { kind: 'pause', queue: 'video', at: AT };
+const resume: QueueCommand = { kind: 'resume', queue: 'video', at: AT + 1 };
 
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -20,6 +22,8 @@ describe('decodeControl', () => {
   it.each<[string, ControlCommand]>([
     ['cancel', cancel],
     ['sync', sync],
+    ['pause', pause],
+    ['resume', resume],
   ])('gives back the %s command encodeControl wrote', (_kind, command) => {
     expect(decodeControl(encodeControl(command))).toEqual({ ok: true, value: command });
   });
@@ -46,6 +50,15 @@ describe('decodeControl', () => {
     }
   });
 
+  it.each([
+    ['queue missing', { ...pause, queue: undefined }, 'field "queue" must be a queue name'],
+    ['queue empty', { ...pause, queue: '' }, 'field "queue" must be a queue name'],
+    ['at missing', { ...resume, at: undefined }, 'field "at" must be a time in epoch ms'],
+    ['at a string', { ...resume, at: 'now' }, 'field "at" must be a time in epoch ms'],
+  ])('rejects a queue command with %s, naming the field', (_label, value, reason) => {
+    expect(reasonFor(body(value))).toBe(reason);
+  });
+
   it('rejects a body that is not JSON', () => {
     expect(reasonFor(Buffer.from('{"kind":"cancel",'))).toBe('body is not valid JSON');
     expect(reasonFor(Buffer.alloc(0))).toBe('body is not valid JSON');
@@ -65,10 +78,10 @@ describe('decodeControl', () => {
 
   it.each([
     ['kind missing', { ...cancel, kind: undefined }],
-    ['an unknown kind', { ...cancel, kind: 'pause' }],
+    ['an unknown kind', { ...cancel, kind: 'halt' }],
     ['kind in another case', { ...cancel, kind: 'Cancel' }],
   ])('rejects a command with %s, naming the field', (_label, value) => {
-    expect(reasonFor(body(value))).toBe('field "kind" must be cancel or sync');
+    expect(reasonFor(body(value))).toBe('field "kind" must be cancel, sync, pause or resume');
   });
 
   it.each([

@@ -1,5 +1,14 @@
 import { IsString } from 'class-validator';
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_RETENTION_MS, JobCatalogue, JobDefinition, JobSpec, defineJob } from './job-definition';
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_RETENTION_MS,
+  JobCatalogue,
+  JobDefinition,
+  JobSpec,
+  defineJob,
+  durationMs,
+  toUniquePolicy,
+} from './job-definition';
 import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS } from './retry-policy';
 
 class NotePayload {
@@ -193,6 +202,46 @@ describe('defineJob', () => {
     expect(() => defineJob('notes.create', { payload: NotePayload, queue })).toThrow(
       new TypeError(`Queue "${queue}" of job "notes.create" must be lower-case letters, digits, "-" or "_"`),
     );
+  });
+});
+
+describe('defineJob unique', () => {
+  it('keeps a unique policy with its window in ms, `drop` unless told otherwise', () => {
+    expect(defineJob('notes.sync', { payload: NotePayload, unique: { by: ['text'] } }).unique).toEqual({ mode: 'drop', by: ['text'] });
+    expect(defineJob('notes.sync', { payload: NotePayload, unique: { by: ['text'], for: '10m', mode: 'throttle' } }).unique).toEqual({
+      mode: 'throttle',
+      by: ['text'],
+      forMs: 600_000,
+    });
+    expect(defineJob('notes.sync', { payload: NotePayload, unique: { mode: 'debounce', for: 1500 } }).unique).toEqual({
+      mode: 'debounce',
+      forMs: 1500,
+    });
+    expect(defineJob('notes.sync', { payload: NotePayload }).unique).toBeUndefined();
+  });
+
+  it('reads windows as ms, s, m, h and d', () => {
+    expect(['250ms', '30s', '10m', '2h', '1d', '5 s'].map(durationMs)).toEqual([250, 30_000, 600_000, 7_200_000, 86_400_000, 5000]);
+    expect(['', '10', 'ten minutes', '1w', '-5s'].map(durationMs)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it('names every bad unique setting: an unknown mode, a window missing, out of range or unreadable, empty fields', () => {
+    const bad = (unique: JobSpec<NotePayload>['unique']) => () => defineJob('notes.sync', { payload: NotePayload, unique });
+
+    expect(bad({ mode: 'once' as never })).toThrow('unique.mode must be one of: drop, throttle, debounce');
+    expect(bad({ mode: 'throttle' })).toThrow('unique.for must be given for mode throttle');
+    expect(bad({ mode: 'debounce', for: '31d' })).toThrow('unique.for must be 1 ms to 30 days');
+    expect(bad({ for: 'soon' })).toThrow('unique.for must be 1 ms to 30 days');
+    expect(bad({ for: 0 })).toThrow('unique.for must be 1 ms to 30 days');
+    expect(bad({ by: [] })).toThrow('unique.by must list one or more payload fields');
+    expect(bad({ by: ['text', ''] })).toThrow('unique.by must list one or more payload fields');
+  });
+
+  it('checks a dispatch’s unique settings the same way, naming fields from the prefix it is given', () => {
+    expect(toUniquePolicy({ mode: 'throttle' }, 'jobs[2].unique').problems).toEqual([
+      { field: 'jobs[2].unique.for', reason: 'must be given for mode throttle' },
+    ]);
+    expect(toUniquePolicy({ mode: 'drop', by: ['a.b'], for: 5 }).problems).toEqual([]);
   });
 });
 

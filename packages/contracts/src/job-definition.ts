@@ -8,6 +8,77 @@ import {
   checkBackoff,
 } from './retry-policy';
 
+/**
+ * What a second dispatch of a job with the same unique key does: `drop` answers the first job while it is
+ * waiting or running; `throttle` answers the first job for the whole window after it was dispatched; `debounce`
+ * holds the job for a quiet window, and each dispatch within it replaces its payload (and options) and starts
+ * the window again, so the last one runs.
+ */
+export type UniqueMode = 'drop' | 'throttle' | 'debounce';
+
+/** The modes, for messages and checks. */
+export const UNIQUE_MODES: readonly UniqueMode[] = ['drop', 'throttle', 'debounce'];
+
+/** Longest unique window: as far as a job may be delayed. */
+export const MAX_UNIQUE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** How a job type's dispatches are deduplicated (see {@link UniqueMode}). */
+export interface UniquePolicy {
+  readonly mode: UniqueMode;
+  /**
+   * The payload fields (dotted paths) whose values make the key, e.g. `['user_id']`; undefined means the
+   * whole payload. Keys are per tenant and job type.
+   */
+  readonly by?: readonly string[];
+  /**
+   * The window in ms: required for `throttle` and `debounce`; for `drop`, how long at most a waiting or
+   * running job holds its key (undefined: as long as it waits or runs).
+   */
+  readonly forMs?: number;
+}
+
+/** `unique` as {@link defineJob} takes it: `for` in ms or as `'30s'`, `'10m'`, `'2h'`, `'1d'`. */
+export interface UniqueSpec {
+  /** @defaultValue `'drop'` */
+  mode?: UniqueMode;
+  by?: readonly string[];
+  for?: number | string;
+}
+
+const DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `'10m'` as 600000; a number as it is; undefined when neither. */
+export function durationMs(value: number | string): number | undefined {
+  if (typeof value === 'number') return value;
+  const match = DURATION.exec(value.trim());
+  return match ? Number(match[1]) * UNIT_MS[match[2]] : undefined;
+}
+
+/** A unique policy with its window in ms, and what is wrong with it (fields named from `field`). */
+export function toUniquePolicy(
+  spec: UniqueSpec,
+  field = 'unique',
+): { policy: UniquePolicy; problems: Array<{ field: string; reason: string }> } {
+  const mode = spec.mode ?? 'drop';
+  const forMs = spec.for === undefined ? undefined : durationMs(spec.for);
+  const problems: Array<{ field: string; reason: string }> = [];
+  if (!UNIQUE_MODES.includes(mode)) problems.push({ field: `${field}.mode`, reason: `must be one of: ${UNIQUE_MODES.join(', ')}` });
+  if (spec.for !== undefined && (forMs === undefined || !Number.isInteger(forMs) || forMs < 1 || forMs > MAX_UNIQUE_WINDOW_MS)) {
+    problems.push({ field: `${field}.for`, reason: 'must be 1 ms to 30 days, in ms or as "30s", "10m", "2h", "1d"' });
+  } else if (forMs === undefined && mode !== 'drop') {
+    problems.push({ field: `${field}.for`, reason: `must be given for mode ${mode}` });
+  }
+  if (
+    spec.by !== undefined &&
+    (!Array.isArray(spec.by) || spec.by.length === 0 || spec.by.some((f) => typeof f !== 'string' || f === ''))
+  ) {
+    problems.push({ field: `${field}.by`, reason: 'must list one or more payload fields' });
+  }
+  const policy: UniquePolicy = Object.freeze({ mode, by: spec.by && Object.freeze([...spec.by]), forMs });
+  return { policy, problems };
+}
+
 /** A class whose instances are a job's payload; its class-validator decorators are the payload's rules. */
 export type PayloadClass<P extends object = object> = new () => P;
 
@@ -40,6 +111,8 @@ export interface JobDefinition<P extends object = object, R = unknown> {
   readonly maxPayloadBytes: number;
   /** A payload that passes the payload class's rules, shown in the api's OpenAPI document; undefined when none was given. */
   readonly example?: P;
+  /** How dispatches of this type with the same key are deduplicated; undefined means they are not. */
+  readonly unique?: UniquePolicy;
   /** Carries the result type for the compiler only; always `undefined` at run time. */
   readonly resultType?: R;
 }
@@ -74,6 +147,12 @@ export interface JobSpec<P extends object> {
    * @defaultValue none
    */
   example?: P;
+  /**
+   * Deduplicates dispatches with the same key, e.g. `{ by: ['user_id'], for: '10m', mode: 'throttle' }`:
+   * see {@link UniqueMode}. A dispatch may override it or turn it off (`unique: false`).
+   * @defaultValue none: every dispatch is a job
+   */
+  unique?: UniqueSpec;
 }
 
 /** Largest payload of a job type unless its definition says otherwise: 256 KiB of JSON. */
@@ -135,6 +214,8 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
       ? []
       : [{ field: 'rateLimitPerSecond', reason: 'must be a positive integer' }]),
   ];
+  const unique = spec.unique && toUniquePolicy(spec.unique);
+  problems.push(...(unique?.problems ?? []));
   if (problems.length > 0) {
     throw new TypeError(`Job "${name}": ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
   }
@@ -151,6 +232,7 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
     rateLimitPerSecond: spec.rateLimitPerSecond,
     maxPayloadBytes: spec.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     example: spec.example,
+    unique: unique?.policy,
   });
 }
 

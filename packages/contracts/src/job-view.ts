@@ -61,6 +61,12 @@ export interface Job<R = unknown, P extends object = object> {
 
 /** The one-line answer to an accepted dispatch; `scheduled` for a delayed job. */
 export interface QueuedResponse {
-  status: 'queued' | 'scheduled';
+  /** `queued`, or `scheduled` for a delayed job; for a dispatch that became another job (`unique`), that job's status. */
+  status: JobStatus;
   job_id: string;
+  /**
+   * Only when the job type (or the request) has a unique key: `created` for a new job, `existing` when the
+   * job holding the key is the answer and nothing was written, `debounced` when that job took this payload.
+   */
+  unique?: 'created' | 'existing' | 'debounced';
 }

@@ -32,6 +32,9 @@ import { KyselyJobStore } from './store/kysely-job-store';
 import { KyselyOutboxStore } from './store/kysely-outbox-store';
 import { KyselyRetentionStore } from './store/kysely-retention-store';
 import { KyselyStatsStore } from './store/kysely-stats-store';
+import { KyselyQueueStateStore } from './store/kysely-queue-state-store';
+import { QueueStateStore } from './store/queue-state-store';
+import { QueueControls } from './queues/queue-controls';
 import { OutboxStore } from './store/outbox-store';
 import { RetentionStore } from './store/retention-store';
 import { StatsStore } from './store/stats-store';
@@ -180,6 +183,7 @@ const STORES: Provider[] = [
   over(IdempotencyStore, (database) => new KyselyIdempotencyStore(database)),
   over(RetentionStore, (database) => new KyselyRetentionStore(database)),
   over(StatsStore, (database) => new KyselyStatsStore(database)),
+  over(QueueStateStore, (database) => new KyselyQueueStateStore(database)),
   over(ScheduleStore, (database) => new KyselyScheduleStore(database.db)),
   over(WorkerRegistry, (database) => new WorkerRegistry(database.db)),
   over(LeaseStore, (database) => new LeaseStore(database.db)),
@@ -201,6 +205,7 @@ const ENGINE: Provider[] = [
   HeartbeatConsumer,
   SilentWorkerSweeper,
   RateTokenTicker,
+  QueueControls,
 ];
 
 /**
@@ -237,6 +242,8 @@ const ENGINE: Provider[] = [
     IdempotencyStore,
     RetentionStore,
     StatsStore,
+    QueueStateStore,
+    QueueControls,
     ScheduleStore,
     WorkerRegistry,
     JobMetrics,

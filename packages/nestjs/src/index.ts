@@ -14,11 +14,18 @@ export type {
   CaskWorkersOptions,
 } from './cask-options';
 export { CaskBroker } from './broker/cask-broker';
-export { AsyncDispatcher, type BatchItem, type DispatchOptions } from './dispatcher/async-dispatcher';
+export {
+  AsyncDispatcher,
+  type BatchItem,
+  type DispatchOptions,
+  type DispatchOutcome,
+  type DispatchUnique,
+} from './dispatcher/async-dispatcher';
 export { InMemoryAsyncDispatcher } from './dispatcher/in-memory-async-dispatcher';
 export { BacklogFullError, BatchValidationError, IdempotencyConflictError, PayloadTooLargeError } from './dispatcher/dispatch-errors';
 export { InvalidPayloadError } from './dispatcher/invalid-payload.error';
 export { JobCanceller, NotCancellableError } from './dispatcher/job-canceller';
+export { QueueControls, UnknownQueueError, type QueueView } from './queues/queue-controls';
 export { JobRedriver, NotRetryableStateError } from './dispatcher/job-redriver';
 export { JobEventBus, type JobUpdate } from './events/job-event-bus';
 export { BatchOverRateLimitError, DispatchQuota } from './limits/dispatch-quota';

@@ -135,7 +135,7 @@ describe('loadApiConfig', () => {
 
   it.each([
     ['no scope', 'acme:cask_test_key_config_0123456789abcd', 'entry 1 must be tenant:scope:key'],
-    ['an unknown scope', 'acme:admin:cask_test_key_config_0123456789abcd', 'entry 1: scope must be read or write'],
+    ['an unknown scope', 'acme:owner:cask_test_key_config_0123456789abcd', 'entry 1: scope must be read, write or admin'],
     [
       'a short key',
       'acme:write:short',

@@ -1,8 +1,11 @@
 import { TENANT_NAME } from '@cask/contracts';
 import { createHash } from 'node:crypto';
 
-/** What a key may do: `read` looks jobs up; `write` also dispatches, cancels and retries. */
-export type Scope = 'read' | 'write';
+/**
+ * What a key may do: `read` looks jobs up; `write` also dispatches, cancels and retries; `admin` also pauses and
+ * resumes queues, which every tenant shares.
+ */
+export type Scope = 'read' | 'write' | 'admin';
 
 /** Who a request acts for: the tenant its key belongs to, and what the key may do. */
 export interface Principal {
@@ -16,7 +19,7 @@ export interface ApiKey extends Principal {
   sha256: string;
 }
 
-const SCOPES: readonly Scope[] = ['read', 'write'];
+const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
 /** A plain key: long enough that guessing is hopeless, in characters that survive env files and headers. */
 const PLAIN_KEY = /^[A-Za-z0-9_.~+/=-]{24,200}$/;
 const DIGEST = /^sha256:([0-9a-f]{64})$/i;
@@ -45,7 +48,7 @@ export function parseApiKeys(text: string): ApiKey[] {
     const key = entry.slice(second + 1);
     if (!TENANT_NAME.test(tenant))
       throw new Error(`${at}: tenant must be 1-64 letters, digits, ".", "-" or "_", starting with a letter or digit`);
-    if (!SCOPES.includes(scope)) throw new Error(`${at}: scope must be read or write`);
+    if (!SCOPES.includes(scope)) throw new Error(`${at}: scope must be read, write or admin`);
     const digest = DIGEST.exec(key);
     if (!digest && !PLAIN_KEY.test(key)) {
       throw new Error(`${at}: key must be 24-200 characters (letters, digits, _ . ~ + / = -) or sha256:<64 hex digits>`);

@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { errorBody } from '../http/error-body';
 import { ApiKeyRing, Principal } from './api-keys';
 import type { AuthenticatedRequest } from './principal.decorator';
-import { PUBLIC_ROUTE } from './public-route';
+import { ADMIN_ROUTE, PUBLIC_ROUTE } from './public-route';
 import { RequestLimits } from './request-limits';
 
 /** Who every request acts for when no keys are configured. */
@@ -22,7 +22,8 @@ interface GuardedRequest extends Partial<AuthenticatedRequest> {
 
 /**
  * Cask's routes but those marked {@link Public}: with `CaskAuthModule` imported and keys configured, a valid
- * `Authorization: Bearer <key>` (401 without), a `write` key for anything but reads (403), and the tenant's
+ * `Authorization: Bearer <key>` (401 without), a `write` key for anything but reads and an `admin` key for
+ * the routes marked {@link AdminOnly} (403), and the tenant's
  * request rate (429). Without keys every request acts for the default tenant. Bound to Cask's controllers
  * only (never an `APP_GUARD`), so the host's routes are untouched.
  */
@@ -42,6 +43,13 @@ export class CaskAccessGuard implements CanActivate {
     await this.limits?.perTenant.take(principal.tenant);
     if (principal.scope === 'read' && !READ_METHODS.has(request.method)) {
       throw new ForbiddenException(errorBody('This API key is read-only: it cannot dispatch, cancel, retry or change schedules'));
+    }
+    if (
+      this.keys?.enabled &&
+      principal.scope !== 'admin' &&
+      this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [context.getHandler(), context.getClass()])
+    ) {
+      throw new ForbiddenException(errorBody('Queues are shared by every tenant: only an admin API key may see, pause or resume them'));
     }
     request.principal = principal;
     return true;

@@ -6,16 +6,18 @@ import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { JobMetrics } from '../metrics/job-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
-import type { NewJob, OutboxMessage } from '../store/job-record';
+import type { NewJob, OutboxMessage, UniqueClaim } from '../store/job-record';
 import { JobStore } from '../store/job-store';
 import { toJob } from '../store/job-view.mapper';
-import { AsyncDispatcher, BatchItem, DispatchOptions } from './async-dispatcher';
+import { AsyncDispatcher, BatchItem, DispatchOptions, DispatchOutcome } from './async-dispatcher';
+import { canonicalJson } from './canonical-json';
 import { BacklogFullError, BatchValidationError, IdempotencyConflictError, PayloadTooLargeError } from './dispatch-errors';
 import { checkedRaw } from './checked-payloads';
 import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { DispatcherOptions } from './dispatcher.options';
 import { InvalidPayloadError } from './invalid-payload.error';
 import { firstAttemptMessage } from './job-message';
+import { uniqueKeyOf, uniquePolicyOf } from './unique-key';
 
 /** Most jobs one group commit writes. */
 const MAX_JOBS_PER_COMMIT = 500;
@@ -29,19 +31,6 @@ interface Prepared {
 /** A resolved job as a request: after defaults, so leaving out `priority` and sending the default match. */
 function resolvedRequest({ type, payload, priority, maxAttempts, backoff, timeoutMs, runAt }: Prepared['record']): object {
   return { type, payload, priority, maxAttempts, backoff, timeoutMs, runAt };
-}
-
-/** JSON with object keys sorted, so equal requests hash equally whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**
@@ -71,45 +60,91 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
   }
 
   override async dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<string> {
+    return (await this.dispatchJob(job, payload, options)).jobId;
+  }
+
+  override async dispatchJob<P extends object, R>(
+    job: JobDefinition<P, R>,
+    payload: P,
+    options: DispatchOptions = {},
+  ): Promise<DispatchOutcome> {
     const now = Date.now();
-    const prepared = this.prepare(job, payload, options, now);
+    const prepared = this.prepareWithKey(job, payload, options, now);
     const { full, backlog } = await this.relay.isBacklogFull();
     if (full) throw new BacklogFullError(backlog);
-    if (!options.idempotencyKey) {
-      await this.commits.add({ job: prepared.record, message: prepared.message });
-      this.metrics.dispatched(prepared.record.type, prepared.record.queue);
-      this.release(prepared);
-      this.logger.debug({ ...jobLog(prepared.record.id, job.name), msg: `Job ${job.name} ${prepared.record.id} dispatched` });
-      return prepared.record.id;
+    const { record, unique } = prepared;
+    if (!options.idempotencyKey && !unique) {
+      await this.commits.add({ job: record, message: prepared.message });
+      this.created(prepared);
+      return { jobId: record.id, outcome: 'created', status: record.status, unique: false };
     }
-    const idempotency = {
-      // Keys are the client's: two tenants choosing the same key are two requests.
-      key: `${prepared.record.tenant}:${options.idempotencyKey}`,
-      requestHash: this.requestHash(options.fingerprint ?? resolvedRequest(prepared.record)),
-      expiresAt: now + this.config.idempotencyTtlMs,
-    };
-    const outcome = await this.store.createJob(prepared.record, prepared.message, idempotency);
-    if (!outcome.created) {
-      if (outcome.requestHash !== idempotency.requestHash) throw new IdempotencyConflictError(outcome.jobId);
+    const idempotency = options.idempotencyKey
+      ? {
+          // Keys are the client's: two tenants choosing the same key are two requests.
+          key: `${record.tenant}:${options.idempotencyKey}`,
+          requestHash: this.requestHash(
+            // A debounced job's run time is the dispatch's time plus the window: not part of the request.
+            options.fingerprint ??
+              (unique?.mode === 'debounce' ? { ...resolvedRequest(record), runAt: options.runAt } : resolvedRequest(record)),
+          ),
+          expiresAt: now + this.config.idempotencyTtlMs,
+        }
+      : undefined;
+    const outcome = await this.store.createJob(record, prepared.message, idempotency, unique);
+    if (outcome.created) {
+      this.created(prepared);
+      return { jobId: record.id, outcome: 'created', status: record.status, unique: unique !== undefined };
+    }
+    if ('requestHash' in outcome) {
+      if (outcome.requestHash !== idempotency?.requestHash) throw new IdempotencyConflictError(outcome.jobId);
       this.logger.debug({ ...jobLog(outcome.jobId, job.name), msg: `Job ${job.name} ${outcome.jobId}: idempotent replay` });
-      return outcome.jobId;
+      return { jobId: outcome.jobId, outcome: 'existing', status: record.status, unique: unique !== undefined };
     }
+    if (outcome.unique === 'debounced') this.relay.wakeAt(record.runAt as number);
+    this.metrics.deduplicated(job.name, outcome.unique);
+    this.logger.debug({ ...jobLog(outcome.jobId, job.name), msg: `Job ${job.name}: dispatch became ${outcome.jobId} (${outcome.unique})` });
+    return { jobId: outcome.jobId, outcome: outcome.unique, status: outcome.status, unique: true };
+  }
+
+  /** A new job is committed: counted, handed to the broker (or the relay), logged. */
+  private created(prepared: Prepared): void {
     this.metrics.dispatched(prepared.record.type, prepared.record.queue);
     this.release(prepared);
     this.logger.debug({
-      ...jobLog(prepared.record.id, job.name),
-      msg: `Job ${job.name} ${prepared.record.id} dispatched (idempotency key)`,
+      ...jobLog(prepared.record.id, prepared.record.type),
+      msg: `Job ${prepared.record.type} ${prepared.record.id} dispatched`,
     });
-    return prepared.record.id;
+  }
+
+  /**
+   * As {@link prepare}, with the dispatch's unique key to claim, if one applies. A debounced job waits out its
+   * quiet window; each dispatch within it moves the window on.
+   */
+  private prepareWithKey(job: JobDefinition, payload: object, options: DispatchOptions, now: number): Prepared & { unique?: UniqueClaim } {
+    const policy = uniquePolicyOf(job, options);
+    if (!policy) return this.prepare(job, payload, options, now);
+    const runAt = policy.mode === 'debounce' ? Math.max(options.runAt ?? 0, now + (policy.forMs as number)) : options.runAt;
+    const prepared = this.prepare(job, payload, { ...options, runAt }, now);
+    const { record } = prepared;
+    const unique: UniqueClaim = {
+      key: uniqueKeyOf(policy, record.tenant ?? DEFAULT_TENANT, job.name, record.payload),
+      mode: policy.mode,
+      expiresAt: policy.mode === 'debounce' ? runAt : policy.forMs !== undefined ? now + policy.forMs : undefined,
+      replacement: (holder) => ({
+        ...firstAttemptMessage({ ...record, id: holder.id, createdAt: holder.createdAt }, now, options.requestId),
+        availableAt: runAt,
+      }),
+    };
+    return { ...prepared, unique };
   }
 
   override async dispatchMany(items: readonly BatchItem[]): Promise<string[]> {
     const now = Date.now();
     const errors: FieldError[] = [];
-    const prepared: Prepared[] = [];
+    const prepared: Array<Prepared & { unique?: UniqueClaim }> = [];
     items.forEach((item, index) => {
       try {
-        prepared.push(this.prepare(item.job, item.payload, item.options ?? {}, now));
+        prepared.push(this.prepareWithKey(item.job, item.payload, item.options ?? {}, now));
       } catch (err) {
         if (err instanceof PayloadTooLargeError) throw new PayloadTooLargeError(err.jobType, err.limit, err.size, `jobs[${index}].payload`);
         if (!(err instanceof InvalidPayloadError)) throw err;
@@ -122,13 +157,25 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     if (errors.length > 0) throw new BatchValidationError(errors);
     const { full, backlog } = await this.relay.isBacklogFull();
     if (full) throw new BacklogFullError(backlog);
-    await this.store.createJobs(prepared.map(({ record, message }) => ({ job: record, message })));
-    for (const item of prepared) {
-      this.metrics.dispatched(item.record.type, item.record.queue);
-      this.release(item);
+    if (!prepared.some((item) => item.unique)) {
+      await this.store.createJobs(prepared.map(({ record, message }) => ({ job: record, message })));
+      for (const item of prepared) this.created(item);
+      this.logger.debug(`Batch of ${prepared.length} job(s) dispatched`);
+      return prepared.map(({ record }) => record.id);
     }
-    this.logger.debug(`Batch of ${prepared.length} job(s) dispatched`);
-    return prepared.map(({ record }) => record.id);
+    const outcomes = await this.store.createJobsClaiming(prepared.map(({ record, message, unique }) => ({ job: record, message, unique })));
+    return outcomes.map((outcome, index) => {
+      const item = prepared[index];
+      if (outcome.created) {
+        this.created(item);
+        return item.record.id;
+      }
+      if ('unique' in outcome) {
+        if (outcome.unique === 'debounced') this.relay.wakeAt(item.record.runAt as number);
+        this.metrics.deduplicated(item.record.type, outcome.unique);
+      }
+      return outcome.jobId;
+    });
   }
 
   /** Validates and builds a job and its message; throws InvalidPayloadError. */

@@ -1,4 +1,4 @@
-import type { BackoffPolicy, Job, JobDefinition } from '@cask/contracts';
+import type { BackoffPolicy, Job, JobDefinition, JobStatus, UniqueMode } from '@cask/contracts';
 
 /** Per-dispatch settings that override the job definition's. */
 export interface DispatchOptions {
@@ -43,6 +43,38 @@ export interface DispatchOptions {
    * about the job. `POST /jobs` passes its `X-Request-Id`.
    */
   requestId?: string;
+  /**
+   * This dispatch's unique key, each field overriding the job definition's `unique`; `false` dispatches a job
+   * whatever the definition says.
+   */
+  unique?: DispatchUnique | false;
+}
+
+/** A dispatch's unique key settings (see `UniqueMode`). */
+export interface DispatchUnique {
+  /** @defaultValue the definition's, else `'drop'` */
+  mode?: UniqueMode;
+  /** Payload fields (dotted paths) whose values make the key. @defaultValue the definition's, else the whole payload */
+  by?: readonly string[];
+  /** The key itself (1 to 200 characters), instead of payload fields' values. */
+  key?: string;
+  /** The window in ms, up to 30 days. @defaultValue the definition's */
+  forMs?: number;
+}
+
+/** What a dispatch became. */
+export interface DispatchOutcome {
+  jobId: string;
+  /**
+   * `created`: a new job. `existing`: the job holding the dispatch's unique key, or the job its idempotency key
+   * made before; nothing was written. `debounced`: the job holding the unique key took this dispatch's payload
+   * and options, and waits a new window.
+   */
+  outcome: 'created' | 'existing' | 'debounced';
+  /** That job's status as the dispatch left it. */
+  status: JobStatus;
+  /** Whether a unique key applied to the dispatch. */
+  unique: boolean;
 }
 
 /** One job of a batch dispatch. */
@@ -64,6 +96,16 @@ export abstract class AsyncDispatcher {
    * broker is back. Rejects with `InvalidPayloadError` or `BacklogFullError` (nothing stored).
    */
   abstract dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options?: DispatchOptions): Promise<string>;
+
+  /**
+   * As {@link dispatch}, saying what the dispatch became: a new job, or (with a unique key) the job holding it.
+   * This default, for dispatchers without unique keys, says `created`.
+   */
+  async dispatchJob<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<DispatchOutcome> {
+    const jobId = await this.dispatch(job, payload, options);
+    const status = options.runAt !== undefined && options.runAt > Date.now() ? 'scheduled' : 'queued';
+    return { jobId, outcome: 'created', status, unique: false };
+  }
 
   /**
    * Validates every item before storing any, then commits them all in one transaction. Resolves with the

@@ -412,4 +412,71 @@ describe('InMemoryAsyncDispatcher', () => {
 
     expect((await dispatcher.getResult(id))?.status).toBe('succeeded');
   });
+
+  describe('unique keys', () => {
+    const Note = defineJob<NotePayload, string>('notes.unique', { payload: NotePayload, unique: { by: ['text'] } });
+
+    it('drop: answers the job holding the key while it waits or runs, and makes a new one after it finished', async () => {
+      const release = deferred();
+      const dispatcher = new InMemoryAsyncDispatcher().register(Note, async (payload) => {
+        await release.promise;
+        return payload.text;
+      });
+
+      const first = await dispatcher.dispatchJob(Note, { text: 'a' });
+      const again = await dispatcher.dispatchJob(Note, { text: 'a' });
+      const other = await dispatcher.dispatchJob(Note, { text: 'b' });
+      release.resolve();
+      await dispatcher.drain();
+      const later = await dispatcher.dispatchJob(Note, { text: 'a' });
+      await dispatcher.drain();
+
+      expect(first).toMatchObject({ outcome: 'created', unique: true });
+      expect(again).toMatchObject({ jobId: first.jobId, outcome: 'existing' });
+      expect(other.jobId).not.toBe(first.jobId);
+      expect(later).toMatchObject({ outcome: 'created' });
+      expect(later.jobId).not.toBe(first.jobId);
+    });
+
+    it('throttle: answers the first job for the window even once it finished; `unique: false` dispatches anyway', async () => {
+      const dispatcher = new InMemoryAsyncDispatcher().register(Note, (payload) => payload.text);
+      const throttle = { mode: 'throttle' as const, forMs: 60_000 };
+
+      const first = await dispatcher.dispatchJob(Note, { text: 'a' }, { unique: throttle });
+      await dispatcher.drain();
+      const again = await dispatcher.dispatchJob(Note, { text: 'a' }, { unique: throttle });
+      const forced = await dispatcher.dispatchJob(Note, { text: 'a' }, { unique: false });
+
+      expect(again).toEqual({ jobId: first.jobId, outcome: 'existing', status: 'succeeded', unique: true });
+      expect(forced).toMatchObject({ outcome: 'created', unique: false });
+    });
+
+    it('debounce: holds the job for its window, each dispatch replacing the payload; drain runs it with the last', async () => {
+      const seen: string[] = [];
+      const dispatcher = new InMemoryAsyncDispatcher().register(Note, (payload) => {
+        seen.push(payload.text);
+        return payload.text;
+      });
+      const debounce = { mode: 'debounce' as const, key: 'note', forMs: 60_000 };
+
+      const first = await dispatcher.dispatchJob(Note, { text: 'a' }, { unique: debounce });
+      const second = await dispatcher.dispatchJob(Note, { text: 'b' }, { unique: debounce });
+      expect(seen).toEqual([]);
+      await dispatcher.drain();
+
+      expect(first).toMatchObject({ outcome: 'created', status: 'scheduled' });
+      expect(second).toEqual({ jobId: first.jobId, outcome: 'debounced', status: 'scheduled', unique: true });
+      expect(seen).toEqual(['b']);
+      expect(await dispatcher.getResult(first.jobId)).toMatchObject({ status: 'succeeded', result: 'b' });
+    });
+
+    it('refuses unique settings it cannot honour, naming the field', async () => {
+      const dispatcher = new InMemoryAsyncDispatcher().register(Note, (payload) => payload.text);
+
+      await expect(dispatcher.dispatch(Note, { text: 'a' }, { unique: { mode: 'throttle' } })).rejects.toMatchObject({
+        errors: [{ field: 'unique.for_ms', reason: 'must be given for mode throttle' }],
+      });
+      await expect(dispatcher.dispatch(Note, { text: 'a' }, { unique: { key: '' } })).rejects.toBeInstanceOf(InvalidPayloadError);
+    });
+  });
 });

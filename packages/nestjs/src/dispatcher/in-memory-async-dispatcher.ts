@@ -1,9 +1,20 @@
-import { DEFAULT_TENANT, FieldError, Job, JobContext, JobDefinition, JobHandlerFn, toJobError, validatePayload } from '@cask/contracts';
+import {
+  DEFAULT_TENANT,
+  FieldError,
+  Job,
+  JobContext,
+  JobDefinition,
+  JobHandlerFn,
+  isTerminalStatus,
+  toJobError,
+  validatePayload,
+} from '@cask/contracts';
 import { v7 as uuidv7 } from 'uuid';
-import { AsyncDispatcher, BatchItem, DispatchOptions } from './async-dispatcher';
+import { AsyncDispatcher, BatchItem, DispatchOptions, DispatchOutcome } from './async-dispatcher';
 import { BatchValidationError } from './dispatch-errors';
 import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { InvalidPayloadError } from './invalid-payload.error';
+import { uniqueKeyOf, uniquePolicyOf } from './unique-key';
 
 /**
  * Runs jobs in this process, for users' unit tests: no broker, no store. Register the handlers a test
@@ -19,6 +30,8 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
   private readonly handlers = new Map<string, JobHandlerFn<object, unknown>>();
   private readonly jobs = new Map<string, Job>();
   private readonly running = new Set<Promise<void>>();
+  private readonly uniqueKeys = new Map<string, { jobId: string; expiresAt?: number }>();
+  private readonly debouncing = new Map<string, { payload: object; restart(): void; release(): void }>();
 
   register<P extends object, R>(job: JobDefinition<P, R>, handler: JobHandlerFn<P, R>): this {
     this.handlers.set(job.name, handler as JobHandlerFn<object, unknown>);
@@ -26,13 +39,48 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
   }
 
   override async dispatch<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<string> {
+    return (await this.dispatchJob(job, payload, options)).jobId;
+  }
+
+  /**
+   * Unique keys behave as with the store: `drop` answers the job holding the key while it waits or runs,
+   * `throttle` for its window; a `debounce` job waits its quiet window (or the next {@link drain}), each
+   * dispatch within it replacing its payload.
+   */
+  override async dispatchJob<P extends object, R>(
+    job: JobDefinition<P, R>,
+    payload: P,
+    options: DispatchOptions = {},
+  ): Promise<DispatchOutcome> {
     checkPayloadSize(job, payload);
     const validation = validatePayload(job, payload);
     if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
     checkDispatchOptions(job.name, options);
     const handler = this.handlers.get(job.name);
     if (!handler) throw new Error(`InMemoryAsyncDispatcher: no handler registered for "${job.name}"`);
+    const policy = uniquePolicyOf(job, options);
+    const key = policy && uniqueKeyOf(policy, options.tenant ?? DEFAULT_TENANT, job.name, validation.value);
+    const now = Date.now();
+    const held = key === undefined ? undefined : this.uniqueKeys.get(key);
+    const holder = held && (held.expiresAt === undefined || held.expiresAt > now) ? this.jobs.get(held.jobId) : undefined;
+    if (policy && holder && (policy.mode === 'throttle' || (policy.mode === 'drop' && !isTerminalStatus(holder.status)))) {
+      return { jobId: holder.id, outcome: 'existing', status: holder.status, unique: true };
+    }
+    const waiting = holder && this.debouncing.get(holder.id);
+    if (policy?.mode === 'debounce' && holder && waiting) {
+      holder.payload = validation.value;
+      waiting.payload = validation.value;
+      waiting.restart();
+      return { jobId: holder.id, outcome: 'debounced', status: holder.status, unique: true };
+    }
     const id = uuidv7();
+    if (key !== undefined) {
+      const windowMs = policy?.forMs;
+      this.uniqueKeys.set(key, {
+        jobId: id,
+        expiresAt: windowMs === undefined || policy?.mode === 'debounce' ? undefined : now + windowMs,
+      });
+    }
     const view: Job = {
       id,
       type: job.name,
@@ -56,9 +104,44 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
       finishedAt: null,
     };
     this.jobs.set(id, view);
-    const run = this.run(view, handler, validation.value, options.requestId).finally(() => this.running.delete(run));
+    if (policy?.mode === 'debounce') {
+      view.status = 'scheduled';
+      this.debounce(view, handler, validation.value, options.requestId, policy.forMs as number);
+      return { jobId: id, outcome: 'created', status: view.status, unique: true };
+    }
+    this.start(view, handler, validation.value, options.requestId);
+    return { jobId: id, outcome: 'created', status: 'queued', unique: policy !== undefined };
+  }
+
+  private start(view: Job, handler: JobHandlerFn<object, unknown>, payload: object, requestId: string | undefined): void {
+    const run = this.run(view, handler, payload, requestId).finally(() => this.running.delete(run));
     this.running.add(run);
-    return id;
+  }
+
+  /** Holds a debounced job for its quiet window, restarted by each dispatch within it. */
+  private debounce(
+    view: Job,
+    handler: JobHandlerFn<object, unknown>,
+    payload: object,
+    requestId: string | undefined,
+    windowMs: number,
+  ): void {
+    let timer: NodeJS.Timeout | undefined;
+    const waiting = {
+      payload,
+      restart: () => {
+        clearTimeout(timer);
+        timer = setTimeout(waiting.release, windowMs).unref();
+      },
+      release: () => {
+        clearTimeout(timer);
+        this.debouncing.delete(view.id);
+        view.status = 'queued';
+        this.start(view, handler, waiting.payload, requestId);
+      },
+    };
+    this.debouncing.set(view.id, waiting);
+    waiting.restart();
   }
 
   override async dispatchMany(items: readonly BatchItem[]): Promise<string[]> {
@@ -90,9 +173,15 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
     return { ...job } as Job<R>;
   }
 
-  /** Resolves when every dispatched job has finished, including jobs dispatched by those jobs. */
+  /**
+   * Resolves when every dispatched job has finished, including jobs dispatched by those jobs. Debounced jobs
+   * still in their quiet window start now.
+   */
   async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running]);
+    while (this.running.size > 0 || this.debouncing.size > 0) {
+      for (const waiting of [...this.debouncing.values()]) waiting.release();
+      await Promise.all([...this.running]);
+    }
   }
 
   private async run(view: Job, handler: JobHandlerFn<object, unknown>, payload: object, requestId: string | undefined): Promise<void> {

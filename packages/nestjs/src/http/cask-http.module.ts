@@ -11,6 +11,7 @@ import { SystemController } from '../system/system.controller';
 import { WorkersController } from '../workers/workers.controller';
 import { CaskRoutes } from './cask-routes';
 import { JobsController } from './jobs.controller';
+import { QueuesController } from './queues.controller';
 import { StatsController } from './stats.controller';
 
 /** Options of `CaskHttpModule.forRoot`. */
@@ -26,7 +27,7 @@ export interface CaskHttpOptions {
 
 /**
  * Cask's HTTP routes: `POST /jobs` (and `/jobs/batch`), `GET /jobs`, `GET /jobs/:id`, cancel and retry,
- * `/schedules`, the event streams `GET /events` and `GET /jobs/:id/events`, `GET /stats`, `GET /workers`,
+ * `/schedules`, the event streams `GET /events` and `GET /jobs/:id/events`, `GET /stats`, `GET /workers`, `/queues`,
  * `GET /system` and `GET /auth/whoami`. JSON in `snake_case`, errors as `{"error", "details"}`; API keys
  * when `CaskAuthModule` is imported. Works under Express and Fastify.
  */
@@ -44,6 +45,7 @@ export class CaskHttpModule {
         LiveEventsController,
         StatsController,
         WorkersController,
+        QueuesController,
         SystemController,
         WhoamiController,
       ],

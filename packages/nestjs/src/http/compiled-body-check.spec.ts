@@ -53,6 +53,10 @@ const VALUES = [
   '1',
   'fixed',
   'exponential',
+  'drop',
+  'debounce',
+  ['url'],
+  [''],
   '2026-12-31T00:00:00Z',
   '2026-12-31t00:00:00Z',
   '2026-12-31T23:59:60Z',
@@ -62,8 +66,9 @@ const VALUES = [
   {},
   { a: 1 },
 ];
-const FIELDS = ['priority', 'max_attempts', 'timeout_ms', 'delay_ms', 'type', 'payload', 'backoff', 'run_at', 'extra'];
+const FIELDS = ['priority', 'max_attempts', 'timeout_ms', 'delay_ms', 'type', 'payload', 'backoff', 'unique', 'run_at', 'extra'];
 const BACKOFF_FIELDS = ['type', 'base_ms', 'cap_ms', 'jitter', 'extra'];
+const UNIQUE_FIELDS = ['mode', 'by', 'key', 'for_ms', 'extra'];
 
 function randomBody(next: () => number): Record<string, unknown> {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
@@ -79,6 +84,10 @@ function randomBody(next: () => number): Record<string, unknown> {
         else backoff[sub] = pick(VALUES);
       }
       body.backoff = backoff;
+    } else if (field === 'unique' && next() < 0.7) {
+      const unique: Record<string, unknown> = {};
+      for (let j = Math.floor(next() * 3); j > 0; j--) unique[pick(UNIQUE_FIELDS)] = pick(VALUES);
+      body.unique = unique;
     } else if (next() < 0.15) delete body[field];
     else body[field] = pick(VALUES);
   }

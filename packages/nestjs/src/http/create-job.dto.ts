@@ -11,6 +11,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Length,
   Max,
   Min,
   ValidateNested,
@@ -82,8 +83,47 @@ export class JobRequestDto {
   timeout_ms?: number;
 }
 
+/** A dispatch's unique key, each field overriding the job type's `unique`. */
+export class UniqueDto {
+  @JSONSchema({ description: '`drop` (default), `throttle` or `debounce`: what a second dispatch with the key does' })
+  @IsOptional()
+  @IsIn(['drop', 'throttle', 'debounce'])
+  mode?: 'drop' | 'throttle' | 'debounce';
+
+  @JSONSchema({ description: 'Payload fields (dotted paths) whose values make the key; default: the whole payload' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  by?: string[];
+
+  @JSONSchema({ description: 'The key itself, instead of payload fields' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  key?: string;
+
+  @JSONSchema({ description: 'The window in ms (up to 30 days): required for `throttle` and `debounce`' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(30 * DAY_MS)
+  for_ms?: number;
+}
+
 /** Body of `POST /jobs`. */
 export class CreateJobDto extends JobRequestDto {
+  @JSONSchema({
+    description:
+      'Deduplicates by a key: while the job holding it counts (waiting or running for `drop`, its window for `throttle` and `debounce`), the dispatch becomes that job',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => UniqueDto)
+  unique?: UniqueDto;
+
   @JSONSchema({ description: 'Run no sooner than this many ms from now (up to 30 days); the job is `scheduled` until then' })
   @IsOptional()
   @IsInt()

@@ -27,7 +27,10 @@ const BY_CODE: Readonly<Record<string, (err: CaskError) => Answer>> = {
     if (err instanceof BatchValidationError) return { status: HttpStatus.BAD_REQUEST, body: errorBody(err.message, err.errors) };
     const e = err as InvalidPayloadError;
     const details = e.errors.map(({ field, reason }) => ({ field: !e.inPayload ? field : field ? `payload.${field}` : 'payload', reason }));
-    return { status: HttpStatus.BAD_REQUEST, body: errorBody(`Invalid payload for job type "${e.jobType}"`, details) };
+    return {
+      status: HttpStatus.BAD_REQUEST,
+      body: errorBody(`Invalid ${e.inPayload ? 'payload' : 'options'} for job type "${e.jobType}"`, details),
+    };
   },
   batch_over_rate_limit: (err) => ({
     status: HttpStatus.BAD_REQUEST,

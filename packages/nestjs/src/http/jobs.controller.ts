@@ -95,15 +95,16 @@ export class JobsController {
     const { job, options } = this.toDispatch(body, '');
     await this.quota.admit(tenant, 1);
     // The body as sent identifies the request: a repeated `delay_ms` is the same request later.
-    const jobId = await this.dispatcher.dispatch(job, body.payload, {
+    const outcome = await this.dispatcher.dispatchJob(job, body.payload, {
       ...options,
       tenant,
       idempotencyKey,
       fingerprint: idempotencyKey ? body : undefined,
       requestId,
     });
-    setJobLocation(this.adapterHost, this.routes, response, jobId);
-    return queued(jobId, options.runAt !== undefined && options.runAt > Date.now() ? 'scheduled' : 'queued');
+    setJobLocation(this.adapterHost, this.routes, response, outcome.jobId);
+    const answer = queued(outcome.jobId, outcome.status);
+    return outcome.unique ? { ...answer, unique: outcome.outcome } : answer;
   }
 
   /** Up to 1,000 jobs at once: every item is checked before any is stored; the ids come back in order. */
@@ -171,6 +172,14 @@ export class JobsController {
         backoff: body.backoff && backoffFromWire(body.backoff),
         timeoutMs: body.timeout_ms,
         runAt,
+        unique: body.unique
+          ? {
+              mode: body.unique.mode ?? undefined,
+              by: body.unique.by ?? undefined,
+              key: body.unique.key ?? undefined,
+              forMs: body.unique.for_ms ?? undefined,
+            }
+          : undefined,
       },
     };
   }

@@ -21,6 +21,7 @@ interface Tally {
 @Injectable()
 export class JobMetrics {
   private readonly dispatchedTotal: Counter<'type' | 'queue'>;
+  private readonly deduplicatedTotal: Counter<'type' | 'outcome'>;
   private readonly succeededTotal: Counter<'type'>;
   private readonly failedTotal: Counter<'type'>;
   private readonly retriedTotal: Counter<'type'>;
@@ -35,6 +36,12 @@ export class JobMetrics {
       name: 'cask_jobs_dispatched_total',
       help: 'Jobs committed by dispatch, by type and job queue',
       labelNames: ['type', 'queue'],
+      registers,
+    });
+    this.deduplicatedTotal = new Counter({
+      name: 'cask_jobs_deduplicated_total',
+      help: 'Dispatches that became the job holding their unique key, by type and outcome (existing, debounced)',
+      labelNames: ['type', 'outcome'],
       registers,
     });
     this.succeededTotal = new Counter({
@@ -79,6 +86,7 @@ export class JobMetrics {
   registerOn(registry: Registry): void {
     const metrics: Metric[] = [
       this.dispatchedTotal,
+      this.deduplicatedTotal,
       this.succeededTotal,
       this.failedTotal,
       this.retriedTotal,
@@ -91,6 +99,11 @@ export class JobMetrics {
 
   dispatched(type: string, queue: string): void {
     this.dispatchedTotal.inc({ type, queue });
+  }
+
+  /** A dispatch that became the job holding its unique key. */
+  deduplicated(type: string, outcome: 'existing' | 'debounced'): void {
+    this.deduplicatedTotal.inc({ type, outcome });
   }
 
   /**

@@ -19,7 +19,7 @@ export function ApiKeyAuth(): ClassDecorator & MethodDecorator {
       example: { error: 'Missing API key: send Authorization: Bearer <key>' },
     }),
     ApiForbiddenResponse({
-      description: 'The key’s scope does not allow this (a read key on a write endpoint)',
+      description: 'The key’s scope does not allow this (a read key on a write endpoint, a non-admin key on the queues)',
       type: ErrorResponse,
       example: { error: 'This API key is read-only: it cannot dispatch, cancel, retry or change schedules' },
     }),

@@ -1,5 +1,5 @@
 import { JOB_STATUSES, JobError, JobProgress, JobStatus, JobView, QueuedResponse } from '@cask/contracts';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { JobPage } from '../http/job-page';
 import type { TransitionView } from '../store/job-view.mapper';
 
@@ -140,11 +140,21 @@ export class JobPageResponse implements JobPage {
 
 /** An accepted dispatch. */
 export class QueuedJobResponse implements QueuedResponse {
-  @ApiProperty({ enum: ['queued', 'scheduled'], description: '`scheduled` for a delayed job' })
-  status: 'queued' | 'scheduled';
+  @ApiProperty({
+    enum: JOB_STATUSES,
+    description: '`queued`, or `scheduled` for a delayed job; for a dispatch that became the job holding its unique key, that job’s status',
+  })
+  status: JobStatus;
 
   @ApiProperty({ format: 'uuid', example: JOB_ID })
   job_id: string;
+
+  @ApiPropertyOptional({
+    enum: ['created', 'existing', 'debounced'],
+    description:
+      'Only with a unique key: `created` a new job, `existing` the job holding the key (nothing written), `debounced` that job took this payload',
+  })
+  unique?: 'created' | 'existing' | 'debounced';
 }
 
 /** An accepted batch: every job stored, ids in the order sent. */

@@ -8,9 +8,9 @@ export class WhoamiResponse implements WhoamiView {
   tenant: string;
 
   @ApiProperty({
-    enum: ['read', 'write'],
+    enum: ['read', 'write', 'admin'],
     example: 'read',
-    description: '`read` can only read; `write` can also dispatch, cancel and retry',
+    description: '`read` can only read; `write` can also dispatch, cancel and retry; `admin` can also pause and resume queues',
   })
   scope: Scope;
 

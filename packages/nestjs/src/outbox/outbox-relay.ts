@@ -306,6 +306,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (now - this.lastPurge < PURGE_INTERVAL_MS) return;
     this.lastPurge = now;
     const purged = await this.keys.purgeExpiredKeys(now);
-    if (purged > 0) this.logger.debug(`Purged ${purged} expired idempotency key(s)`);
+    if (purged > 0) this.logger.debug(`Purged ${purged} expired idempotency and unique key(s)`);
   }
 }

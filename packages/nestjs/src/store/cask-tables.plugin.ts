@@ -21,6 +21,8 @@ export const CASK_TABLES = [
   'schedules',
   'leases',
   'workers',
+  'unique_keys',
+  'queue_states',
 ] as const;
 export const CASK_INDEXES = [
   'jobs_status_id',
@@ -32,6 +34,7 @@ export const CASK_INDEXES = [
   'jobs_tenant_status_id',
   'jobs_tenant_id',
   'jobs_tenant_finished',
+  'unique_keys_job',
 ] as const;
 
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/;

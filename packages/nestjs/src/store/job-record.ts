@@ -1,4 +1,4 @@
-import type { BackoffPolicy, JobError, JobEvent, JobProgress, JobStatus } from '@cask/contracts';
+import type { BackoffPolicy, JobError, JobEvent, JobProgress, JobStatus, UniqueMode } from '@cask/contracts';
 
 /** A job as the store keeps it (times in epoch milliseconds). */
 export interface JobRecord {
@@ -73,11 +73,37 @@ export interface IdempotencyClaim {
   expiresAt: number;
 }
 
+/**
+ * A unique key to claim with a new job (see `UniqueMode`): while another job holds it, the dispatch becomes
+ * that job instead.
+ */
+export interface UniqueClaim {
+  /** Tenant, job type and the key's values, digested. */
+  key: string;
+  mode: UniqueMode;
+  /** End of the key's window for the new job; undefined: as long as it waits or runs. */
+  expiresAt?: number;
+  /**
+   * For `debounce`: the holder (still `scheduled`, its message not yet taken by the relay) takes the new job's
+   * payload, options and run time, and this message in place of its own.
+   */
+  replacement?: (holder: { id: string; createdAt: number }) => OutboxMessage;
+}
+
+/** Another job holds the unique key: nothing was written (`existing`), or that job took the new one's payload (`debounced`). */
+export interface UniqueHolder {
+  created: false;
+  jobId: string;
+  unique: 'existing' | 'debounced';
+  status: JobStatus;
+}
+
 /** What {@link JobStore.createJob} did. */
 export type CreateJobResult =
   | { created: true }
-  /** The key was used before and has not expired: nothing was written. */
-  | { created: false; jobId: string; requestHash: string };
+  /** The idempotency key was used before and has not expired: nothing was written. */
+  | { created: false; jobId: string; requestHash: string }
+  | UniqueHolder;
 
 /** A page query over jobs, newest first. */
 export interface JobQuery {

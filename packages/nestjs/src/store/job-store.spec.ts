@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { IdempotencyClaim, JobRecord, JobTransition, NewJob, OutboxMessage } from './job-record';
+import { IdempotencyClaim, JobRecord, JobTransition, NewJob, OutboxMessage, UniqueClaim } from './job-record';
 import type { JobStore } from './job-store';
 
 /** Where one backend keeps its databases for this file, and how to get an empty one for each test. */
@@ -117,6 +117,21 @@ function messageFor(
 async function expectKeyViolation(write: Promise<unknown>): Promise<void> {
   // SQLite: SQLITE_CONSTRAINT_PRIMARYKEY or _UNIQUE; PostgreSQL: 23505 unique_violation.
   await expect(write).rejects.toMatchObject({ code: expect.stringMatching(/^(SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)|23505)$/) });
+}
+
+function uniqueClaim(key: string, overrides: Partial<UniqueClaim> = {}): UniqueClaim {
+  return { key, mode: 'drop', ...overrides };
+}
+
+/** A debounce claim whose replacement message for the holder is recorded, as the dispatcher builds it. */
+function debounceClaim(key: string, job: NewJob): UniqueClaim & { replaced: jest.Mock } {
+  const replaced = jest.fn((holder: { id: string; createdAt: number }) =>
+    messageFor(
+      { ...job, id: holder.id },
+      { availableAt: job.runAt ?? undefined, body: JSON.stringify({ id: holder.id, payload: job.payload }) },
+    ),
+  );
+  return { key, mode: 'debounce', expiresAt: job.runAt ?? undefined, replacement: replaced, replaced };
 }
 
 function keyClaim(key: string, overrides: Partial<IdempotencyClaim> = {}): IdempotencyClaim {
@@ -503,6 +518,229 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect(outcomes[jobs.findIndex((job) => job.id === winner)]).toEqual({ created: true });
       expect(outcomes.filter((outcome) => !outcome.created)).toEqual(Array(9).fill({ created: false, jobId: winner, requestHash: 'same' }));
       expect(await store.outboxBacklog()).toBe(1);
+    });
+  });
+
+  describe('unique keys', () => {
+    it('drop: answers the job holding the key while it waits or runs, writing nothing; a new job once it finished', async () => {
+      const first = newJob();
+      expect(await store.createJob(first, messageFor(first), undefined, uniqueClaim('k'))).toEqual({ created: true });
+      const second = newJob({ createdAt: T0 + 10 });
+      const whileQueued = await store.createJob(second, messageFor(second), undefined, uniqueClaim('k'));
+      await store.applyEvents([started(first.id)]);
+      const third = newJob({ createdAt: T0 + 20 });
+      const whileRunning = await store.createJob(third, messageFor(third), undefined, uniqueClaim('k'));
+      await store.applyEvents([succeeded(first.id, null)]);
+      const fourth = newJob({ createdAt: T0 + 300 });
+      const afterwards = await store.createJob(fourth, messageFor(fourth), undefined, uniqueClaim('k'));
+
+      expect(whileQueued).toEqual({ created: false, jobId: first.id, unique: 'existing', status: 'queued' });
+      expect(whileRunning).toEqual({ created: false, jobId: first.id, unique: 'existing', status: 'running' });
+      expect(afterwards).toEqual({ created: true });
+      expect(ids(await store.list({ tenant: 'default', limit: 10 }))).toEqual([fourth.id, first.id]);
+      expect(await store.outboxBacklog()).toBe(2);
+    });
+
+    it('drop with a window: a waiting job holds its key only until the window ends', async () => {
+      const first = newJob();
+      await store.createJob(first, messageFor(first), undefined, uniqueClaim('k', { expiresAt: T0 + 1000 }));
+      const inside = newJob({ createdAt: T0 + 999 });
+      const outside = newJob({ createdAt: T0 + 1000 });
+
+      expect(await store.createJob(inside, messageFor(inside), undefined, uniqueClaim('k'))).toMatchObject({ jobId: first.id });
+      expect(await store.createJob(outside, messageFor(outside), undefined, uniqueClaim('k'))).toEqual({ created: true });
+    });
+
+    it('throttle: answers the first job for its whole window, finished or not, and a new job after it', async () => {
+      const first = newJob();
+      await store.createJob(first, messageFor(first), undefined, uniqueClaim('k', { mode: 'throttle', expiresAt: T0 + 1000 }));
+      await store.applyEvents([started(first.id), failed(first.id)]);
+      const inside = newJob({ createdAt: T0 + 500 });
+      const throttled = await store.createJob(
+        inside,
+        messageFor(inside),
+        undefined,
+        uniqueClaim('k', { mode: 'throttle', expiresAt: T0 + 1500 }),
+      );
+      const outside = newJob({ createdAt: T0 + 1000 });
+      const next = await store.createJob(
+        outside,
+        messageFor(outside),
+        undefined,
+        uniqueClaim('k', { mode: 'throttle', expiresAt: T0 + 2000 }),
+      );
+
+      expect(throttled).toEqual({ created: false, jobId: first.id, unique: 'existing', status: 'failed' });
+      expect(next).toEqual({ created: true });
+      expect(await store.get(inside.id)).toBeUndefined();
+    });
+
+    it('keeps keys apart: another key, or the same key of a drop holder that was cancelled, makes a new job', async () => {
+      const a = newJob();
+      const b = newJob();
+      await store.createJob(a, messageFor(a), undefined, uniqueClaim('a'));
+      expect(await store.createJob(b, messageFor(b), undefined, uniqueClaim('b'))).toEqual({ created: true });
+      await store.cancel(a.id, T0 + 5);
+      const c = newJob({ createdAt: T0 + 10 });
+      expect(await store.createJob(c, messageFor(c), undefined, uniqueClaim('a'))).toEqual({ created: true });
+    });
+
+    it('debounce: the waiting job takes the later payload, options, run time and message; the relay then sees only those', async () => {
+      const first = newJob({ status: 'scheduled', runAt: T0 + 1000, payload: { n: 1 } });
+      await store.createJob(first, messageFor(first, { availableAt: first.runAt ?? undefined }), undefined, debounceClaim('k', first));
+      const later = newJob({ status: 'scheduled', runAt: T0 + 1500, createdAt: T0 + 500, payload: { n: 2 }, priority: 7 });
+      const claim = debounceClaim('k', later);
+
+      const outcome = await store.createJob(later, messageFor(later, { availableAt: later.runAt ?? undefined }), undefined, claim);
+
+      expect(outcome).toEqual({ created: false, jobId: first.id, unique: 'debounced', status: 'scheduled' });
+      expect(claim.replaced).toHaveBeenCalledWith({ id: first.id, createdAt: T0 });
+      expect(await store.get(later.id)).toBeUndefined();
+      expect(await mustGet(first.id)).toMatchObject({
+        status: 'scheduled',
+        payload: { n: 2 },
+        priority: 7,
+        runAt: T0 + 1500,
+        createdAt: T0,
+      });
+      expect(await store.nextOutboxDue()).toBe(T0 + 1500);
+      const due = await dueMessages();
+      expect(due).toHaveLength(1);
+      expect(due[0]).toMatchObject({ jobId: first.id, priority: 7, body: JSON.stringify({ id: first.id, payload: { n: 2 } }) });
+    });
+
+    it('debounce: once the relay has taken the waiting job’s message, a later dispatch is a new job', async () => {
+      const first = newJob({ status: 'scheduled', runAt: T0 + 1000 });
+      await store.createJob(first, messageFor(first, { availableAt: first.runAt ?? undefined }), undefined, debounceClaim('k', first));
+      await dueMessages();
+      const later = newJob({ status: 'scheduled', runAt: T0 + 1500, createdAt: T0 + 500 });
+
+      const outcome = await store.createJob(
+        later,
+        messageFor(later, { availableAt: later.runAt ?? undefined }),
+        undefined,
+        debounceClaim('k', later),
+      );
+
+      expect(outcome).toEqual({ created: true });
+      expect(await mustGet(first.id)).toMatchObject({ runAt: T0 + 1000 });
+    });
+
+    it('with an idempotency key too: the key answers with the job holding the unique key, which the request became', async () => {
+      const holder = newJob();
+      await store.createJob(holder, messageFor(holder), undefined, uniqueClaim('k'));
+      const request = newJob({ createdAt: T0 + 10 });
+      const first = await store.createJob(request, messageFor(request), keyClaim('tick-1'), uniqueClaim('k'));
+      const replay = newJob({ createdAt: T0 + 20 });
+
+      const again = await store.createJob(replay, messageFor(replay), keyClaim('tick-1'), uniqueClaim('k'));
+
+      expect(first).toMatchObject({ created: false, jobId: holder.id, unique: 'existing' });
+      expect(again).toEqual({ created: false, jobId: holder.id, requestHash: 'hash-of-tick-1' });
+    });
+
+    it('creates exactly one job when twenty dispatches race with one key, and answers all of them with it', async () => {
+      const jobs = Array.from({ length: 20 }, () => newJob());
+
+      const outcomes = await Promise.all(jobs.map((job) => store.createJob(job, messageFor(job), undefined, uniqueClaim('race'))));
+
+      const listed = await store.list({ tenant: 'default', limit: 100 });
+      expect(listed).toHaveLength(1);
+      const winner = listed[0].id;
+      expect(outcomes[jobs.findIndex((job) => job.id === winner)]).toEqual({ created: true });
+      expect(outcomes.filter((outcome) => !outcome.created)).toEqual(
+        Array(19).fill({ created: false, jobId: winner, unique: 'existing', status: 'queued' }),
+      );
+      expect(await store.outboxBacklog()).toBe(1);
+    });
+
+    it('a batch: items with a held key become its holder, a later item with an earlier item’s key becomes that item', async () => {
+      const held = newJob();
+      await store.createJob(held, messageFor(held), undefined, uniqueClaim('held'));
+      const items = [newJob(), newJob(), newJob(), newJob()].map((job, i) => ({
+        job,
+        message: messageFor(job),
+        unique: i === 3 ? undefined : uniqueClaim(i === 0 ? 'held' : 'fresh'),
+      }));
+
+      const outcomes = await store.createJobsClaiming(items);
+
+      expect(outcomes).toEqual([
+        { created: false, jobId: held.id, unique: 'existing', status: 'queued' },
+        { created: true },
+        { created: false, jobId: items[1].job.id, unique: 'existing', status: 'queued' },
+        { created: true },
+      ]);
+      expect((await store.list({ tenant: 'default', limit: 10 })).map((job) => job.id).sort()).toEqual(
+        [held.id, items[1].job.id, items[3].job.id].sort(),
+      );
+      expect(await store.outboxBacklog()).toBe(3);
+    });
+
+    it('purges keys past their window and keys whose holder no longer waits or runs, and keeps the rest', async () => {
+      const windowed = newJob();
+      await store.createJob(windowed, messageFor(windowed), undefined, uniqueClaim('windowed', { mode: 'throttle', expiresAt: T0 + 1000 }));
+      const finished = newJob();
+      await store.createJob(finished, messageFor(finished), undefined, uniqueClaim('finished'));
+      await store.applyEvents([started(finished.id), succeeded(finished.id, null)]);
+      const waiting = newJob();
+      await store.createJob(waiting, messageFor(waiting), undefined, uniqueClaim('waiting'));
+
+      expect(await store.purgeExpiredKeys(T0 + 1000)).toBe(2);
+      const again = newJob({ createdAt: T0 + 2000 });
+      expect(await store.createJob(again, messageFor(again), undefined, uniqueClaim('waiting'))).toMatchObject({ jobId: waiting.id });
+    });
+  });
+
+  describe('queue states', () => {
+    const command = (id: string): OutboxMessage => ({
+      id,
+      jobId: id,
+      routingKey: 'ns.control',
+      body: '{}',
+      priority: 0,
+      createdAt: T0,
+      target: 'control',
+    });
+
+    it('records a pause and a resume with their command, the latest state per queue', async () => {
+      await store.setQueueState({ queue: 'video', paused: true, changedAt: T0 }, command(uuidv7()));
+      await store.setQueueState({ queue: 'default', paused: true, changedAt: T0 + 1 }, command(uuidv7()));
+      await store.setQueueState({ queue: 'video', paused: false, changedAt: T0 + 2 }, command(uuidv7()));
+
+      expect(await store.queueStates()).toEqual([
+        { queue: 'default', paused: true, changedAt: T0 + 1 },
+        { queue: 'video', paused: false, changedAt: T0 + 2 },
+      ]);
+      const due = await dueMessages();
+      expect(due.map((message) => message.target)).toEqual(['control', 'control', 'control']);
+    });
+
+    it('records neither state nor command when the command cannot be stored', async () => {
+      const taken = command(uuidv7());
+      await store.setQueueState({ queue: 'video', paused: true, changedAt: T0 }, taken);
+
+      await expectKeyViolation(store.setQueueState({ queue: 'video', paused: false, changedAt: T0 + 5 }, taken));
+
+      expect(await store.queueStates()).toEqual([{ queue: 'video', paused: true, changedAt: T0 }]);
+    });
+
+    it('counts waiting and running jobs per queue, what finished since a time, and the waits of those started since', async () => {
+      await given({ queue: 'video' });
+      await given({ queue: 'video', status: 'scheduled', runAt: T0 + 60_000 });
+      const running = await given({ queue: 'video' });
+      await store.applyEvents([started(running, { at: T0 + 40 })]);
+      const done = await given({ queue: 'default' });
+      await store.applyEvents([started(done, { at: T0 + 100 }), succeeded(done, null, { startedAt: T0 + 100 })]);
+      const old = await given({ queue: 'default' });
+      await store.applyEvents([started(old, { at: T0 - 5000 }), failed(old)]);
+
+      const activity = await store.queueActivity(T0);
+
+      expect(activity.sort((a, b) => a.queue.localeCompare(b.queue))).toEqual([
+        { queue: 'default', counts: {}, finished: 2, waitsMs: [100] },
+        { queue: 'video', counts: { queued: 1, scheduled: 1, running: 1 }, finished: 0, waitsMs: [40] },
+      ]);
     });
   });
 

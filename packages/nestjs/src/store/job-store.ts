@@ -9,6 +9,7 @@ import type {
   NewJob,
   OutboxMessage,
   RedriveFilter,
+  UniqueClaim,
 } from './job-record';
 
 /** Builds the outbox message that reruns a job, from the job as it is after the redrive. */
@@ -25,13 +26,23 @@ export abstract class JobStore {
   }
 
   /**
-   * Commits a job, its message for the relay and its idempotency key in one transaction. With a key seen
-   * before (and not expired), writes nothing and returns the job that key created.
+   * Commits a job, its message for the relay, its idempotency key and its unique key in one transaction. With
+   * an idempotency key seen before (and not expired), writes nothing and returns the job that key created;
+   * with a unique key another job holds, returns that job (having given it this one's payload, for
+   * `debounce`). Concurrent calls with one key create one job.
    */
-  abstract createJob(job: NewJob, message: OutboxMessage, idempotency?: IdempotencyClaim): Promise<CreateJobResult>;
+  abstract createJob(job: NewJob, message: OutboxMessage, idempotency?: IdempotencyClaim, unique?: UniqueClaim): Promise<CreateJobResult>;
 
   /** Commits many jobs with their messages in one transaction: all or none. */
   abstract createJobs(items: ReadonlyArray<{ job: NewJob; message: OutboxMessage }>): Promise<void>;
+
+  /**
+   * Commits many jobs in one transaction, those with a unique key as {@link createJob} does (a later item
+   * with the key of an earlier one becomes that job); says per item what it became.
+   */
+  abstract createJobsClaiming(
+    items: ReadonlyArray<{ job: NewJob; message: OutboxMessage; unique?: UniqueClaim }>,
+  ): Promise<CreateJobResult[]>;
 
   abstract get(id: string): Promise<JobRecord | undefined>;
 

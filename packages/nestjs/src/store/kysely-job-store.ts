@@ -1,5 +1,5 @@
-import type { JobEvent, JobStatus } from '@cask/contracts';
-import { CompiledQuery, Kysely, sql } from 'kysely';
+import { JobEvent, JobStatus, isTerminalStatus } from '@cask/contracts';
+import { CompiledQuery, Kysely, Transaction, sql } from 'kysely';
 import type { CaskDatabase } from './cask-database';
 import { applyEventGroup, applySuccessesAsOneBatch, applySuccessesInOneStatement, onlyDistinctSuccesses } from './event-transitions';
 import type {
@@ -12,6 +12,8 @@ import type {
   NewJob,
   OutboxMessage,
   RedriveFilter,
+  UniqueClaim,
+  UniqueHolder,
 } from './job-record';
 import { jobRow, outboxRow, toRecord, toTransition } from './job-rows';
 import { JobStore, RedriveMessage } from './job-store';
@@ -39,33 +41,100 @@ export class KyselyJobStore extends JobStore {
     return this.database.db;
   }
 
-  override async createJob(job: NewJob, message: OutboxMessage, idempotency?: IdempotencyClaim): Promise<CreateJobResult> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        if (idempotency) {
-          const existing = await trx.selectFrom('idempotency_keys').selectAll().where('key', '=', idempotency.key).executeTakeFirst();
-          if (existing && Number(existing.expires_at) > job.createdAt) {
-            return { created: false, jobId: existing.job_id, requestHash: existing.request_hash } as const;
+  override async createJob(
+    job: NewJob,
+    message: OutboxMessage,
+    idempotency?: IdempotencyClaim,
+    unique?: UniqueClaim,
+  ): Promise<CreateJobResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          if (idempotency) {
+            const existing = await trx.selectFrom('idempotency_keys').selectAll().where('key', '=', idempotency.key).executeTakeFirst();
+            if (existing && Number(existing.expires_at) > job.createdAt) {
+              return { created: false, jobId: existing.job_id, requestHash: existing.request_hash } as const;
+            }
+            if (existing) await trx.deleteFrom('idempotency_keys').where('key', '=', idempotency.key).execute();
+            // Two requests racing with one key: the primary key lets exactly one insert win.
+            await trx
+              .insertInto('idempotency_keys')
+              .values({ key: idempotency.key, request_hash: idempotency.requestHash, job_id: job.id, expires_at: idempotency.expiresAt })
+              .execute();
           }
-          if (existing) await trx.deleteFrom('idempotency_keys').where('key', '=', idempotency.key).execute();
-          // Two requests racing with one key: the primary key lets exactly one insert win.
-          await trx
-            .insertInto('idempotency_keys')
-            .values({ key: idempotency.key, request_hash: idempotency.requestHash, job_id: job.id, expires_at: idempotency.expiresAt })
-            .execute();
+          if (unique) {
+            const holder = await claimUniqueKey(trx, unique, job);
+            if (holder) {
+              // The request's idempotency key answers with the job the request became.
+              if (idempotency)
+                await trx.updateTable('idempotency_keys').set({ job_id: holder.jobId }).where('key', '=', idempotency.key).execute();
+              return holder;
+            }
+          }
+          await trx.insertInto('jobs').values(jobRow(job)).execute();
+          await trx.insertInto('outbox').values(outboxRow(message)).execute();
+          return { created: true } as const;
+        });
+      } catch (err) {
+        if (idempotency) {
+          // The racing request committed the key first: answer with its job. Anything else (an expired key
+          // whose replacement rolled back, any other failure) is this request's own error.
+          const winner = await this.db.selectFrom('idempotency_keys').selectAll().where('key', '=', idempotency.key).executeTakeFirst();
+          if (winner && winner.job_id !== job.id && Number(winner.expires_at) > job.createdAt) {
+            return { created: false, jobId: winner.job_id, requestHash: winner.request_hash };
+          }
         }
-        await trx.insertInto('jobs').values(jobRow(job)).execute();
-        await trx.insertInto('outbox').values(outboxRow(message)).execute();
-        return { created: true } as const;
-      });
-    } catch (err) {
-      if (!idempotency) throw err;
-      // The racing request committed the key first: answer with its job. Anything else (an expired key
-      // whose replacement rolled back, any other failure) is this request's own error.
-      const winner = await this.db.selectFrom('idempotency_keys').selectAll().where('key', '=', idempotency.key).executeTakeFirst();
-      if (!winner || winner.job_id === job.id || Number(winner.expires_at) <= job.createdAt) throw err;
-      return { created: false, jobId: winner.job_id, requestHash: winner.request_hash };
+        // A dispatch racing this one claimed the unique key first (its insert won the primary key): looking
+        // again finds its job, which this dispatch then becomes.
+        if (unique && attempt < 3 && (await this.uniqueKeyHolder(unique.key)) !== undefined) continue;
+        throw err;
+      }
     }
+  }
+
+  override async createJobsClaiming(
+    items: ReadonlyArray<{ job: NewJob; message: OutboxMessage; unique?: UniqueClaim }>,
+  ): Promise<CreateJobResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          const results: CreateJobResult[] = [];
+          for (const { job, message, unique } of items) {
+            const holder = unique && (await claimUniqueKey(trx, unique, job));
+            if (holder) {
+              results.push(holder);
+              continue;
+            }
+            await trx.insertInto('jobs').values(jobRow(job)).execute();
+            await trx.insertInto('outbox').values(outboxRow(message)).execute();
+            results.push({ created: true });
+          }
+          return results;
+        });
+      } catch (err) {
+        // As in createJob: a racing dispatch claimed one of the keys first; looking again finds its job.
+        const claimed = items.filter((item) => item.unique).map((item) => (item.unique as UniqueClaim).key);
+        if (attempt < 3 && claimed.length > 0 && (await this.anyUniqueKeyHeld(claimed))) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async anyUniqueKeyHeld(keys: readonly string[]): Promise<boolean> {
+    for (let i = 0; i < keys.length; i += 500) {
+      const row = await this.db
+        .selectFrom('unique_keys')
+        .select('key')
+        .where('key', 'in', keys.slice(i, i + 500))
+        .executeTakeFirst();
+      if (row) return true;
+    }
+    return false;
+  }
+
+  private async uniqueKeyHolder(key: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('unique_keys').select('job_id').where('key', '=', key).executeTakeFirst();
+    return row?.job_id;
   }
 
   override async createJobs(items: ReadonlyArray<{ job: NewJob; message: OutboxMessage }>): Promise<void> {
@@ -224,4 +293,65 @@ export class KyselyJobStore extends JobStore {
       .values(items.map(({ message }) => outboxRow(message)))
       .execute();
   }
+}
+
+/**
+ * Claims a unique key for `job` inside its transaction, or answers the job holding it: the claim's mode decides
+ * whether the holder still counts (see `UniqueMode`). A holder that no longer counts (finished, purged, past its
+ * window) gives the key up to `job`.
+ */
+async function claimUniqueKey(trx: Transaction<Database>, claim: UniqueClaim, job: NewJob): Promise<UniqueHolder | undefined> {
+  const held = await trx
+    .selectFrom('unique_keys')
+    .leftJoin('jobs', 'jobs.id', 'unique_keys.job_id')
+    .select([
+      'unique_keys.job_id as jobId',
+      'unique_keys.expires_at as expiresAt',
+      'jobs.status as status',
+      'jobs.run_at as runAt',
+      'jobs.created_at as createdAt',
+    ])
+    .where('unique_keys.key', '=', claim.key)
+    .executeTakeFirst();
+  if (held) {
+    const status = held.status as JobStatus | null;
+    const live = status !== null && (held.expiresAt === null || Number(held.expiresAt) > job.createdAt);
+    if (live && (claim.mode === 'throttle' || (claim.mode === 'drop' && !isTerminalStatus(status)))) {
+      return { created: false, jobId: held.jobId, unique: 'existing', status };
+    }
+    if (live && claim.mode === 'debounce' && status === 'scheduled' && claim.replacement && held.runAt !== null) {
+      // Only while the relay has not taken the holder's message: taking it moves `available_at` off the run time.
+      const taken = await trx
+        .deleteFrom('outbox')
+        .where('job_id', '=', held.jobId)
+        .where('target', 'is', null)
+        .where('available_at', '=', held.runAt)
+        .executeTakeFirst();
+      if (Number(taken.numDeletedRows) > 0) {
+        await trx
+          .insertInto('outbox')
+          .values(outboxRow(claim.replacement({ id: held.jobId, createdAt: Number(held.createdAt) })))
+          .execute();
+        const { payload, priority, max_attempts, backoff, timeout_ms, run_at } = jobRow(job);
+        await trx
+          .updateTable('jobs')
+          .set({ payload, priority, max_attempts, backoff, timeout_ms, run_at, updated_at: job.createdAt })
+          .where('id', '=', held.jobId)
+          .execute();
+        await trx
+          .updateTable('unique_keys')
+          .set({ expires_at: claim.expiresAt ?? null })
+          .where('key', '=', claim.key)
+          .execute();
+        return { created: false, jobId: held.jobId, unique: 'debounced', status };
+      }
+    }
+    await trx.deleteFrom('unique_keys').where('key', '=', claim.key).execute();
+  }
+  // Two dispatches racing with one key: the primary key lets exactly one insert win.
+  await trx
+    .insertInto('unique_keys')
+    .values({ key: claim.key, job_id: job.id, mode: claim.mode, expires_at: claim.expiresAt ?? null })
+    .execute();
+  return undefined;
 }

@@ -185,6 +185,28 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('workers').dropColumn('formats').execute();
     },
   },
+  '0008_unique_keys_queue_states': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('unique_keys')
+        .addColumn('key', 'varchar(300)', (c) => c.primaryKey())
+        .addColumn('job_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('mode', 'varchar(10)', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('unique_keys_job').on('unique_keys').columns(['job_id']).execute();
+      await db.schema
+        .createTable('queue_states')
+        .addColumn('queue', 'varchar(200)', (c) => c.primaryKey())
+        .addColumn('paused', 'integer', (c) => c.notNull())
+        .addColumn('changed_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('queue_states').execute();
+      await db.schema.dropTable('unique_keys').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

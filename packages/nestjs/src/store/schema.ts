@@ -115,11 +115,30 @@ export interface IdempotencyKeysTable {
   expires_at: number;
 }
 
+/** A unique key's holder: the job that dispatches with the key answer while the key lives (see `UniqueMode`). */
+export interface UniqueKeysTable {
+  key: string;
+  job_id: string;
+  mode: string;
+  /** End of the key's window; null: as long as its job waits or runs (`drop` without `for`). */
+  expires_at: number | null;
+}
+
+/** A job queue paused or resumed through the api: workers start none of a paused queue's jobs. */
+export interface QueueStatesTable {
+  queue: string;
+  /** 1 while paused, 0 once resumed. */
+  paused: number;
+  changed_at: number;
+}
+
 export interface Database {
   jobs: JobsTable;
   job_transitions: JobTransitionsTable;
   outbox: OutboxTable;
   idempotency_keys: IdempotencyKeysTable;
+  unique_keys: UniqueKeysTable;
+  queue_states: QueueStatesTable;
   job_tombstones: JobTombstonesTable;
   schedules: SchedulesTable;
   workers: WorkersTable;

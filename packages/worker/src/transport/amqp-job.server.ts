@@ -29,6 +29,7 @@ import { JobHandlers } from './job-handlers';
 import { JobOutcomes } from './job-outcomes';
 import { PackHolds } from './pack-holds';
 import { JobDelivery, PackParts, PackSplit, tracked } from './pack-parts';
+import { ConsumerGate } from '../pool/consumer-gate';
 import { HeldJobs } from '../pool/held-jobs';
 import { untilConfirmed } from './until-confirmed';
 
@@ -62,6 +63,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   private readonly holds: PackHolds;
   /** Per job queue: the jobs held from it, which steer its consumer's prefetch (messages may carry several). */
   private readonly held = new Map<string, HeldJobs>();
+  /** Per job queue: its consumers (job queue, suspect queue), paused while the queue is paused through the api. */
+  private readonly gates = new Map<string, ConsumerGate[]>();
   private readonly duplicates = new Set<string>();
   private readonly signer?: MessageSigner;
   private closing = false;
@@ -92,19 +95,20 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         declare: (channel) => declareJobQueues(channel, topology, [queue]),
         onMessage: (delivery) => this.receive(queue, delivery, false),
       });
-      held.steer(jobs);
+      const suspects = new AmqpConsumer(this.connection, {
+        queue: topology.suspectQueue(queue),
+        // One at a time: when the worker dies here, the message in hand is the one that killed it.
+        prefetch: 1,
+        declare: (channel) => declareJobQueues(channel, topology, [queue]),
+        onMessage: (delivery) => this.receive(queue, delivery, true),
+      });
+      const gates = [new ConsumerGate(jobs), new ConsumerGate(suspects)];
+      held.steer(gates[0]);
       this.held.set(queue, held);
-      this.consumers.push(
-        jobs,
-        new AmqpConsumer(this.connection, {
-          queue: topology.suspectQueue(queue),
-          // One at a time: when the worker dies here, the message in hand is the one that killed it.
-          prefetch: 1,
-          declare: (channel) => declareJobQueues(channel, topology, [queue]),
-          onMessage: (delivery) => this.receive(queue, delivery, true),
-        }),
-      );
+      this.gates.set(queue, gates);
+      this.consumers.push(jobs, suspects);
     }
+    control.onQueueChange((queue, paused) => void this.queueChanged(queue, paused));
     this.holds = new PackHolds(
       connection,
       publisher,
@@ -131,6 +135,10 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       await this.connection.open();
       await this.publisher.start();
       await this.control.start();
+      // Queues paused before this worker started: their consumers start paused.
+      await Promise.all(
+        this.pool.plan.queues.filter((queue) => this.control.isPaused(queue)).map((queue) => this.queueChanged(queue, true)),
+      );
       await this.pool.prepare();
       await Promise.all([...this.holds.all, ...this.consumers].map((consumer) => consumer.start()));
       this.pool.announce();
@@ -164,7 +172,6 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
 
   private async shutdown(): Promise<void> {
     this.closing = true;
-    // The hold queues too: no pack splits from here on (a rest could not be taken back).
     // The hold queues too, once the splits under way have their rest back: no pack splits from here on.
     await Promise.all([...this.consumers.map((consumer) => consumer.cancel()), this.holds.cancel()]);
     this.pool.slots.releaseWaiting();
@@ -321,10 +328,16 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       void this.handleRedelivery(queue, delivery, envelope, suspect && !lost, requestId, log);
       return;
     }
+    // A paused queue's job goes back to the broker to wait there (held here, unacked, it would meet the broker's
+    // consumer timeout): its consumers are paused, so it stays there until the queue is resumed.
+    if (this.control.isPaused(queue)) {
+      void this.handBack(queue, delivery, envelope, requestId, log);
+      return;
+    }
     void this.pool.slots
       .run(envelope.type, async () => {
-        if (this.closing) return this.handBack(queue, delivery, envelope, requestId, log);
-        // It may have been cancelled while it waited for a free slot.
+        // It may have been cancelled, or its queue paused, while it waited for a free slot.
+        if (this.closing || this.control.isPaused(queue)) return this.handBack(queue, delivery, envelope, requestId, log);
         if (this.skipIfCancelled(envelope, delivery, log)) return;
         return this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source, requestId, packed });
       })
@@ -332,6 +345,12 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         log.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err);
         delivery.nack(true);
       });
+  }
+
+  /** A queue paused or resumed through the api: its consumers stop or start taking messages. */
+  private async queueChanged(queue: string, paused: boolean): Promise<void> {
+    // Jobs of the queue already waiting for a slot go back once they get one.
+    await Promise.all((this.gates.get(queue) ?? []).map((gate) => gate.setQueuePaused(paused)));
   }
 
   /**

@@ -5,15 +5,18 @@ import { randomUUID } from 'node:crypto';
 import { Cancellations } from './cancellations';
 
 /**
- * Reads the control stream from its start: every cancellation still retained, then new ones as they
- * come. It knows which job series are cancelled and tells the caller about each new cancel so a running
- * attempt can be aborted.
+ * Reads the control stream from its start: every cancellation and queue pause still retained, then new ones
+ * as they come. It knows which job series are cancelled (and tells the caller about each new cancel so a
+ * running attempt can be aborted), and which queues are paused (holding their jobs until they are resumed).
  */
 export class ControlListener {
   private readonly logger = new Logger(ControlListener.name);
   private readonly cancellations = new Cancellations();
   private readonly consumer: AmqpConsumer;
   private readonly syncWaiters = new Map<string, () => void>();
+  /** Per queue, the latest pause or resume read, by its time. */
+  private readonly queueStates = new Map<string, { paused: boolean; at: number }>();
+  private readonly queueListeners: Array<(queue: string, paused: boolean) => void> = [];
   private pruneTimer?: NodeJS.Timeout;
 
   constructor(
@@ -52,6 +55,26 @@ export class ControlListener {
     return this.cancellations.has(jobId, series);
   }
 
+  isPaused(queue: string): boolean {
+    return this.queueStates.get(queue)?.paused ?? false;
+  }
+
+  /** Calls `listener` whenever a queue is paused or resumed. */
+  onQueueChange(listener: (queue: string, paused: boolean) => void): void {
+    this.queueListeners.push(listener);
+  }
+
+  private queueCommand(kind: 'pause' | 'resume', queue: string, at: number): void {
+    const known = this.queueStates.get(queue);
+    // Commands can be read out of order across (re)attaches: the latest by time wins.
+    if (known && known.at > at) return;
+    const paused = kind === 'pause';
+    this.queueStates.set(queue, { paused, at });
+    if ((known?.paused ?? false) === paused) return;
+    this.logger.log(paused ? `Queue ${queue} paused: starting none of its jobs` : `Queue ${queue} resumed`);
+    for (const listener of this.queueListeners) listener(queue, paused);
+  }
+
   private receive(delivery: Delivery): void {
     const decoded = decodeControl(delivery.message.content);
     delivery.ack();
@@ -69,8 +92,12 @@ export class ControlListener {
       this.syncWaiters.get(command.token)?.();
       return;
     }
-    this.cancellations.add(command.job_id, command.series, command.at);
-    this.onCancel(command.job_id, command.series);
+    if (command.kind === 'cancel') {
+      this.cancellations.add(command.job_id, command.series, command.at);
+      this.onCancel(command.job_id, command.series);
+      return;
+    }
+    this.queueCommand(command.kind, command.queue, command.at);
   }
 
   /** Writes a token to the stream and waits to read it back: then every earlier command has been read. */

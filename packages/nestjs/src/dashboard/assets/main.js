@@ -94,7 +94,7 @@ function repeat(work, everyMs, guard) {
 
 /** @param {{ tenant: string, scope: string, keys_required: boolean }} me */
 function start(me) {
-  const canWrite = me.scope === 'write';
+  const canWrite = me.scope === 'write' || me.scope === 'admin';
   $('#sign-in').hidden = true;
   $('#app').hidden = false;
   $('#who').hidden = false;
