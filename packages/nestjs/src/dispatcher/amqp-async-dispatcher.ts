@@ -106,10 +106,11 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     return { jobId: outcome.jobId, outcome: outcome.unique, status: outcome.status, unique: true };
   }
 
-  /** A new job is committed: counted, handed to the broker (or the relay), logged. */
-  private created(prepared: Prepared): void {
+  /** A new job is committed: counted, handed to the broker (or the relay), and (but in a batch, logged once) logged. */
+  private created(prepared: Prepared, inBatch = false): void {
     this.metrics.dispatched(prepared.record.type, prepared.record.queue);
     this.release(prepared);
+    if (inBatch) return;
     this.logger.debug({
       ...jobLog(prepared.record.id, prepared.record.type),
       msg: `Job ${prepared.record.type} ${prepared.record.id} dispatched`,
@@ -159,7 +160,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     if (full) throw new BacklogFullError(backlog);
     if (!prepared.some((item) => item.unique)) {
       await this.store.createJobs(prepared.map(({ record, message }) => ({ job: record, message })));
-      for (const item of prepared) this.created(item);
+      for (const item of prepared) this.created(item, true);
       this.logger.debug(`Batch of ${prepared.length} job(s) dispatched`);
       return prepared.map(({ record }) => record.id);
     }
@@ -167,7 +168,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     return outcomes.map((outcome, index) => {
       const item = prepared[index];
       if (outcome.created) {
-        this.created(item);
+        this.created(item, true);
         return item.record.id;
       }
       if ('unique' in outcome) {

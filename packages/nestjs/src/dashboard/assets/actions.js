@@ -36,6 +36,26 @@ export function createActions({ api, notify, changed }) {
     }
   };
   return {
+    /**
+     * Pauses a job queue across every worker, after a confirmation, or resumes it.
+     * @param {string} queue
+     * @param {boolean} pause
+     */
+    toggleQueue: (queue, pause) =>
+      attempt(async () => {
+        if (
+          pause &&
+          !(await confirmDialog(
+            `Pause queue ${queue}?`,
+            `Workers start none of its jobs until you resume it; jobs keep arriving and wait, running ones finish.`,
+            'Pause',
+          ))
+        )
+          return;
+        await api.post(`/queues/${encodeURIComponent(queue)}/${pause ? 'pause' : 'resume'}`);
+        notify(pause ? `Queue ${queue} is paused.` : `Queue ${queue} is running again.`);
+        changed();
+      }),
     /** @param {string} id */
     retry: (id) =>
       attempt(async () => {

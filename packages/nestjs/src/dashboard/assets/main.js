@@ -102,6 +102,9 @@ function start(me) {
   $('#scope').textContent = me.scope;
   $('#sign-out').hidden = !me.keys_required;
   for (const node of document.querySelectorAll('[data-needs-write]')) /** @type {HTMLElement} */ (node).hidden = !canWrite;
+  // Queues are shared by every tenant: only an admin key (or an api without keys) sees and changes them.
+  const canAdmin = me.scope === 'admin' || !me.keys_required;
+  for (const node of document.querySelectorAll('[data-needs-admin]')) /** @type {HTMLElement} */ (node).hidden = !canAdmin;
 
   let stats = { total: 0, by_status: {}, by_type: {} };
   let filters = { status: '', type: '' };
@@ -134,10 +137,15 @@ function start(me) {
   });
 
   async function refreshOverview() {
-    const [nextStats, system, activity] = await Promise.all([api.get('/stats'), api.get('/system'), api.get('/stats/activity')]);
+    const [nextStats, system, activity, queues] = await Promise.all([
+      api.get('/stats'),
+      api.get('/system'),
+      api.get('/stats/activity'),
+      canAdmin ? api.get('/queues') : undefined,
+    ]);
     stats = nextStats;
     renderStatusTiles(stats, filters.status, selectStatus);
-    renderSystem(system, activity);
+    renderSystem(system, activity, queues, actions.toggleQueue);
     renderThroughput(activity);
     const types = Object.keys(stats.by_type);
     syncOptions(/** @type {HTMLSelectElement} */ ($('#filters select[name="type"]')), types);

@@ -56,8 +56,10 @@ function tile(label, value, sub, name) {
 /**
  * @param {any} system GET /system
  * @param {any} activity GET /stats/activity
+ * @param {{ items: Array<{ queue: string, paused: boolean }> } | undefined} [queues] GET /queues, for an admin key only
+ * @param {(queue: string, pause: boolean) => void} [toggle] pauses or resumes a job queue
  */
-export function renderSystem(system, activity) {
+export function renderSystem(system, activity, queues, toggle) {
   const ready = system.queues.filter((q) => q.kind === 'jobs').reduce((sum, q) => sum + (q.messages ?? 0), 0);
   const dead = system.queues.find((q) => q.kind === 'dead-letter');
   const oldest = activity.oldest_queued;
@@ -77,7 +79,34 @@ export function renderSystem(system, activity) {
         el('th', { scope: 'row', title: q.broker_queue }, q.name),
         el('td', { className: 'num' }, count(q.messages)),
         el('td', { className: 'num' }, count(q.consumers)),
+        ...(queues ? [queueState(q, queues, toggle)] : []),
       ),
+    ),
+  );
+}
+
+/**
+ * A job queue's state and the button that changes it; nothing for the dead-letter and events queues.
+ * @param {any} q
+ * @param {{ items: Array<{ queue: string, paused: boolean }> }} queues
+ * @param {((queue: string, pause: boolean) => void) | undefined} toggle
+ */
+function queueState(q, queues, toggle) {
+  const state = q.kind === 'jobs' ? queues.items.find((item) => item.queue === q.name) : undefined;
+  if (!state) return el('td', {});
+  return el(
+    'td',
+    { className: 'queue-state' },
+    el('span', { className: state.paused ? 'badge paused' : 'badge' }, state.paused ? 'paused' : 'running'),
+    el(
+      'button',
+      {
+        type: 'button',
+        className: 'quiet',
+        'aria-label': `${state.paused ? 'Resume' : 'Pause'} queue ${q.name}`,
+        onclick: () => toggle?.(q.name, !state.paused),
+      },
+      state.paused ? 'Resume' : 'Pause…',
     ),
   );
 }
