@@ -21,7 +21,7 @@ export interface QueueView {
   paused: boolean;
   /** When it was last paused or resumed, if ever. */
   changedAt: number | null;
-  /** Messages ready in the broker: its job queue and its suspect queue (a pack counts once). */
+  /** Messages ready in its broker queue (a pack of jobs counts once); null when the broker did not answer. */
   brokerMessages: number | null;
   queued: number;
   scheduled: number;
@@ -101,13 +101,13 @@ export class QueueControls implements OnApplicationBootstrap, OnApplicationShutd
     return this.queues().map((queue) => {
       const state = states.find((one) => one.queue === queue);
       const seen = activity.find((one) => one.queue === queue);
-      const ready = [this.topology.jobQueue(queue), this.topology.suspectQueue(queue)].map((name) => broker.get(name)?.messages);
+      const ready = broker.get(this.topology.jobQueue(queue))?.messages;
       const waits = [...(seen?.waitsMs ?? [])].sort((a, b) => a - b);
       return {
         queue,
         paused: state?.paused ?? false,
         changedAt: state?.changedAt ?? null,
-        brokerMessages: ready[0] === undefined ? null : ready[0] + (ready[1] ?? 0),
+        brokerMessages: ready ?? null,
         queued: seen?.counts.queued ?? 0,
         scheduled: seen?.counts.scheduled ?? 0,
         running: seen?.counts.running ?? 0,
