@@ -86,7 +86,7 @@ export class KyselyJobStore extends JobStore {
         }
         // A dispatch racing this one claimed the unique key first (its insert won the primary key): looking
         // again finds its job, which this dispatch then becomes.
-        if (unique && attempt < 3 && (await this.uniqueKeyHolder(unique.key)) !== undefined) continue;
+        if (unique && attempt < 3 && (await this.anyUniqueKeyHeld([unique.key]))) continue;
         throw err;
       }
     }
@@ -130,11 +130,6 @@ export class KyselyJobStore extends JobStore {
       if (row) return true;
     }
     return false;
-  }
-
-  private async uniqueKeyHolder(key: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('unique_keys').select('job_id').where('key', '=', key).executeTakeFirst();
-    return row?.job_id;
   }
 
   override async createJobs(items: ReadonlyArray<{ job: NewJob; message: OutboxMessage }>): Promise<void> {
