@@ -1,7 +1,9 @@
 import type { CaskStoreOptions } from '../../packages/nestjs/src/cask-options';
 import { CaskDatabase, openCaskDatabase } from '../../packages/nestjs/src/store/cask-database';
+import type { GroupStore } from '../../packages/nestjs/src/store/group-store';
 import type { IdempotencyStore } from '../../packages/nestjs/src/store/idempotency-store';
 import type { JobStore } from '../../packages/nestjs/src/store/job-store';
+import { KyselyGroupStore } from '../../packages/nestjs/src/store/kysely-group-store';
 import { KyselyIdempotencyStore } from '../../packages/nestjs/src/store/kysely-idempotency-store';
 import { KyselyJobStore } from '../../packages/nestjs/src/store/kysely-job-store';
 import { KyselyOutboxStore } from '../../packages/nestjs/src/store/kysely-outbox-store';
@@ -20,6 +22,7 @@ export type TestStores = JobStore &
   RetentionStore &
   StatsStore &
   QueueStateStore &
+  GroupStore &
   Pick<CaskDatabase, 'migrate' | 'ping' | 'close'> & { readonly database: CaskDatabase['db']; readonly cask: CaskDatabase };
 
 /** Each store's methods bound onto one object; the ports share no method name, so none hides another. */
@@ -31,6 +34,7 @@ export function storesOver(cask: CaskDatabase): TestStores {
     new KyselyRetentionStore(cask),
     new KyselyStatsStore(cask),
     new KyselyQueueStateStore(cask),
+    new KyselyGroupStore(cask),
   ];
   const facade: Record<string, unknown> = {
     database: cask.db,

@@ -79,6 +79,70 @@ export function toUniquePolicy(
   return { policy, problems };
 }
 
+/** Longest group key. */
+export const MAX_GROUP_KEY_LENGTH = 200;
+
+/**
+ * How a job type's jobs share out their queue by group: each job belongs to one group of its queue and tenant
+ * (the dispatch's `group`, or the payload field {@link by}); the api lets a group's jobs go to the workers
+ * within its limits, taking the groups of a queue in turn, so a group with a long backlog does not hold back
+ * the others.
+ */
+export interface GroupPolicy {
+  /** The payload field (dotted path) whose value is a job's group key; undefined: each dispatch names its group. */
+  readonly by?: string;
+  /** At most this many of a group's jobs running at once, across all workers; undefined: no cap but the turns. */
+  readonly concurrency?: number;
+  /** At most `limit` of a group's jobs started in any `perMs`; undefined: no rate limit. */
+  readonly rate?: { readonly limit: number; readonly perMs: number };
+  /** One at a time, in dispatch order: a job starts once the one dispatched before it has finished (retries included). */
+  readonly fifo: boolean;
+}
+
+/** `group` as {@link defineJob} takes it: `rate.per` in ms or as `'30s'`, `'1m'`. */
+export interface GroupSpec {
+  by?: string;
+  concurrency?: number;
+  rate?: { limit: number; per: number | string };
+  /** @defaultValue `false` */
+  fifo?: boolean;
+}
+
+/** Longest rate window of a group. */
+export const MAX_GROUP_RATE_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** A group policy with its window in ms, and what is wrong with it (fields named from `field`). */
+export function toGroupPolicy(
+  spec: GroupSpec,
+  field = 'group',
+): { policy: GroupPolicy; problems: Array<{ field: string; reason: string }> } {
+  const problems: Array<{ field: string; reason: string }> = [];
+  if (spec.by !== undefined && (typeof spec.by !== 'string' || spec.by === '')) {
+    problems.push({ field: `${field}.by`, reason: 'must name a payload field' });
+  }
+  if (spec.concurrency !== undefined && !inRange(spec.concurrency, { min: 1, max: 10_000 })) {
+    problems.push({ field: `${field}.concurrency`, reason: 'must be an integer from 1 to 10000' });
+  }
+  if (spec.fifo !== undefined && typeof spec.fifo !== 'boolean') problems.push({ field: `${field}.fifo`, reason: 'must be true or false' });
+  if (spec.fifo === true && spec.concurrency !== undefined && spec.concurrency !== 1) {
+    problems.push({ field: `${field}.concurrency`, reason: 'must be 1 (or left out) for a fifo group: its jobs run one at a time' });
+  }
+  let rate: GroupPolicy['rate'];
+  if (spec.rate !== undefined) {
+    const perMs = typeof spec.rate?.per === 'number' || typeof spec.rate?.per === 'string' ? durationMs(spec.rate.per) : undefined;
+    if (!inRange(spec.rate?.limit, { min: 1, max: 1_000_000 })) {
+      problems.push({ field: `${field}.rate.limit`, reason: 'must be an integer from 1 to 1000000' });
+    }
+    if (perMs === undefined || !inRange(perMs, { min: 1, max: MAX_GROUP_RATE_WINDOW_MS })) {
+      problems.push({ field: `${field}.rate.per`, reason: 'must be 1 ms to 1 day, in ms or as "30s", "1m", "1h"' });
+    }
+    rate = Object.freeze({ limit: spec.rate?.limit, perMs: perMs ?? 0 });
+  }
+  const fifo = spec.fifo === true;
+  const policy: GroupPolicy = Object.freeze({ by: spec.by, concurrency: fifo ? 1 : spec.concurrency, rate, fifo });
+  return { policy, problems };
+}
+
 /** A class whose instances are a job's payload; its class-validator decorators are the payload's rules. */
 export type PayloadClass<P extends object = object> = new () => P;
 
@@ -113,6 +177,8 @@ export interface JobDefinition<P extends object = object, R = unknown> {
   readonly example?: P;
   /** How dispatches of this type with the same key are deduplicated; undefined means they are not. */
   readonly unique?: UniquePolicy;
+  /** How its jobs share out their queue by group (see {@link GroupPolicy}); undefined: only a dispatch's `group` groups them. */
+  readonly group?: GroupPolicy;
   /** Carries the result type for the compiler only; always `undefined` at run time. */
   readonly resultType?: R;
 }
@@ -153,6 +219,12 @@ export interface JobSpec<P extends object> {
    * @defaultValue none: every dispatch is a job
    */
   unique?: UniqueSpec;
+  /**
+   * Groups the jobs, e.g. `{ by: 'customer_id', concurrency: 2 }`: see {@link GroupPolicy}. A dispatch may name
+   * the group itself, or dispatch ungrouped (`group: false`).
+   * @defaultValue none: a job is in a group only when its dispatch names one
+   */
+  group?: GroupSpec;
 }
 
 /** Largest payload of a job type unless its definition says otherwise: 256 KiB of JSON. */
@@ -168,8 +240,8 @@ export type PayloadOf<J> = J extends JobDefinition<infer P, unknown> ? P : never
 /** The result type of a job definition. */
 export type ResultOf<J> = J extends JobDefinition<object, infer R> ? R : never;
 
-function inRange(value: number, range: { min: number; max: number }): boolean {
-  return Number.isInteger(value) && value >= range.min && value <= range.max;
+function inRange(value: unknown, range: { min: number; max: number }): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= range.min && value <= range.max;
 }
 
 const JOB_NAME = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
@@ -216,6 +288,8 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
   ];
   const unique = spec.unique && toUniquePolicy(spec.unique);
   problems.push(...(unique?.problems ?? []));
+  const group = spec.group && toGroupPolicy(spec.group);
+  problems.push(...(group?.problems ?? []));
   if (problems.length > 0) {
     throw new TypeError(`Job "${name}": ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
   }
@@ -233,6 +307,7 @@ export function defineJob<P extends object, R>(name: string, spec: JobSpec<P>): 
     maxPayloadBytes: spec.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     example: spec.example,
     unique: unique?.policy,
+    group: group?.policy,
   });
 }
 

@@ -18,6 +18,8 @@ export interface JobView<R = unknown> {
   run_at: string | null;
   /** The schedule that dispatched it, if any. */
   schedule: string | null;
+  /** The group it shares its queue with (see `GroupPolicy`), if any. */
+  group: string | null;
   priority: number;
   /** The worker that ran its latest attempt; null until one starts. */
   worker: string | null;
@@ -50,6 +52,8 @@ export interface Job<R = unknown, P extends object = object> {
   runAt: Date | null;
   /** The schedule that dispatched it, if any. */
   schedule: string | null;
+  /** The group it shares its queue with (see `GroupPolicy`), if any. */
+  group: string | null;
   /** The worker that ran its latest attempt; null until one starts. */
   worker: string | null;
   /** The tenant it belongs to (`default` unless dispatched for another). */

@@ -100,6 +100,23 @@ export interface CaskOutboxOptions {
   packMaxJobs?: number;
 }
 
+/** Groups (see `GroupPolicy`): how the api lets grouped jobs go to the workers. */
+export interface CaskGroupsOptions {
+  /**
+   * Per queue, at most this many grouped jobs let go and not yet started. Workers take jobs in the order they
+   * went, so the groups' turns hold only for what is not yet in the broker: a smaller buffer keeps a large
+   * group's backlog from running ahead of a small one; a larger one keeps many workers busy with short jobs.
+   * @defaultValue 64
+   */
+  buffer?: number;
+  /**
+   * How often every queue's groups are looked at without a dispatch or a worker's event to prompt it (for rate
+   * windows, delayed jobs and other api instances' dispatches).
+   * @defaultValue 1 000 ms
+   */
+  passMs?: number;
+}
+
 /** Retention of finished jobs. */
 export interface CaskRetentionOptions {
   /**
@@ -198,6 +215,8 @@ export interface CaskModuleOptions {
   maxPayloadBytes?: Readonly<Record<string, number>>;
   /** @defaultValue see {@link CaskWorkersOptions} */
   workers?: CaskWorkersOptions;
+  /** @defaultValue see {@link CaskGroupsOptions} */
+  groups?: CaskGroupsOptions;
   /**
    * How long shutdown waits for the event consumer, the relay and the sweepers to finish what they hold.
    * @defaultValue 10 000 ms

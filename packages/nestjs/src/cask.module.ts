@@ -10,6 +10,10 @@ import { AsyncDispatcher } from './dispatcher/async-dispatcher';
 import { DispatcherOptions } from './dispatcher/dispatcher.options';
 import { JobCanceller } from './dispatcher/job-canceller';
 import { JobRedriver } from './dispatcher/job-redriver';
+import { GroupGate } from './groups/group-gate';
+import { GroupGateOptions } from './groups/group-gate.options';
+import { GroupStore } from './store/group-store';
+import { KyselyGroupStore } from './store/kysely-group-store';
 import { JobEventBus } from './events/job-event-bus';
 import { JobEventConsumer } from './events/job-event.consumer';
 import { JobEventConsumerOptions } from './events/job-event-consumer.options';
@@ -65,6 +69,8 @@ const DEFAULTS = {
   maxQueuedJobsPerTenant: 100_000,
   workersTimeoutMs: 15 * SECOND,
   shutdownGraceMs: 10 * SECOND,
+  groupBuffer: 64,
+  groupPassMs: SECOND,
 } as const;
 
 /** A component's own options, read off the module's. */
@@ -78,6 +84,12 @@ function packMaxJobs(value: number | undefined): number {
   if (!Number.isInteger(value) || value < 1 || value > MAX_PACK_JOBS) {
     throw new ConfigError([`outbox.packMaxJobs: must be an integer from 1 to ${MAX_PACK_JOBS}`]);
   }
+  return value;
+}
+
+/** An optional setting that must be a positive integer. */
+function positive(name: string, value: number | undefined): number | undefined {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new ConfigError([`${name}: must be a positive integer`]);
   return value;
 }
 
@@ -111,6 +123,10 @@ const SETTINGS: Provider[] = [
   settings(DispatchLimits, (o) => ({
     perSecond: o.limits?.dispatchRatePerSecond ?? DEFAULTS.dispatchRatePerSecond,
     maxWaiting: o.limits?.maxQueuedJobsPerTenant ?? DEFAULTS.maxQueuedJobsPerTenant,
+  })),
+  settings(GroupGateOptions, (o) => ({
+    buffer: positive('groups.buffer', o.groups?.buffer) ?? DEFAULTS.groupBuffer,
+    passMs: positive('groups.passMs', o.groups?.passMs) ?? DEFAULTS.groupPassMs,
   })),
   settings(CaskSigning, (o) => new CaskSigning(o.signingKeys ?? [])),
   {
@@ -184,6 +200,7 @@ const STORES: Provider[] = [
   over(RetentionStore, (database) => new KyselyRetentionStore(database)),
   over(StatsStore, (database) => new KyselyStatsStore(database)),
   over(QueueStateStore, (database) => new KyselyQueueStateStore(database)),
+  over(GroupStore, (database) => new KyselyGroupStore(database)),
   over(ScheduleStore, (database) => new KyselyScheduleStore(database.db)),
   over(WorkerRegistry, (database) => new WorkerRegistry(database.db)),
   over(LeaseStore, (database) => new LeaseStore(database.db)),
@@ -206,6 +223,7 @@ const ENGINE: Provider[] = [
   SilentWorkerSweeper,
   RateTokenTicker,
   QueueControls,
+  GroupGate,
 ];
 
 /**
@@ -244,6 +262,8 @@ const ENGINE: Provider[] = [
     StatsStore,
     QueueStateStore,
     QueueControls,
+    GroupStore,
+    GroupGate,
     ScheduleStore,
     WorkerRegistry,
     JobMetrics,

@@ -5,6 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { JobMetrics } from '../metrics/job-metrics';
+import { GroupGate } from '../groups/group-gate';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import type { NewJob, OutboxMessage, UniqueClaim } from '../store/job-record';
 import { JobStore } from '../store/job-store';
@@ -16,6 +17,7 @@ import { checkedRaw } from './checked-payloads';
 import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { DispatcherOptions } from './dispatcher.options';
 import { InvalidPayloadError } from './invalid-payload.error';
+import { groupOf } from './group-key';
 import { firstAttemptMessage } from './job-message';
 import { uniqueKeyOf, uniquePolicyOf } from './unique-key';
 
@@ -29,8 +31,8 @@ interface Prepared {
 }
 
 /** A resolved job as a request: after defaults, so leaving out `priority` and sending the default match. */
-function resolvedRequest({ type, payload, priority, maxAttempts, backoff, timeoutMs, runAt }: Prepared['record']): object {
-  return { type, payload, priority, maxAttempts, backoff, timeoutMs, runAt };
+function resolvedRequest({ type, payload, priority, maxAttempts, backoff, timeoutMs, runAt, group }: Prepared['record']): object {
+  return { type, payload, priority, maxAttempts, backoff, timeoutMs, runAt, group: group?.key };
 }
 
 /**
@@ -49,6 +51,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     private readonly relay: OutboxRelay,
     private readonly config: DispatcherOptions,
     private readonly metrics: JobMetrics,
+    private readonly groups: GroupGate,
   ) {
     super();
     this.commits = new GroupCommit((items) => this.store.createJobs(items), {
@@ -100,7 +103,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       this.logger.debug({ ...jobLog(outcome.jobId, job.name), msg: `Job ${job.name} ${outcome.jobId}: idempotent replay` });
       return { jobId: outcome.jobId, outcome: 'existing', status: record.status, unique: unique !== undefined };
     }
-    if (outcome.unique === 'debounced') this.relay.wakeAt(record.runAt as number);
+    if (outcome.unique === 'debounced') this.wakeFor(record);
     this.metrics.deduplicated(job.name, outcome.unique);
     this.logger.debug({ ...jobLog(outcome.jobId, job.name), msg: `Job ${job.name}: dispatch became ${outcome.jobId} (${outcome.unique})` });
     return { jobId: outcome.jobId, outcome: outcome.unique, status: outcome.status, unique: true };
@@ -172,7 +175,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
         return item.record.id;
       }
       if ('unique' in outcome) {
-        if (outcome.unique === 'debounced') this.relay.wakeAt(item.record.runAt as number);
+        if (outcome.unique === 'debounced') this.wakeFor(item.record);
         this.metrics.deduplicated(item.record.type, outcome.unique);
       }
       return outcome.jobId;
@@ -186,6 +189,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     const validation = raw ? { ok: true as const, value: payload } : validatePayload(job, payload);
     if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
     checkDispatchOptions(job.name, options);
+    const group = groupOf(job, options, validation.value);
     const delayed = options.runAt !== undefined && options.runAt > now;
     const record = {
       id: uuidv7(),
@@ -202,6 +206,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       timeoutMs: options.timeoutMs ?? job.timeoutMs,
       priority: options.priority ?? job.priority,
       createdAt: now,
+      group,
     };
     // A delayed job's message waits in the outbox until it is due; the relay publishes it then.
     const message = {
@@ -211,10 +216,20 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     return { record, message, delayed };
   }
 
-  /** Hands a committed message to the broker now, or wakes the relay when a delayed one is due. */
-  private release({ message, delayed }: Prepared): void {
-    if (delayed) this.relay.wakeAt(message.availableAt as number);
+  /**
+   * Hands a committed message to the broker now, or wakes the relay when a delayed one is due; a grouped job's
+   * waits in its group, whose gate lets it go.
+   */
+  private release({ record, message, delayed }: Prepared): void {
+    if (record.group) this.groups.kick(record.queue, delayed ? (record.runAt ?? undefined) : undefined);
+    else if (delayed) this.relay.wakeAt(message.availableAt as number);
     else this.relay.publishNow(message);
+  }
+
+  /** A debounced job's new run time: whoever publishes it looks again then. */
+  private wakeFor(record: Prepared['record']): void {
+    if (record.group) this.groups.kick(record.queue, record.runAt ?? undefined);
+    else this.relay.wakeAt(record.runAt as number);
   }
 
   override async getResult<R = unknown>(jobId: string, tenant?: string): Promise<Job<R> | null> {

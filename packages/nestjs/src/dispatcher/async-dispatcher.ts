@@ -48,6 +48,12 @@ export interface DispatchOptions {
    * whatever the definition says.
    */
   unique?: DispatchUnique | false;
+  /**
+   * The group the job shares its queue with (1 to 200 characters), instead of the value of the definition's
+   * `group.by` field; `false` dispatches it ungrouped. The group's limits are the definition's `group`. See
+   * `GroupPolicy`.
+   */
+  group?: string | false;
 }
 
 /** A dispatch's unique key settings (see `UniqueMode`). */

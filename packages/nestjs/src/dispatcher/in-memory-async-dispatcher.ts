@@ -14,12 +14,20 @@ import { AsyncDispatcher, BatchItem, DispatchOptions, DispatchOutcome } from './
 import { BatchValidationError } from './dispatch-errors';
 import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { InvalidPayloadError } from './invalid-payload.error';
+import { groupOf } from './group-key';
 import { uniqueKeyOf, uniquePolicyOf } from './unique-key';
+
+/** A group's running jobs and those waiting for room, in dispatch order. */
+interface GroupSlots {
+  running: number;
+  waiting: Array<() => void>;
+}
 
 /**
  * Runs jobs in this process, for users' unit tests: no broker, no store. Register the handlers a test
  * needs, dispatch, then `await dispatcher.drain()` before reading results. Retryable failures are
- * retried up to `maxAttempts` at once, without the backoff wait; timeouts are not enforced.
+ * retried up to `maxAttempts` at once, without the backoff wait; timeouts are not enforced. A group's
+ * `concurrency` (and `fifo`) hold, its `rate` does not.
  *
  * ```ts
  * const dispatcher = new InMemoryAsyncDispatcher().register(WelcomeEmail, (payload) => ({ delivered_to: payload.email, message_id: 'm1' }));
@@ -32,6 +40,9 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
   private readonly running = new Set<Promise<void>>();
   private readonly uniqueKeys = new Map<string, { jobId: string; expiresAt?: number }>();
   private readonly debouncing = new Map<string, { payload: object; restart(): void; release(): void }>();
+  private readonly groups = new Map<string, GroupSlots>();
+  /** Each waiting or running grouped job's group, and the group's cap. */
+  private readonly groupOfJob = new Map<string, { id: string; cap: number }>();
 
   register<P extends object, R>(job: JobDefinition<P, R>, handler: JobHandlerFn<P, R>): this {
     this.handlers.set(job.name, handler as JobHandlerFn<object, unknown>);
@@ -56,6 +67,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
     const validation = validatePayload(job, payload);
     if (!validation.ok) throw new InvalidPayloadError(job.name, validation.errors);
     checkDispatchOptions(job.name, options);
+    const group = groupOf(job, options, validation.value);
     const handler = this.handlers.get(job.name);
     if (!handler) throw new Error(`InMemoryAsyncDispatcher: no handler registered for "${job.name}"`);
     const policy = uniquePolicyOf(job, options);
@@ -95,6 +107,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
       nextAttemptAt: null,
       runAt: null,
       schedule: options.schedule ?? null,
+      group: group?.key ?? null,
       priority: options.priority ?? job.priority,
       // Handlers run in this process: there is no worker to name.
       worker: null,
@@ -104,6 +117,9 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
       finishedAt: null,
     };
     this.jobs.set(id, view);
+    if (group?.concurrency !== undefined) {
+      this.groupOfJob.set(id, { id: JSON.stringify([view.tenant, job.queue, group.key]), cap: group.concurrency });
+    }
     if (policy?.mode === 'debounce') {
       view.status = 'scheduled';
       this.debounce(view, handler, validation.value, options.requestId, policy.forMs as number);
@@ -186,6 +202,23 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
 
   private async run(view: Job, handler: JobHandlerFn<object, unknown>, payload: object, requestId: string | undefined): Promise<void> {
     await Promise.resolve();
+    const group = this.groupOfJob.get(view.id);
+    if (!group) return this.attempts(view, handler, payload, requestId);
+    const slots = this.groups.get(group.id) ?? this.groups.set(group.id, { running: 0, waiting: [] }).get(group.id)!;
+    if (slots.running >= group.cap) await new Promise<void>((resolve) => slots.waiting.push(resolve));
+    slots.running += 1;
+    try {
+      await this.attempts(view, handler, payload, requestId);
+    } finally {
+      slots.running -= 1;
+      this.groupOfJob.delete(view.id);
+      slots.waiting.shift()?.();
+      if (slots.running === 0 && slots.waiting.length === 0) this.groups.delete(group.id);
+    }
+  }
+
+  /** Runs a job's attempts until one succeeds, or one fails for good, or they are used up. */
+  private async attempts(view: Job, handler: JobHandlerFn<object, unknown>, payload: object, requestId: string | undefined): Promise<void> {
     view.startedAt = new Date();
     for (let attempt = 1; attempt <= view.maxAttempts; attempt += 1) {
       const controller = new AbortController();

@@ -3,10 +3,18 @@ import { jobLog } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobMetrics } from '../metrics/job-metrics';
+import { GroupGate } from '../groups/group-gate';
 import { OutboxRelay } from '../outbox/outbox-relay';
-import type { JobRecord } from '../store/job-record';
+import type { JobRecord, OutboxMessage } from '../store/job-record';
 import { JobStore } from '../store/job-store';
 import { firstAttemptMessage } from './job-message';
+
+/** A redriven job's message, and whether it waits in a group. */
+interface Redriven {
+  message: OutboxMessage;
+  queue: string;
+  grouped: boolean;
+}
 
 /** A redrive of a job that is not failed or cancelled. */
 export class NotRetryableStateError extends CaskError {
@@ -28,6 +36,7 @@ export class JobRedriver {
     private readonly relay: OutboxRelay,
     private readonly bus: JobEventBus,
     private readonly metrics: JobMetrics,
+    private readonly groups: GroupGate,
   ) {}
 
   /**
@@ -39,7 +48,7 @@ export class JobRedriver {
   async retry(id: string, tenant: string, requestId?: string): Promise<JobRecord | undefined> {
     const owned = await this.store.get(id);
     if (owned?.tenant !== tenant) return undefined;
-    const messages: ReturnType<typeof firstAttemptMessage>[] = [];
+    const messages: Redriven[] = [];
     const job = await this.store.redrive(id, (record) => this.remember(messages, record, requestId));
     if (!job) {
       const current = await this.store.get(id);
@@ -57,13 +66,13 @@ export class JobRedriver {
       at: job.updatedAt,
       tenant: job.tenant,
     });
-    for (const message of messages) this.relay.publishNow(message);
+    this.send(messages);
     return job;
   }
 
   /** Redrives every failed (or cancelled) job of the tenant matching the filter; returns how many. */
   async retryMany(filter: { tenant: string; type?: string; status?: 'failed' | 'cancelled' }, requestId?: string): Promise<number> {
-    const messages: ReturnType<typeof firstAttemptMessage>[] = [];
+    const messages: Redriven[] = [];
     const types = new Map<string, number>();
     const count = await this.store.redriveMany(filter, (record) => {
       types.set(record.type, (types.get(record.type) ?? 0) + 1);
@@ -72,13 +81,21 @@ export class JobRedriver {
     this.logger.log(`Redrove ${count} job(s) (type ${filter.type ?? 'any'}, status ${filter.status ?? 'failed or cancelled'})`);
     // Counted once the store returns: it calls back before each redrive commits.
     for (const [type, redriven] of types) this.metrics.redriven(type, redriven);
-    for (const message of messages) this.relay.publishNow(message);
+    this.send(messages);
     return count;
   }
 
-  private remember(messages: ReturnType<typeof firstAttemptMessage>[], record: JobRecord, requestId: string | undefined) {
+  private remember(messages: Redriven[], record: JobRecord, requestId: string | undefined): OutboxMessage {
     const message = { ...firstAttemptMessage(record, Date.now(), requestId), availableAt: Date.now() + this.relay.inlineLeaseMs };
-    messages.push(message);
+    messages.push({ message, queue: record.queue, grouped: record.group !== null });
     return message;
+  }
+
+  /** Publishes the redriven jobs' messages; a grouped job's went back to its group, whose gate lets it go. */
+  private send(messages: readonly Redriven[]): void {
+    for (const { message, queue, grouped } of messages) {
+      if (grouped) this.groups.kick(queue);
+      else this.relay.publishNow(message);
+    }
   }
 }

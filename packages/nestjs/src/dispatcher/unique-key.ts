@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { DispatchOptions } from './async-dispatcher';
 import { canonicalJson } from './canonical-json';
 import { InvalidPayloadError } from './invalid-payload.error';
+import { valueAt } from './payload-path';
 
 /** Longest explicit unique key. */
 const MAX_KEY_LENGTH = 200;
@@ -33,13 +34,4 @@ export function uniqueKeyOf(policy: UniquePolicy & { key?: string }, tenant: str
   return createHash('sha256')
     .update(canonicalJson([tenant, type, material]))
     .digest('hex');
-}
-
-function valueAt(payload: object, path: string): unknown {
-  let value: unknown = payload;
-  for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
 }

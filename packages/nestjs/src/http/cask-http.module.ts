@@ -10,6 +10,7 @@ import { SystemStatus } from '../system/system-status';
 import { SystemController } from '../system/system.controller';
 import { WorkersController } from '../workers/workers.controller';
 import { CaskRoutes } from './cask-routes';
+import { GroupsController } from './groups.controller';
 import { JobsController } from './jobs.controller';
 import { QueuesController } from './queues.controller';
 import { StatsController } from './stats.controller';
@@ -27,7 +28,7 @@ export interface CaskHttpOptions {
 
 /**
  * Cask's HTTP routes: `POST /jobs` (and `/jobs/batch`), `GET /jobs`, `GET /jobs/:id`, cancel and retry,
- * `/schedules`, the event streams `GET /events` and `GET /jobs/:id/events`, `GET /stats`, `GET /workers`, `/queues`,
+ * `/schedules`, the event streams `GET /events` and `GET /jobs/:id/events`, `GET /stats`, `GET /workers`, `/queues`, `GET /groups`,
  * `GET /system` and `GET /auth/whoami`. JSON in `snake_case`, errors as `{"error", "details"}`; API keys
  * when `CaskAuthModule` is imported. Works under Express and Fastify.
  */
@@ -46,6 +47,7 @@ export class CaskHttpModule {
         StatsController,
         WorkersController,
         QueuesController,
+        GroupsController,
         SystemController,
         WhoamiController,
       ],

@@ -124,6 +124,16 @@ export class CreateJobDto extends JobRequestDto {
   @Type(() => UniqueDto)
   unique?: UniqueDto;
 
+  @JSONSchema({
+    description:
+      'The group the job shares its queue with, instead of the job type’s `group.by` payload field: its jobs run within the type’s group limits (concurrency, rate, fifo), and the queue’s groups take turns',
+    example: 'customer-42',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  group?: string;
+
   @JSONSchema({ description: 'Run no sooner than this many ms from now (up to 30 days); the job is `scheduled` until then' })
   @IsOptional()
   @IsInt()

@@ -180,6 +180,7 @@ export class JobsController {
               forMs: body.unique.for_ms ?? undefined,
             }
           : undefined,
+        group: body.group ?? undefined,
       },
     };
   }
@@ -279,7 +280,14 @@ export class JobsController {
   @ApiErrors({ 400: ERROR_EXAMPLES.badCursor })
   async list(@Query() query: ListJobsQuery, @CurrentPrincipal() { tenant }: Principal): Promise<JobPage> {
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const records = await this.store.list({ tenant, status: query.status, type: query.type, limit: query.limit + 1, beforeId });
+    const records = await this.store.list({
+      tenant,
+      status: query.status,
+      type: query.type,
+      group: query.group,
+      limit: query.limit + 1,
+      beforeId,
+    });
     const page = records.slice(0, query.limit);
     const hasMore = records.length > query.limit;
     return { items: page.map((record) => toJobView(record)), next_cursor: hasMore ? encodeCursor(page[page.length - 1].id) : null };

@@ -1,6 +1,6 @@
 import { JOB_STATUSES, JobStatus } from '@cask/contracts';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 
 /** Query of `GET /jobs`. */
@@ -13,6 +13,12 @@ export class ListJobsQuery {
   @IsOptional()
   @IsString()
   type?: string;
+
+  @JSONSchema({ description: 'A group key: only that group’s jobs' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  group?: string;
 
   @IsOptional()
   @Type(() => Number)

@@ -73,6 +73,9 @@ export class JobResponse implements JobView {
   @ApiProperty({ type: 'string', nullable: true, description: 'The schedule that dispatched it' })
   schedule: string | null;
 
+  @ApiProperty({ type: 'string', nullable: true, description: 'The group it shares its queue with', example: null })
+  group: string | null;
+
   @ApiProperty({ type: 'integer', minimum: 0, maximum: 9, example: 0 })
   priority: number;
 

@@ -23,6 +23,8 @@ export const CASK_TABLES = [
   'workers',
   'unique_keys',
   'queue_states',
+  'job_groups',
+  'group_jobs',
 ] as const;
 export const CASK_INDEXES = [
   'jobs_status_id',
@@ -35,6 +37,10 @@ export const CASK_INDEXES = [
   'jobs_tenant_id',
   'jobs_tenant_finished',
   'unique_keys_job',
+  'job_groups_queue',
+  'group_jobs_waiting',
+  'group_jobs_released',
+  'jobs_tenant_group_id',
 ] as const;
 
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/;

@@ -29,6 +29,8 @@ export interface JobRecord {
   schedule: string | null;
   /** The tenant that dispatched it: only that tenant's API keys see it. */
   tenant: string;
+  /** The key of the group it shares its queue with, if any. */
+  group: string | null;
 }
 
 /** What dispatch writes for a new job. */
@@ -36,7 +38,18 @@ export type NewJob = Pick<
   JobRecord,
   'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt' | 'backoff' | 'timeoutMs'
 > &
-  Partial<Pick<JobRecord, 'runAt' | 'schedule' | 'tenant'>>;
+  Partial<Pick<JobRecord, 'runAt' | 'schedule' | 'tenant'>> & {
+    /** Its group, if any: its message waits in the group until the group's turn and limits let it go. */
+    group?: GroupClaim;
+  };
+
+/** The group a new job joins, with the limits its definition gives the group. */
+export interface GroupClaim {
+  key: string;
+  concurrency?: number;
+  rate?: { limit: number; perMs: number };
+  fifo: boolean;
+}
 
 /** One status change in a job's history. */
 export interface JobTransition {
@@ -111,6 +124,8 @@ export interface JobQuery {
   tenant: string;
   status?: JobStatus;
   type?: string;
+  /** Only this group's jobs. */
+  group?: string;
   limit: number;
   /** Only jobs older than this id (ids are UUIDv7, so id order is creation order). */
   beforeId?: string;

@@ -34,6 +34,7 @@ export function toRecord(row: Selectable<JobsTable>): JobRecord {
     runAt: num(row.run_at),
     schedule: row.schedule,
     tenant: row.tenant,
+    group: row.group_key,
   };
 }
 
@@ -91,5 +92,6 @@ export function jobRow(job: NewJob): Insertable<JobsTable> {
     run_at: job.runAt ?? null,
     schedule: job.schedule ?? null,
     tenant: job.tenant ?? DEFAULT_TENANT,
+    group_key: job.group?.key ?? null,
   };
 }

@@ -299,6 +299,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         runAt: null,
         schedule: null,
         tenant: 'default',
+        group: null,
       });
     });
 
@@ -741,6 +742,230 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         { queue: 'default', counts: {}, finished: 2, waitsMs: [100] },
         { queue: 'video', counts: { queued: 1, scheduled: 1, running: 1 }, finished: 0, waitsMs: [40] },
       ]);
+    });
+  });
+
+  describe('groups', () => {
+    const LIMITS = { buffer: 100, leaseMs: 0 };
+
+    /** A grouped job of queue `q`, committed; returns its id. */
+    async function givenGrouped(key: string, group: Partial<NonNullable<NewJob['group']>> = {}, overrides: Partial<NewJob> = {}) {
+      return given({ queue: 'q', group: { key, fifo: false, ...group }, ...overrides });
+    }
+
+    /** Lets go what the groups of queue `q` allow at `now`; returns the released jobs' ids. */
+    async function pass(now = T0 + 100, limits = LIMITS): Promise<string[]> {
+      const { released } = await store.release('q', now, limits);
+      return released.map((message) => message.jobId);
+    }
+
+    async function finish(...jobIds: string[]): Promise<void> {
+      await store.applyEvents(jobIds.flatMap((id) => [started(id), succeeded(id, null)]));
+    }
+
+    it('keeps a grouped job’s message in its group, then lets it go to the outbox as it was committed', async () => {
+      const job = newJob({ queue: 'q', group: { key: 'customer-42', fifo: false } });
+      const message = messageFor(job, { requestId: 'req-1' });
+      await store.createJob(job, message);
+
+      expect(await dueMessages()).toEqual([]);
+      expect(await store.get(job.id)).toMatchObject({ status: 'queued', group: 'customer-42' });
+      expect(await store.queuesWaiting()).toEqual(['q']);
+
+      const { released, waiting } = await store.release('q', T0, LIMITS);
+
+      expect(released).toEqual([
+        expect.objectContaining({ id: message.id, jobId: job.id, body: message.body, routingKey: 'q', requestId: 'req-1' }),
+      ]);
+      expect(waiting).toBe(true);
+      expect((await dueMessages()).map((m) => m.id)).toEqual([message.id]);
+      expect(await store.queuesWaiting()).toEqual([]);
+      expect((await store.release('q', T0, LIMITS)).waiting).toBe(false);
+    });
+
+    it('never has more of a group active than its concurrency; a finished job makes room for the next, in dispatch order', async () => {
+      const jobs = [];
+      for (let i = 0; i < 5; i++) jobs.push(await givenGrouped('g', { concurrency: 2 }, { createdAt: T0 + i }));
+
+      expect(await pass()).toEqual(jobs.slice(0, 2));
+      await store.applyEvents([started(jobs[0]), started(jobs[1])]);
+      expect(await pass()).toEqual([]);
+      await store.applyEvents([retrying(jobs[0])]);
+      // Waiting to retry still counts: the job is not done.
+      expect(await pass()).toEqual([]);
+      await finish(jobs[1]);
+      expect(await pass()).toEqual([jobs[2]]);
+      await store.applyEvents([started(jobs[0], { attempt: 2 }), failed(jobs[0], { attempt: 2 })]);
+      expect(await pass()).toEqual([jobs[3]]);
+    });
+
+    it('takes the groups of a queue in turn: a large group’s backlog goes one at a time with each small group', async () => {
+      const big: string[] = [];
+      for (let i = 0; i < 30; i++) big.push(await givenGrouped('big', {}, { createdAt: T0 + i }));
+      const small = ['a', 'b'];
+      const smallJobs: string[] = [];
+      for (const key of small) for (let i = 0; i < 3; i++) smallJobs.push(await givenGrouped(key, {}, { createdAt: T0 + 100 + i }));
+
+      const released: string[][] = [];
+      for (let round = 0; round < 4; round++) {
+        const ids = await pass(T0 + 1000 + round, { buffer: 3, leaseMs: 0 });
+        released.push(ids);
+        await finish(...ids);
+      }
+
+      const groupsOf = async (ids: string[]) => (await Promise.all(ids.map(mustGet))).map((job) => job.group).sort();
+      expect(await groupsOf(released[0])).toEqual(['a', 'b', 'big']);
+      expect(await groupsOf(released[1])).toEqual(['a', 'b', 'big']);
+      expect(await groupsOf(released[2])).toEqual(['a', 'b', 'big']);
+      // The small groups are done after 3 of the big one's 30; the big one then has the buffer to itself.
+      expect(await groupsOf(released[3])).toEqual(['big', 'big', 'big']);
+      expect(released.flat().filter((id) => big.includes(id))).toEqual(big.slice(0, 6));
+    });
+
+    it('lets go no more than the buffer of jobs not yet started, across groups', async () => {
+      for (let i = 0; i < 3; i++) await givenGrouped(`g${i}`, {}, { createdAt: T0 + i });
+      for (let i = 0; i < 3; i++) await givenGrouped(`g${i}`, {}, { createdAt: T0 + 10 + i });
+
+      const first = await pass(T0 + 100, { buffer: 4, leaseMs: 0 });
+      expect(first).toHaveLength(4);
+      expect(await pass(T0 + 100, { buffer: 4, leaseMs: 0 })).toEqual([]);
+      await store.applyEvents([started(first[0])]);
+      expect(await pass(T0 + 100, { buffer: 4, leaseMs: 0 })).toHaveLength(1);
+    });
+
+    it('fifo: one at a time in dispatch order, a delayed first job holding back those after it', async () => {
+      const first = await givenGrouped('f', { fifo: true, concurrency: 1 }, { createdAt: T0, status: 'scheduled', runAt: T0 + 5000 });
+      const second = await givenGrouped('f', { fifo: true, concurrency: 1 }, { createdAt: T0 + 1 });
+
+      expect(await pass(T0 + 10)).toEqual([]);
+      expect(await pass(T0 + 5000)).toEqual([first]);
+      await store.applyEvents([started(first), retrying(first)]);
+      expect(await pass(T0 + 6000)).toEqual([]);
+      await store.applyEvents([started(first, { attempt: 2 }), succeeded(first, null, { attempt: 2 })]);
+      expect(await pass(T0 + 7000)).toEqual([second]);
+    });
+
+    it('lets go at most the rate limit in any window, finished or not', async () => {
+      const jobs = [];
+      for (let i = 0; i < 5; i++) jobs.push(await givenGrouped('r', { rate: { limit: 2, perMs: 1000 } }, { createdAt: T0 + i }));
+
+      expect(await pass(T0 + 100)).toEqual(jobs.slice(0, 2));
+      await finish(jobs[0], jobs[1]);
+      expect(await pass(T0 + 1099)).toEqual([]);
+      expect(await pass(T0 + 1100)).toEqual(jobs.slice(2, 4));
+    });
+
+    it('does not let go a delayed job before its time, nor one cancelled while it waited', async () => {
+      const delayed = await givenGrouped('d', {}, { status: 'scheduled', runAt: T0 + 60_000 });
+      const cancelled = await givenGrouped('d', {}, { createdAt: T0 + 1 });
+      const next = await givenGrouped('d', {}, { createdAt: T0 + 2 });
+      await store.cancel(cancelled, T0 + 5);
+
+      expect(await pass(T0 + 10)).toEqual([next]);
+      expect(await pass(T0 + 60_000)).toEqual([delayed]);
+      expect((await store.release('q', T0 + 60_000, LIMITS)).waiting).toBe(false);
+    });
+
+    it('a batch keeps its grouped jobs in their groups and sends the others to the outbox', async () => {
+      const free = newJob({ queue: 'q' });
+      const grouped = [
+        newJob({ queue: 'q', group: { key: 'b', fifo: false, concurrency: 1 } }),
+        newJob({ queue: 'q', group: { key: 'b', fifo: false, concurrency: 1 } }),
+      ];
+      await store.createJobs([free, ...grouped].map((job) => ({ job, message: messageFor(job) })));
+
+      expect((await dueMessages()).map((m) => m.jobId)).toEqual([free.id]);
+      expect(await pass()).toEqual([grouped[0].id]);
+    });
+
+    it('redrives a failed grouped job back into its group, behind the jobs waiting there', async () => {
+      const failedJob = await givenGrouped('x', { concurrency: 1 });
+      expect(await pass()).toEqual([failedJob]);
+      await store.applyEvents([started(failedJob), failed(failedJob)]);
+      const waiting = await givenGrouped('x', { concurrency: 1 }, { createdAt: T0 + 1 });
+      const message = redriveMessage();
+
+      expect(await store.redrive(failedJob, message)).toMatchObject({ status: 'queued', group: 'x' });
+
+      const redriven = message.mock.results[0].value as OutboxMessage;
+      expect((await dueMessages()).map((m) => m.id)).not.toContain(redriven.id);
+      expect(await pass(T0 + 10)).toEqual([waiting]);
+      await finish(waiting);
+      const [again] = await store.release('q', Date.now() + 1000, LIMITS).then((pass) => pass.released);
+      expect(again).toMatchObject({ jobId: failedJob, id: redriven.id });
+    });
+
+    it('debounce replaces the message of a grouped job still waiting in its group', async () => {
+      const job = newJob({ queue: 'q', status: 'scheduled', runAt: T0 + 1000, group: { key: 'g', fifo: false } });
+      await store.createJob(job, messageFor(job, { availableAt: T0 + 1000 }), undefined, debounceClaim('dk', job));
+      const later = newJob({
+        queue: 'q',
+        status: 'scheduled',
+        runAt: T0 + 3000,
+        createdAt: T0 + 500,
+        payload: { last: true },
+        group: { key: 'g', fifo: false },
+      });
+      const claim = debounceClaim('dk', later);
+
+      expect(await store.createJob(later, messageFor(later), undefined, claim)).toMatchObject({ jobId: job.id, unique: 'debounced' });
+
+      expect(await pass(T0 + 1500)).toEqual([]);
+      const { released } = await store.release('q', T0 + 3000, LIMITS);
+      expect(released).toEqual([expect.objectContaining({ jobId: job.id, body: JSON.stringify({ id: job.id, payload: { last: true } }) })]);
+    });
+
+    it('passes from two store instances at once never let go more than a group allows', async () => {
+      for (let i = 0; i < 10; i++) await givenGrouped('c', { concurrency: 2 }, { createdAt: T0 + i });
+      const other = backend.open();
+      try {
+        const passes = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).release('q', T0 + 100, LIMITS).then((p) => p.released.length)),
+        );
+        expect(passes.reduce((a, b) => a + b, 0)).toBe(2);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('lists a tenant’s groups with their limits and counts, by queue and key, in pages', async () => {
+      const limits = { concurrency: 1, rate: { limit: 5, perMs: 60_000 } };
+      const a1 = await givenGrouped('a', limits);
+      await givenGrouped('a', limits, { createdAt: T0 + 1 });
+      await givenGrouped('b', {});
+      await givenGrouped('z', {}, { tenant: 'other' });
+      await pass(Date.now());
+
+      const [a, b] = await store.groups({ tenant: 'default', limit: 10 });
+
+      expect(a).toEqual({
+        key: 'a',
+        queue: 'q',
+        tenant: 'default',
+        waiting: 1,
+        active: 1,
+        recent: 1,
+        concurrency: 1,
+        rate: { limit: 5, perMs: 60_000 },
+        fifo: false,
+        lastReleasedAt: expect.any(Number),
+      });
+      expect(b).toMatchObject({ key: 'b', waiting: 0, active: 1, recent: 0, concurrency: null, rate: null });
+      expect((await store.groups({ tenant: 'default', limit: 1, after: { queue: 'q', key: 'a' } })).map((g) => g.key)).toEqual(['b']);
+      expect((await store.groups({ tenant: 'other', limit: 10 })).map((g) => g.key)).toEqual(['z']);
+      await finish(a1);
+      expect((await store.groups({ tenant: 'default', queue: 'q', limit: 1 }))[0]).toMatchObject({ active: 0, recent: 1 });
+    });
+
+    it('forgets groups with nothing waiting or counting that were untouched since a time', async () => {
+      const done = await givenGrouped('done');
+      await givenGrouped('busy', {}, { createdAt: T0 + 1 });
+      await pass(T0 + 10);
+      await finish(done);
+      await pass(T0 + 20);
+
+      expect(await store.purgeIdle(T0 + 1_000_000)).toBe(1);
+      expect((await store.groups({ tenant: 'default', limit: 10 })).map((g) => g.key)).toEqual(['busy']);
     });
   });
 

@@ -15,6 +15,7 @@ import type {
   UniqueClaim,
   UniqueHolder,
 } from './job-record';
+import { groupJobRow, groupRow, upsertGroups } from './group-rows';
 import { jobRow, outboxRow, toRecord, toTransition } from './job-rows';
 import { JobStore, RedriveMessage } from './job-store';
 import type { Database } from './schema';
@@ -71,8 +72,7 @@ export class KyselyJobStore extends JobStore {
               return holder;
             }
           }
-          await trx.insertInto('jobs').values(jobRow(job)).execute();
-          await trx.insertInto('outbox').values(outboxRow(message)).execute();
+          await insertJob(trx, job, message);
           return { created: true } as const;
         });
       } catch (err) {
@@ -105,8 +105,7 @@ export class KyselyJobStore extends JobStore {
               results.push(holder);
               continue;
             }
-            await trx.insertInto('jobs').values(jobRow(job)).execute();
-            await trx.insertInto('outbox').values(outboxRow(message)).execute();
+            await insertJob(trx, job, message);
             results.push({ created: true });
           }
           return results;
@@ -134,7 +133,10 @@ export class KyselyJobStore extends JobStore {
 
   override async createJobs(items: ReadonlyArray<{ job: NewJob; message: OutboxMessage }>): Promise<void> {
     if (items.length === 0) return;
-    if (this.database.dialect === 'postgres' && items.length <= SINGLE_STATEMENT_JOBS) return this.createJobsInOneStatement(items);
+    const grouped = items.some(({ job }) => job.group);
+    if (this.database.dialect === 'postgres' && items.length <= SINGLE_STATEMENT_JOBS && !grouped) {
+      return this.createJobsInOneStatement(items);
+    }
     // Chunks keep each statement under SQLite's and PostgreSQL's bound-parameter limits.
     const statements: CompiledQuery[] = [];
     for (let i = 0; i < items.length; i += 200) {
@@ -144,11 +146,29 @@ export class KyselyJobStore extends JobStore {
           .insertInto('jobs')
           .values(chunk.map(({ job }) => jobRow(job)))
           .compile(),
-        this.db
-          .insertInto('outbox')
-          .values(chunk.map(({ message }) => outboxRow(message)))
-          .compile(),
       );
+      const free = chunk.filter(({ job }) => !job.group);
+      if (free.length > 0) {
+        statements.push(
+          this.db
+            .insertInto('outbox')
+            .values(free.map(({ message }) => outboxRow(message)))
+            .compile(),
+        );
+      }
+      const held = chunk.filter(({ job }) => job.group);
+      if (held.length > 0) {
+        statements.push(
+          upsertGroups(
+            this.db,
+            held.map(({ job }) => groupRow(job)),
+          ).compile(),
+          this.db
+            .insertInto('group_jobs')
+            .values(held.map(({ job, message }) => groupJobRow(job, message)))
+            .compile(),
+        );
+      }
     }
     await this.database.batch(statements);
   }
@@ -171,6 +191,7 @@ export class KyselyJobStore extends JobStore {
     let select = this.db.selectFrom('jobs').selectAll().where('tenant', '=', query.tenant).orderBy('id', 'desc').limit(query.limit);
     if (query.status) select = select.where('status', '=', query.status);
     if (query.type) select = select.where('type', '=', query.type);
+    if (query.group) select = select.where('group_key', '=', query.group);
     if (query.beforeId) select = select.where('id', '<', query.beforeId);
     const rows = await select.execute();
     return rows.map(toRecord);
@@ -217,10 +238,7 @@ export class KyselyJobStore extends JobStore {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return undefined;
       const job = toRecord(await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
-      await trx
-        .insertInto('outbox')
-        .values(outboxRow(message(job)))
-        .execute();
+      await insertRedriven(trx, job, message(job));
       await trx
         .insertInto('job_transitions')
         .values({ job_id: id, series: job.series, attempt: 0, status: 'queued', at: now, worker: null, error: null })
@@ -290,6 +308,36 @@ export class KyselyJobStore extends JobStore {
   }
 }
 
+/** Writes a job with its message: to the outbox, or for a grouped job to its group, where it waits its turn. */
+async function insertJob(trx: Transaction<Database>, job: NewJob, message: OutboxMessage): Promise<void> {
+  await trx.insertInto('jobs').values(jobRow(job)).execute();
+  if (!job.group) {
+    await trx.insertInto('outbox').values(outboxRow(message)).execute();
+    return;
+  }
+  await upsertGroups(trx, [groupRow(job)]).execute();
+  await trx.insertInto('group_jobs').values(groupJobRow(job, message)).execute();
+}
+
+/**
+ * Writes a redriven job's message: to the outbox, or for a grouped job back to its group, as the last of its
+ * waiting jobs (a group gone since, idle, comes back without limits until its next dispatch).
+ */
+async function insertRedriven(trx: Transaction<Database>, job: JobRecord, message: OutboxMessage): Promise<void> {
+  if (job.group === null) {
+    await trx.insertInto('outbox').values(outboxRow(message)).execute();
+    return;
+  }
+  const grouped: NewJob = { ...job, runAt: undefined, createdAt: message.createdAt, group: { key: job.group, fifo: false } };
+  await trx.deleteFrom('group_jobs').where('job_id', '=', job.id).execute();
+  await trx
+    .insertInto('job_groups')
+    .values(groupRow(grouped))
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  await trx.insertInto('group_jobs').values(groupJobRow(grouped, message)).execute();
+}
+
 /**
  * Claims a unique key for `job` inside its transaction, or answers the job holding it: the claim's mode decides
  * whether the holder still counts (see `UniqueMode`). A holder that no longer counts (finished, purged, past its
@@ -315,6 +363,7 @@ async function claimUniqueKey(trx: Transaction<Database>, claim: UniqueClaim, jo
       return { created: false, jobId: held.jobId, unique: 'existing', status };
     }
     if (live && claim.mode === 'debounce' && status === 'scheduled' && claim.replacement && held.runAt !== null) {
+      const replacement = claim.replacement({ id: held.jobId, createdAt: Number(held.createdAt) });
       // Only while the relay has not taken the holder's message: taking it moves `available_at` off the run time.
       const taken = await trx
         .deleteFrom('outbox')
@@ -322,11 +371,26 @@ async function claimUniqueKey(trx: Transaction<Database>, claim: UniqueClaim, jo
         .where('target', 'is', null)
         .where('available_at', '=', held.runAt)
         .executeTakeFirst();
-      if (Number(taken.numDeletedRows) > 0) {
-        await trx
-          .insertInto('outbox')
-          .values(outboxRow(claim.replacement({ id: held.jobId, createdAt: Number(held.createdAt) })))
-          .execute();
+      let replaced = Number(taken.numDeletedRows) > 0;
+      if (replaced) {
+        await trx.insertInto('outbox').values(outboxRow(replacement)).execute();
+      } else {
+        // A grouped holder's message waits in its group instead, until the group lets it go.
+        const waiting = await trx
+          .updateTable('group_jobs')
+          .set({
+            body: replacement.body,
+            message_id: replacement.id,
+            priority: replacement.priority,
+            request_id: replacement.requestId ?? null,
+            due_at: replacement.availableAt ?? replacement.createdAt,
+          })
+          .where('job_id', '=', held.jobId)
+          .where('released_at', 'is', null)
+          .executeTakeFirst();
+        replaced = Number(waiting.numUpdatedRows) > 0;
+      }
+      if (replaced) {
         const { payload, priority, max_attempts, backoff, timeout_ms, run_at } = jobRow(job);
         await trx
           .updateTable('jobs')

@@ -207,6 +207,53 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('unique_keys').execute();
     },
   },
+  '0009_job_groups': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('jobs').addColumn('group_key', 'varchar(200)').execute();
+      // A tenant's jobs of one group, newest first (GET /jobs?group=).
+      await db.schema.createIndex('jobs_tenant_group_id').on('jobs').columns(['tenant', 'group_key', 'id']).execute();
+      await db.schema
+        .createTable('job_groups')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('tenant', 'varchar(100)', (c) => c.notNull())
+        .addColumn('queue', 'varchar(200)', (c) => c.notNull())
+        .addColumn('key', 'varchar(200)', (c) => c.notNull())
+        .addColumn('concurrency', 'integer')
+        .addColumn('rate_limit', 'integer')
+        .addColumn('rate_per_ms', 'bigint')
+        .addColumn('fifo', 'integer', (c) => c.notNull())
+        .addColumn('last_released_at', 'bigint')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('job_groups_queue').on('job_groups').columns(['queue', 'tenant', 'key']).execute();
+      await db.schema
+        .createTable('group_jobs')
+        .addColumn('job_id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('group_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('queue', 'varchar(200)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('due_at', 'bigint', (c) => c.notNull())
+        .addColumn('released_at', 'bigint')
+        .addColumn('message_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('request_id', 'varchar(128)')
+        .execute();
+      // A group's next waiting jobs, in dispatch order; and what counts against its limits.
+      await db.schema
+        .createIndex('group_jobs_waiting')
+        .on('group_jobs')
+        .columns(['group_id', 'released_at', 'created_at', 'job_id'])
+        .execute();
+      await db.schema.createIndex('group_jobs_released').on('group_jobs').columns(['queue', 'released_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('group_jobs').execute();
+      await db.schema.dropTable('job_groups').execute();
+      await db.schema.dropIndex('jobs_tenant_group_id').execute();
+      await db.schema.alterTable('jobs').dropColumn('group_key').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -28,6 +28,8 @@ export interface JobsTable {
   schedule: string | null;
   /** The tenant that dispatched it. */
   tenant: Generated<string>;
+  /** The key of its group (see `job_groups`), if any. */
+  group_key: string | null;
 }
 
 /** Ids of purged jobs, so they answer 410 rather than 404. */
@@ -132,6 +134,49 @@ export interface QueueStatesTable {
   changed_at: number;
 }
 
+/**
+ * A group of jobs sharing a queue (per tenant, queue and key), with the limits its latest dispatch's definition
+ * gave it: the api lets its jobs go to the workers within them.
+ */
+export interface JobGroupsTable {
+  /** SHA-256 of tenant, queue and key. */
+  id: string;
+  tenant: string;
+  queue: string;
+  key: string;
+  /** At most this many of its jobs let go and not finished; null: no cap. */
+  concurrency: number | null;
+  /** At most `rate_limit` jobs let go in any `rate_per_ms`; null: no rate limit. */
+  rate_limit: number | null;
+  rate_per_ms: number | null;
+  /** 1: one at a time, in dispatch order. */
+  fifo: number;
+  /** When one of its jobs was last let go: the group whose turn is oldest goes first. */
+  last_released_at: number | null;
+  updated_at: number;
+}
+
+/**
+ * A grouped job's message while it waits for its group (`released_at` null), then while it counts against the
+ * group's limits (let go and not finished, or within the rate window).
+ */
+export interface GroupJobsTable {
+  job_id: string;
+  group_id: string;
+  queue: string;
+  /** Dispatch order within the group. */
+  created_at: number;
+  /** Not before this (a delayed job's run time). */
+  due_at: number;
+  /** When the job's message went to the outbox; null while it waits. */
+  released_at: number | null;
+  /** The job message, as the outbox would hold it. */
+  message_id: string;
+  body: string;
+  priority: number;
+  request_id: string | null;
+}
+
 export interface Database {
   jobs: JobsTable;
   job_transitions: JobTransitionsTable;
@@ -139,6 +184,8 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   unique_keys: UniqueKeysTable;
   queue_states: QueueStatesTable;
+  job_groups: JobGroupsTable;
+  group_jobs: GroupJobsTable;
   job_tombstones: JobTombstonesTable;
   schedules: SchedulesTable;
   workers: WorkersTable;
