@@ -61,7 +61,7 @@ describe('pausing a queue across workers', () => {
     const response = await call('POST', '/queues/nope/pause');
     expect(response).toEqual({
       status: 404,
-      body: { error: 'Unknown queue "nope"', details: [{ field: 'queue', reason: 'must be one of: default, video' }] },
+      body: { error: 'Unknown queue "nope"', details: [{ field: 'queue', reason: 'must be one of: default, video, webhooks' }] },
     });
   });
 });

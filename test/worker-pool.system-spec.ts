@@ -52,7 +52,7 @@ describe('worker pool: GET /workers', () => {
           id: 'all-queues',
           host: expect.any(String),
           pid: cask.worker?.pid,
-          queues: ['default', 'video'],
+          queues: ['default', 'video', 'webhooks'],
           concurrency: 7,
           in_flight: 0,
           started_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),

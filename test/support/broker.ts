@@ -10,7 +10,7 @@ export function uniqueNamespace(label: string): string {
 }
 
 /** Deletes every exchange and queue of a namespace (job queues named in `queues`). */
-export async function deleteNamespace(namespace: string, queues: readonly string[] = ['default', 'video']): Promise<void> {
+export async function deleteNamespace(namespace: string, queues: readonly string[] = ['default', 'video', 'webhooks']): Promise<void> {
   const topology = topologyFor(namespace);
   const connection = await amqplib.connect(TEST_AMQP_URL);
   try {

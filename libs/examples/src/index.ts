@@ -4,3 +4,4 @@ export * from './email-welcome.job';
 export * from './job-definitions';
 export * from './schedule-definitions';
 export * from './video-process.job';
+export * from './webhook-deliver.job';

@@ -245,6 +245,36 @@ describe('defineJob unique', () => {
   });
 });
 
+describe('defineJob group', () => {
+  it('keeps the group policy with its rate window in ms; fifo means one at a time', () => {
+    expect(
+      defineJob('notes.sync', { payload: NotePayload, group: { by: 'owner', concurrency: 3, rate: { limit: 10, per: '1m' } } }).group,
+    ).toEqual({
+      by: 'owner',
+      concurrency: 3,
+      rate: { limit: 10, perMs: 60_000 },
+      fifo: false,
+    });
+    expect(defineJob('notes.sync', { payload: NotePayload, group: { fifo: true } }).group).toEqual({
+      by: undefined,
+      concurrency: 1,
+      rate: undefined,
+      fifo: true,
+    });
+  });
+
+  it('names every bad group setting', () => {
+    const bad = (group: JobSpec<NotePayload>['group']) => () => defineJob('notes.sync', { payload: NotePayload, group });
+
+    expect(bad({ by: '' })).toThrow('group.by must name a payload field');
+    expect(bad({ concurrency: 0 })).toThrow('group.concurrency must be an integer from 1 to 10000');
+    expect(bad({ fifo: true, concurrency: 2 })).toThrow('group.concurrency must be 1 (or left out) for a fifo group');
+    expect(bad({ rate: { limit: 0, per: '1s' } })).toThrow('group.rate.limit must be an integer from 1 to 1000000');
+    expect(bad({ rate: { limit: 5, per: '2d' } })).toThrow('group.rate.per must be 1 ms to 1 day');
+    expect(bad({ rate: { limit: 5, per: 'often' } })).toThrow('group.rate.per must be 1 ms to 1 day');
+  });
+});
+
 describe('JobCatalogue', () => {
   const a = defineJob('b.second', { payload: NotePayload, queue: 'video' });
   const b = defineJob('a.first', { payload: NotePayload });

@@ -6,6 +6,8 @@ import { IsInt } from 'class-validator';
 import { REQUEST_ID_HEADER, decodeEnvelope, decodeJobMessage, topologyFor } from '@cask/contracts';
 import { DemoFlaky, WelcomeEmail } from '@cask/examples';
 import { EventEmitter } from 'node:events';
+import { JobEventBus } from '../events/job-event-bus';
+import { GroupGate } from '../groups/group-gate';
 import { JobMetrics } from '../metrics/job-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { AmqpAsyncDispatcher } from './amqp-async-dispatcher';
@@ -82,19 +84,24 @@ class FakeConnection extends EventEmitter {
   }
 }
 
+/** Welcome emails, at most one at a time per address. */
+const GroupedEmail = contracts.defineJob('test.grouped', { payload: WelcomeEmail.payload, group: { by: 'email', concurrency: 1 } });
+
 /** A dispatcher and its relay over a fake connection, on a fresh in-memory store. */
 async function dispatcherOver(
   connection: FakeConnection,
   outbox: ConstructorParameters<typeof OutboxRelay>[5],
   options: ConstructorParameters<typeof AmqpAsyncDispatcher>[2],
-): Promise<{ store: TestStores; relay: OutboxRelay; dispatcher: AmqpAsyncDispatcher }> {
+): Promise<{ store: TestStores; relay: OutboxRelay; dispatcher: AmqpAsyncDispatcher; bus: JobEventBus; groups: GroupGate }> {
   const store = openTestStores({ type: 'sqlite', path: ':memory:' });
   await store.migrate();
   const amqp = connection as unknown as AmqpConnection;
   const publisher = new ConfirmPublisher(amqp, { name: 'test', setup: async () => undefined, confirmTimeoutMs: 200 });
   await publisher.start();
   const relay = new OutboxRelay(store, store, publisher, amqp, topologyFor('unit'), outbox);
-  return { store, relay, dispatcher: new AmqpAsyncDispatcher(store, relay, options, new JobMetrics()) };
+  const bus = new JobEventBus();
+  const groups = new GroupGate(store, relay, bus, new contracts.JobCatalogue([GroupedEmail]), { buffer: 64, passMs: 1000 });
+  return { store, relay, dispatcher: new AmqpAsyncDispatcher(store, relay, options, new JobMetrics(), groups), bus, groups };
 }
 
 /** Checks once per turn of the event loop, for up to 5 s (the relay deletes confirmed messages after a short delay). */
@@ -115,14 +122,17 @@ describe.each([1, 20])('AmqpAsyncDispatcher with its outbox relay (packs of up t
   let store: TestStores;
   let relay: OutboxRelay;
   let dispatcher: AmqpAsyncDispatcher;
+  let bus: JobEventBus;
+  let groups: GroupGate;
 
   beforeEach(async () => {
     channel = new FakeConfirmChannel();
     connection = new FakeConnection(channel);
-    ({ store, relay, dispatcher } = await dispatcherOver(connection, outbox, options));
+    ({ store, relay, dispatcher, bus, groups } = await dispatcherOver(connection, outbox, options));
   });
 
   afterEach(async () => {
+    await groups.beforeApplicationShutdown();
     await relay.beforeApplicationShutdown();
     await store.close();
   });
@@ -151,6 +161,42 @@ describe.each([1, 20])('AmqpAsyncDispatcher with its outbox relay (packs of up t
 
     channel.ack(0);
     await until(async () => (await store.outboxBacklog()) === 0);
+  });
+
+  it('holds a grouped job in its group and publishes it once the job before it in the group has finished', async () => {
+    groups.onApplicationBootstrap();
+    const payload = { email: 'ada@example.com', name: 'Ada' };
+    const first = await dispatcher.dispatch(GroupedEmail, payload);
+    const second = await dispatcher.dispatch(GroupedEmail, payload);
+    const other = await dispatcher.dispatch(GroupedEmail, { ...payload, email: 'bob@example.com' });
+
+    await until(() => channel.published.length === 2);
+    expect(channel.published.map((m) => m.properties.messageId).sort()).toEqual([first, other].sort());
+    expect(await store.get(second)).toMatchObject({ status: 'queued', group: 'ada@example.com' });
+
+    const base = { job_id: first, type: GroupedEmail.name, series: 1, attempt: 1, worker: 'w1' };
+    await store.applyEvents([
+      { kind: 'started', ...base, at: Date.now() },
+      { kind: 'succeeded', ...base, at: Date.now(), started_at: Date.now(), result: null },
+    ]);
+    bus.publish({ source: 'worker', event: { kind: 'succeeded', ...base, at: Date.now(), started_at: Date.now(), result: null } });
+
+    await until(() => channel.published.length === 3);
+    expect(channel.published[2].properties.messageId).toBe(second);
+  });
+
+  it('refuses a grouped dispatch whose group field is missing, or whose own group is empty, storing nothing', async () => {
+    const byTeam = contracts.defineJob('test.by-team', { payload: WelcomeEmail.payload, group: { by: 'team' } });
+    await expect(dispatcher.dispatch(byTeam, { email: 'ada@example.com', name: 'Ada' })).rejects.toMatchObject({
+      errors: [{ field: 'team', reason: expect.stringContaining("it is the job's group") }],
+      inPayload: true,
+    });
+    await expect(dispatcher.dispatch(WelcomeEmail, { email: 'ada@example.com', name: 'Ada' }, { group: '' })).rejects.toMatchObject({
+      errors: [{ field: 'group', reason: 'must be 1 to 200 characters' }],
+      inPayload: false,
+    });
+    expect(await store.outboxBacklog()).toBe(0);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
   });
 
   it('carries per-dispatch attempts, backoff and timeout in the job and its message', async () => {

@@ -21,6 +21,11 @@ class NotePayload {
   text: string;
 }
 
+class OwnedNote extends NotePayload {
+  @IsString()
+  owner: string;
+}
+
 /** A job whose definition allows five attempts. */
 const PatientNote = defineJob<NotePayload, string>('notes.patient', { payload: NotePayload, retry: { maxAttempts: 5 } });
 
@@ -304,6 +309,43 @@ describe('InMemoryAsyncDispatcher', () => {
     await dispatcher.drain();
 
     expect(await dispatcher.getResult(childId)).toMatchObject({ status: 'succeeded', result: { message_id: 'child' } });
+  });
+
+  it('runs a group’s jobs no more at once than its concurrency, in dispatch order, other groups beside them', async () => {
+    const Sync = defineJob<NotePayload & { owner: string }, string>('notes.owned', {
+      payload: OwnedNote,
+      group: { by: 'owner', concurrency: 1 },
+    });
+    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const running = new Set<string>();
+    let most = 0;
+    const order: string[] = [];
+    const dispatcher = new InMemoryAsyncDispatcher().register(Sync, async ({ text, owner }) => {
+      running.add(text);
+      most = Math.max(most, [...running].filter((t) => t.startsWith(owner)).length);
+      order.push(text);
+      const gate = deferred();
+      gates.set(text, gate);
+      await gate.promise;
+      running.delete(text);
+      return text;
+    });
+
+    const ids = [];
+    for (const text of ['a1', 'a2', 'a3']) ids.push(await dispatcher.dispatch(Sync, { text, owner: 'a' }));
+    await dispatcher.dispatch(Sync, { text: 'b1', owner: 'b' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['a1', 'b1']);
+    expect(await dispatcher.getResult(ids[0])).toMatchObject({ group: 'a' });
+
+    for (const text of ['a1', 'b1', 'a2', 'a3']) {
+      while (!gates.has(text)) await new Promise((resolve) => setImmediate(resolve));
+      gates.get(text)!.resolve();
+    }
+    await dispatcher.drain();
+
+    expect(order).toEqual(['a1', 'b1', 'a2', 'a3']);
+    expect(most).toBe(1);
   });
 
   describe('dispatchMany', () => {
