@@ -155,6 +155,7 @@ describe('Dashboard data: /auth/whoami, /stats/activity, /system', () => {
     expect(body.queues.map((q: { name: string; kind: string; broker_queue: string }) => [q.name, q.kind, q.broker_queue])).toEqual([
       ['default', 'jobs', `${namespace}.jobs.default`],
       ['video', 'jobs', `${namespace}.jobs.video`],
+      ['webhooks', 'jobs', `${namespace}.jobs.webhooks`],
       ['dead-letter', 'dead-letter', `${namespace}.dead`],
       ['events', 'events', `${namespace}.events`],
     ]);

@@ -117,6 +117,7 @@ describe('API keys and tenants', () => {
     expect(listed.body.items.map((item: { queue: string; paused: boolean }) => [item.queue, item.paused])).toEqual([
       ['default', false],
       ['video', false],
+      ['webhooks', false],
     ]);
     await http.post('/queues/video/pause').set('Authorization', `Bearer ${OPS_ADMIN}`).expect(200);
     const paused = await http.get('/queues').set('Authorization', `Bearer ${OPS_ADMIN}`).expect(200);
