@@ -1,4 +1,4 @@
-import { AppProcess, CaskSystem, createTestDatabase, startApi, startWorker, waitFor } from '@cask/testing';
+import { AppProcess, CaskSystem, createTestDatabase, mostAtOnce, startApi, startWorker, waitFor } from '@cask/testing';
 
 /** A job as `GET /jobs` lists it. */
 interface Listed {
@@ -65,20 +65,6 @@ describe('groups across two apis and two workers', () => {
   /** Welcome emails in a group the dispatch names: no cap, only the queue's turns. */
   function emails(baseUrl: string, group: string, count: number): Promise<string[]> {
     return dispatchAll(baseUrl, count, (n) => ({ type: 'email.welcome', payload: { email: `u${n}@example.com`, name: 'U' }, group }));
-  }
-
-  /** Most jobs whose runs overlapped at any moment, from their start and finish times. */
-  function mostAtOnce(jobs: Listed[]): number {
-    const edges = jobs.flatMap((job) => [
-      { at: Date.parse(job.started_at as string), step: 1 },
-      { at: Date.parse(job.finished_at as string), step: -1 },
-    ]);
-    // A finish at the same millisecond as a start makes room first.
-    edges.sort((a, b) => a.at - b.at || a.step - b.step);
-    let now = 0;
-    let most = 0;
-    for (const edge of edges) most = Math.max(most, (now += edge.step));
-    return most;
   }
 
   beforeAll(async () => {

@@ -18,6 +18,10 @@ export interface JobBody {
   next_attempt_at: string | null;
   run_at: string | null;
   schedule: string | null;
+  group?: string | null;
+  worker?: string | null;
+  started_at?: string | null;
+  finished_at?: string | null;
   history: Array<{ at: string; status: string; series: number; attempt: number; worker: string | null; error: { code: string } | null }>;
 }
 

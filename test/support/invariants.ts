@@ -69,3 +69,18 @@ export async function queueDepth(queue: string): Promise<number> {
     await connection.close();
   }
 }
+
+/** Most jobs whose runs (from `started_at` to `finished_at`, both ISO times) overlapped at any one moment. */
+export function mostAtOnce(jobs: ReadonlyArray<{ started_at?: string | null; finished_at?: string | null }>): number {
+  const edges = jobs.flatMap((job) => [
+    { at: Date.parse(job.started_at as string), step: 1 },
+    { at: Date.parse(job.finished_at as string), step: -1 },
+  ]);
+  if (edges.some((edge) => Number.isNaN(edge.at))) throw new Error('mostAtOnce: a job has not both started and finished');
+  // A finish at the same millisecond as a start makes room first.
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let now = 0;
+  let most = 0;
+  for (const edge of edges) most = Math.max(most, (now += edge.step));
+  return most;
+}
