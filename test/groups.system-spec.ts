@@ -10,6 +10,11 @@ interface Listed {
   finished_at: string | null;
 }
 
+/** `GET /groups`, as far as these tests read it. */
+interface GroupPage {
+  items: Array<{ key: string; waiting: number; active: number }>;
+}
+
 /**
  * Groups over two api instances on one PostgreSQL database and two workers: `webhook.deliver` is grouped by
  * endpoint, at most two running at once per endpoint.
@@ -20,13 +25,18 @@ describe('groups across two apis and two workers', () => {
   let second: { process: AppProcess; baseUrl: string };
   let worker: AppProcess | undefined;
 
-  async function call(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  async function call<T = Record<string, unknown>>(
+    baseUrl: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as T };
   }
 
   /** Every job of a group, read page by page. */
@@ -34,7 +44,7 @@ describe('groups across two apis and two workers', () => {
     const jobs: Listed[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: Listed[]; next_cursor: string | null } } = await call(
+      const page: { body: { items: Listed[]; next_cursor: string | null } } = await call<{ items: Listed[]; next_cursor: string | null }>(
         cask.baseUrl,
         'GET',
         `/jobs?group=${encodeURIComponent(group)}&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
@@ -87,8 +97,8 @@ describe('groups across two apis and two workers', () => {
     const seen: number[] = [];
     await waitFor(
       async () => {
-        const [group] = (await call(second.baseUrl, 'GET', '/groups?queue=webhooks')).body.items.filter(
-          (item: { key: string }) => item.key === 'capped',
+        const [group] = (await call<GroupPage>(second.baseUrl, 'GET', '/groups?queue=webhooks')).body.items.filter(
+          (item) => item.key === 'capped',
         );
         seen.push(group.active);
         return group.waiting === 0 && group.active === 0;
@@ -117,15 +127,15 @@ describe('groups across two apis and two workers', () => {
     expect(finished.map((job) => job.status)).toEqual(Array(90).fill('succeeded'));
     await waitFor(
       async () => {
-        const [group] = (await call(cask.baseUrl, 'GET', '/groups?queue=default')).body.items.filter(
-          (item: { key: string }) => item.key === 'big',
+        const [group] = (await call<GroupPage>(cask.baseUrl, 'GET', '/groups?queue=default')).body.items.filter(
+          (item) => item.key === 'big',
         );
         return group.waiting === 0 && group.active === 0;
       },
       { timeoutMs: 240_000, intervalMs: 500, what: 'the big group to finish' },
     );
 
-    const lastSmall = Math.max(...(await Promise.all(small.map((id) => cask.get(id)))).map((job: any) => Date.parse(job.finished_at)));
+    const lastSmall = Math.max(...(await Promise.all(small.map((id) => cask.get(id)))).map((job) => Date.parse(job.finished_at as string)));
     const bigJobs = await jobsOf('big');
     expect(bigJobs).toHaveLength(big.length);
     expect(bigJobs.every((job) => job.status === 'succeeded')).toBe(true);

@@ -12,7 +12,7 @@ describe('fault: worker killed in the middle of a group', () => {
   afterAll(() => cask.stop());
 
   it('finishes all 20 jobs of a group capped at 2, never more than 2 at once, after the worker running 2 of them died', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push(await cask.dispatch('webhook.deliver', { endpoint: 'crash', event: { n: i }, duration_ms: 400 }));
     await waitFor(async () => (await Promise.all(ids.map((id) => cask.get(id)))).filter((job) => job.status === 'running').length === 2, {
       what: 'two of the group running',

@@ -27,7 +27,7 @@ describe('groups over HTTP', () => {
   }
 
   it('groups jobs by the definition’s payload field and lets go only its concurrency of them', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await http.post('/jobs').send(delivery('customer-1')).expect(202)).body.job_id);
 
     await waitFor(async () => (await group('webhooks', 'customer-1'))?.active === 2, { what: 'two of customer-1 let go' });

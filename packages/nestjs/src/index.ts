@@ -2,6 +2,7 @@
 export { CaskModule } from './cask.module';
 export type {
   CaskBrokerOptions,
+  CaskGroupsOptions,
   CaskKyselyStoreOptions,
   CaskLimitsOptions,
   CaskModuleOptions,
@@ -26,6 +27,7 @@ export { BacklogFullError, BatchValidationError, IdempotencyConflictError, Paylo
 export { InvalidPayloadError } from './dispatcher/invalid-payload.error';
 export { JobCanceller, NotCancellableError } from './dispatcher/job-canceller';
 export { QueueControls, UnknownQueueError, type QueueView } from './queues/queue-controls';
+export { GroupStore, type GroupInfo, type GroupQuery } from './store/group-store';
 export { JobRedriver, NotRetryableStateError } from './dispatcher/job-redriver';
 export { JobEventBus, type JobUpdate } from './events/job-event-bus';
 export { BatchOverRateLimitError, DispatchQuota } from './limits/dispatch-quota';

@@ -55,6 +55,9 @@ class ApiEnv extends DeploymentEnv {
   @IntSetting(1, 50)
   OUTBOX_PACK_MAX_JOBS: number = 20;
 
+  @IntSetting(1, 100_000)
+  GROUP_BUFFER: number = 64;
+
   @IntSetting(1000, 30 * 24 * 3600 * 1000, '30 days')
   IDEMPOTENCY_TTL_MS: number = 24 * 3600 * 1000;
 
@@ -133,6 +136,8 @@ export class ApiConfig {
   outboxPollMs: number;
   /** Most jobs one message carries; 1 sends every job alone. */
   outboxPackMaxJobs: number;
+  /** Per queue, most grouped jobs let go and not started. */
+  groupBuffer: number;
   /** How long an `Idempotency-Key` is remembered. */
   idempotencyTtlMs: number;
   /** How long shutdown waits for the event consumer and relay to finish what they hold. */
@@ -196,6 +201,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, jobs: readon
     outboxMaxBacklog: e.OUTBOX_MAX_BACKLOG,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxPackMaxJobs: e.OUTBOX_PACK_MAX_JOBS,
+    groupBuffer: e.GROUP_BUFFER,
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     jobRetentionMs: e.JOB_RETENTION_MS,

@@ -14,6 +14,7 @@ export function caskOptions(config: ApiConfig): CaskModuleOptions {
       : { type: 'sqlite', path: config.sqlitePath },
     signingKeys: config.signingKeys,
     outbox: { maxBacklog: config.outboxMaxBacklog, pollMs: config.outboxPollMs, packMaxJobs: config.outboxPackMaxJobs },
+    groups: { buffer: config.groupBuffer },
     eventBatchSize: config.eventBatchSize,
     idempotencyTtlMs: config.idempotencyTtlMs,
     retention: { jobRetentionMs: config.jobRetentionMs, sweepMs: config.retentionSweepMs, tombstoneTtlMs: config.tombstoneTtlMs },

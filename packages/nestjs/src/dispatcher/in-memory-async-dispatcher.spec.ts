@@ -316,7 +316,7 @@ describe('InMemoryAsyncDispatcher', () => {
       payload: OwnedNote,
       group: { by: 'owner', concurrency: 1 },
     });
-    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const gates = new Map<string, ReturnType<typeof deferred<void>>>();
     const running = new Set<string>();
     let most = 0;
     const order: string[] = [];
@@ -324,14 +324,14 @@ describe('InMemoryAsyncDispatcher', () => {
       running.add(text);
       most = Math.max(most, [...running].filter((t) => t.startsWith(owner)).length);
       order.push(text);
-      const gate = deferred();
+      const gate = deferred<void>();
       gates.set(text, gate);
       await gate.promise;
       running.delete(text);
       return text;
     });
 
-    const ids = [];
+    const ids: string[] = [];
     for (const text of ['a1', 'a2', 'a3']) ids.push(await dispatcher.dispatch(Sync, { text, owner: 'a' }));
     await dispatcher.dispatch(Sync, { text: 'b1', owner: 'b' });
     await new Promise((resolve) => setImmediate(resolve));
