@@ -17,6 +17,12 @@ export const CONTENDERS: readonly ContenderSpec[] = [
     load: async () => (await import('./contenders/cask-dispatcher.contender')).createCaskSqliteContender,
   },
   {
+    id: 'cask-groups',
+    title: 'Cask AsyncDispatcher, SQLite, jobs in 10 groups',
+    bulkApi: 'dispatchMany',
+    load: async () => (await import('./contenders/cask-dispatcher.contender')).createCaskGroupsContender,
+  },
+  {
     id: 'cask-postgres',
     title: 'Cask AsyncDispatcher, PostgreSQL',
     bulkApi: 'dispatchMany',

@@ -19,6 +19,8 @@ import { BENCH_AMQP_URL } from '../support/services';
 import { CaskBenchModule } from './cask-bench.module';
 
 const PAYLOAD = { fail_times: 0 };
+/** Groups the grouped contender spreads its jobs over, one after another. */
+const GROUPS = 10;
 /** Bulk dispatches unfinished at once during the bulk drain. */
 const BULK_WIDTH = 4;
 
@@ -35,10 +37,13 @@ class CaskDispatcherContender implements Contender {
   private unexpected = 0;
   private databaseUrl?: string;
   private sqlitePath?: string;
+  private sent = 0;
 
   constructor(
     private readonly ctx: RunContext,
     private readonly store: 'sqlite' | 'postgres',
+    /** Dispatch every job into one of {@link GROUPS} groups (no cap: only the turns and the buffer). */
+    private readonly grouped = false,
   ) {}
 
   async setUp(): Promise<void> {
@@ -87,7 +92,11 @@ class CaskDispatcherContender implements Contender {
   }
 
   private dispatch(): Promise<string> {
-    return (this.dispatcher as AsyncDispatcher).dispatch(DemoFlaky, PAYLOAD);
+    return (this.dispatcher as AsyncDispatcher).dispatch(DemoFlaky, PAYLOAD, this.options());
+  }
+
+  private options(): { group?: string } {
+    return this.grouped ? { group: `g${this.sent++ % GROUPS}` } : {};
   }
 
   private async timedDrain(jobs: number, enqueue: () => Promise<void>): Promise<DrainResult> {
@@ -126,7 +135,7 @@ class CaskDispatcherContender implements Contender {
     return this.timedDrain(jobs, () =>
       windowed(batches, BULK_WIDTH, (i) =>
         (this.dispatcher as AsyncDispatcher).dispatchMany(
-          Array.from({ length: Math.min(size, jobs - i * size) }, () => ({ job: DemoFlaky, payload: PAYLOAD })),
+          Array.from({ length: Math.min(size, jobs - i * size) }, () => ({ job: DemoFlaky, payload: PAYLOAD, options: this.options() })),
         ),
       ),
     );
@@ -159,5 +168,7 @@ class CaskDispatcherContender implements Contender {
 }
 
 export const createCaskSqliteContender = (ctx: RunContext): Contender => new CaskDispatcherContender(ctx, 'sqlite');
+
+export const createCaskGroupsContender = (ctx: RunContext): Contender => new CaskDispatcherContender(ctx, 'sqlite', true);
 
 export const createCaskPostgresContender = (ctx: RunContext): Contender => new CaskDispatcherContender(ctx, 'postgres');
