@@ -3,8 +3,11 @@
 import { svg } from './dom.js';
 import { clockTime, count } from './format.js';
 
-const WIDTH = 720;
+/** The width drawn when the chart's box has none yet. */
+const DEFAULT_WIDTH = 720;
 const HEIGHT = 190;
+/** Below this width a tick every 30 minutes, so the times do not run into each other. */
+const NARROW = 480;
 const PAD = { top: 10, right: 8, bottom: 22, left: 40 };
 
 /** The smallest of 1, 2, 5 × 10^k at least `n`, so the axis reads in round numbers. @param {number} n */
@@ -15,12 +18,18 @@ function roundUp(n) {
 }
 
 /**
+ * Drawn at the width of its box (`boxWidth` CSS pixels), so its labels keep their size on a narrow screen
+ * instead of shrinking with the whole picture.
+ *
  * @param {{ at: string, succeeded: number, failed: number }[]} minutes oldest first
+ * @param {number} [boxWidth]
  * @returns {SVGSVGElement}
  */
-export function throughputChart(minutes) {
+export function throughputChart(minutes, boxWidth = DEFAULT_WIDTH) {
+  const width = Math.max(240, Math.round(boxWidth));
+  const every = width < NARROW ? 30 : 15;
   const top = roundUp(Math.max(0, ...minutes.map((m) => m.succeeded + m.failed)));
-  const plotWidth = WIDTH - PAD.left - PAD.right;
+  const plotWidth = width - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const step = plotWidth / Math.max(1, minutes.length);
   const y = (value) => PAD.top + plotHeight - (value / top) * plotHeight;
@@ -31,7 +40,7 @@ export function throughputChart(minutes) {
     svg(
       'g',
       {},
-      svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(value), y2: y(value) }),
+      svg('line', { class: 'grid', x1: PAD.left, x2: width - PAD.right, y1: y(value), y2: y(value) }),
       svg('text', { x: PAD.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, count(value)),
     ),
   );
@@ -51,7 +60,8 @@ export function throughputChart(minutes) {
   });
   const ticks = minutes
     .map((m, i) => ({ m, i }))
-    .filter(({ i }) => i % 15 === 0 || i === minutes.length - 1)
+    // The last tick is "now"; one that would crowd it is left out.
+    .filter(({ i }) => (i % every === 0 && minutes.length - 1 - i >= every / 2) || i === minutes.length - 1)
     .map(({ m, i }) =>
       svg(
         'text',
@@ -60,5 +70,5 @@ export function throughputChart(minutes) {
       ),
     );
 
-  return svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': label }, ...grid, ...bars, ...ticks);
+  return svg('svg', { viewBox: `0 0 ${width} ${HEIGHT}`, role: 'img', 'aria-label': label }, ...grid, ...bars, ...ticks);
 }

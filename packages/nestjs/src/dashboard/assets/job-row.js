@@ -8,7 +8,8 @@ const CANCELLABLE = new Set(['queued', 'scheduled', 'running', 'retrying']);
 
 /**
  * @typedef {{ job_id: string, type: string, status: string, attempts: number, max_attempts: number, progress: any,
- *   worker: string | null, created_at: string, started_at: string | null, finished_at: string | null, series?: number }} Job
+ *   worker: string | null, created_at: string, started_at: string | null, finished_at: string | null, series?: number,
+ *   error?: { code: string, message: string } | null, group?: string | null }} Job
  * @typedef {{ retry: (id: string) => void, cancel: (id: string) => void, open: (id: string) => void }} RowActions
  */
 
@@ -42,6 +43,8 @@ export function createRow(job, options) {
     ),
     type: el('td', { className: 'type' }),
     status: el('span', { className: 'status' }),
+    error: el('span', { className: 'row-error' }),
+    group: el('span', { className: 'row-group' }),
     attempts: el('td', { className: 'num attempts' }),
     progress: el('td', { className: 'progress' }),
     created: el('time'),
@@ -56,7 +59,7 @@ export function createRow(job, options) {
       { dataset: { jobId: job.job_id } },
       el('td', {}, cells.open),
       cells.type,
-      el('td', {}, cells.status),
+      el('td', {}, cells.status, cells.error),
       cells.attempts,
       cells.progress,
       el('td', {}, cells.created),
@@ -80,8 +83,14 @@ export function updateRow(row, job, options, now = Date.now()) {
   if (!cells) return;
   if (row.dataset.status && row.dataset.status !== job.status) flash(row);
   row.dataset.status = job.status;
-  setText(cells.type, job.type);
+  cells.type.replaceChildren(job.type, ...(job.group ? [cells.group] : []));
+  setText(cells.group, job.group ? `group ${job.group}` : '');
   setText(cells.status, job.status);
+  // The last error, while it is news: retrying, or failed for good.
+  const error = job.error && (job.status === 'failed' || job.status === 'retrying') ? job.error : null;
+  setText(cells.error, error ? error.message : '');
+  cells.error.title = error ? `${error.code}: ${error.message}` : '';
+  cells.error.hidden = !error;
   cells.status.className = `status s-${job.status}`;
   setText(cells.attempts, `${job.attempts} / ${job.max_attempts}`);
   updateProgress(cells.progress, job);

@@ -8,7 +8,7 @@ import { JobDetail } from './job-detail.js';
 import { JobsTable } from './jobs-table.js';
 import { LiveFeed } from './live.js';
 import { renderStatusTiles, renderSystem, renderThroughput, syncOptions } from './overview.js';
-import { renderSchedules, renderWorkers } from './panels.js';
+import { renderGroups, renderSchedules, renderWorkers } from './panels.js';
 import { dashboardPath, forgetKey, keysRequired, storeKey, storedKey } from './session.js';
 
 const OVERVIEW_EVERY_MS = 5_000;
@@ -157,9 +157,10 @@ function start(me) {
     );
   }
   async function refreshPanels() {
-    const [workers, schedules] = await Promise.all([api.get('/workers'), api.get('/schedules')]);
+    const [workers, schedules, groups] = await Promise.all([api.get('/workers'), api.get('/schedules'), api.get('/groups?limit=50')]);
     renderWorkers(workers.items);
     renderSchedules(schedules.items);
+    renderGroups(groups.items);
   }
 
   $('#search').addEventListener('submit', (/** @type {SubmitEvent} */ event) => {

@@ -114,7 +114,7 @@ function queueState(q, queues, toggle) {
 /** @param {any} activity GET /stats/activity */
 export function renderThroughput(activity) {
   $('#chart').replaceChildren(
-    throughputChart(activity.minutes),
+    throughputChart(activity.minutes, $('#chart').clientWidth || undefined),
     el(
       'ul',
       { className: 'legend', 'aria-hidden': 'true' },

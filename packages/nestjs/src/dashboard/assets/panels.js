@@ -1,4 +1,4 @@
-// The workers and schedules panels.
+// The workers, schedules and groups panels.
 
 import { $, el } from './dom.js';
 import { exactTime, relativeTime } from './format.js';
@@ -51,6 +51,37 @@ export function renderSchedules(schedules) {
         el('td', {}, s.type),
         el('td', {}, s.next_run_at ? time(s.next_run_at) : '—'),
         el('td', {}, s.last_run_at ? time(s.last_run_at) : 'never'),
+      ),
+    ),
+  );
+}
+
+/** A group's limits in a few words. @param {any} g a GET /groups item */
+function limits(g) {
+  const parts = [];
+  if (g.fifo) parts.push('one at a time, in order');
+  else if (g.concurrency !== null) parts.push(`${g.concurrency} at once`);
+  if (g.rate)
+    parts.push(
+      `${g.rate.limit} per ${g.rate.per_ms >= 60_000 && g.rate.per_ms % 60_000 === 0 ? `${g.rate.per_ms / 60_000} min` : `${g.rate.per_ms / 1000} s`}`,
+    );
+  return parts.length > 0 ? parts.join(', ') : 'turns only';
+}
+
+/** @param {any[]} groups GET /groups items */
+export function renderGroups(groups) {
+  const tbody = $('#groups tbody');
+  if (groups.length === 0) return empty(tbody, 5, 'No groups: jobs join one through their type’s group or the dispatch’s.');
+  tbody.replaceChildren(
+    ...groups.map((g) =>
+      el(
+        'tr',
+        { dataset: { group: `${g.queue}/${g.key}` } },
+        el('th', { scope: 'row', className: 'mono' }, g.key),
+        el('td', {}, g.queue),
+        el('td', { className: 'num' }, String(g.waiting)),
+        el('td', { className: 'num' }, g.concurrency === null ? String(g.active) : `${g.active} / ${g.concurrency}`),
+        el('td', {}, limits(g)),
       ),
     ),
   );
