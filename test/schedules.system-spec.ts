@@ -160,6 +160,29 @@ describe('cron schedules', () => {
     expect((await call('DELETE', '/schedules/demo.resumed')).status).toBe(204);
   });
 
+  it('runs a schedule now, paused or not, as a tick would, leaving its next run where it was; 404 for another name', async () => {
+    await upsert({
+      name: 'email.digest',
+      cron: '0 6 * * *',
+      type: 'email.welcome',
+      payload: { email: 'd@example.com', name: 'D' },
+      priority: 3,
+    });
+    const before = (await call<ScheduleBody>('GET', '/schedules/email.digest')).body.next_run_at;
+    expect((await call('POST', '/schedules/email.digest/pause')).status).toBe(200);
+
+    const run = await call<{ status: string; job_id: string }>('POST', '/schedules/email.digest/run');
+
+    expect(run).toMatchObject({ status: 202, body: { status: 'queued', job_id: expect.any(String) } });
+    expect(run.location).toBe(`/jobs/${run.body.job_id}`);
+    const [job] = await cask.waitForTerminal([run.body.job_id]);
+    expect(job).toMatchObject({ type: 'email.welcome', status: 'succeeded', schedule: 'email.digest', priority: 3 });
+    const resumed = await call<ScheduleBody>('POST', '/schedules/email.digest/resume');
+    expect(resumed.body.next_run_at).toBe(before);
+    expect((await call('POST', '/schedules/email.none/run')).status).toBe(404);
+    expect((await call('DELETE', '/schedules/email.digest')).status).toBe(204);
+  });
+
   it('shows the next five runs in the schedule time zone, and updates a schedule posted again under its name', async () => {
     const first = await call<ScheduleBody>('POST', '/schedules', {
       name: 'email.standup',

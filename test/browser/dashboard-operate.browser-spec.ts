@@ -50,6 +50,35 @@ describe('dashboard: errors, groups and layout', () => {
     expect(await row.locator('td').allTextContents()).toEqual(['webhooks', '1', '2 / 2', '2 at once']);
   });
 
+  it('pauses, resumes and runs a schedule now from its row', async () => {
+    const created = await cask.post('/schedules', {
+      name: 'email.weekly',
+      cron: '0 6 * * 1',
+      type: 'email.welcome',
+      payload: { email: 'weekly@example.com', name: 'Weekly' },
+    });
+    expect(created.status).toBe(201);
+    dashboard = await DashboardPage.open(browser, cask.baseUrl);
+    const { page } = dashboard;
+    const row = page.locator('#schedules tbody tr[data-schedule="email.weekly"]');
+
+    await row.getByRole('button', { name: 'Pause schedule email.weekly' }).click({ timeout: UI_TIMEOUT_MS });
+    await row.locator('.status').filter({ hasText: 'paused' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await row.getByRole('button', { name: 'Resume schedule email.weekly' }).click();
+    await row.getByRole('button', { name: 'Pause schedule email.weekly' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await row.locator('.status').count()).toBe(0);
+
+    await row.getByRole('button', { name: 'Run now schedule email.weekly' }).click();
+    const notice = page.locator('#notice').filter({ hasText: 'Schedule email.weekly dispatched job' });
+    await notice.waitFor({ timeout: UI_TIMEOUT_MS });
+    const listed = await (await fetch(`${cask.baseUrl}/jobs?type=email.welcome&limit=100`)).json();
+    const ran = (listed as { items: Array<{ job_id: string; schedule: string | null }> }).items.filter(
+      (job) => job.schedule === 'email.weekly',
+    );
+    expect(ran).toHaveLength(1);
+    await dashboard.row(ran[0].job_id).waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+
   it('fills the row of tiles, greys out a pager button that does nothing, and keeps the chart’s labels legible at 420 px', async () => {
     dashboard = await DashboardPage.open(browser, cask.baseUrl);
     const { page } = dashboard;

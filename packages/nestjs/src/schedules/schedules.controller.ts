@@ -1,14 +1,19 @@
 import { CaskController } from '../http/cask-controller.decorator';
-import { FieldError, JobCatalogue, backoffFromWire, checkCron, checkScheduleJobOptions, validatePayload } from '@cask/contracts';
+import { FieldError, JobCatalogue, QueuedResponse, backoffFromWire, checkCron, checkScheduleJobOptions, validatePayload } from '@cask/contracts';
 import { Body, ConflictException, Delete, Get, HttpCode, HttpStatus, NotFoundException, Optional, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { HttpAdapterHost } from '@nestjs/core';
+import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
+import { AcceptedJob, queued, setJobLocation } from '../http/accepted';
 import { CaskRoutes } from '../http/cask-routes';
+import { RequestId } from '../http/request-id.decorator';
+import { DispatchQuota } from '../limits/dispatch-quota';
 import { errorBody } from '../http/error-body';
 import { ValidationFailedException } from '../http/validation-failed.exception';
 import { ApiErrors, BODY_ERRORS, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
 import { ScheduleDetailResponse, ScheduleListResponse } from '../openapi/schedule.response';
 import { CronExpression } from './cron-expression';
+import { dispatchOptionsOf } from './schedule-options';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ScheduleInput, ScheduleNameTakenError, ScheduleOptionsWire, ScheduleRecord } from './schedule-record';
@@ -29,6 +34,8 @@ export class SchedulesController {
     private readonly store: ScheduleStore,
     private readonly catalogue: JobCatalogue,
     private readonly scheduler: Scheduler,
+    private readonly dispatcher: AsyncDispatcher,
+    private readonly quota: DispatchQuota,
     private readonly adapterHost: HttpAdapterHost,
     @Optional() private readonly routes?: CaskRoutes,
   ) {}
@@ -124,6 +131,38 @@ export class SchedulesController {
     const schedule = this.found(await this.store.resume(name, new CronExpression(existing.cron, existing.timezone).nextAfter(now), now));
     this.scheduler.wake();
     return toScheduleDetailView(schedule);
+  }
+
+  /**
+   * Dispatches the schedule's job now, as a tick would (its type, payload, options and name, and its type's unique
+   * key), paused or not; the schedule's own ticks go on as before.
+   */
+  @Post(':name/run')
+  @AcceptedJob()
+  @ApiOperation({
+    summary: 'Run a schedule now',
+    description: 'Dispatches one job as a tick would, paused or not; the next tick stays when it was.',
+  })
+  @NAME_PARAM
+  @ApiErrors({ ...NAME_ERRORS, 503: ERROR_EXAMPLES.brokerUnavailable })
+  async run(
+    @Param('name', ScheduleNamePipe) name: string,
+    @CurrentPrincipal() { tenant }: Principal,
+    @RequestId() requestId: string | undefined,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<QueuedResponse> {
+    const schedule = await this.owned(name, tenant);
+    const job = this.catalogue.get(schedule.type);
+    if (!job) throw new ConflictException(errorBody(`Schedule "${name}" dispatches ${schedule.type}, a job type this api does not define`));
+    await this.quota.admit(tenant, 1);
+    const outcome = await this.dispatcher.dispatchJob(job, schedule.payload, {
+      ...dispatchOptionsOf(schedule.options),
+      schedule: schedule.name,
+      tenant,
+      requestId,
+    });
+    setJobLocation(this.adapterHost, this.routes, response, outcome.jobId);
+    return queued(outcome.jobId, outcome.status);
   }
 
   /** Checks what the DTO cannot (the cron with its time zone, the job type, the payload) all at once. */

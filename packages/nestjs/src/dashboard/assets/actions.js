@@ -24,9 +24,10 @@ export function confirmDialog(title, text, confirmLabel) {
 }
 
 /**
- * @param {{ api: import('./api.js').Api, notify: (text: string, error?: boolean) => void, changed: (id?: string) => void }} options
+ * @param {{ api: import('./api.js').Api, notify: (text: string, error?: boolean) => void, changed: (id?: string) => void,
+ *   panelsChanged?: () => void }} options
  */
-export function createActions({ api, notify, changed }) {
+export function createActions({ api, notify, changed, panelsChanged }) {
   /** @param {() => Promise<void>} work */
   const attempt = async (work) => {
     try {
@@ -54,6 +55,22 @@ export function createActions({ api, notify, changed }) {
           return;
         await api.post(`/queues/${encodeURIComponent(queue)}/${pause ? 'pause' : 'resume'}`);
         notify(pause ? `Queue ${queue} is paused.` : `Queue ${queue} is running again.`);
+        changed();
+      }),
+    /**
+     * Pauses, resumes or runs a schedule now.
+     * @param {string} name
+     * @param {'pause' | 'resume' | 'run'} what
+     */
+    schedule: (name, what) =>
+      attempt(async () => {
+        const answer = await api.post(`/schedules/${encodeURIComponent(name)}/${what}`);
+        notify(
+          what === 'run'
+            ? `Schedule ${name} dispatched job ${shortId(answer.job_id)}.`
+            : `Schedule ${name} is ${what === 'pause' ? 'paused' : 'running again'}.`,
+        );
+        panelsChanged?.();
         changed();
       }),
     /** @param {string} id */

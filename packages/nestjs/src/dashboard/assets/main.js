@@ -117,7 +117,7 @@ function start(me) {
     else void table.load();
     void refreshOverview();
   };
-  const actions = createActions({ api, notify, changed: refreshJob });
+  const actions = createActions({ api, notify, changed: refreshJob, panelsChanged: () => void refreshPanels().catch(() => undefined) });
   const detail = new JobDetail({ api, canWrite, retry: actions.retry, cancel: actions.cancel, onLoaded: (job) => table.replace(job) });
   const open = (/** @type {string} */ id) =>
     detail.open(id).catch((/** @type {any} */ err) => notify(err.status === 404 ? `No job ${id} in this tenant.` : err.message, true));
@@ -159,7 +159,7 @@ function start(me) {
   async function refreshPanels() {
     const [workers, schedules, groups] = await Promise.all([api.get('/workers'), api.get('/schedules'), api.get('/groups?limit=50')]);
     renderWorkers(workers.items);
-    renderSchedules(schedules.items);
+    renderSchedules(schedules.items, canWrite ? actions.schedule : undefined);
     renderGroups(groups.items);
   }
 

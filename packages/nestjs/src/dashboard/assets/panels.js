@@ -37,10 +37,25 @@ export function renderWorkers(workers) {
   );
 }
 
-/** @param {any[]} schedules GET /schedules items */
-export function renderSchedules(schedules) {
+/**
+ * @param {any[]} schedules GET /schedules items
+ * @param {((name: string, what: 'pause' | 'resume' | 'run') => void) | undefined} act for write keys: the buttons' action
+ */
+export function renderSchedules(schedules, act) {
   const tbody = $('#schedules tbody');
-  if (schedules.length === 0) return empty(tbody, 5, 'No schedules.');
+  if (schedules.length === 0) return empty(tbody, act ? 6 : 5, 'No schedules.');
+  /** @param {string} name @param {'pause' | 'resume' | 'run'} what @param {string} label */
+  const button = (name, what, label) =>
+    el(
+      'button',
+      {
+        type: 'button',
+        className: what === 'run' ? '' : 'quiet',
+        'aria-label': `${label} schedule ${name}`,
+        onclick: () => act?.(name, what),
+      },
+      label,
+    );
   tbody.replaceChildren(
     ...schedules.map((s) =>
       el(
@@ -51,6 +66,17 @@ export function renderSchedules(schedules) {
         el('td', {}, s.type),
         el('td', {}, s.next_run_at ? time(s.next_run_at) : '—'),
         el('td', {}, s.last_run_at ? time(s.last_run_at) : 'never'),
+        act &&
+          el(
+            'td',
+            {},
+            el(
+              'div',
+              { className: 'actions' },
+              s.paused ? button(s.name, 'resume', 'Resume') : button(s.name, 'pause', 'Pause'),
+              button(s.name, 'run', 'Run now'),
+            ),
+          ),
       ),
     ),
   );
