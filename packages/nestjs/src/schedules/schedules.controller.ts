@@ -1,5 +1,13 @@
 import { CaskController } from '../http/cask-controller.decorator';
-import { FieldError, JobCatalogue, QueuedResponse, backoffFromWire, checkCron, checkScheduleJobOptions, validatePayload } from '@cask/contracts';
+import {
+  FieldError,
+  JobCatalogue,
+  QueuedResponse,
+  backoffFromWire,
+  checkCron,
+  checkScheduleJobOptions,
+  validatePayload,
+} from '@cask/contracts';
 import { Body, ConflictException, Delete, Get, HttpCode, HttpStatus, NotFoundException, Optional, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { HttpAdapterHost } from '@nestjs/core';
