@@ -131,4 +131,25 @@ describe('dashboard: filters, pages and search', () => {
     await page.getByRole('button', { name: 'Find' }).click();
     await page.locator('#notice[role="alert"]').filter({ hasText: 'A job id is a UUID' }).waitFor();
   });
+  it('filters by queue and finds jobs by text in their payload, of the tenant only, kept in the address', async () => {
+    dashboard = await DashboardPage.open(browser, cask.baseUrl, KEYS.acmeWrite);
+    const { page } = dashboard;
+    await dashboard.waitForRows(ids(newestFirst), 'every acme job, newest first');
+
+    await page.locator('#filters input[name="q"]').fill('USER1');
+    await page.locator('#filters input[name="q"]').press('Enter');
+    // user11, user10 and user1 (emails were dispatched user0 to user11), in any case.
+    const emails = newestFirst.filter((job) => job.type === 'email.welcome');
+    const user1 = [emails[0], emails[1], emails[10]];
+    await dashboard.waitForRows(ids(user1), 'the jobs whose payload says user1');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('USER1');
+
+    await page.locator('#filters input[name="q"]').fill('');
+    await page.locator('#filters input[name="q"]').press('Enter');
+    await dashboard.waitForRows(ids(newestFirst), 'every acme job again');
+    await page.locator('#filters select[name="queue"] option[value="default"]').waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+    await page.locator('#filters select[name="queue"]').selectOption('video');
+    await dashboard.waitForRows([], 'no acme job on the video queue');
+    expect(new URL(page.url()).searchParams.get('queue')).toBe('video');
+  });
 });

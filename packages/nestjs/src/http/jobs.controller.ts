@@ -284,6 +284,8 @@ export class JobsController {
       tenant,
       status: query.status,
       type: query.type,
+      queue: query.queue,
+      payloadContains: query.q,
       group: query.group,
       limit: query.limit + 1,
       beforeId,

@@ -14,6 +14,20 @@ export class ListJobsQuery {
   @IsString()
   type?: string;
 
+  @JSONSchema({ description: 'A job queue: only its jobs' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  queue?: string;
+
+  @JSONSchema({
+    description: 'Only jobs whose payload, as JSON with no spaces, contains this text (any case), e.g. `ada@example.com` or `"user_id":42`',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  q?: string;
+
   @JSONSchema({ description: 'A group key: only that group’s jobs' })
   @IsOptional()
   @IsString()

@@ -126,6 +126,10 @@ export interface JobQuery {
   type?: string;
   /** Only this group's jobs. */
   group?: string;
+  /** Only this queue's jobs. */
+  queue?: string;
+  /** Only jobs whose payload's JSON contains this text, in any case. */
+  payloadContains?: string;
   limit: number;
   /** Only jobs older than this id (ids are UUIDv7, so id order is creation order). */
   beforeId?: string;

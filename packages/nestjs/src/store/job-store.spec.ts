@@ -1056,6 +1056,26 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
       expect(ids(await store.list({ tenant: 'default', type: 'video.process', limit: 10 }))).toEqual([videoNew, videoOld]);
     });
 
+    it('returns only jobs of the requested queue, or group', async () => {
+      const video = await given({ type: 'video.process', queue: 'video' });
+      const grouped = await given({ queue: 'q', group: { key: 'g-1', fifo: false } });
+      await given();
+
+      expect(ids(await store.list({ tenant: 'default', queue: 'video', limit: 10 }))).toEqual([video]);
+      expect(ids(await store.list({ tenant: 'default', group: 'g-1', limit: 10 }))).toEqual([grouped]);
+    });
+
+    it('finds jobs by text in their payload, in any case, with % and _ matching only themselves', async () => {
+      const ada = await given({ payload: { email: 'Ada@Example.com', name: 'Ada' } });
+      const percent = await given({ payload: { note: '100% done_now' } });
+      await given({ payload: { note: '100 percent, donenow' } });
+
+      expect(ids(await store.list({ tenant: 'default', payloadContains: 'ada@example', limit: 10 }))).toEqual([ada]);
+      expect(ids(await store.list({ tenant: 'default', payloadContains: '"email":"ada@', limit: 10 }))).toEqual([ada]);
+      expect(ids(await store.list({ tenant: 'default', payloadContains: '0% done_', limit: 10 }))).toEqual([percent]);
+      expect(ids(await store.list({ tenant: 'other', payloadContains: 'ada', limit: 10 }))).toEqual([]);
+    });
+
     it('returns at most limit jobs, the newest', async () => {
       await given();
       const b = await given();

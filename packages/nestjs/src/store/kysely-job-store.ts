@@ -192,6 +192,12 @@ export class KyselyJobStore extends JobStore {
     if (query.status) select = select.where('status', '=', query.status);
     if (query.type) select = select.where('type', '=', query.type);
     if (query.group) select = select.where('group_key', '=', query.group);
+    if (query.queue) select = select.where('queue', '=', query.queue);
+    if (query.payloadContains) {
+      // `%`, `_` and the escape itself match only themselves; both databases compare lower-cased text alike.
+      const pattern = `%${query.payloadContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      select = select.where(sql<boolean>`lower(${sql.ref('payload')}) like ${pattern} escape '\\'`);
+    }
     if (query.beforeId) select = select.where('id', '<', query.beforeId);
     const rows = await select.execute();
     return rows.map(toRecord);

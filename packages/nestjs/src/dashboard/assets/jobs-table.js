@@ -20,7 +20,7 @@ export class JobsTable {
     this.options = options;
     this.tbody = $('#jobs-table tbody');
     this.form = /** @type {HTMLFormElement} */ ($('#filters'));
-    this.filters = { status: '', type: '', limit: '25' };
+    this.filters = { status: '', type: '', queue: '', q: '', limit: '25' };
     /** Cursors of the pages before this one; this page's cursor is the last (null: the newest page). */
     this.cursors = /** @type {(string | null)[]} */ ([null]);
     this.nextCursor = /** @type {string | null} */ (null);
@@ -35,6 +35,11 @@ export class JobsTable {
     /** @type {number | undefined} */
     this.refreshTimer = undefined;
     this.form.addEventListener('change', () => this.setFilters(Object.fromEntries(new FormData(this.form))));
+    // Enter in the payload search: the same, without leaving the page.
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.setFilters(Object.fromEntries(new FormData(this.form)));
+    });
     $('#older').addEventListener('click', () => this.page(+1));
     $('#newer').addEventListener('click', () => this.page(-1));
     $('#newest').addEventListener('click', () => this.page(0));
@@ -52,6 +57,8 @@ export class JobsTable {
     const next = {
       status: params.get('status') ?? '',
       type: params.get('type') ?? '',
+      queue: params.get('queue') ?? '',
+      q: params.get('q') ?? '',
       limit: LIMITS.includes(params.get('limit') ?? '') ? String(params.get('limit')) : '25',
     };
     const changed = JSON.stringify(next) !== JSON.stringify(this.filters);
@@ -59,7 +66,9 @@ export class JobsTable {
     this.cursors = [null];
     for (const [name, value] of Object.entries(next)) {
       const field = /** @type {HTMLSelectElement} */ (this.form.elements.namedItem(name));
-      if (name === 'type' && value && ![...field.options].some((o) => o.value === value)) field.append(new Option(value, value));
+      if ((name === 'type' || name === 'queue') && value && ![...field.options].some((o) => o.value === value)) {
+        field.append(new Option(value, value));
+      }
       field.value = value;
     }
     this.options.onFilters(this.filters);
@@ -92,6 +101,8 @@ export class JobsTable {
     const params = new URLSearchParams({ limit: this.filters.limit });
     if (this.filters.status) params.set('status', this.filters.status);
     if (this.filters.type) params.set('type', this.filters.type);
+    if (this.filters.queue) params.set('queue', this.filters.queue);
+    if (this.filters.q) params.set('q', this.filters.q);
     const cursor = this.cursors[this.cursors.length - 1];
     if (cursor) params.set('cursor', cursor);
     const sentAt = performance.now();

@@ -149,6 +149,10 @@ function start(me) {
     renderThroughput(activity);
     const types = Object.keys(stats.by_type);
     syncOptions(/** @type {HTMLSelectElement} */ ($('#filters select[name="type"]')), types);
+    syncOptions(
+      /** @type {HTMLSelectElement} */ ($('#filters select[name="queue"]')),
+      system.queues.filter((/** @type {{ kind: string }} */ q) => q.kind === 'jobs').map((/** @type {{ name: string }} */ q) => q.name),
+    );
     const failedTypes = types.filter((type) => stats.by_type[type].failed > 0);
     syncOptions(
       /** @type {HTMLSelectElement} */ ($('#bulk-retry select[name="type"]')),
