@@ -1,3 +1,4 @@
+import { TERMINAL_STATUSES } from '@cask/contracts';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { CaskDatabase } from './cask-database';
 import { GroupInfo, GroupQuery, GroupStore, ReleaseLimits, ReleasePass } from './group-store';
@@ -5,7 +6,7 @@ import type { OutboxMessage } from './job-record';
 import { outboxRow } from './job-rows';
 import type { Database } from './schema';
 
-const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+const TERMINAL: readonly string[] = TERMINAL_STATUSES;
 /** Job ids per `IN (...)`: under both databases' parameter limits. */
 const CHUNK = 500;
 
@@ -39,6 +40,8 @@ export class KyselyGroupStore extends GroupStore {
       if (this.database.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`cask.groups:${queue}`}))`.execute(trx);
       const counted = await countReleased(trx, queue, now);
       const free = limits.buffer - counted.unstarted;
+      // The buffer is full: nothing can go, whatever waits.
+      if (free <= 0) return { released: [], waiting: await anyWaiting(trx, queue) };
       const waiting = await trx
         .selectFrom('job_groups as g')
         .select(['g.id', 'g.fifo', 'g.concurrency', 'g.rate_limit'])
@@ -54,9 +57,10 @@ export class KyselyGroupStore extends GroupStore {
         )
         .orderBy(sql`coalesce(g.last_released_at, 0)`)
         .orderBy('g.id')
-        .limit(Math.max(1, free))
+        .limit(free)
         .execute();
-      if (free <= 0 || waiting.length === 0) return { released: [], waiting: waiting.length > 0 || (await anyWaiting(trx, queue)) };
+      // None due now; delayed ones may still wait.
+      if (waiting.length === 0) return { released: [], waiting: await anyWaiting(trx, queue) };
       const turns: Turn[] = [];
       for (const group of waiting) {
         const active = counted.active.get(group.id) ?? 0;
@@ -89,31 +93,34 @@ export class KyselyGroupStore extends GroupStore {
     const groups = await select.limit(query.limit).execute();
     if (groups.length === 0) return [];
     const now = Date.now();
-    const ids = groups.map((group) => group.id);
+    // Counted by the database: a group's backlog can be long, and the dashboard asks every few seconds.
+    const finished = sql<boolean>`(j.status is null or j.status in (${sql.join(TERMINAL)}))`;
     const rows = await this.db
       .selectFrom('group_jobs as r')
+      .innerJoin('job_groups as g', 'g.id', 'r.group_id')
       .leftJoin('jobs as j', 'j.id', 'r.job_id')
-      .select(['r.group_id', 'r.released_at', 'j.status'])
-      .where('r.group_id', 'in', ids)
+      .select([
+        'r.group_id',
+        sql<number>`sum(case when r.released_at is null and not ${finished} then 1 else 0 end)`.as('waiting'),
+        sql<number>`sum(case when r.released_at is not null and not ${finished} then 1 else 0 end)`.as('active'),
+        sql<number>`sum(case when r.released_at > ${now} - g.rate_per_ms then 1 else 0 end)`.as('recent'),
+      ])
+      .where(
+        'r.group_id',
+        'in',
+        groups.map((group) => group.id),
+      )
+      .groupBy('r.group_id')
       .execute();
-    const counts = new Map(ids.map((id) => [id, { waiting: 0, active: 0, recent: 0 }]));
-    const perMs = new Map(groups.map((group) => [group.id, group.rate_per_ms === null ? null : Number(group.rate_per_ms)]));
-    for (const row of rows) {
-      const count = counts.get(row.group_id)!;
-      const finished = row.status === null || TERMINAL.includes(row.status);
-      if (row.released_at === null) {
-        if (!finished) count.waiting += 1;
-        continue;
-      }
-      if (!finished) count.active += 1;
-      const window = perMs.get(row.group_id);
-      if (window != null && Number(row.released_at) > now - window) count.recent += 1;
-    }
+    const counts = new Map(
+      rows.map((row) => [row.group_id, { waiting: Number(row.waiting), active: Number(row.active), recent: Number(row.recent) }]),
+    );
+    const none = { waiting: 0, active: 0, recent: 0 };
     return groups.map((group) => ({
       key: group.key,
       queue: group.queue,
       tenant: group.tenant,
-      ...counts.get(group.id)!,
+      ...(counts.get(group.id) ?? none),
       concurrency: group.concurrency === null ? null : Number(group.concurrency),
       rate: group.rate_limit === null ? null : { limit: Number(group.rate_limit), perMs: Number(group.rate_per_ms) },
       fifo: Number(group.fifo) === 1,
