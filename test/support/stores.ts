@@ -1,8 +1,10 @@
 import type { CaskStoreOptions } from '../../packages/nestjs/src/cask-options';
 import { CaskDatabase, openCaskDatabase } from '../../packages/nestjs/src/store/cask-database';
+import type { FlowStore } from '../../packages/nestjs/src/store/flow-store';
 import type { GroupStore } from '../../packages/nestjs/src/store/group-store';
 import type { IdempotencyStore } from '../../packages/nestjs/src/store/idempotency-store';
 import type { JobStore } from '../../packages/nestjs/src/store/job-store';
+import { KyselyFlowStore } from '../../packages/nestjs/src/store/kysely-flow-store';
 import { KyselyGroupStore } from '../../packages/nestjs/src/store/kysely-group-store';
 import { KyselyIdempotencyStore } from '../../packages/nestjs/src/store/kysely-idempotency-store';
 import { KyselyJobStore } from '../../packages/nestjs/src/store/kysely-job-store';
@@ -23,6 +25,7 @@ export type TestStores = JobStore &
   StatsStore &
   QueueStateStore &
   GroupStore &
+  FlowStore &
   Pick<CaskDatabase, 'migrate' | 'ping' | 'close'> & { readonly database: CaskDatabase['db']; readonly cask: CaskDatabase };
 
 /** Each store's methods bound onto one object; the ports share no method name, so none hides another. */
@@ -35,6 +38,7 @@ export function storesOver(cask: CaskDatabase): TestStores {
     new KyselyStatsStore(cask),
     new KyselyQueueStateStore(cask),
     new KyselyGroupStore(cask),
+    new KyselyFlowStore(cask),
   ];
   const facade: Record<string, unknown> = {
     database: cask.db,

@@ -1,4 +1,5 @@
 import { ErrorCode } from './errors';
+import type { BatchCounts, ParentOutcomeWire } from './flow';
 import { BackoffWire, RETRY_LIMITS, checkBackoff } from './retry-policy';
 
 /** The body of a job message: everything a worker needs to run one attempt. */
@@ -29,6 +30,10 @@ export interface JobEnvelope {
    * backoff, a redrive's time. Absent (older senders): `created_at`. Workers measure queue wait from it.
    */
   ready_at?: number;
+  /** For a job of a flow: its finished parents, by their keys in the flow (see `OnParentFailure`). */
+  parents?: Record<string, ParentOutcomeWire>;
+  /** For a batch's callback job: how its batch's jobs ended. */
+  batch?: BatchCounts;
 }
 
 /** The tenant of jobs dispatched without API keys (an open api), and of jobs from before tenants existed. */
@@ -88,7 +93,35 @@ export function checkEnvelope(value: unknown): Decoded<JobEnvelope> {
   if (e.tenant !== undefined && (typeof e.tenant !== 'string' || !TENANT_NAME.test(e.tenant)))
     return malformed('field "tenant" must be a tenant name');
   if (e.ready_at !== undefined && !Number.isFinite(e.ready_at)) return malformed('field "ready_at" must be epoch milliseconds');
+  if (e.parents !== undefined) {
+    const wrong = wrongParents(e.parents);
+    if (wrong) return malformed(wrong);
+  }
+  if (e.batch !== undefined) {
+    const b = e.batch as Partial<BatchCounts> | null;
+    const counts = typeof b === 'object' && b !== null ? [b.total, b.succeeded, b.failed, b.cancelled] : [];
+    if (counts.length === 0 || !counts.every((n) => Number.isInteger(n) && (n as number) >= 0)) {
+      return malformed('field "batch" must hold counts total, succeeded, failed and cancelled');
+    }
+  }
   return { ok: true, value: e as JobEnvelope };
+}
+
+const PARENT_STATUSES: readonly unknown[] = ['succeeded', 'failed', 'cancelled'];
+
+/** What is wrong with an envelope's `parents`, if anything. */
+function wrongParents(parents: unknown): string | undefined {
+  if (typeof parents !== 'object' || parents === null || Array.isArray(parents)) return 'field "parents" must be a JSON object';
+  for (const [key, value] of Object.entries(parents)) {
+    const p = value as Partial<ParentOutcomeWire> | null;
+    const field = `field "parents.${key}`;
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) return `${field}" must be a JSON object`;
+    if (!isUuid(p.job_id)) return `${field}.job_id" must be a UUID`;
+    if (typeof p.type !== 'string') return `${field}.type" must be a string`;
+    if (!PARENT_STATUSES.includes(p.status)) return `${field}.status" must be succeeded, failed or cancelled`;
+    if (p.error !== null && (typeof p.error !== 'object' || Array.isArray(p.error))) return `${field}.error" must be null or an object`;
+  }
+  return undefined;
 }
 
 export function parseJson(body: Buffer): Decoded<unknown> {

@@ -27,6 +27,8 @@ export const ErrorCode = {
   Exhausted: 'exhausted',
   /** The job store (the database) could not be reached; nothing was written. */
   StoreUnavailable: 'store_unavailable',
+  /** A flow job did not run: a parent whose edge says `fail` did not succeed. */
+  ParentFailed: 'parent_failed',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

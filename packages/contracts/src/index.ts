@@ -3,6 +3,7 @@ export * from './envelope';
 export * from './job-pack';
 export * from './errors';
 export * from './field-error';
+export * from './flow';
 export * from './job-context';
 export * from './job-definition';
 export * from './job-events';

@@ -1,5 +1,8 @@
-/** Every status a job can have; README "Job lifecycle" shows the transitions. */
-export const JOB_STATUSES = ['queued', 'scheduled', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
+/**
+ * Every status a job can have; README "Job lifecycle" shows the transitions. `waiting`: a job of a flow whose
+ * parents have not all finished (it has no message yet).
+ */
+export const JOB_STATUSES = ['waiting', 'queued', 'scheduled', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 
 export type JobStatus = (typeof JOB_STATUSES)[number];
 

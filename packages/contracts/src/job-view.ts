@@ -20,6 +20,8 @@ export interface JobView<R = unknown> {
   schedule: string | null;
   /** The group it shares its queue with (see `GroupPolicy`), if any. */
   group: string | null;
+  /** The flow (or batch with a callback) it belongs to, if any: `GET /flows/:id` shows it. */
+  flow_id: string | null;
   priority: number;
   /** The worker that ran its latest attempt; null until one starts. */
   worker: string | null;
@@ -54,6 +56,8 @@ export interface Job<R = unknown, P extends object = object> {
   schedule: string | null;
   /** The group it shares its queue with (see `GroupPolicy`), if any. */
   group: string | null;
+  /** The flow (or batch with a callback) it belongs to, if any. */
+  flowId: string | null;
   /** The worker that ran its latest attempt; null until one starts. */
   worker: string | null;
   /** The tenant it belongs to (`default` unless dispatched for another). */

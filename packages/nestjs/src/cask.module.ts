@@ -10,10 +10,14 @@ import { AsyncDispatcher } from './dispatcher/async-dispatcher';
 import { DispatcherOptions } from './dispatcher/dispatcher.options';
 import { JobCanceller } from './dispatcher/job-canceller';
 import { JobRedriver } from './dispatcher/job-redriver';
+import { FlowCanceller } from './flows/flow-canceller';
+import { FlowGate } from './flows/flow-gate';
 import { GroupGate } from './groups/group-gate';
 import { GroupGateOptions } from './groups/group-gate.options';
 import { GroupStore } from './store/group-store';
 import { KyselyGroupStore } from './store/kysely-group-store';
+import { FlowStore } from './store/flow-store';
+import { KyselyFlowStore } from './store/kysely-flow-store';
 import { JobEventBus } from './events/job-event-bus';
 import { JobEventConsumer } from './events/job-event.consumer';
 import { JobEventConsumerOptions } from './events/job-event-consumer.options';
@@ -201,6 +205,7 @@ const STORES: Provider[] = [
   over(StatsStore, (database) => new KyselyStatsStore(database)),
   over(QueueStateStore, (database) => new KyselyQueueStateStore(database)),
   over(GroupStore, (database) => new KyselyGroupStore(database)),
+  over(FlowStore, (database) => new KyselyFlowStore(database)),
   over(ScheduleStore, (database) => new KyselyScheduleStore(database.db)),
   over(WorkerRegistry, (database) => new WorkerRegistry(database.db)),
   over(LeaseStore, (database) => new LeaseStore(database.db)),
@@ -224,6 +229,8 @@ const ENGINE: Provider[] = [
   RateTokenTicker,
   QueueControls,
   GroupGate,
+  FlowGate,
+  FlowCanceller,
 ];
 
 /**
@@ -264,6 +271,9 @@ const ENGINE: Provider[] = [
     QueueControls,
     GroupStore,
     GroupGate,
+    FlowStore,
+    FlowGate,
+    FlowCanceller,
     ScheduleStore,
     WorkerRegistry,
     JobMetrics,

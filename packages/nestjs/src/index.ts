@@ -17,17 +17,32 @@ export type {
 export { CaskBroker } from './broker/cask-broker';
 export {
   AsyncDispatcher,
+  type BatchCallback,
   type BatchItem,
   type DispatchOptions,
   type DispatchOutcome,
   type DispatchUnique,
+  type DispatchedBatch,
+  type DispatchedFlow,
+  type FlowJobOptions,
+  type FlowNode,
+  type FlowOptions,
+  type FlowParent,
 } from './dispatcher/async-dispatcher';
 export { InMemoryAsyncDispatcher } from './dispatcher/in-memory-async-dispatcher';
-export { BacklogFullError, BatchValidationError, IdempotencyConflictError, PayloadTooLargeError } from './dispatcher/dispatch-errors';
+export {
+  BacklogFullError,
+  BatchValidationError,
+  FlowValidationError,
+  IdempotencyConflictError,
+  PayloadTooLargeError,
+} from './dispatcher/dispatch-errors';
 export { InvalidPayloadError } from './dispatcher/invalid-payload.error';
 export { JobCanceller, NotCancellableError } from './dispatcher/job-canceller';
 export { QueueControls, UnknownQueueError, type QueueView } from './queues/queue-controls';
 export { GroupStore, type GroupInfo, type GroupQuery } from './store/group-store';
+export { FlowStore, type FlowInfo, type FlowNodeInfo } from './store/flow-store';
+export { FlowCanceller } from './flows/flow-canceller';
 export { JobRedriver, NotRetryableStateError } from './dispatcher/job-redriver';
 export { JobEventBus, type JobUpdate } from './events/job-event-bus';
 export { BatchOverRateLimitError, DispatchQuota } from './limits/dispatch-quota';

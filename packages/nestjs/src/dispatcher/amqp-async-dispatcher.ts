@@ -5,18 +5,38 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { JobMetrics } from '../metrics/job-metrics';
+import { FlowGate } from '../flows/flow-gate';
 import { GroupGate } from '../groups/group-gate';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import type { NewJob, OutboxMessage, UniqueClaim } from '../store/job-record';
+import { FlowNodeWrite, FlowStore } from '../store/flow-store';
 import { JobStore } from '../store/job-store';
 import { toJob } from '../store/job-view.mapper';
-import { AsyncDispatcher, BatchItem, DispatchOptions, DispatchOutcome } from './async-dispatcher';
+import {
+  AsyncDispatcher,
+  BatchCallback,
+  BatchItem,
+  DispatchOptions,
+  DispatchOutcome,
+  DispatchedBatch,
+  DispatchedFlow,
+  FlowNode,
+  FlowOptions,
+} from './async-dispatcher';
 import { canonicalJson } from './canonical-json';
-import { BacklogFullError, BatchValidationError, IdempotencyConflictError, PayloadTooLargeError } from './dispatch-errors';
+import {
+  BacklogFullError,
+  BatchValidationError,
+  FlowValidationError,
+  IdempotencyConflictError,
+  PayloadTooLargeError,
+} from './dispatch-errors';
 import { checkedRaw } from './checked-payloads';
 import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { DispatcherOptions } from './dispatcher.options';
 import { InvalidPayloadError } from './invalid-payload.error';
+import { checkFlowShape } from './flow-graph';
+import { flowShape } from './flow-nodes';
 import { groupOf } from './group-key';
 import { firstAttemptMessage } from './job-message';
 import { uniqueKeyOf, uniquePolicyOf } from './unique-key';
@@ -52,6 +72,8 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     private readonly config: DispatcherOptions,
     private readonly metrics: JobMetrics,
     private readonly groups: GroupGate,
+    private readonly flowStore: FlowStore,
+    private readonly flows: FlowGate,
   ) {
     super();
     this.commits = new GroupCommit((items) => this.store.createJobs(items), {
@@ -180,6 +202,95 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       }
       return outcome.jobId;
     });
+  }
+
+  override async dispatchFlow(nodes: readonly FlowNode[], options: FlowOptions = {}): Promise<DispatchedFlow> {
+    const shape = flowShape(nodes);
+    const errors = checkFlowShape(shape);
+    const { prepared, errors: jobErrors } = this.prepareAll(
+      nodes.map((node) => ({ job: node.job, payload: node.payload, options: node.options })),
+      'nodes',
+      options,
+    );
+    errors.push(...jobErrors);
+    if (errors.length > 0) throw new FlowValidationError(errors);
+    const ids = new Map(shape.map((node, i) => [node.key, prepared[i].record.id]));
+    const writes = shape.map<FlowNodeWrite>((node, i) => ({
+      key: node.key,
+      job: node.parents.length > 0 ? { ...prepared[i].record, status: 'waiting' } : prepared[i].record,
+      message: node.parents.length > 0 ? undefined : prepared[i].message,
+      parents: node.parents.map((parent) => ({ jobId: ids.get(parent.key) as string, onFailure: parent.onFailure })),
+    }));
+    const flowId = await this.commitFlow('flow', writes, prepared, options);
+    this.logger.debug(`Flow ${flowId} of ${writes.length} job(s) dispatched`);
+    return { flowId, jobIds: Object.fromEntries(ids) };
+  }
+
+  override async dispatchBatch(items: readonly BatchItem[], callback: BatchCallback, options: FlowOptions = {}): Promise<DispatchedBatch> {
+    const { prepared, errors } = this.prepareAll([...items, callback], 'jobs', options);
+    // The callback's errors are named as its own field, not as one more item.
+    const named = errors.map((error) =>
+      error.field.startsWith(`jobs[${items.length}]`)
+        ? { ...error, field: error.field.replace(`jobs[${items.length}]`, 'callback') }
+        : error,
+    );
+    if (items.length === 0) named.unshift({ field: 'jobs', reason: 'must hold at least one job' });
+    if (named.length > 0) throw new BatchValidationError(named);
+    const last = prepared[prepared.length - 1];
+    const members = prepared.slice(0, -1);
+    const writes: FlowNodeWrite[] = members.map((item, i) => ({ key: `job-${i}`, job: item.record, message: item.message, parents: [] }));
+    writes.push({
+      key: 'callback',
+      job: { ...last.record, status: 'waiting' },
+      parents: members.map((item) => ({ jobId: item.record.id, onFailure: 'continue' })),
+      callback: true,
+    });
+    const flowId = await this.commitFlow('batch', writes, prepared, options);
+    this.logger.debug(`Batch ${flowId} of ${members.length} job(s) with a callback dispatched`);
+    return { flowId, jobIds: members.map((item) => item.record.id), callbackId: last.record.id };
+  }
+
+  /** Validates and builds many jobs; errors are named `<list>[<i>].<field>`. */
+  private prepareAll(
+    items: ReadonlyArray<{ job: JobDefinition; payload: object; options?: Omit<DispatchOptions, 'idempotencyKey'> }>,
+    list: string,
+    flow: FlowOptions,
+  ): { prepared: Prepared[]; errors: FieldError[] } {
+    const now = Date.now();
+    const errors: FieldError[] = [];
+    const prepared: Prepared[] = [];
+    items.forEach((item, index) => {
+      try {
+        // A flow's jobs run when their parents let them: neither delayed nor deduplicated.
+        const options = { ...item.options, runAt: undefined, unique: false as const, tenant: flow.tenant, requestId: flow.requestId };
+        prepared.push(this.prepare(item.job, item.payload, options, now));
+      } catch (err) {
+        if (err instanceof PayloadTooLargeError) {
+          throw new PayloadTooLargeError(err.jobType, err.limit, err.size, `${list}[${index}].payload`);
+        }
+        if (!(err instanceof InvalidPayloadError)) throw err;
+        for (const { field, reason } of err.errors) {
+          const path = !err.inPayload ? field : field ? `payload.${field}` : 'payload';
+          errors.push({ field: `${list}[${index}].${path}`, reason });
+        }
+      }
+    });
+    return { prepared, errors };
+  }
+
+  /** Commits a flow's jobs, edges and first messages in one transaction, then lets its first jobs go. */
+  private async commitFlow(kind: 'flow' | 'batch', writes: FlowNodeWrite[], prepared: Prepared[], options: FlowOptions): Promise<string> {
+    const { full, backlog } = await this.relay.isBacklogFull();
+    if (full) throw new BacklogFullError(backlog);
+    const flowId = uuidv7();
+    const now = prepared[0].record.createdAt;
+    await this.flowStore.createFlow({ id: flowId, tenant: options.tenant ?? DEFAULT_TENANT, kind, createdAt: now, nodes: writes });
+    writes.forEach((write, i) => {
+      if (write.message) this.created(prepared[i], true);
+      else this.metrics.dispatched(write.job.type, write.job.queue);
+    });
+    this.flows.kick(flowId);
+    return flowId;
   }
 
   /** Validates and builds a job and its message; throws InvalidPayloadError. */

@@ -1,4 +1,4 @@
-import type { BackoffPolicy, Job, JobDefinition, JobStatus, UniqueMode } from '@cask/contracts';
+import type { BackoffPolicy, Job, JobDefinition, JobStatus, OnParentFailure, UniqueMode } from '@cask/contracts';
 
 /** Per-dispatch settings that override the job definition's. */
 export interface DispatchOptions {
@@ -90,6 +90,59 @@ export interface BatchItem<P extends object = object> {
   options?: Omit<DispatchOptions, 'idempotencyKey'>;
 }
 
+/** A flow job's settings: a job of a flow is neither delayed nor deduplicated. */
+export type FlowJobOptions = Pick<DispatchOptions, 'priority' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'group'>;
+
+/** A parent of a flow job: its key, and what the child does if it does not succeed. */
+export interface FlowParent {
+  key: string;
+  /** @defaultValue `'fail'` (see `OnParentFailure`) */
+  onFailure?: OnParentFailure;
+}
+
+/** One job of a flow. */
+export interface FlowNode<P extends object = object> {
+  /**
+   * Names the job in its flow (1 to 64 of `A-Z a-z 0-9 _ . : -`, starting with a letter or digit): its children
+   * list it in `parents`, and read its outcome as `ctx.parents[key]`.
+   */
+  key: string;
+  job: JobDefinition<P, unknown>;
+  payload: P;
+  options?: FlowJobOptions;
+  /** The jobs of the flow it runs after, by key (a `fail` edge), or with their edge's policy. */
+  parents?: ReadonlyArray<string | FlowParent>;
+}
+
+/** Settings of a whole flow (or batch with a callback). */
+export interface FlowOptions {
+  /** @defaultValue `'default'` (see {@link DispatchOptions.tenant}) */
+  tenant?: string;
+  /** Carried onto the worker's log lines about each of its jobs (see {@link DispatchOptions.requestId}). */
+  requestId?: string;
+}
+
+/** A dispatched flow: its id (`GET /flows/:id`) and each job's id by key. */
+export interface DispatchedFlow {
+  flowId: string;
+  jobIds: Record<string, string>;
+}
+
+/** A batch's callback: the job that runs once every job of the batch has finished, reading their counts. */
+export interface BatchCallback<P extends object = object> {
+  job: JobDefinition<P, unknown>;
+  payload: P;
+  options?: FlowJobOptions;
+}
+
+/** A dispatched batch with a callback. */
+export interface DispatchedBatch {
+  flowId: string;
+  /** In the order given. */
+  jobIds: string[];
+  callbackId: string;
+}
+
 /**
  * Dispatches jobs and looks them up: the seed design's `Dispatch(handler, payload) → job id` and
  * `GetResult(job id)`. Inject this abstract class; the module binds the AMQP implementation, and unit
@@ -118,6 +171,21 @@ export abstract class AsyncDispatcher {
    * job ids in order; rejects with `BatchValidationError` naming each bad item (nothing stored).
    */
   abstract dispatchMany(items: readonly BatchItem[]): Promise<string[]>;
+
+  /**
+   * Dispatches a flow: jobs that run after others (a DAG, checked acyclic), reading their parents' outcomes
+   * in `ctx.parents`. A job without parents is queued at once; one with parents is `waiting` until they have
+   * all finished, then runs, or fails with `parent_failed` where a `fail` edge's parent did not succeed. All
+   * stored in one transaction, or none: rejects with `FlowValidationError` naming each bad field as
+   * `nodes[<i>].<field>`.
+   */
+  abstract dispatchFlow(nodes: readonly FlowNode[], options?: FlowOptions): Promise<DispatchedFlow>;
+
+  /**
+   * As {@link dispatchMany}, with a callback job that runs once every job of the batch has finished (whatever
+   * their outcome), reading how they ended in `ctx.batch`.
+   */
+  abstract dispatchBatch(items: readonly BatchItem[], callback: BatchCallback, options?: FlowOptions): Promise<DispatchedBatch>;
 
   /**
    * The job as it is now (camelCase, `Date`s; `result` once it succeeded), or null for an id never

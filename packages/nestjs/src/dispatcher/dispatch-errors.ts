@@ -16,8 +16,18 @@ export class IdempotencyConflictError extends CaskError {
 
 /** A batch with bad items; `errors` name each as `jobs[<index>].<field>`. Nothing was stored. */
 export class BatchValidationError extends CaskError {
-  constructor(readonly errors: FieldError[]) {
-    super('Invalid jobs in batch; nothing was stored', { code: ErrorCode.InvalidPayload, retryable: false });
+  constructor(
+    readonly errors: FieldError[],
+    message = 'Invalid jobs in batch; nothing was stored',
+  ) {
+    super(message, { code: ErrorCode.InvalidPayload, retryable: false });
+  }
+}
+
+/** A flow with bad jobs or a bad shape (unknown parents, a cycle); nothing was stored. */
+export class FlowValidationError extends BatchValidationError {
+  constructor(errors: FieldError[]) {
+    super(errors, 'Invalid flow; nothing was stored');
   }
 }
 

@@ -1,17 +1,33 @@
 import {
+  BatchCounts,
   DEFAULT_TENANT,
+  ErrorCode,
   FieldError,
   Job,
   JobContext,
   JobDefinition,
   JobHandlerFn,
+  ParentOutcome,
   isTerminalStatus,
   toJobError,
   validatePayload,
 } from '@cask/contracts';
 import { v7 as uuidv7 } from 'uuid';
-import { AsyncDispatcher, BatchItem, DispatchOptions, DispatchOutcome } from './async-dispatcher';
-import { BatchValidationError } from './dispatch-errors';
+import {
+  AsyncDispatcher,
+  BatchCallback,
+  BatchItem,
+  DispatchOptions,
+  DispatchOutcome,
+  DispatchedBatch,
+  DispatchedFlow,
+  FlowJobOptions,
+  FlowNode,
+  FlowOptions,
+} from './async-dispatcher';
+import { BatchValidationError, FlowValidationError } from './dispatch-errors';
+import { FlowShapeNode, checkFlowShape } from './flow-graph';
+import { flowShape } from './flow-nodes';
 import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { InvalidPayloadError } from './invalid-payload.error';
 import { groupOf } from './group-key';
@@ -43,6 +59,8 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
   private readonly groups = new Map<string, GroupSlots>();
   /** Each waiting or running grouped job's group, and the group's cap. */
   private readonly groupOfJob = new Map<string, { id: string; cap: number }>();
+  /** What a flow job reads of its parents, from when they let it go. */
+  private readonly inputs = new Map<string, { parents: Record<string, ParentOutcome>; batch?: BatchCounts }>();
 
   register<P extends object, R>(job: JobDefinition<P, R>, handler: JobHandlerFn<P, R>): this {
     this.handlers.set(job.name, handler as JobHandlerFn<object, unknown>);
@@ -108,6 +126,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
       runAt: null,
       schedule: options.schedule ?? null,
       group: group?.key ?? null,
+      flowId: null,
       priority: options.priority ?? job.priority,
       // Handlers run in this process: there is no worker to name.
       worker: null,
@@ -183,6 +202,138 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
     return ids;
   }
 
+  /** Runs each job once its parents have finished, as with the store; a job blocked by a `fail` edge fails unrun. */
+  override async dispatchFlow(nodes: readonly FlowNode[], options: FlowOptions = {}): Promise<DispatchedFlow> {
+    const shape = flowShape(nodes);
+    const errors = [...checkFlowShape(shape), ...this.checkJobs(nodes, 'nodes')];
+    if (errors.length > 0) throw new FlowValidationError(errors);
+    const flowId = uuidv7();
+    const views = nodes.map((node) => this.flowJob(node.job, node.payload, node.options, options, flowId));
+    const byKey = new Map(shape.map((node, i) => [node.key, i]));
+    const finished = new Map<string, Promise<void>>();
+    const settle = (i: number): Promise<void> => {
+      const key = shape[i].key;
+      const known = finished.get(key);
+      if (known) return known;
+      const run = this.afterParents(views[i], shape[i], byKey, views, settle, options.requestId);
+      finished.set(key, run);
+      return run;
+    };
+    shape.forEach((_, i) => void this.track(settle(i)));
+    return { flowId, jobIds: Object.fromEntries(shape.map((node, i) => [node.key, views[i].id])) };
+  }
+
+  override async dispatchBatch(items: readonly BatchItem[], callback: BatchCallback, options: FlowOptions = {}): Promise<DispatchedBatch> {
+    const errors = this.checkJobs([...items, callback], 'jobs').map((error) =>
+      error.field.startsWith(`jobs[${items.length}]`)
+        ? { ...error, field: error.field.replace(`jobs[${items.length}]`, 'callback') }
+        : error,
+    );
+    if (items.length === 0) errors.unshift({ field: 'jobs', reason: 'must hold at least one job' });
+    if (errors.length > 0) throw new BatchValidationError(errors);
+    const flowId = uuidv7();
+    const members = items.map((item) => this.flowJob(item.job, item.payload, item.options, options, flowId));
+    const last = this.flowJob(callback.job, callback.payload, callback.options, options, flowId);
+    const runs = members.map((view, i) => {
+      view.status = 'queued';
+      return this.track(this.run(view, this.handlers.get(view.type)!, items[i].payload, options.requestId));
+    });
+    void this.track(
+      Promise.all(runs).then(() => {
+        const batch: BatchCounts = { total: members.length, succeeded: 0, failed: 0, cancelled: 0 };
+        for (const view of members) batch[view.status as 'succeeded' | 'failed' | 'cancelled'] += 1;
+        this.inputs.set(last.id, { parents: {}, batch });
+        last.status = 'queued';
+        return this.run(last, this.handlers.get(last.type)!, callback.payload, options.requestId);
+      }),
+    );
+    return { flowId, jobIds: members.map((view) => view.id), callbackId: last.id };
+  }
+
+  /** Payload, handler and option errors of a flow's or batch's jobs, named `<list>[<i>].<field>`. */
+  private checkJobs(items: ReadonlyArray<{ job: JobDefinition; payload: object; options?: object }>, list: string): FieldError[] {
+    const errors: FieldError[] = [];
+    items.forEach((item, index) => {
+      const validation = validatePayload(item.job, item.payload);
+      if (!validation.ok)
+        errors.push(
+          ...validation.errors.map(({ field, reason }) => ({ field: `${list}[${index}].payload${field ? `.${field}` : ''}`, reason })),
+        );
+      if (!this.handlers.has(item.job.name))
+        errors.push({ field: `${list}[${index}].type`, reason: `no handler registered for "${item.job.name}"` });
+      try {
+        checkDispatchOptions(item.job.name, item.options ?? {});
+      } catch (err) {
+        if (!(err instanceof InvalidPayloadError)) throw err;
+        errors.push(...err.errors.map(({ field, reason }) => ({ field: `${list}[${index}].${field}`, reason })));
+      }
+    });
+    return errors;
+  }
+
+  /** A flow's job, `waiting` until its parents let it go. */
+  private flowJob(job: JobDefinition, payload: object, options: FlowJobOptions | undefined, flow: FlowOptions, flowId: string): Job {
+    const view: Job = {
+      id: uuidv7(),
+      type: job.name,
+      queue: job.queue,
+      status: 'waiting',
+      payload,
+      attempts: 0,
+      maxAttempts: options?.maxAttempts ?? job.retry.maxAttempts,
+      progress: null,
+      result: null,
+      error: null,
+      nextAttemptAt: null,
+      runAt: null,
+      schedule: null,
+      group: null,
+      flowId,
+      priority: options?.priority ?? job.priority,
+      worker: null,
+      tenant: flow.tenant ?? DEFAULT_TENANT,
+      createdAt: new Date(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    this.jobs.set(view.id, view);
+    return view;
+  }
+
+  /** Waits for a flow job's parents, then runs it with their outcomes, or fails it unrun. */
+  private async afterParents(
+    view: Job,
+    node: FlowShapeNode,
+    byKey: ReadonlyMap<string, number>,
+    views: readonly Job[],
+    settle: (i: number) => Promise<void>,
+    requestId: string | undefined,
+  ): Promise<void> {
+    await Promise.all(node.parents.map((parent) => settle(byKey.get(parent.key) as number)));
+    const parents: Record<string, ParentOutcome> = {};
+    for (const { key, onFailure } of node.parents) {
+      const parent = views[byKey.get(key) as number];
+      const status = parent.status as ParentOutcome['status'];
+      if (status !== 'succeeded' && onFailure === 'fail') {
+        view.status = 'failed';
+        view.error = { code: ErrorCode.ParentFailed, message: `Parent "${key}" (${parent.type} ${parent.id}) ${status}`, retryable: false };
+        view.finishedAt = new Date();
+        return;
+      }
+      if (status !== 'succeeded' && onFailure === 'ignore') continue;
+      parents[key] = { jobId: parent.id, type: parent.type, status, result: parent.result, error: parent.error };
+    }
+    this.inputs.set(view.id, { parents });
+    view.status = 'queued';
+    await this.run(view, this.handlers.get(view.type)!, view.payload, requestId);
+  }
+
+  private track(run: Promise<void>): Promise<void> {
+    const tracked = run.finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+    return tracked;
+  }
+
   override async getResult<R = unknown>(jobId: string, tenant?: string): Promise<Job<R> | null> {
     const job = this.jobs.get(jobId);
     if (!job || (tenant !== undefined && job.tenant !== tenant)) return null;
@@ -220,6 +371,7 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
   /** Runs a job's attempts until one succeeds, or one fails for good, or they are used up. */
   private async attempts(view: Job, handler: JobHandlerFn<object, unknown>, payload: object, requestId: string | undefined): Promise<void> {
     view.startedAt = new Date();
+    const inputs = this.inputs.get(view.id);
     for (let attempt = 1; attempt <= view.maxAttempts; attempt += 1) {
       const controller = new AbortController();
       const context: JobContext = {
@@ -228,6 +380,8 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
         attempt,
         maxAttempts: view.maxAttempts,
         requestId,
+        parents: inputs?.parents ?? {},
+        ...(inputs?.batch && { batch: inputs.batch }),
         signal: controller.signal,
         progress: async (value) => {
           view.progress = value;
@@ -247,5 +401,6 @@ export class InMemoryAsyncDispatcher extends AsyncDispatcher {
       }
     }
     view.finishedAt = new Date();
+    this.inputs.delete(view.id);
   }
 }

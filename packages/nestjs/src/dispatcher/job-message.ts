@@ -6,6 +6,7 @@ import type { JobRecord, OutboxMessage } from '../store/job-record';
  * The message that runs the first attempt of a job's current series.
  *
  * @param requestId the request that asked for it, carried in a header onto the worker's log lines
+ * @param inputs a flow job's: its parents' outcomes (or a callback's batch counts); it is runnable now
  */
 export function firstAttemptMessage(
   job: Pick<
@@ -14,6 +15,7 @@ export function firstAttemptMessage(
   > & { runAt?: number | null; tenant?: string },
   now = Date.now(),
   requestId?: string,
+  inputs?: Pick<JobEnvelope, 'parents' | 'batch'>,
 ): OutboxMessage {
   const envelope: JobEnvelope = {
     v: 1,
@@ -30,6 +32,7 @@ export function firstAttemptMessage(
     ready_at: job.series > 1 ? now : Math.max(job.createdAt, job.runAt ?? 0),
     // The default tenant goes unsaid: most deployments have only it, and every byte is sent per job.
     ...(job.tenant === undefined || job.tenant === DEFAULT_TENANT ? {} : { tenant: job.tenant }),
+    ...(inputs && { ...inputs, ready_at: now }),
   };
   return {
     id: uuidv7(),

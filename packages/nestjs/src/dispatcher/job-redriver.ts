@@ -3,6 +3,7 @@ import { jobLog } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobMetrics } from '../metrics/job-metrics';
+import { FlowGate } from '../flows/flow-gate';
 import { GroupGate } from '../groups/group-gate';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import type { JobRecord, OutboxMessage } from '../store/job-record';
@@ -37,6 +38,7 @@ export class JobRedriver {
     private readonly bus: JobEventBus,
     private readonly metrics: JobMetrics,
     private readonly groups: GroupGate,
+    private readonly flows: FlowGate,
   ) {}
 
   /**
@@ -61,12 +63,14 @@ export class JobRedriver {
       source: 'api',
       job_id: job.id,
       type: job.type,
-      status: 'queued',
+      status: job.status,
       series: job.series,
       at: job.updatedAt,
       tenant: job.tenant,
     });
     this.send(messages);
+    // A flow job waits for its parents again: its flow's gate lets it go.
+    if (job.status === 'waiting' && job.flowId !== null) this.flows.kick(job.flowId);
     return job;
   }
 

@@ -10,6 +10,7 @@ import { SystemStatus } from '../system/system-status';
 import { SystemController } from '../system/system.controller';
 import { WorkersController } from '../workers/workers.controller';
 import { CaskRoutes } from './cask-routes';
+import { FlowsController } from './flows.controller';
 import { GroupsController } from './groups.controller';
 import { JobsController } from './jobs.controller';
 import { QueuesController } from './queues.controller';
@@ -28,7 +29,7 @@ export interface CaskHttpOptions {
 
 /**
  * Cask's HTTP routes: `POST /jobs` (and `/jobs/batch`), `GET /jobs`, `GET /jobs/:id`, cancel and retry,
- * `/schedules`, the event streams `GET /events` and `GET /jobs/:id/events`, `GET /stats`, `GET /workers`, `/queues`, `GET /groups`,
+ * `/schedules`, the event streams `GET /events` and `GET /jobs/:id/events`, `GET /stats`, `GET /workers`, `/queues`, `GET /groups`, `/flows`,
  * `GET /system` and `GET /auth/whoami`. JSON in `snake_case`, errors as `{"error", "details"}`; API keys
  * when `CaskAuthModule` is imported. Works under Express and Fastify.
  */
@@ -48,11 +49,12 @@ export class CaskHttpModule {
         WorkersController,
         QueuesController,
         GroupsController,
+        FlowsController,
         SystemController,
         WhoamiController,
       ],
       providers: [
-        { provide: CaskRoutes, useValue: new CaskRoutes(`${prefix}/jobs`, `${prefix}/schedules`) },
+        { provide: CaskRoutes, useValue: new CaskRoutes(`${prefix}/jobs`, `${prefix}/schedules`, `${prefix}/flows`) },
         JobActivity,
         SystemStatus,
         { provide: LiveEventsOptions, useValue: new LiveEventsOptions(options.liveEvents) },

@@ -5,5 +5,7 @@ export class CaskRoutes {
     readonly jobs: string,
     /** `GET <schedules>/:name` is a schedule, e.g. `/schedules` or `/cask/schedules`. */
     readonly schedules = '/schedules',
+    /** `GET <flows>/:id` is a flow, e.g. `/flows` or `/cask/flows`. */
+    readonly flows = '/flows',
   ) {}
 }

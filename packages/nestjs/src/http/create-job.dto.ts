@@ -147,6 +147,15 @@ export class CreateJobDto extends JobRequestDto {
   run_at?: string;
 }
 
+/** A batch's callback on `POST /jobs/batch`: the job that runs once every job of the batch has finished. */
+export class BatchCallbackDto extends JobRequestDto {
+  @JSONSchema({ description: 'The group it shares its queue with, as on `POST /jobs`' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  group?: string;
+}
+
 /** Body of `POST /jobs/batch`: 1 to 1,000 jobs, all valid or none stored. */
 export class CreateJobBatchDto {
   @IsArray()
@@ -155,6 +164,15 @@ export class CreateJobBatchDto {
   @ValidateNested({ each: true })
   @Type(() => CreateJobDto)
   jobs: CreateJobDto[];
+
+  @JSONSchema({
+    description:
+      'A job to run once every job of the batch has finished, whatever their outcomes; it reads their counts in `ctx.batch`. Not with `unique` or delays on the batch’s jobs',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BatchCallbackDto)
+  callback?: BatchCallbackDto;
 }
 
 /** Body of `POST /jobs/retry`: at least one filter. */

@@ -1,5 +1,5 @@
 import { CaskController } from './cask-controller.decorator';
-import { FieldError, JobCatalogue, JobDefinition, JobView, QueuedResponse, backoffFromWire, validatePayload } from '@cask/contracts';
+import { FieldError, JobCatalogue, JobDefinition, JobView, QueuedResponse, validatePayload } from '@cask/contracts';
 import {
   Body,
   Get,
@@ -19,10 +19,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Principal } from '../auth/api-keys';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { AsyncDispatcher, BatchItem, DispatchOptions } from '../dispatcher/async-dispatcher';
+import { AsyncDispatcher, BatchCallback, BatchItem, DispatchOptions } from '../dispatcher/async-dispatcher';
 import { markChecked } from '../dispatcher/checked-payloads';
 import { DispatchQuota } from '../limits/dispatch-quota';
-import { MAX_DELAY_MS } from '../dispatcher/dispatch-options';
 import { JobCanceller } from '../dispatcher/job-canceller';
 import { JobRedriver } from '../dispatcher/job-redriver';
 import { ApiErrors, BODY_ERRORS, ERROR_EXAMPLES } from '../openapi/api-errors.decorator';
@@ -34,10 +33,11 @@ import { RetentionStore } from '../store/retention-store';
 import { TransitionView, toJobView, toTransitionView } from '../store/job-view.mapper';
 import { AcceptedJob, AcceptsJob, queued, setJobLocation } from './accepted';
 import { CaskRoutes } from './cask-routes';
-import { CreateJobBatchDto, CreateJobDto, RetryJobsDto } from './create-job.dto';
+import { BatchCallbackDto, CreateJobBatchDto, CreateJobDto, JobRequestDto, RetryJobsDto } from './create-job.dto';
 import { decodeCursor, encodeCursor } from './cursor';
 import { errorBody } from './error-body';
 import { JobIdPipe } from './job-id.pipe';
+import { resolveJobRequest } from './job-request';
 import { RequestId } from './request-id.decorator';
 import type { JobPage } from './job-page';
 import { ListJobsQuery } from './list-jobs.query';
@@ -120,7 +120,7 @@ export class JobsController {
     @Body() body: CreateJobBatchDto,
     @CurrentPrincipal() { tenant }: Principal,
     @RequestId() requestId?: string,
-  ): Promise<{ status: 'queued'; job_ids: string[] }> {
+  ): Promise<{ status: 'queued'; job_ids: string[]; flow_id?: string; callback_id?: string }> {
     const errors: FieldError[] = [];
     const items: BatchItem[] = [];
     body.jobs.forEach((item, index) => {
@@ -142,47 +142,44 @@ export class JobsController {
         errors.push(...((err.getResponse() as { details?: FieldError[] }).details ?? []));
       }
     });
+    const callback = body.callback && this.toCallback(body, errors);
     if (errors.length > 0) throw new ValidationFailedException(errors, 'Invalid jobs in batch; nothing was stored');
-    await this.quota.admit(tenant, items.length);
-    return { status: 'queued', job_ids: await this.dispatcher.dispatchMany(items) };
+    await this.quota.admit(tenant, items.length + (callback ? 1 : 0));
+    if (!callback) return { status: 'queued', job_ids: await this.dispatcher.dispatchMany(items) };
+    const batch = await this.dispatcher.dispatchBatch(items, callback, { tenant, requestId });
+    return { status: 'queued', job_ids: batch.jobIds, flow_id: batch.flowId, callback_id: batch.callbackId };
+  }
+
+  /**
+   * A batch's callback, from the body; its errors, and those of batch items a callback cannot wait for (delayed
+   * or deduplicated), go into `errors`.
+   */
+  private toCallback(body: CreateJobBatchDto, errors: FieldError[]): BatchCallback | undefined {
+    body.jobs.forEach((item, index) => {
+      for (const field of ['unique', 'delay_ms', 'run_at'] as const) {
+        if (item[field] !== undefined)
+          errors.push({ field: `jobs[${index}].${field}`, reason: 'is not allowed in a batch with a callback' });
+      }
+    });
+    const given = body.callback as BatchCallbackDto;
+    try {
+      const { job, options } = this.toDispatch(given, 'callback.');
+      const validation = validatePayload(job, given.payload);
+      if (!validation.ok) {
+        errors.push(...validation.errors.map(({ field, reason }) => ({ field: `callback.payload${field ? `.${field}` : ''}`, reason })));
+        return undefined;
+      }
+      return { job, payload: validation.value, options };
+    } catch (err) {
+      if (!(err instanceof ValidationFailedException)) throw err;
+      errors.push(...((err.getResponse() as { details?: FieldError[] }).details ?? []));
+      return undefined;
+    }
   }
 
   /** Resolves a body's job type and options; field names in errors start with `prefix`. */
-  private toDispatch(body: CreateJobDto, prefix: string): { job: JobDefinition; options: DispatchOptions } {
-    const job = this.catalogue.get(body.type);
-    if (!job) {
-      throw new ValidationFailedException(
-        [{ field: `${prefix}type`, reason: `must be one of: ${this.catalogue.names().join(', ')}` }],
-        `Unknown job type "${body.type}"`,
-      );
-    }
-    if (body.delay_ms !== undefined && body.run_at !== undefined) {
-      throw new ValidationFailedException([{ field: `${prefix}run_at`, reason: 'give delay_ms or run_at, not both' }]);
-    }
-    const runAt =
-      body.run_at !== undefined ? Date.parse(body.run_at) : body.delay_ms !== undefined ? Date.now() + body.delay_ms : undefined;
-    if (runAt !== undefined && runAt > Date.now() + MAX_DELAY_MS) {
-      throw new ValidationFailedException([{ field: `${prefix}run_at`, reason: 'must be at most 30 days ahead' }]);
-    }
-    return {
-      job,
-      options: {
-        priority: body.priority,
-        maxAttempts: body.max_attempts,
-        backoff: body.backoff && backoffFromWire(body.backoff),
-        timeoutMs: body.timeout_ms,
-        runAt,
-        unique: body.unique
-          ? {
-              mode: body.unique.mode ?? undefined,
-              by: body.unique.by ?? undefined,
-              key: body.unique.key ?? undefined,
-              forMs: body.unique.for_ms ?? undefined,
-            }
-          : undefined,
-        group: body.group ?? undefined,
-      },
-    };
+  private toDispatch(body: JobRequestDto & Partial<CreateJobDto>, prefix: string): { job: JobDefinition; options: DispatchOptions } {
+    return resolveJobRequest(this.catalogue, body, prefix);
   }
 
   /** Redrives failed (or cancelled) jobs in bulk and says how many. */

@@ -2,13 +2,22 @@ import type { JobStatus } from '@cask/contracts';
 import type { JobTransition } from '../store/job-record';
 
 /** Where a status falls within one attempt. */
-const RANK: Record<JobStatus, number> = { scheduled: 0, queued: 1, running: 2, retrying: 3, succeeded: 4, failed: 4, cancelled: 4 };
+const RANK: Record<JobStatus, number> = {
+  waiting: 0,
+  scheduled: 0,
+  queued: 1,
+  running: 2,
+  retrying: 3,
+  succeeded: 4,
+  failed: 4,
+  cancelled: 4,
+};
 const TERMINAL_RANK = 4;
 
 const EVENT_ID = /^(\d{1,9})\.(\d{1,9})\.([0-4])$/;
 
 /**
- * Where a status change falls in a job's life, written `<series>.<attempt>.<rank>` (rank: scheduled 0,
+ * Where a status change falls in a job's life, written `<series>.<attempt>.<rank>` (rank: waiting or scheduled 0,
  * queued 1, running 2, retrying 3, terminal 4). Unique per job, because the store records each of these
  * at most once, and computed from the stored transition alone, so every api instance gives a change
  * the same id.

@@ -132,6 +132,11 @@ export class JobMetrics {
     }
   }
 
+  /** A flow job failed without running: a parent it needed did not succeed. */
+  failedUnrun(type: string): void {
+    this.failedTotal.inc({ type });
+  }
+
   cancelled(type: string): void {
     this.cancelledTotal.inc({ type });
   }

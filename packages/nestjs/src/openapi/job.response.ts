@@ -76,6 +76,9 @@ export class JobResponse implements JobView {
   @ApiProperty({ type: 'string', nullable: true, description: 'The group it shares its queue with', example: null })
   group: string | null;
 
+  @ApiProperty({ type: 'string', format: 'uuid', nullable: true, description: 'The flow it belongs to (`GET /flows/:id`)', example: null })
+  flow_id: string | null;
+
   @ApiProperty({ type: 'integer', minimum: 0, maximum: 9, example: 0 })
   priority: number;
 
@@ -167,6 +170,12 @@ export class QueuedBatchResponse {
 
   @ApiProperty({ type: 'string', format: 'uuid', isArray: true, example: [JOB_ID] })
   job_ids: string[];
+
+  @ApiProperty({ type: 'string', format: 'uuid', required: false, description: 'With a callback: the batch as a flow (`GET /flows/:id`)' })
+  flow_id?: string;
+
+  @ApiProperty({ type: 'string', format: 'uuid', required: false, description: 'With a callback: the callback job' })
+  callback_id?: string;
 }
 
 /** How many jobs `POST /jobs/retry` redrove. */

@@ -4,6 +4,9 @@ const count = (example: number) => ({ type: 'integer' as const, minimum: 0, exam
 
 /** How many jobs are in each status; every status is present. */
 export class StatusCountsResponse {
+  @ApiProperty(count(0))
+  waiting: number;
+
   @ApiProperty(count(12))
   queued: number;
 

@@ -25,6 +25,9 @@ export const CASK_TABLES = [
   'queue_states',
   'job_groups',
   'group_jobs',
+  'flows',
+  'flow_nodes',
+  'flow_edges',
 ] as const;
 export const CASK_INDEXES = [
   'jobs_status_id',
@@ -41,6 +44,11 @@ export const CASK_INDEXES = [
   'group_jobs_waiting',
   'group_jobs_released',
   'jobs_tenant_group_id',
+  'flow_nodes_flow',
+  'flow_nodes_waiting',
+  'flow_edges_child',
+  'flow_edges_parent',
+  'flow_edges_flow',
 ] as const;
 
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/;

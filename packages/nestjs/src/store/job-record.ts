@@ -31,6 +31,8 @@ export interface JobRecord {
   tenant: string;
   /** The key of the group it shares its queue with, if any. */
   group: string | null;
+  /** The flow it belongs to, if any. */
+  flowId: string | null;
 }
 
 /** What dispatch writes for a new job. */
@@ -38,7 +40,7 @@ export type NewJob = Pick<
   JobRecord,
   'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt' | 'backoff' | 'timeoutMs'
 > &
-  Partial<Pick<JobRecord, 'runAt' | 'schedule' | 'tenant'>> & {
+  Partial<Pick<JobRecord, 'runAt' | 'schedule' | 'tenant' | 'flowId'>> & {
     /** Its group, if any: its message waits in the group until the group's turn and limits let it go. */
     group?: GroupClaim;
   };
@@ -126,6 +128,8 @@ export interface JobQuery {
   type?: string;
   /** Only this group's jobs. */
   group?: string;
+  /** Only this flow's jobs. */
+  flowId?: string;
   /** Only this queue's jobs. */
   queue?: string;
   /** Only jobs whose payload's JSON contains this text, in any case. */

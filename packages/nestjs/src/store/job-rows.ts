@@ -35,6 +35,7 @@ export function toRecord(row: Selectable<JobsTable>): JobRecord {
     schedule: row.schedule,
     tenant: row.tenant,
     group: row.group_key,
+    flowId: row.flow_id ?? null,
   };
 }
 
@@ -93,5 +94,6 @@ export function jobRow(job: NewJob): Insertable<JobsTable> {
     schedule: job.schedule ?? null,
     tenant: job.tenant ?? DEFAULT_TENANT,
     group_key: job.group?.key ?? null,
+    flow_id: job.flowId ?? null,
   };
 }

@@ -300,6 +300,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
         schedule: null,
         tenant: 'default',
         group: null,
+        flowId: null,
       });
     });
 

@@ -17,11 +17,21 @@ import type {
 } from './job-record';
 import { groupJobRow, groupRow, upsertGroups } from './group-rows';
 import { jobRow, outboxRow, toRecord, toTransition } from './job-rows';
+import { insertJob, queueMessage } from './job-writes';
 import { JobStore, RedriveMessage } from './job-store';
 import type { Database } from './schema';
 
 /** Where each status falls within one attempt, for ordering history. */
-const STATUS_ORDER: Record<JobStatus, number> = { queued: 0, scheduled: 0, running: 1, retrying: 2, succeeded: 3, failed: 3, cancelled: 3 };
+const STATUS_ORDER: Record<JobStatus, number> = {
+  waiting: 0,
+  queued: 0,
+  scheduled: 0,
+  running: 1,
+  retrying: 2,
+  succeeded: 3,
+  failed: 3,
+  cancelled: 3,
+};
 
 /** How many jobs one bulk redrive takes at most; callers repeat for more. */
 const REDRIVE_BATCH = 1000;
@@ -193,6 +203,7 @@ export class KyselyJobStore extends JobStore {
     if (query.type) select = select.where('type', '=', query.type);
     if (query.group) select = select.where('group_key', '=', query.group);
     if (query.queue) select = select.where('queue', '=', query.queue);
+    if (query.flowId) select = select.where('flow_id', '=', query.flowId);
     if (query.payloadContains) {
       // `%`, `_` and the escape itself match only themselves; both databases compare lower-cased text alike.
       const pattern = `%${query.payloadContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -244,7 +255,17 @@ export class KyselyJobStore extends JobStore {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return undefined;
       const job = toRecord(await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
-      await insertRedriven(trx, job, message(job));
+      if (await hasParents(trx, job)) {
+        // A flow job runs with its parents' outcomes: it waits for them again (those redriven meanwhile too).
+        await trx.updateTable('jobs').set({ status: 'waiting' }).where('id', '=', id).execute();
+        await trx.updateTable('flow_nodes').set({ waiting: 1 }).where('job_id', '=', id).execute();
+        await trx
+          .insertInto('job_transitions')
+          .values({ job_id: id, series: job.series, attempt: 0, status: 'waiting', at: now, worker: null, error: null })
+          .execute();
+        return { ...job, status: 'waiting' as const };
+      }
+      await queueMessage(trx, job, message(job));
       await trx
         .insertInto('job_transitions')
         .values({ job_id: id, series: job.series, attempt: 0, status: 'queued', at: now, worker: null, error: null })
@@ -277,16 +298,19 @@ export class KyselyJobStore extends JobStore {
         .updateTable('jobs')
         .set({ status: 'cancelled', finished_at: now, next_attempt_at: null, updated_at: now })
         .where('id', '=', id)
-        .where('status', 'in', ['queued', 'scheduled', 'running', 'retrying'])
+        .where('status', 'in', ['waiting', 'queued', 'scheduled', 'running', 'retrying'])
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return { before, cancelled: false };
+      // A flow job waiting for its parents has no message anywhere, so no worker to tell.
+      const tell = before.status === 'waiting' ? undefined : command;
+      if (before.status === 'waiting') await trx.updateTable('flow_nodes').set({ waiting: 0 }).where('job_id', '=', id).execute();
       // A message not yet published never will be: the job cannot run.
       await trx.deleteFrom('outbox').where('job_id', '=', id).execute();
       // One already in the broker is stopped by the workers, told through the control stream.
-      if (command)
+      if (tell)
         await trx
           .insertInto('outbox')
-          .values(outboxRow(command(before)))
+          .values(outboxRow(tell(before)))
           .execute();
       await trx
         .insertInto('job_transitions')
@@ -314,34 +338,10 @@ export class KyselyJobStore extends JobStore {
   }
 }
 
-/** Writes a job with its message: to the outbox, or for a grouped job to its group, where it waits its turn. */
-async function insertJob(trx: Transaction<Database>, job: NewJob, message: OutboxMessage): Promise<void> {
-  await trx.insertInto('jobs').values(jobRow(job)).execute();
-  if (!job.group) {
-    await trx.insertInto('outbox').values(outboxRow(message)).execute();
-    return;
-  }
-  await upsertGroups(trx, [groupRow(job)]).execute();
-  await trx.insertInto('group_jobs').values(groupJobRow(job, message)).execute();
-}
-
-/**
- * Writes a redriven job's message: to the outbox, or for a grouped job back to its group, as the last of its
- * waiting jobs (a group gone since, idle, comes back without limits until its next dispatch).
- */
-async function insertRedriven(trx: Transaction<Database>, job: JobRecord, message: OutboxMessage): Promise<void> {
-  if (job.group === null) {
-    await trx.insertInto('outbox').values(outboxRow(message)).execute();
-    return;
-  }
-  const grouped: NewJob = { ...job, runAt: undefined, createdAt: message.createdAt, group: { key: job.group, fifo: false } };
-  await trx.deleteFrom('group_jobs').where('job_id', '=', job.id).execute();
-  await trx
-    .insertInto('job_groups')
-    .values(groupRow(grouped))
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-  await trx.insertInto('group_jobs').values(groupJobRow(grouped, message)).execute();
+async function hasParents(trx: Transaction<Database>, job: JobRecord): Promise<boolean> {
+  if (job.flowId === null) return false;
+  const edge = await trx.selectFrom('flow_edges').select('parent_id').where('child_id', '=', job.id).limit(1).executeTakeFirst();
+  return edge !== undefined;
 }
 
 /**

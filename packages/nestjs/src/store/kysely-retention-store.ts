@@ -1,7 +1,26 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { CaskDatabase } from './cask-database';
 import { RetentionStore } from './retention-store';
 import type { Database } from './schema';
+
+/** Forgets purged jobs' places in their flows, and flows left with no job. */
+async function purgeFlowJobs(trx: Transaction<Database>, ids: string[]): Promise<void> {
+  const flows = await trx.selectFrom('flow_nodes').select('flow_id').distinct().where('job_id', 'in', ids).execute();
+  if (flows.length === 0) return;
+  await trx.deleteFrom('flow_edges').where('child_id', 'in', ids).execute();
+  await trx.deleteFrom('flow_nodes').where('job_id', 'in', ids).execute();
+  await trx
+    .deleteFrom('flows')
+    .where(
+      'id',
+      'in',
+      flows.map((row) => row.flow_id),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('flow_nodes').select('job_id').whereRef('flow_nodes.flow_id', '=', 'flows.id'))),
+    )
+    .execute();
+}
 
 /** Retention and tombstones over Kysely. */
 export class KyselyRetentionStore extends RetentionStore {
@@ -33,6 +52,7 @@ export class KyselyRetentionStore extends RetentionStore {
         .execute();
       await trx.deleteFrom('job_transitions').where('job_id', 'in', ids).execute();
       await trx.deleteFrom('jobs').where('id', 'in', ids).execute();
+      await purgeFlowJobs(trx, ids);
       return ids.length;
     });
   }

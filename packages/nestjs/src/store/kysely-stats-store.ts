@@ -38,7 +38,7 @@ export class KyselyStatsStore extends StatsStore {
       .selectFrom('jobs')
       .select((eb) => eb.fn.countAll<number>().as('count'))
       .where('tenant', '=', tenant)
-      .where('status', 'in', ['queued', 'scheduled', 'retrying'])
+      .where('status', 'in', ['waiting', 'queued', 'scheduled', 'retrying'])
       .executeTakeFirstOrThrow();
     return Number(row.count);
   }

@@ -254,6 +254,47 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('jobs').dropColumn('group_key').execute();
     },
   },
+  '0010_flows': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('jobs').addColumn('flow_id', 'varchar(36)').execute();
+      await db.schema
+        .createTable('flows')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('tenant', 'varchar(100)', (c) => c.notNull())
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('flow_nodes')
+        .addColumn('job_id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('flow_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('waiting', 'integer', (c) => c.notNull())
+        .addColumn('callback', 'integer', (c) => c.notNull())
+        .execute();
+      // A flow's jobs by key (GET /flows/:id); flows with jobs that may be waiting (the gate's look-up).
+      await db.schema.createIndex('flow_nodes_flow').on('flow_nodes').columns(['flow_id', 'key']).unique().execute();
+      await db.schema.createIndex('flow_nodes_waiting').on('flow_nodes').columns(['waiting', 'flow_id']).execute();
+      await db.schema
+        .createTable('flow_edges')
+        .addColumn('flow_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('child_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('parent_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('on_failure', 'varchar(16)', (c) => c.notNull())
+        .execute();
+      // An index rather than a named key: the table prefix applies to index names.
+      await db.schema.createIndex('flow_edges_child').on('flow_edges').columns(['child_id', 'parent_id']).unique().execute();
+      // A finished job's children (which flows to pass); a flow's edges.
+      await db.schema.createIndex('flow_edges_parent').on('flow_edges').columns(['parent_id']).execute();
+      await db.schema.createIndex('flow_edges_flow').on('flow_edges').columns(['flow_id']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('flow_edges').execute();
+      await db.schema.dropTable('flow_nodes').execute();
+      await db.schema.dropTable('flows').execute();
+      await db.schema.alterTable('jobs').dropColumn('flow_id').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

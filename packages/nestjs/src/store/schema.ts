@@ -30,6 +30,8 @@ export interface JobsTable {
   tenant: Generated<string>;
   /** The key of its group (see `job_groups`), if any. */
   group_key: string | null;
+  /** The flow it belongs to (see `flows`), if any. */
+  flow_id: string | null;
 }
 
 /** Ids of purged jobs, so they answer 410 rather than 404. */
@@ -177,6 +179,35 @@ export interface GroupJobsTable {
   request_id: string | null;
 }
 
+/** Flows: jobs some of which wait for others; a batch with a callback is one (`kind` `batch`). */
+export interface FlowsTable {
+  id: string;
+  tenant: string;
+  /** `flow` or `batch`. */
+  kind: string;
+  created_at: number;
+}
+
+/** A job of a flow, by its key in the flow. */
+export interface FlowNodesTable {
+  job_id: string;
+  flow_id: string;
+  key: string;
+  /** 1 while the job may wait for its parents (its status `waiting`); 0 once released, settled or cancelled. */
+  waiting: number;
+  /** 1 for a batch's callback: it reads its parents' counts (`ctx.batch`), not their outcomes. */
+  callback: number;
+}
+
+/** A child's dependency on a parent, within one flow. */
+export interface FlowEdgesTable {
+  flow_id: string;
+  child_id: string;
+  parent_id: string;
+  /** What the child does if the parent does not succeed: `fail`, `continue` or `ignore`. */
+  on_failure: string;
+}
+
 export interface Database {
   jobs: JobsTable;
   job_transitions: JobTransitionsTable;
@@ -186,6 +217,9 @@ export interface Database {
   queue_states: QueueStatesTable;
   job_groups: JobGroupsTable;
   group_jobs: GroupJobsTable;
+  flows: FlowsTable;
+  flow_nodes: FlowNodesTable;
+  flow_edges: FlowEdgesTable;
   job_tombstones: JobTombstonesTable;
   schedules: SchedulesTable;
   workers: WorkersTable;

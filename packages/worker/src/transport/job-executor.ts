@@ -8,6 +8,7 @@ import {
   JobProgress,
   backoffDelay,
   backoffFromWire,
+  parentsFromWire,
   toJobError,
   validatePayload,
 } from '@cask/contracts';
@@ -166,6 +167,8 @@ export class JobExecutor {
       attempt,
       maxAttempts: envelope.max_attempts,
       requestId: source.requestId,
+      parents: parentsFromWire(envelope.parents),
+      ...(envelope.batch ? { batch: envelope.batch } : {}),
       signal: controller.signal,
       progress: (value: JobProgress) => {
         reportStart();
