@@ -19,6 +19,7 @@ export interface JobBody {
   run_at: string | null;
   schedule: string | null;
   group?: string | null;
+  flow_id?: string | null;
   worker?: string | null;
   started_at?: string | null;
   finished_at?: string | null;

@@ -1,5 +1,6 @@
 export * from './demo-fault.job';
 export * from './demo-flaky.job';
+export * from './demo-step.job';
 export * from './email-welcome.job';
 export * from './job-definitions';
 export * from './schedule-definitions';
