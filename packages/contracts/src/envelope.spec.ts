@@ -54,6 +54,38 @@ describe('decodeEnvelope', () => {
     expect(decodeEnvelope(body({ ...valid, max_attempts: 1 })).ok).toBe(true);
   });
 
+  it('accepts a flow job’s parents and a callback’s batch counts', () => {
+    const parents = {
+      fetch: { job_id: ID, type: 'demo.step', status: 'succeeded', result: { bytes: 3 }, error: null },
+      probe: {
+        job_id: ID,
+        type: 'demo.step',
+        status: 'failed',
+        result: null,
+        error: { code: 'permanent', message: 'no', retryable: false },
+      },
+    };
+    const flowJob = { ...valid, parents, ready_at: 1_700_000_060_000 };
+    expect(decodeEnvelope(body(flowJob))).toEqual({ ok: true, value: flowJob });
+    const callback = { ...valid, batch: { total: 3, succeeded: 2, failed: 1, cancelled: 0 } };
+    expect(decodeEnvelope(body(callback))).toEqual({ ok: true, value: callback });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an array', [], 'field "parents" must be a JSON object'],
+    ['a parent that is not an object', { a: 1 }, 'field "parents.a" must be a JSON object'],
+    ['a parent without a job id', { a: { type: 't', status: 'succeeded', error: null } }, 'field "parents.a.job_id" must be a UUID'],
+    ['a parent still running', { a: { job_id: ID, type: 't', status: 'running', error: null } }, 'field "parents.a.status"'],
+    ['an error that is a string', { a: { job_id: ID, type: 't', status: 'failed', error: 'no' } }, 'field "parents.a.error"'],
+  ])('rejects parents that are %s', (_label, parents, reason) => {
+    expect(reasonFor(body({ ...valid, parents }))).toContain(reason);
+  });
+
+  it('rejects batch counts that are missing or negative', () => {
+    expect(reasonFor(body({ ...valid, batch: { total: 3 } }))).toContain('field "batch"');
+    expect(reasonFor(body({ ...valid, batch: { total: 1, succeeded: -1, failed: 0, cancelled: 0 } }))).toContain('field "batch"');
+  });
+
   it('rejects a body that is not JSON', () => {
     expect(reasonFor(Buffer.from('{"v":1,'))).toBe('body is not valid JSON');
   });

@@ -7,12 +7,13 @@ import { REQUEST_ID_HEADER, decodeEnvelope, decodeJobMessage, topologyFor } from
 import { DemoFlaky, WelcomeEmail } from '@cask/examples';
 import { EventEmitter } from 'node:events';
 import { JobEventBus } from '../events/job-event-bus';
+import { FlowGate } from '../flows/flow-gate';
 import { GroupGate } from '../groups/group-gate';
 import { JobMetrics } from '../metrics/job-metrics';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { AmqpAsyncDispatcher } from './amqp-async-dispatcher';
 import { markChecked } from './checked-payloads';
-import { BacklogFullError, IdempotencyConflictError } from './dispatch-errors';
+import { BacklogFullError, FlowValidationError, IdempotencyConflictError } from './dispatch-errors';
 import { InvalidPayloadError } from './invalid-payload.error';
 
 /** How often a {@link CountedPayload} was built from a raw payload, that is, checked. */
@@ -92,7 +93,14 @@ async function dispatcherOver(
   connection: FakeConnection,
   outbox: ConstructorParameters<typeof OutboxRelay>[5],
   options: ConstructorParameters<typeof AmqpAsyncDispatcher>[2],
-): Promise<{ store: TestStores; relay: OutboxRelay; dispatcher: AmqpAsyncDispatcher; bus: JobEventBus; groups: GroupGate }> {
+): Promise<{
+  store: TestStores;
+  relay: OutboxRelay;
+  dispatcher: AmqpAsyncDispatcher;
+  bus: JobEventBus;
+  groups: GroupGate;
+  flows: FlowGate;
+}> {
   const store = openTestStores({ type: 'sqlite', path: ':memory:' });
   await store.migrate();
   const amqp = connection as unknown as AmqpConnection;
@@ -101,7 +109,9 @@ async function dispatcherOver(
   const relay = new OutboxRelay(store, store, publisher, amqp, topologyFor('unit'), outbox);
   const bus = new JobEventBus();
   const groups = new GroupGate(store, relay, bus, new contracts.JobCatalogue([GroupedEmail]), { buffer: 64, passMs: 1000 });
-  return { store, relay, dispatcher: new AmqpAsyncDispatcher(store, relay, options, new JobMetrics(), groups), bus, groups };
+  const metrics = new JobMetrics();
+  const flows = new FlowGate(store, relay, groups, bus, metrics);
+  return { store, relay, dispatcher: new AmqpAsyncDispatcher(store, relay, options, metrics, groups, store, flows), bus, groups, flows };
 }
 
 /** Checks once per turn of the event loop, for up to 5 s (the relay deletes confirmed messages after a short delay). */
@@ -124,14 +134,16 @@ describe.each([1, 20])('AmqpAsyncDispatcher with its outbox relay (packs of up t
   let dispatcher: AmqpAsyncDispatcher;
   let bus: JobEventBus;
   let groups: GroupGate;
+  let flows: FlowGate;
 
   beforeEach(async () => {
     channel = new FakeConfirmChannel();
     connection = new FakeConnection(channel);
-    ({ store, relay, dispatcher, bus, groups } = await dispatcherOver(connection, outbox, options));
+    ({ store, relay, dispatcher, bus, groups, flows } = await dispatcherOver(connection, outbox, options));
   });
 
   afterEach(async () => {
+    await flows.beforeApplicationShutdown();
     await groups.beforeApplicationShutdown();
     await relay.beforeApplicationShutdown();
     await store.close();
@@ -183,6 +195,50 @@ describe.each([1, 20])('AmqpAsyncDispatcher with its outbox relay (packs of up t
 
     await until(() => channel.published.length === 3);
     expect(channel.published[2].properties.messageId).toBe(second);
+  });
+
+  it('publishes a flow’s first job at once, and its child once that has succeeded, with the result in its envelope', async () => {
+    flows.onApplicationBootstrap();
+    const payload = { email: 'ada@example.com', name: 'Ada' };
+    const { flowId, jobIds } = await dispatcher.dispatchFlow([
+      { key: 'welcome', job: WelcomeEmail, payload },
+      { key: 'again', job: WelcomeEmail, payload, parents: ['welcome'] },
+    ]);
+
+    await until(() => channel.published.length === 1);
+    expect(channel.published[0].properties.messageId).toBe(jobIds.welcome);
+    expect(await store.get(jobIds.again)).toMatchObject({ status: 'waiting', flowId });
+    const base = { job_id: jobIds.welcome, type: WelcomeEmail.name, series: 1, attempt: 1, worker: 'w1' };
+    const done = { kind: 'succeeded' as const, ...base, at: Date.now(), started_at: Date.now(), result: { message_id: 'm1' } };
+    await store.applyEvents([{ kind: 'started', ...base, at: Date.now() }, done]);
+    bus.publish({ source: 'worker', event: done });
+
+    await until(() => channel.published.length === 2);
+    const child = decodeEnvelope(channel.published[1].content);
+    if (!child.ok) throw new Error(child.reason);
+    expect(child.value.id).toBe(jobIds.again);
+    expect(child.value.parents).toEqual({
+      welcome: { job_id: jobIds.welcome, type: WelcomeEmail.name, status: 'succeeded', result: { message_id: 'm1' }, error: null },
+    });
+    expect(await store.get(jobIds.again)).toMatchObject({ status: 'queued' });
+  });
+
+  it('refuses a flow with a bad shape or a bad job, naming each field, storing nothing', async () => {
+    const payload = { email: 'ada@example.com', name: 'Ada' };
+    const refused = dispatcher.dispatchFlow([
+      { key: 'a', job: WelcomeEmail, payload, parents: ['b'] },
+      { key: 'b', job: WelcomeEmail, payload: { email: 'not an address', name: 'Ada' }, parents: ['a'] },
+    ]);
+
+    await expect(refused).rejects.toBeInstanceOf(FlowValidationError);
+    await expect(refused).rejects.toMatchObject({
+      errors: [
+        { field: 'nodes[0].parents', reason: expect.stringMatching(/^makes a cycle: (a → b → a|b → a → b)$/) },
+        { field: 'nodes[1].payload.email', reason: expect.any(String) },
+      ],
+    });
+    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([]);
+    expect(channel.published).toEqual([]);
   });
 
   it('refuses a grouped dispatch whose group field is missing, or whose own group is empty, storing nothing', async () => {

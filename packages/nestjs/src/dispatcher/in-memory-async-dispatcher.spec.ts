@@ -521,4 +521,81 @@ describe('InMemoryAsyncDispatcher', () => {
       await expect(dispatcher.dispatch(Note, { text: 'a' }, { unique: { key: '' } })).rejects.toBeInstanceOf(InvalidPayloadError);
     });
   });
+
+  describe('flows', () => {
+    const Step = defineJob<NotePayload, string>('notes.step', { payload: NotePayload, retry: { maxAttempts: 1 } });
+
+    it('runs each job after its parents, reading their results, and fails unrun what a fail edge blocks', async () => {
+      const order: string[] = [];
+      const dispatcher = new InMemoryAsyncDispatcher().register(Step, (payload, ctx) => {
+        order.push(payload.text);
+        if (payload.text === 'broken') throw new PermanentJobError('broken, as asked');
+        return `${payload.text}(${Object.entries(ctx.parents)
+          .map(([key, parent]) => `${key}:${parent.status}`)
+          .join(',')})`;
+      });
+
+      const { flowId, jobIds } = await dispatcher.dispatchFlow([
+        { key: 'a', job: Step, payload: { text: 'a' } },
+        { key: 'b', job: Step, payload: { text: 'b' }, parents: ['a'] },
+        { key: 'c', job: Step, payload: { text: 'c' }, parents: ['a'] },
+        { key: 'd', job: Step, payload: { text: 'd' }, parents: ['b', 'c'] },
+        { key: 'broken', job: Step, payload: { text: 'broken' } },
+        { key: 'blocked', job: Step, payload: { text: 'blocked' }, parents: ['broken'] },
+        { key: 'told', job: Step, payload: { text: 'told' }, parents: [{ key: 'broken', onFailure: 'continue' }] },
+        { key: 'unbothered', job: Step, payload: { text: 'unbothered' }, parents: [{ key: 'broken', onFailure: 'ignore' }, 'a'] },
+      ]);
+      await dispatcher.drain();
+
+      expect(order.indexOf('d')).toBeGreaterThan(Math.max(order.indexOf('b'), order.indexOf('c')));
+      expect(order.indexOf('b')).toBeGreaterThan(order.indexOf('a'));
+      expect(order).not.toContain('blocked');
+      const result = async (key: string) => dispatcher.getResult(jobIds[key]);
+      expect(await result('d')).toMatchObject({ status: 'succeeded', result: 'd(b:succeeded,c:succeeded)', flowId });
+      expect(await result('blocked')).toMatchObject({ status: 'failed', error: { code: ErrorCode.ParentFailed }, attempts: 0 });
+      expect(await result('told')).toMatchObject({ result: 'told(broken:failed)' });
+      expect(await result('unbothered')).toMatchObject({ result: 'unbothered(a:succeeded)' });
+    });
+
+    it('runs a batch’s callback after every job of the batch, with their counts', async () => {
+      const counts: unknown[] = [];
+      const dispatcher = new InMemoryAsyncDispatcher().register(Step, (payload, ctx) => {
+        if (payload.text === 'callback') counts.push(ctx.batch);
+        if (payload.text === 'bad') throw new PermanentJobError('bad');
+        return payload.text;
+      });
+
+      const batch = await dispatcher.dispatchBatch(
+        [
+          { job: Step, payload: { text: 'x' } },
+          { job: Step, payload: { text: 'bad' } },
+          { job: Step, payload: { text: 'y' } },
+        ],
+        { job: Step, payload: { text: 'callback' } },
+      );
+      await dispatcher.drain();
+
+      expect(counts).toEqual([{ total: 3, succeeded: 2, failed: 1, cancelled: 0 }]);
+      expect(await dispatcher.getResult(batch.callbackId)).toMatchObject({ status: 'succeeded', flowId: batch.flowId });
+    });
+
+    it('refuses a cyclic flow and a bad job, naming each, running nothing', async () => {
+      const handler = jest.fn(() => 'ran');
+      const dispatcher = new InMemoryAsyncDispatcher().register(Step, handler);
+
+      await expect(
+        dispatcher.dispatchFlow([
+          { key: 'a', job: Step, payload: { text: 'a' }, parents: ['b'] },
+          { key: 'b', job: Step, payload: { text: 3 } as unknown as NotePayload, parents: ['a'] },
+        ]),
+      ).rejects.toMatchObject({
+        errors: [
+          { field: 'nodes[0].parents', reason: expect.stringContaining('makes a cycle') },
+          { field: 'nodes[1].payload.text', reason: expect.any(String) },
+        ],
+      });
+      await dispatcher.drain();
+      expect(handler).not.toHaveBeenCalled();
+    });
+  });
 });

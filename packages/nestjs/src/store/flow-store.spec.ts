@@ -136,7 +136,7 @@ describe.each([sqliteBackend(), postgresBackend()])('flows on $name', (backend) 
     const jobs = new Map(keys.map((key) => [key, newJob({ payload: { key }, ...extra.job?.(key) })]));
     const nodes = keys.map<FlowNodeWrite>((key) => {
       const job = jobs.get(key) as NewJob;
-      const parents = shape[key].map((parent) => (typeof parent === 'string' ? [parent, 'fail' as const] : parent));
+      const parents = shape[key].map((parent): [string, OnParentFailure] => (typeof parent === 'string' ? [parent, 'fail'] : parent));
       return {
         key,
         job: parents.length > 0 ? { ...job, status: 'waiting' } : job,

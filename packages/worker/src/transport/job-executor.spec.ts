@@ -1,6 +1,6 @@
 import type { Delivery } from '@cask/core';
 import { Logger, LoggerService } from '@nestjs/common';
-import { JobDefinition, JobEnvelope, JobEvent, PermanentJobError, RetryableJobError } from '@cask/contracts';
+import { JobContext, JobDefinition, JobEnvelope, JobEvent, PermanentJobError, RetryableJobError } from '@cask/contracts';
 import { DemoFlaky, VideoProcess, WelcomeEmail } from '@cask/examples';
 import { metricValue, parseMetrics } from '@cask/testing';
 import { Registry } from 'prom-client';
@@ -186,6 +186,31 @@ describe('JobExecutor', () => {
       envelope(DemoFlaky.name, { fail_times: 0 }, { attempt: 2, max_attempts: 4 }),
     );
     expect(seen).toEqual([[2, 4]]);
+  });
+
+  it('gives the handler a flow job’s parents (camelCase, by key), a callback its batch, and any other job no parents', async () => {
+    const seen: Array<Pick<JobContext, 'parents' | 'batch'>> = [];
+    const exec = executor(async (_type, _payload, context) => seen.push({ parents: context.parents, batch: context.batch }));
+    const parent = {
+      job_id: envelope(DemoFlaky.name, {}).id,
+      type: 'demo.step',
+      status: 'succeeded' as const,
+      result: { n: 1 },
+      error: null,
+    };
+
+    await run(exec, envelope(DemoFlaky.name, { fail_times: 0 }, { parents: { fetch: parent } }));
+    await run(exec, envelope(DemoFlaky.name, { fail_times: 0 }, { batch: { total: 2, succeeded: 1, failed: 1, cancelled: 0 } }));
+    await run(exec, envelope(DemoFlaky.name, { fail_times: 0 }));
+
+    expect(seen).toEqual([
+      {
+        parents: { fetch: { jobId: parent.job_id, type: 'demo.step', status: 'succeeded', result: { n: 1 }, error: null } },
+        batch: undefined,
+      },
+      { parents: {}, batch: { total: 2, succeeded: 1, failed: 1, cancelled: 0 } },
+      { parents: {}, batch: undefined },
+    ]);
   });
 
   it('fails an invalid payload with invalid_payload without running the handler, and acks', async () => {
