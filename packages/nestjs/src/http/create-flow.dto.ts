@@ -37,7 +37,8 @@ export class FlowNodeDto extends JobRequestDto {
   @Length(1, 64)
   key: string;
 
-  @JSONSchema({
+  // A function: the whole schema, not merged with what the custom rule would make of it.
+  @JSONSchema(() => ({
     description:
       'Jobs of the flow it runs after: their keys, or `{"key", "on_failure"}` where `on_failure` is `fail` (the default: this job fails unrun if that parent does not succeed), `continue` (it runs, reading the failure) or `ignore` (it runs without that parent)',
     type: 'array',
@@ -45,11 +46,16 @@ export class FlowNodeDto extends JobRequestDto {
     items: {
       oneOf: [
         { type: 'string' },
-        { type: 'object', properties: { key: { type: 'string' }, on_failure: { enum: [...PARENT_FAILURE_POLICIES] } }, required: ['key'] },
+        {
+          type: 'object',
+          properties: { key: { type: 'string' }, on_failure: { type: 'string', enum: [...PARENT_FAILURE_POLICIES] } },
+          required: ['key'],
+          additionalProperties: false,
+        },
       ],
     },
     example: ['fetch'],
-  })
+  }))
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_FLOW_PARENTS)
@@ -64,6 +70,16 @@ export class FlowNodeDto extends JobRequestDto {
 }
 
 /** Body of `POST /flows`: the flow's jobs, each after its parents; checked whole (shape and every job) before any is stored. */
+@JSONSchema({
+  example: {
+    nodes: [
+      { key: 'fetch', type: 'demo.step', payload: { name: 'fetch' } },
+      { key: 'left', type: 'demo.step', payload: { name: 'left' }, parents: ['fetch'] },
+      { key: 'right', type: 'demo.step', payload: { name: 'right' }, parents: [{ key: 'fetch', on_failure: 'continue' }] },
+      { key: 'merge', type: 'demo.step', payload: { name: 'merge' }, parents: ['left', 'right'] },
+    ],
+  },
+})
 export class CreateFlowDto {
   @IsArray()
   @ArrayMinSize(1, { message: 'must hold at least one job' })

@@ -1,7 +1,8 @@
 import { JobCatalogue } from '@cask/contracts';
 import { INestApplicationContext } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { BackoffDto, CreateJobBatchDto, RetryJobsDto, UniqueDto } from '../http/create-job.dto';
+import { CreateFlowDto, FlowNodeDto } from '../http/create-flow.dto';
+import { BackoffDto, BatchCallbackDto, CreateJobBatchDto, RetryJobsDto, UniqueDto } from '../http/create-job.dto';
 import { JOB_TYPES } from './api-errors.decorator';
 import { API_KEY_SCHEME } from './api-key-auth.decorator';
 import { addJobTypes } from './job-type-schemas';
@@ -11,7 +12,7 @@ import { validationSchemas } from './validation-schemas';
  * Request bodies whose schema is their class-validator rules, the rules Cask's validation applies. Those that
  * name a job type (`POST /jobs`, `POST /schedules`) and the payload classes are added per job type.
  */
-const REQUEST_BODIES = [CreateJobBatchDto, BackoffDto, UniqueDto, RetryJobsDto];
+const REQUEST_BODIES = [CreateJobBatchDto, BatchCallbackDto, BackoffDto, UniqueDto, RetryJobsDto, CreateFlowDto, FlowNodeDto];
 
 /**
  * Completes a document that `SwaggerModule.createDocument` made of an app with `CaskHttpModule`: request
