@@ -284,6 +284,7 @@ export class JobsController {
       queue: query.queue,
       payloadContains: query.q,
       group: query.group,
+      flowId: query.flow_id?.toLowerCase(),
       limit: query.limit + 1,
       beforeId,
     });

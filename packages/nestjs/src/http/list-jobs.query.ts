@@ -1,6 +1,6 @@
 import { JOB_STATUSES, JobStatus } from '@cask/contracts';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 
 /** Query of `GET /jobs`. */
@@ -33,6 +33,11 @@ export class ListJobsQuery {
   @IsString()
   @Length(1, 200)
   group?: string;
+
+  @JSONSchema({ description: 'A flow id: only that flow’s jobs' })
+  @IsOptional()
+  @IsUUID()
+  flow_id?: string;
 
   @IsOptional()
   @Type(() => Number)
