@@ -6,7 +6,7 @@ import { duration, exactTime, prettyJson, progressText, relativeTime, size } fro
 import { runTime } from './job-row.js';
 
 const RETRYABLE = new Set(['failed', 'cancelled']);
-const CANCELLABLE = new Set(['queued', 'scheduled', 'running', 'retrying']);
+const CANCELLABLE = new Set(['waiting', 'queued', 'scheduled', 'running', 'retrying']);
 
 export class JobDetail {
   /**

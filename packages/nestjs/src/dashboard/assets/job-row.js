@@ -4,7 +4,7 @@ import { el, setText } from './dom.js';
 import { duration, exactTime, progressText, relativeTime, shortId } from './format.js';
 
 const RETRYABLE = new Set(['failed', 'cancelled']);
-const CANCELLABLE = new Set(['queued', 'scheduled', 'running', 'retrying']);
+const CANCELLABLE = new Set(['waiting', 'queued', 'scheduled', 'running', 'retrying']);
 
 /**
  * @typedef {{ job_id: string, type: string, status: string, attempts: number, max_attempts: number, progress: any,

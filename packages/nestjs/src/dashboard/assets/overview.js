@@ -5,7 +5,7 @@ import { $, el, setText } from './dom.js';
 import { count, duration } from './format.js';
 import { dashboardPath } from './session.js';
 
-export const STATUSES = ['queued', 'scheduled', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'];
+export const STATUSES = ['waiting', 'queued', 'scheduled', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'];
 
 /**
  * @param {{ total: number, by_status: Record<string, number> }} stats
