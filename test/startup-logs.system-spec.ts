@@ -26,7 +26,7 @@ describe('start-up logs', () => {
     const started = api.filter((line) => String(line.msg).startsWith('Cask api listening on port'));
     expect(started).toHaveLength(1);
     expect(started[0].msg).toMatch(
-      /^Cask api listening on port \d+: broker amqp:\/\/[^ ]+, store SQLite .+cask\.db, 5 job types on queues default, video, webhooks;/,
+      /^Cask api listening on port \d+: broker amqp:\/\/[^ ]+, store SQLite .+cask\.db, 6 job types on queues default, video, webhooks;/,
     );
     expect(JSON.stringify(api)).not.toMatch(/guest:guest@/);
     expect(api.filter((line) => line.level === 'warn').map((line) => line.msg)).toEqual(
