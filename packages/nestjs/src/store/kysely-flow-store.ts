@@ -142,26 +142,7 @@ export class KyselyFlowStore extends FlowStore {
   }
 
   override async readyFlows(limit: number): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('flow_nodes as n')
-      .innerJoin('jobs as c', 'c.id', 'n.job_id')
-      .select('n.flow_id')
-      .distinct()
-      .where('n.waiting', '=', 1)
-      .where('c.status', '=', 'waiting')
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('flow_edges as e')
-              .innerJoin('jobs as p', 'p.id', 'e.parent_id')
-              .select('e.parent_id')
-              .whereRef('e.child_id', '=', 'n.job_id')
-              .where('p.status', 'not in', TERMINAL),
-          ),
-        ),
-      )
-      .limit(limit)
-      .execute();
+    const rows = await readyNodes(this.db).select('n.flow_id').distinct().limit(limit).execute();
     return rows.map((row) => row.flow_id);
   }
 
@@ -213,14 +194,11 @@ export class KyselyFlowStore extends FlowStore {
   }
 }
 
-/** The flow's waiting jobs whose parents have all finished (a purged parent has). */
-async function readyJobs(trx: Transaction<Database>, flowId: string): Promise<Array<{ record: JobRecord; callback: boolean }>> {
-  const rows = await trx
+/** Flow jobs (`n`, with their job rows `c`) still waiting whose parents have all finished (a purged parent has). */
+function readyNodes(db: Kysely<Database> | Transaction<Database>) {
+  return db
     .selectFrom('flow_nodes as n')
     .innerJoin('jobs as c', 'c.id', 'n.job_id')
-    .selectAll('c')
-    .select('n.callback')
-    .where('n.flow_id', '=', flowId)
     .where('n.waiting', '=', 1)
     .where('c.status', '=', 'waiting')
     .where(({ not, exists, selectFrom }) =>
@@ -233,9 +211,12 @@ async function readyJobs(trx: Transaction<Database>, flowId: string): Promise<Ar
             .where('p.status', 'not in', TERMINAL),
         ),
       ),
-    )
-    .orderBy('c.id')
-    .execute();
+    );
+}
+
+/** The flow's waiting jobs whose parents have all finished (a purged parent has). */
+async function readyJobs(trx: Transaction<Database>, flowId: string): Promise<Array<{ record: JobRecord; callback: boolean }>> {
+  const rows = await readyNodes(trx).selectAll('c').select('n.callback').where('n.flow_id', '=', flowId).orderBy('c.id').execute();
   return rows.map((row) => ({ record: toRecord(row as Selectable<JobsTable>), callback: Number(row.callback) === 1 }));
 }
 
