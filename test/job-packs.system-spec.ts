@@ -1,4 +1,4 @@
-import { CaskSystem, publishRaw, queueDepth, rawConnection, takeMessages, waitFor } from '@cask/testing';
+import { CaskSystem, publishRaw, queueDepth, rawConnection, waitFor } from '@cask/testing';
 import { encodePack, packRequestIdHeaders, topologyFor } from '@cask/contracts';
 import type { ChannelModel } from 'amqplib';
 import Database from 'better-sqlite3';
@@ -54,10 +54,8 @@ describe('job packs', () => {
       ['succeeded', 1],
       ['succeeded', 1],
     ]);
-    const letters = await takeMessages(connection, topology.deadLetterQueue, 2);
-    const byReason = new Map(
-      letters.map((letter) => [letter.properties.headers?.['x-cask-reason'], JSON.parse(letter.content.toString())]),
-    );
+    const letters = await cask.deadLetters(2);
+    const byReason = new Map(letters.map((letter) => [letter.reason, JSON.parse(letter.body)]));
     // Each dead letter holds its own entry, not the pack.
     expect(byReason.get('malformed')).toEqual(broken);
     expect(byReason.get('unknown_type')).toMatchObject({ id: unknown.id, type: 'no.such.job' });

@@ -83,15 +83,17 @@ describe('metrics', () => {
     }
   });
 
-  it('show each queue’s depth and consumers as the broker counts them', async () => {
-    // The worker consumes each job queue, the api the event queue; the exhausted job's copy waits in the dead-letter queue.
+  it('show each queue’s depth and consumers as the broker counts them, and the dead letters stored', async () => {
+    // The worker consumes each job queue, the api the event queue and the dead-letter queue, whose letters it stores.
     const api = await waitFor(
       async () => {
         const samples = await scrapeMetrics(cask.baseUrl);
-        return metricValue(samples, 'cask_queue_messages', { queue: topology.deadLetterQueue }) === 1 && samples;
+        return metricValue(samples, 'cask_dead_letters', { reason: 'exhausted' }) === 1 && samples;
       },
-      { what: 'the dead-letter queue depth to show the exhausted job' },
+      { what: 'the stored dead letters to count the exhausted job' },
     );
+    expect(metricValue(api, 'cask_queue_consumers', { queue: topology.deadLetterQueue })).toBe(1);
+    expect(metricValue(api, 'cask_queue_messages', { queue: topology.deadLetterQueue })).toBe(0);
     expect(metricValue(api, 'cask_queue_consumers', { queue: topology.jobQueue('default') })).toBe(1);
     expect(metricValue(api, 'cask_queue_consumers', { queue: topology.jobQueue('video') })).toBe(1);
     expect(metricValue(api, 'cask_queue_consumers', { queue: topology.eventsQueue })).toBe(1);

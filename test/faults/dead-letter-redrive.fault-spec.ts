@@ -1,5 +1,4 @@
-import { topologyFor } from '@cask/contracts';
-import { CaskSystem, expectInvariants, inParallel, rawConnection } from '@cask/testing';
+import { CaskSystem, expectInvariants, inParallel } from '@cask/testing';
 
 /** Scenario 4: a job that always fails ends failed after max_attempts with one dead letter, and can be redriven. */
 describe('fault: exhausted attempts, dead letter and redrive', () => {
@@ -14,17 +13,10 @@ describe('fault: exhausted attempts, dead letter and redrive', () => {
 
   afterAll(() => cask.stop());
 
-  async function deadLetters(): Promise<Array<{ reason: unknown; id: unknown }>> {
-    const connection = await rawConnection();
-    const channel = await connection.createChannel();
-    const letters: Array<{ reason: unknown; id: unknown }> = [];
-    for (;;) {
-      const message = await channel.get(topologyFor(cask.namespace).deadLetterQueue, { noAck: true });
-      if (!message) break;
-      letters.push({ reason: message.properties.headers?.['x-cask-reason'], id: JSON.parse(message.content.toString()).id });
-    }
-    await connection.close();
-    return letters;
+  /** Every stored letter, once `count` are. */
+  async function deadLetters(count: number): Promise<Array<{ reason: unknown; id: unknown }>> {
+    const letters = await cask.deadLetters(count);
+    return letters.map((letter) => ({ reason: letter.reason, id: letter.job_id }));
   }
 
   it('fails after exactly max_attempts with its error history and one dead letter; 999 others succeed; redrive reruns it', async () => {
@@ -39,7 +31,7 @@ describe('fault: exhausted attempts, dead letter and redrive', () => {
     expect(failed.history.filter((h) => h.status === 'retrying').map((h) => h.attempt)).toEqual([1, 2]);
     expect(failed.history.filter((h) => h.error).map((h) => h.error?.code)).toEqual(['flaky', 'flaky', 'flaky']);
     expect(rest.every((job) => job.status === 'succeeded' && job.attempts === 1)).toBe(true);
-    expect(await deadLetters()).toEqual([{ reason: 'exhausted', id: doomed }]);
+    expect(await deadLetters(1)).toEqual([{ reason: 'exhausted', id: doomed }]);
 
     const redrive = await cask.post(`/jobs/${doomed}/retry`, {});
     expect(redrive).toEqual({ status: 202, body: { status: 'queued', job_id: doomed } });

@@ -1,5 +1,4 @@
-import { topologyFor } from '@cask/contracts';
-import { AppProcess, CaskSystem, expectInvariants, inParallel, rawConnection } from '@cask/testing';
+import { AppProcess, CaskSystem, expectInvariants, inParallel } from '@cask/testing';
 
 /** Scenario 5: a job that kills its worker on every delivery ends `poison`; the jobs beside it succeed. */
 describe('fault: a poison job that kills its worker', () => {
@@ -44,11 +43,8 @@ describe('fault: a poison job that kills its worker', () => {
     expect(restarts).toBeLessThanOrEqual(12);
     expect(others.map((other) => other.status)).toEqual(neighbours.map(() => 'succeeded'));
 
-    const connection = await rawConnection();
-    const channel = await connection.createChannel();
-    const letter = await channel.get(topologyFor(cask.namespace).deadLetterQueue, { noAck: true });
-    await connection.close();
-    expect(letter && letter.properties.headers?.['x-cask-reason']).toBe('poison');
+    const [letter] = await cask.deadLetters(1, `job_id=${poison}`);
+    expect(letter).toMatchObject({ reason: 'poison', type: 'demo.fault', job_status: 'failed', redrivable: true });
 
     stopped = true;
     await worker?.stop('SIGKILL');

@@ -26,6 +26,27 @@ export interface JobBody {
   history: Array<{ at: string; status: string; series: number; attempt: number; worker: string | null; error: { code: string } | null }>;
 }
 
+/** A dead letter as GET /dead-letters/:id answers it. */
+export interface DeadLetterBody {
+  id: string;
+  reason: string;
+  detail: string;
+  source_queue: string | null;
+  job_id: string | null;
+  job_status: string | null;
+  type: string | null;
+  redrivable: boolean;
+  body_bytes: number;
+  body_preview: string;
+  body: string;
+  body_encoding: 'utf8' | 'base64';
+  headers: Record<string, unknown>;
+  dead_lettered_at: string;
+}
+
+/** A letter's body as the bytes the broker held. */
+export const letterBytes = (letter: DeadLetterBody): Buffer => Buffer.from(letter.body, letter.body_encoding);
+
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** An api and a worker started from the build, in their own namespace and SQLite file. */
@@ -93,6 +114,23 @@ export class CaskSystem {
     const response = await fetch(`${this.baseUrl}/jobs/${id}`);
     if (response.status !== 200) throw new Error(`GET /jobs/${id} answered ${response.status}`);
     return (await response.json()) as JobBody;
+  }
+
+  /**
+   * Waits until the api has stored at least `count` dead letters (matching `query`, e.g. `reason=exhausted`) and
+   * returns every stored one whole, newest first.
+   */
+  async deadLetters(count: number, query = ''): Promise<DeadLetterBody[]> {
+    let items: Array<{ id: string }> = [];
+    await waitFor(
+      async () => {
+        const response = await fetch(`${this.baseUrl}/dead-letters?limit=100&${query}`);
+        items = ((await response.json()) as { items: Array<{ id: string }> }).items;
+        return items.length >= count;
+      },
+      { timeoutMs: 15_000, what: `${count} dead letter(s) stored (${items.length} so far)` },
+    );
+    return Promise.all(items.map(async ({ id }) => (await (await fetch(`${this.baseUrl}/dead-letters/${id}`)).json()) as DeadLetterBody));
   }
 
   /** Waits until every job is terminal and returns them, in the order of `ids`. */

@@ -13,3 +13,4 @@ export * from './metrics';
 export * from './response-audit';
 export * from './tls-terminator';
 export * from './stores';
+export * from './store-backends';

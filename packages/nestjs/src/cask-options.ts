@@ -134,6 +134,11 @@ export interface CaskRetentionOptions {
    * @defaultValue 30 days
    */
   tombstoneTtlMs?: number;
+  /**
+   * How long dead letters are kept (from when they were dead-lettered) unless redriven or discarded first.
+   * @defaultValue 30 days
+   */
+  deadLetterRetentionMs?: number;
 }
 
 /**

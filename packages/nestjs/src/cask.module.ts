@@ -18,6 +18,10 @@ import { GroupStore } from './store/group-store';
 import { KyselyGroupStore } from './store/kysely-group-store';
 import { FlowStore } from './store/flow-store';
 import { KyselyFlowStore } from './store/kysely-flow-store';
+import { DeadLetterActions } from './dead-letters/dead-letter-actions';
+import { DeadLetterConsumer } from './dead-letters/dead-letter.consumer';
+import { DeadLetterStore } from './store/dead-letter-store';
+import { KyselyDeadLetterStore } from './store/kysely-dead-letter-store';
 import { JobEventBus } from './events/job-event-bus';
 import { JobEventConsumer } from './events/job-event.consumer';
 import { JobEventConsumerOptions } from './events/job-event-consumer.options';
@@ -69,6 +73,7 @@ const DEFAULTS = {
   idempotencyTtlMs: DAY,
   retentionSweepMs: 60 * SECOND,
   tombstoneTtlMs: 30 * DAY,
+  deadLetterRetentionMs: 30 * DAY,
   dispatchRatePerSecond: 5000,
   maxQueuedJobsPerTenant: 100_000,
   workersTimeoutMs: 15 * SECOND,
@@ -117,6 +122,7 @@ const SETTINGS: Provider[] = [
     jobRetentionMs: o.retention?.jobRetentionMs,
     sweepMs: o.retention?.sweepMs ?? DEFAULTS.retentionSweepMs,
     tombstoneTtlMs: o.retention?.tombstoneTtlMs ?? DEFAULTS.tombstoneTtlMs,
+    deadLetterRetentionMs: o.retention?.deadLetterRetentionMs ?? DEFAULTS.deadLetterRetentionMs,
     shutdownGraceMs: grace(o),
   })),
   settings(WorkersOptions, (o) => ({
@@ -206,6 +212,7 @@ const STORES: Provider[] = [
   over(QueueStateStore, (database) => new KyselyQueueStateStore(database)),
   over(GroupStore, (database) => new KyselyGroupStore(database)),
   over(FlowStore, (database) => new KyselyFlowStore(database)),
+  over(DeadLetterStore, (database) => new KyselyDeadLetterStore(database)),
   over(ScheduleStore, (database) => new KyselyScheduleStore(database.db)),
   over(WorkerRegistry, (database) => new WorkerRegistry(database.db)),
   over(LeaseStore, (database) => new LeaseStore(database.db)),
@@ -231,6 +238,8 @@ const ENGINE: Provider[] = [
   GroupGate,
   FlowGate,
   FlowCanceller,
+  DeadLetterConsumer,
+  DeadLetterActions,
 ];
 
 /**
@@ -274,6 +283,9 @@ const ENGINE: Provider[] = [
     FlowStore,
     FlowGate,
     FlowCanceller,
+    DeadLetterStore,
+    DeadLetterActions,
+    DeadLetterConsumer,
     ScheduleStore,
     WorkerRegistry,
     JobMetrics,

@@ -43,6 +43,9 @@ export { QueueControls, UnknownQueueError, type QueueView } from './queues/queue
 export { GroupStore, type GroupInfo, type GroupQuery } from './store/group-store';
 export { FlowStore, type FlowInfo, type FlowNodeInfo } from './store/flow-store';
 export { FlowCanceller } from './flows/flow-canceller';
+export { DeadLetterStore, DEAD_LETTER_BODY_LIMIT, type DeadLetter, type DeadLetterFilter } from './store/dead-letter-store';
+export { DeadLetterActions, NotRedrivableError, type BulkRedrive } from './dead-letters/dead-letter-actions';
+export { DeadLetterConsumer } from './dead-letters/dead-letter.consumer';
 export { JobRedriver, NotRetryableStateError } from './dispatcher/job-redriver';
 export { JobEventBus, type JobUpdate } from './events/job-event-bus';
 export { BatchOverRateLimitError, DispatchQuota } from './limits/dispatch-quota';

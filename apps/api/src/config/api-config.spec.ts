@@ -22,6 +22,7 @@ describe('loadApiConfig', () => {
       shutdownGraceMs: 10_000,
       retentionSweepMs: 60_000,
       tombstoneTtlMs: 30 * 24 * 3600 * 1000,
+      deadLetterRetentionMs: 30 * 24 * 3600 * 1000,
       logLevel: 'log',
       logFormat: 'pretty',
     });

@@ -74,6 +74,9 @@ class ApiEnv extends DeploymentEnv {
   @IntSetting(0)
   TOMBSTONE_TTL_MS: number = 30 * 24 * 3600 * 1000;
 
+  @IntSetting(0)
+  DEAD_LETTER_RETENTION_MS: number = 30 * 24 * 3600 * 1000;
+
   @IntSetting(500, 3_600_000)
   WORKERS_TIMEOUT_MS: number = 15_000;
 
@@ -148,6 +151,8 @@ export class ApiConfig {
   retentionSweepMs: number;
   /** How long a purged job's id keeps answering 410 before it answers 404. */
   tombstoneTtlMs: number;
+  /** How long dead letters are kept unless redriven or discarded first. */
+  deadLetterRetentionMs: number;
   /** How long a worker may stay silent before `GET /workers` stops listing it. */
   workersTimeoutMs: number;
   /** Jobs started per second per type across all workers, overriding the definitions' `rateLimitPerSecond`. */
@@ -207,6 +212,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, jobs: readon
     jobRetentionMs: e.JOB_RETENTION_MS,
     retentionSweepMs: e.RETENTION_SWEEP_MS,
     tombstoneTtlMs: e.TOMBSTONE_TTL_MS,
+    deadLetterRetentionMs: e.DEAD_LETTER_RETENTION_MS,
     workersTimeoutMs: e.WORKERS_TIMEOUT_MS,
     rateLimits,
     logLevel: e.LOG_LEVEL,

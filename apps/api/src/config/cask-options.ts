@@ -17,7 +17,12 @@ export function caskOptions(config: ApiConfig): CaskModuleOptions {
     groups: { buffer: config.groupBuffer },
     eventBatchSize: config.eventBatchSize,
     idempotencyTtlMs: config.idempotencyTtlMs,
-    retention: { jobRetentionMs: config.jobRetentionMs, sweepMs: config.retentionSweepMs, tombstoneTtlMs: config.tombstoneTtlMs },
+    retention: {
+      jobRetentionMs: config.jobRetentionMs,
+      sweepMs: config.retentionSweepMs,
+      tombstoneTtlMs: config.tombstoneTtlMs,
+      deadLetterRetentionMs: config.deadLetterRetentionMs,
+    },
     limits: { dispatchRatePerSecond: config.dispatchRateLimitPerSecond, maxQueuedJobsPerTenant: config.maxQueuedJobsPerTenant },
     maxPayloadBytes: Object.fromEntries(config.maxPayloadBytes),
     workers: { timeoutMs: config.workersTimeoutMs, rateLimits: Object.fromEntries(config.rateLimits) },

@@ -44,13 +44,8 @@ export class CaskAccessGuard implements CanActivate {
     if (principal.scope === 'read' && !READ_METHODS.has(request.method)) {
       throw new ForbiddenException(errorBody('This API key is read-only: it cannot dispatch, cancel, retry or change schedules'));
     }
-    if (
-      this.keys?.enabled &&
-      principal.scope !== 'admin' &&
-      this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [context.getHandler(), context.getClass()])
-    ) {
-      throw new ForbiddenException(errorBody('Queues are shared by every tenant: only an admin API key may see, pause or resume them'));
-    }
+    const adminOnly = this.reflector.getAllAndOverride<string | undefined>(ADMIN_ROUTE, [context.getHandler(), context.getClass()]);
+    if (this.keys?.enabled && principal.scope !== 'admin' && adminOnly !== undefined) throw new ForbiddenException(errorBody(adminOnly));
     request.principal = principal;
     return true;
   }

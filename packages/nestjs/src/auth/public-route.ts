@@ -7,5 +7,8 @@ export const Public = (): ClassDecorator & MethodDecorator => SetMetadata(PUBLIC
 
 export const ADMIN_ROUTE = Symbol('cask:admin-route');
 
-/** Marks one of Cask's routes that acts for every tenant (pausing a queue): with API keys, only an `admin` key may call it. */
-export const AdminOnly = (): ClassDecorator & MethodDecorator => SetMetadata(ADMIN_ROUTE, true);
+/**
+ * Marks one of Cask's routes that acts for every tenant (pausing a queue): with API keys, only an `admin` key may
+ * call it; others hear 403 with `why` (what is shared, and what only an admin may do with it).
+ */
+export const AdminOnly = (why: string): ClassDecorator & MethodDecorator => SetMetadata(ADMIN_ROUTE, why);

@@ -12,7 +12,7 @@ import { CASK_TOPOLOGY } from '../tokens';
 /** A cancel of a job that already finished. */
 export class NotCancellableError extends CaskError {
   constructor(readonly status: JobStatus) {
-    super(`Job is ${status}; only queued, scheduled, running or retrying jobs can be cancelled`, {
+    super(`Job is ${status}; only waiting, queued, scheduled, running or retrying jobs can be cancelled`, {
       code: 'invalid_state',
       retryable: false,
     });

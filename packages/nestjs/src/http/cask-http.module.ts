@@ -10,6 +10,7 @@ import { SystemStatus } from '../system/system-status';
 import { SystemController } from '../system/system.controller';
 import { WorkersController } from '../workers/workers.controller';
 import { CaskRoutes } from './cask-routes';
+import { DeadLettersController } from './dead-letters.controller';
 import { FlowsController } from './flows.controller';
 import { GroupsController } from './groups.controller';
 import { JobsController } from './jobs.controller';
@@ -50,6 +51,7 @@ export class CaskHttpModule {
         QueuesController,
         GroupsController,
         FlowsController,
+        DeadLettersController,
         SystemController,
         WhoamiController,
       ],

@@ -50,6 +50,7 @@ const BY_CODE: Readonly<Record<string, (err: CaskError) => Answer>> = {
   }),
   idempotency_conflict: (err) => ({ status: HttpStatus.CONFLICT, body: errorBody(err.message) }),
   invalid_state: (err) => ({ status: HttpStatus.CONFLICT, body: errorBody(err.message) }),
+  not_redrivable: (err) => ({ status: HttpStatus.CONFLICT, body: errorBody(err.message) }),
   backlog_full: () => brokerUnavailable(),
   [ErrorCode.BrokerUnavailable]: () => brokerUnavailable(),
   [ErrorCode.StoreUnavailable]: () => ({

@@ -50,7 +50,7 @@ const QUEUE_PARAM = ApiParam({ name: 'queue', description: 'A job queue, as job 
  */
 @ApiTags('queues')
 @CaskController('queues')
-@AdminOnly()
+@AdminOnly('Queues are shared by every tenant: only an admin API key may see, pause or resume them')
 export class QueuesController {
   constructor(private readonly controls: QueueControls) {}
 

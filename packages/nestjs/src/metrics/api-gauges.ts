@@ -3,17 +3,25 @@ import { registerBrokerMetrics } from '@cask/core';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import { DeadLetterStore } from '../store/dead-letter-store';
 import { OutboxStore } from '../store/outbox-store';
 
 /**
  * The api's gauges, read when Prometheus scrapes rather than kept up to date: the broker connection, the
- * outbox backlog, and the depth and consumers of each job queue, the dead-letter queue and the event queue.
+ * outbox backlog, the dead letters stored, and the depth and consumers of each job queue, the dead-letter queue
+ * and the event queue.
  */
 export class ApiGauges implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiGauges.name);
   private readonly inspector: QueueInspector;
 
-  constructor(registry: Registry, connection: AmqpConnection, store: OutboxStore, relay: OutboxRelay, inspector: QueueInspector) {
+  constructor(
+    registry: Registry,
+    connection: AmqpConnection,
+    stores: { outbox: OutboxStore; letters: DeadLetterStore },
+    relay: OutboxRelay,
+    inspector: QueueInspector,
+  ) {
     const registers = [registry];
     const logger = this.logger;
     registerBrokerMetrics(registry, connection);
@@ -23,10 +31,25 @@ export class ApiGauges implements BeforeApplicationShutdown {
       registers,
       async collect() {
         try {
-          this.set(await store.outboxBacklog(Date.now() + relay.inlineLeaseMs));
+          this.set(await stores.outbox.outboxBacklog(Date.now() + relay.inlineLeaseMs));
         } catch (err) {
           // The last value stays; readiness reports the store down.
           logger.debug(`Outbox backlog not read: ${(err as Error).message}`);
+        }
+      },
+    });
+    new Gauge({
+      name: 'cask_dead_letters',
+      help: 'Dead letters stored, waiting for an operator to redrive or discard them, by reason',
+      labelNames: ['reason'],
+      registers,
+      async collect() {
+        try {
+          const counts = await stores.letters.countByReason();
+          this.reset();
+          for (const [reason, count] of counts) this.set({ reason }, count);
+        } catch (err) {
+          logger.debug(`Dead letters not counted: ${(err as Error).message}`);
         }
       },
     });

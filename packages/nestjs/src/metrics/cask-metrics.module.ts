@@ -2,6 +2,7 @@ import { AmqpConnection, QueueInspector } from '@cask/core';
 import { DynamicModule, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { Registry, register as defaultRegistry } from 'prom-client';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import { DeadLetterStore } from '../store/dead-letter-store';
 import { OutboxStore } from '../store/outbox-store';
 import { ApiGauges } from './api-gauges';
 import { JobMetrics } from './job-metrics';
@@ -45,9 +46,15 @@ export class CaskMetricsModule {
         CaskMetricsRegistrar,
         {
           provide: ApiGauges,
-          inject: [CASK_METRICS_REGISTRY, AmqpConnection, OutboxStore, OutboxRelay, QueueInspector],
-          useFactory: (registry: Registry, connection: AmqpConnection, store: OutboxStore, relay: OutboxRelay, inspector: QueueInspector) =>
-            new ApiGauges(registry, connection, store, relay, inspector),
+          inject: [CASK_METRICS_REGISTRY, AmqpConnection, OutboxStore, OutboxRelay, QueueInspector, DeadLetterStore],
+          useFactory: (
+            registry: Registry,
+            connection: AmqpConnection,
+            store: OutboxStore,
+            relay: OutboxRelay,
+            inspector: QueueInspector,
+            letters: DeadLetterStore,
+          ) => new ApiGauges(registry, connection, { outbox: store, letters }, relay, inspector),
         },
       ],
     };

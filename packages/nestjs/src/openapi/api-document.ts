@@ -3,6 +3,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { CreateFlowDto, FlowNodeDto } from '../http/create-flow.dto';
 import { BackoffDto, BatchCallbackDto, CreateJobBatchDto, RetryJobsDto, UniqueDto } from '../http/create-job.dto';
+import { DiscardDeadLettersDto, RedriveDeadLettersDto } from '../http/dead-letters.query';
 import { JOB_TYPES } from './api-errors.decorator';
 import { API_KEY_SCHEME } from './api-key-auth.decorator';
 import { addJobTypes } from './job-type-schemas';
@@ -12,7 +13,17 @@ import { validationSchemas } from './validation-schemas';
  * Request bodies whose schema is their class-validator rules, the rules Cask's validation applies. Those that
  * name a job type (`POST /jobs`, `POST /schedules`) and the payload classes are added per job type.
  */
-const REQUEST_BODIES = [CreateJobBatchDto, BatchCallbackDto, BackoffDto, UniqueDto, RetryJobsDto, CreateFlowDto, FlowNodeDto];
+const REQUEST_BODIES = [
+  CreateJobBatchDto,
+  BatchCallbackDto,
+  BackoffDto,
+  UniqueDto,
+  RetryJobsDto,
+  CreateFlowDto,
+  FlowNodeDto,
+  RedriveDeadLettersDto,
+  DiscardDeadLettersDto,
+];
 
 /**
  * Completes a document that `SwaggerModule.createDocument` made of an app with `CaskHttpModule`: request

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { RetentionOptions } from './retention.options';
 import { NewJob, OutboxMessage } from '../store/job-record';
+import { KyselyDeadLetterStore } from '../store/kysely-dead-letter-store';
 import { RetentionSweeper } from './retention-sweeper';
 
 class NotePayload {
@@ -63,8 +64,12 @@ describe('RetentionSweeper', () => {
   });
 
   function sweeper(options: Partial<RetentionOptions> = {}): RetentionSweeper {
-    const defaults = { sweepMs: 60_000, tombstoneTtlMs: 30 * 24 * 3600 * 1000, shutdownGraceMs: 10_000 };
-    return new RetentionSweeper(store, new JobCatalogue([ShortLived, LongLived]), { ...defaults, ...options });
+    const defaults = { sweepMs: 60_000, tombstoneTtlMs: 30 * DAY, deadLetterRetentionMs: 30 * DAY, shutdownGraceMs: 10_000 };
+    return new RetentionSweeper(store, new JobCatalogue([ShortLived, LongLived]), { ...defaults, ...options }, letters());
+  }
+
+  function letters(): KyselyDeadLetterStore {
+    return new KyselyDeadLetterStore(store.cask);
   }
 
   /** Jobs of `type` that succeeded `age` ms before now. */
@@ -166,5 +171,32 @@ describe('RetentionSweeper', () => {
 
     expect(keptAfter29Days).toBe(true);
     expect(await store.isPurged(id, 'default')).toBe(false);
+  });
+
+  it('purges dead letters older than their retention and keeps younger ones', async () => {
+    const letter = (age: number) => ({
+      id: uuidv7(),
+      messageId: null,
+      reason: 'malformed',
+      detail: 'not valid JSON',
+      sourceQueue: 'cask.jobs.default',
+      jobId: null,
+      type: null,
+      body: 'x',
+      bodyEncoding: 'utf8' as const,
+      bodyBytes: 1,
+      headers: {},
+      deadLetteredAt: now - age,
+      storedAt: now - age,
+    });
+    const old = Array.from({ length: 1001 }, () => letter(31 * DAY));
+    const young = letter(29 * DAY);
+    await letters().add([...old, young]);
+
+    await sweeper().sweep(now);
+
+    expect((await letters().list({ limit: 10 })).map((l) => l.id)).toEqual([young.id]);
+    await sweeper({ deadLetterRetentionMs: DAY }).sweep(now);
+    expect(await letters().list({ limit: 10 })).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { JobCatalogue } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { RetentionOptions } from './retention.options';
+import { DeadLetterStore } from '../store/dead-letter-store';
 import { RetentionStore } from '../store/retention-store';
 import { withinGrace } from '../shutdown/within-grace';
 
@@ -9,7 +10,8 @@ const PURGE_BATCH = 1000;
 
 /**
  * Purges finished jobs once their type's retention has passed (default 7 days), leaving tombstones so
- * their ids answer 410 Gone rather than 404 for a while. Safe to run on several api instances at once.
+ * their ids answer 410 Gone rather than 404 for a while, and dead letters past theirs (30 days). Safe to run
+ * on several api instances at once.
  */
 @Injectable()
 export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -21,6 +23,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     private readonly store: RetentionStore,
     private readonly catalogue: JobCatalogue,
     private readonly config: RetentionOptions,
+    private readonly letters: DeadLetterStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -51,6 +54,11 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     }
     await this.store.purgeTombstones(now - this.config.tombstoneTtlMs);
     if (total > 0) this.logger.log(`Purged ${total} finished job(s) past their retention`);
+    let letters = 0;
+    for (let purged = PURGE_BATCH; purged === PURGE_BATCH; letters += purged) {
+      purged = await this.letters.purgeBefore(now - this.config.deadLetterRetentionMs, PURGE_BATCH);
+    }
+    if (letters > 0) this.logger.log(`Purged ${letters} dead letter(s) past their retention`);
     return total;
   }
 }

@@ -6,6 +6,8 @@ export class RetentionOptions {
   sweepMs: number;
   /** How long a purged job's id answers 410 before it answers 404. */
   tombstoneTtlMs: number;
+  /** How long dead letters are kept. */
+  deadLetterRetentionMs: number;
   /** How long shutdown waits for a sweep under way. */
   shutdownGraceMs: number;
 }

@@ -28,6 +28,7 @@ export const CASK_TABLES = [
   'flows',
   'flow_nodes',
   'flow_edges',
+  'dead_letters',
 ] as const;
 export const CASK_INDEXES = [
   'jobs_status_id',
@@ -49,6 +50,9 @@ export const CASK_INDEXES = [
   'flow_edges_child',
   'flow_edges_parent',
   'flow_edges_flow',
+  'dead_letters_message',
+  'dead_letters_reason',
+  'dead_letters_job',
 ] as const;
 
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/;

@@ -1,63 +1,8 @@
 import { BackoffPolicy, JobError, JobEvent, OnParentFailure } from '@cask/contracts';
-import { TestStores, createTestDatabase, openTestStores } from '@cask/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
+import { TestStores, storeBackends } from '@cask/testing';
 import { v7 as uuidv7 } from 'uuid';
 import type { FlowMessage, FlowNodeWrite, ReleaseInputs } from './flow-store';
 import type { JobRecord, NewJob, OutboxMessage } from './job-record';
-
-interface Backend {
-  name: string;
-  setUp(): Promise<void>;
-  tearDown(): Promise<void>;
-  reset(): Promise<void>;
-  open(): TestStores;
-}
-
-function sqliteBackend(): Backend {
-  let dir = '';
-  let path = '';
-  let n = 0;
-  return {
-    name: 'SQLite',
-    async setUp() {
-      dir = mkdtempSync(join(tmpdir(), 'cask-flow-store-'));
-    },
-    async tearDown() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-    async reset() {
-      n += 1;
-      path = join(dir, `flows-${n}.db`);
-    },
-    open: () => openTestStores({ type: 'sqlite', path }),
-  };
-}
-
-function postgresBackend(): Backend {
-  let database: { url: string; drop: () => Promise<void> } | undefined;
-  return {
-    name: 'PostgreSQL',
-    async setUp() {
-      database = await createTestDatabase();
-    },
-    async tearDown() {
-      await database?.drop();
-    },
-    async reset() {
-      const client = new Client({ connectionString: database!.url });
-      await client.connect();
-      try {
-        await client.query('drop schema public cascade; create schema public');
-      } finally {
-        await client.end();
-      }
-    },
-    open: () => openTestStores({ type: 'postgres', url: database!.url, poolSize: 4 }),
-  };
-}
 
 const T0 = 1_700_000_000_000;
 const BACKOFF: BackoffPolicy = { type: 'fixed', baseMs: 100, capMs: 100, jitter: 0 };
@@ -112,7 +57,7 @@ function failed(id: string): JobEvent {
 
 type Shape = Record<string, Array<string | [string, OnParentFailure]>>;
 
-describe.each([sqliteBackend(), postgresBackend()])('flows on $name', (backend) => {
+describe.each(storeBackends())('flows on $name', (backend) => {
   let store: TestStores;
 
   beforeAll(() => backend.setUp());

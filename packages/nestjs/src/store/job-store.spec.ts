@@ -9,68 +9,10 @@ import {
   JobStatus,
   JobSucceededEvent,
 } from '@cask/contracts';
-import { createTestDatabase, waitFor, TestStores, openTestStores } from '@cask/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
+import { TestStores, storeBackends, waitFor } from '@cask/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { IdempotencyClaim, JobRecord, JobTransition, NewJob, OutboxMessage, UniqueClaim } from './job-record';
 import type { JobStore } from './job-store';
-
-/** Where one backend keeps its databases for this file, and how to get an empty one for each test. */
-interface Backend {
-  name: string;
-  setUp(): Promise<void>;
-  tearDown(): Promise<void>;
-  /** Empties the database (no tables at all), so every test starts from a first boot. */
-  reset(): Promise<void>;
-  /** A new store instance on the current database. */
-  open(): TestStores;
-}
-
-function sqliteBackend(): Backend {
-  let dir = '';
-  let path = '';
-  let n = 0;
-  return {
-    name: 'TestStores',
-    async setUp() {
-      dir = mkdtempSync(join(tmpdir(), 'cask-job-store-'));
-    },
-    async tearDown() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-    async reset() {
-      n += 1;
-      path = join(dir, `jobs-${n}.db`);
-    },
-    open: () => openTestStores({ type: 'sqlite', path }),
-  };
-}
-
-function postgresBackend(): Backend {
-  let database: { url: string; drop: () => Promise<void> } | undefined;
-  return {
-    name: 'TestStores',
-    async setUp() {
-      database = await createTestDatabase();
-    },
-    async tearDown() {
-      await database?.drop();
-    },
-    async reset() {
-      const client = new Client({ connectionString: database!.url });
-      await client.connect();
-      try {
-        await client.query('drop schema public cascade; create schema public');
-      } finally {
-        await client.end();
-      }
-    },
-    open: () => openTestStores({ type: 'postgres', url: database!.url, poolSize: 2 }),
-  };
-}
 
 const T0 = 1_700_000_000_000;
 const WORKER = 'worker-1';
@@ -214,7 +156,7 @@ function redriveMessage() {
   return jest.fn((job: JobRecord) => messageFor(job, { createdAt: Date.now() }));
 }
 
-describe.each([sqliteBackend(), postgresBackend()])('$name', (backend) => {
+describe.each(storeBackends(2))('$name', (backend) => {
   let store: TestStores;
 
   beforeAll(() => backend.setUp());

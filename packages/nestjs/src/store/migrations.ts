@@ -295,6 +295,33 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('jobs').dropColumn('flow_id').execute();
     },
   },
+  '0011_dead_letters': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('dead_letters')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('message_id', 'varchar(255)')
+        .addColumn('reason', 'varchar(64)', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('source_queue', 'varchar(255)')
+        .addColumn('job_id', 'varchar(36)')
+        .addColumn('type', 'varchar(255)')
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('body_encoding', 'varchar(8)', (c) => c.notNull())
+        .addColumn('body_bytes', 'integer', (c) => c.notNull())
+        .addColumn('headers', 'text', (c) => c.notNull())
+        .addColumn('dead_lettered_at', 'bigint', (c) => c.notNull())
+        .addColumn('stored_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // One row per letter however often it is read; the filters of the list and of bulk actions; a job's letters.
+      await db.schema.createIndex('dead_letters_message').on('dead_letters').columns(['message_id']).unique().execute();
+      await db.schema.createIndex('dead_letters_reason').on('dead_letters').columns(['reason', 'id']).execute();
+      await db.schema.createIndex('dead_letters_job').on('dead_letters').columns(['job_id']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('dead_letters').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

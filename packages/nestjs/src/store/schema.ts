@@ -208,6 +208,32 @@ export interface FlowEdgesTable {
   on_failure: string;
 }
 
+/**
+ * Messages no process could handle, taken off the broker's dead-letter queue so that operators can read them
+ * and act on them. Bodies and headers are text, cut at a size bound.
+ */
+export interface DeadLettersTable {
+  id: string;
+  /** The dead letter's AMQP message id, so a letter read twice (the api died before its ack) is stored once. */
+  message_id: string | null;
+  /** `x-cask-reason` (`exhausted`, `poison`, `malformed`, ...), else the broker's `x-death` reason. */
+  reason: string;
+  detail: string;
+  source_queue: string | null;
+  /** The job it is a message of, when its body is a job envelope. */
+  job_id: string | null;
+  type: string | null;
+  /** The body cut at `DEAD_LETTER_BODY_LIMIT` bytes: as text, or base64 when it is not UTF-8 text. */
+  body: string;
+  /** `utf8` or `base64`. */
+  body_encoding: string;
+  body_bytes: number;
+  /** JSON of the message's headers but Cask's dead-letter ones. */
+  headers: string;
+  dead_lettered_at: number;
+  stored_at: number;
+}
+
 export interface Database {
   jobs: JobsTable;
   job_transitions: JobTransitionsTable;
@@ -220,6 +246,7 @@ export interface Database {
   flows: FlowsTable;
   flow_nodes: FlowNodesTable;
   flow_edges: FlowEdgesTable;
+  dead_letters: DeadLettersTable;
   job_tombstones: JobTombstonesTable;
   schedules: SchedulesTable;
   workers: WorkersTable;
