@@ -131,7 +131,9 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
       for (const item of group) await this.applyGroup([item]);
       return;
     }
-    await this.deadLetter(group[0].delivery, 'store_rejected', rejected.message);
+    // The database's own words go to the log only: dead letters are served over HTTP, which never shows them.
+    this.logger.error(`The job store refused an event message: ${rejected.message}`);
+    await this.deadLetter(group[0].delivery, 'store_rejected', 'the job store refused to apply these events; the api log has its error');
   }
 
   /** Applies a group's events in one transaction, then acks its messages. */

@@ -47,6 +47,8 @@ export function createApi(key, onUnauthorized) {
     get: (path) => call('GET', path),
     /** @param {string} path @param {unknown} [body] */
     post: (path, body) => call('POST', path, body),
+    /** @param {string} path */
+    delete: (path) => call('DELETE', path),
     /** The headers a streaming fetch needs. @returns {Record<string, string>} */
     headers() {
       const current = key();

@@ -3,6 +3,7 @@
 
 import { $, el } from './dom.js';
 import { duration, exactTime, prettyJson, progressText, relativeTime, size } from './format.js';
+import { flowGraph } from './flow-graph.js';
 import { runTime } from './job-row.js';
 
 const RETRYABLE = new Set(['failed', 'cancelled']);
@@ -20,6 +21,8 @@ export class JobDetail {
     this.id = undefined;
     /** @type {number | undefined} */
     this.timer = undefined;
+    /** The flow drawn last, kept while it is read again so that it does not flicker. @type {{ id: string, node: any } | undefined} */
+    this.flow = undefined;
     $('#detail-close').addEventListener('click', () => this.dialog.close());
     this.dialog.addEventListener('close', () => (this.id = undefined));
   }
@@ -74,6 +77,7 @@ export class JobDetail {
           ran !== null && fact(job.finished_at ? 'Duration' : 'Running for', duration(ran)),
         ),
         this.actions(job),
+        job.flow_id && this.flowSection(job),
         job.error &&
           el(
             'section',
@@ -105,6 +109,35 @@ export class JobDetail {
     );
   }
 
+  /** The job's flow, drawn once GET /flows/:id answers. @param {any} job */
+  flowSection(job) {
+    const section = el(
+      'section',
+      { className: 'flow', dataset: { flow: job.flow_id } },
+      el('h3', {}, 'Flow'),
+      this.flow?.id === job.flow_id ? this.flow.node : el('p', { className: 'hint' }, 'Reading the flow…'),
+    );
+    this.options.api.get(`/flows/${job.flow_id}`).then(
+      (flow) => {
+        if (this.id !== job.job_id) return;
+        const counts = Object.entries(flow.counts)
+          .map(([status, n]) => `${n} ${status}`)
+          .join(', ');
+        const node = el(
+          'div',
+          {},
+          el('p', { className: 'hint' }, `${flow.kind === 'batch' ? 'Batch' : 'Flow'} ${flow.status}: ${counts}. Select a job to open it.`),
+          el('div', { className: 'flow-scroll' }, flowGraph(flow, { current: job.job_id, open: (id) => void this.open(id) })),
+        );
+        this.flow = { id: job.flow_id, node };
+        section.replaceChildren(el('h3', {}, 'Flow'), node);
+      },
+      (/** @type {Error} */ err) =>
+        section.replaceChildren(el('h3', {}, 'Flow'), el('p', { className: 'error' }, `Could not read the flow: ${err.message}`)),
+    );
+    return section;
+  }
+
   /** @param {any} job */
   actions(job) {
     if (!this.options.canWrite) return null;
@@ -134,8 +167,8 @@ export class JobDetail {
   }
 }
 
-/** @param {string} term @param {any} value */
-function fact(term, value) {
+/** A term and its value in a list of facts. @param {string} term @param {any} value */
+export function fact(term, value) {
   return [el('dt', {}, term), el('dd', {}, value)];
 }
 

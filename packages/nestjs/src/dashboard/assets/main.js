@@ -2,6 +2,7 @@
 
 import { createActions } from './actions.js';
 import { createApi } from './api.js';
+import { DeadLetters } from './dead-letters.js';
 import { $ } from './dom.js';
 import { count, isJobId } from './format.js';
 import { JobDetail } from './job-detail.js';
@@ -136,16 +137,22 @@ function start(me) {
     },
   });
 
+  // Dead letters may hold any tenant's jobs: an admin's, like the queues.
+  const letters = canAdmin ? new DeadLetters({ api, notify, openJob: (id) => void open(id), changed: () => refreshJob(undefined) }) : undefined;
+
   async function refreshOverview() {
-    const [nextStats, system, activity, queues] = await Promise.all([
+    const [nextStats, system, activity, queues, letterCounts] = await Promise.all([
       api.get('/stats'),
       api.get('/system'),
       api.get('/stats/activity'),
       canAdmin ? api.get('/queues') : undefined,
+      canAdmin ? api.get('/dead-letters?limit=1') : undefined,
     ]);
     stats = nextStats;
     renderStatusTiles(stats, filters.status, selectStatus);
-    renderSystem(system, activity, queues, actions.toggleQueue);
+    const lettersStored =
+      letterCounts && Object.values(letterCounts.counts).reduce((/** @type {number} */ sum, /** @type {number} */ n) => sum + n, 0);
+    renderSystem(system, activity, queues, actions.toggleQueue, lettersStored);
     renderThroughput(activity);
     const types = Object.keys(stats.by_type);
     syncOptions(/** @type {HTMLSelectElement} */ ($('#filters select[name="type"]')), types);
@@ -165,6 +172,7 @@ function start(me) {
     renderWorkers(workers.items);
     renderSchedules(schedules.items, canWrite ? actions.schedule : undefined);
     renderGroups(groups.items);
+    await letters?.load();
   }
 
   $('#search').addEventListener('submit', (/** @type {SubmitEvent} */ event) => {

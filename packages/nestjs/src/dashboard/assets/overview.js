@@ -58,14 +58,15 @@ function tile(label, value, sub, name) {
  * @param {any} activity GET /stats/activity
  * @param {{ items: Array<{ queue: string, paused: boolean }> } | undefined} [queues] GET /queues, for an admin key only
  * @param {(queue: string, pause: boolean) => void} [toggle] pauses or resumes a job queue
+ * @param {number} [letters] dead letters stored (GET /dead-letters), for an admin key only
  */
-export function renderSystem(system, activity, queues, toggle) {
+export function renderSystem(system, activity, queues, toggle, letters) {
   const ready = system.queues.filter((q) => q.kind === 'jobs').reduce((sum, q) => sum + (q.messages ?? 0), 0);
-  const dead = system.queues.find((q) => q.kind === 'dead-letter');
   const oldest = activity.oldest_queued;
+  const dead = letters === undefined ? 'in the broker' : letters > 0 ? `${count(letters)} dead letters` : 'no dead letters';
   $('#system-tiles').replaceChildren(
     tile('Workers online', count(system.workers_online), system.broker_connected ? 'broker connected' : 'broker unreachable', 'workers'),
-    tile('Ready in queues', count(ready), dead && dead.messages ? `${count(dead.messages)} dead letters` : 'no dead letters', 'ready'),
+    tile('Ready in queues', count(ready), dead, 'ready'),
     tile('Outbox backlog', count(system.outbox_backlog), 'awaiting the broker', 'outbox'),
     tile('Duration p50', duration(activity.duration_ms.p50), `${count(activity.duration_ms.jobs)} jobs, last hour`, 'p50'),
     tile('Duration p95', duration(activity.duration_ms.p95), 'last hour', 'p95'),

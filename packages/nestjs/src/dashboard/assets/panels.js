@@ -3,8 +3,8 @@
 import { $, el } from './dom.js';
 import { exactTime, relativeTime } from './format.js';
 
-/** @param {string} at */
-function time(at) {
+/** A time as people read it, exact on hover. @param {string} at */
+export function time(at) {
   return el('time', { dateTime: at, title: exactTime(at) }, relativeTime(at));
 }
 
