@@ -89,7 +89,8 @@ export class DeadLetterActions {
       await this.letters.removeMatching({ jobId: job.id });
       return redriven;
     } catch (err) {
-      if (err instanceof NotRetryableStateError) throw new NotRedrivableError(`job ${job.id} is ${err.status}; only failed or cancelled jobs run again`);
+      if (err instanceof NotRetryableStateError)
+        throw new NotRedrivableError(`job ${job.id} is ${err.status}; only failed or cancelled jobs run again`);
       throw err;
     }
   }

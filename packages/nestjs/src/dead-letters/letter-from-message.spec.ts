@@ -5,7 +5,11 @@ import { letterFromMessage } from './letter-from-message';
 const NOW = 1_700_000_000_000;
 const JOB_ID = '01900000-0000-7000-8000-000000000001';
 
-function message(content: Buffer | string, headers: Record<string, unknown> = {}, properties: Record<string, unknown> = {}): ConsumeMessage {
+function message(
+  content: Buffer | string,
+  headers: Record<string, unknown> = {},
+  properties: Record<string, unknown> = {},
+): ConsumeMessage {
   return {
     content: Buffer.isBuffer(content) ? content : Buffer.from(content),
     fields: { deliveryTag: 1, redelivered: false, exchange: 'ns.dlx', routingKey: '' },
@@ -62,7 +66,12 @@ describe('letterFromMessage', () => {
     const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x41]);
     expect(letterFromMessage(message(bytes), NOW)).toMatchObject({ body: bytes.toString('base64'), bodyEncoding: 'base64', bodyBytes: 4 });
     expect(letterFromMessage(message('a\u0000b'), NOW)).toMatchObject({ bodyEncoding: 'base64' });
-    expect(letterFromMessage(message('naïve'), NOW)).toMatchObject({ body: 'naïve', bodyEncoding: 'utf8', bodyBytes: 6, reason: 'unknown' });
+    expect(letterFromMessage(message('naïve'), NOW)).toMatchObject({
+      body: 'naïve',
+      bodyEncoding: 'utf8',
+      bodyBytes: 6,
+      reason: 'unknown',
+    });
   });
 
   it('cuts a large body at the limit (a character cut in two left out) and keeps its whole size', () => {

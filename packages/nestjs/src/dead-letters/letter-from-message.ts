@@ -26,7 +26,12 @@ function brokerDeath(headers: Record<string, unknown>): { reason?: string; queue
 /** Header values as JSON can hold them: bytes as UTF-8 text, 64-bit integers as numbers or text. */
 function jsonSafe(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
+  if (
+    value &&
+    typeof value === 'object' &&
+    (value as { type?: unknown }).type === 'Buffer' &&
+    Array.isArray((value as { data?: unknown }).data)
+  ) {
     return Buffer.from((value as { data: number[] }).data).toString('utf8');
   }
   return value;
@@ -92,7 +97,10 @@ export function letterFromMessage(message: ConsumeMessage, now: number): NewDead
     id: uuidv7(),
     messageId: messageId === undefined ? null : messageId.slice(0, 255),
     reason,
-    detail: (text(headers[DeadLetterHeader.Detail]) ?? (death.reason ? `dead-lettered by the broker (${death.reason})` : '')).slice(0, 2000),
+    detail: (text(headers[DeadLetterHeader.Detail]) ?? (death.reason ? `dead-lettered by the broker (${death.reason})` : '')).slice(
+      0,
+      2000,
+    ),
     sourceQueue: sourceQueue === null ? null : sourceQueue.slice(0, 255),
     jobId: job?.id ?? null,
     type: job?.type ?? text(message.properties.type)?.slice(0, 255) ?? null,

@@ -138,7 +138,9 @@ function start(me) {
   });
 
   // Dead letters may hold any tenant's jobs: an admin's, like the queues.
-  const letters = canAdmin ? new DeadLetters({ api, notify, openJob: (id) => void open(id), changed: () => refreshJob(undefined) }) : undefined;
+  const letters = canAdmin
+    ? new DeadLetters({ api, notify, openJob: (id) => void open(id), changed: () => refreshJob(undefined) })
+    : undefined;
 
   async function refreshOverview() {
     const [nextStats, system, activity, queues, letterCounts] = await Promise.all([
