@@ -27,6 +27,7 @@ export const CASK_METRICS: readonly string[] = [
   'cask_jobs_in_flight',
   'cask_job_executions_total',
   'cask_dead_lettered_total',
+  'cask_dead_letters',
   'cask_broker_connected',
   'cask_broker_reconnects_total',
 ];

@@ -88,4 +88,16 @@ describe('letterFromMessage', () => {
     const huge = letterFromMessage(message('x', { filler: 'y'.repeat(20_000) }), NOW);
     expect(Object.keys(huge.headers)).toEqual(['x-cask-note']);
   });
+
+  it('replaces NUL characters in the text it keeps, which PostgreSQL would refuse', () => {
+    const letter = letterFromMessage(
+      message(JSON.stringify({ id: JOB_ID, type: 'a\u0000b' }), {
+        'x-cask-reason': 'r\u0000',
+        'x-cask-detail': 'd\u0000',
+        'x-cask-source-queue': 'q\u0000',
+      }),
+      NOW,
+    );
+    expect(letter).toMatchObject({ reason: 'r\ufffd', detail: 'd\ufffd', sourceQueue: 'q\ufffd', type: 'a\ufffdb', jobId: JOB_ID });
+  });
 });

@@ -54,7 +54,7 @@ function jobOf(body: Buffer): { id: string; type: string } | undefined {
   try {
     const parsed = JSON.parse(body.toString('utf8')) as { id?: unknown; type?: unknown } | null;
     if (typeof parsed?.id === 'string' && isUuid(parsed.id) && typeof parsed.type === 'string') {
-      return { id: parsed.id, type: parsed.type.slice(0, 255) };
+      return { id: parsed.id, type: parsed.type };
     }
   } catch {
     // Not JSON: a letter with no job.
@@ -78,7 +78,10 @@ function bodyOf(content: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64
   return { body: kept.toString('base64'), bodyEncoding: 'base64' };
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+/** A header's text, NUL characters (which PostgreSQL's text cannot hold) replaced, cut at `max`. */
+function text(value: unknown, max = 255): string | undefined {
+  return typeof value === 'string' && value !== '' ? value.replace(/\u0000/g, '\ufffd').slice(0, max) : undefined;
+}
 
 /**
  * A dead-letter queue message as the store keeps it. Cask's publishers give the reason, detail, source and time
@@ -88,22 +91,19 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 export function letterFromMessage(message: ConsumeMessage, now: number): NewDeadLetter {
   const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
   const death = brokerDeath(headers);
-  const reason = (text(headers[DeadLetterHeader.Reason]) ?? death.reason ?? 'unknown').slice(0, 64);
-  const sourceQueue = text(headers[DeadLetterHeader.SourceQueue]) ?? death.queue ?? null;
+  const reason = text(headers[DeadLetterHeader.Reason], 64) ?? text(death.reason, 64) ?? 'unknown';
+  const sourceQueue = text(headers[DeadLetterHeader.SourceQueue]) ?? text(death.queue) ?? null;
   const at = headers[DeadLetterHeader.At];
   const job = jobOf(message.content);
   const messageId = text(message.properties.messageId);
   return {
     id: uuidv7(),
-    messageId: messageId === undefined ? null : messageId.slice(0, 255),
+    messageId: messageId ?? null,
     reason,
-    detail: (text(headers[DeadLetterHeader.Detail]) ?? (death.reason ? `dead-lettered by the broker (${death.reason})` : '')).slice(
-      0,
-      2000,
-    ),
-    sourceQueue: sourceQueue === null ? null : sourceQueue.slice(0, 255),
+    detail: text(headers[DeadLetterHeader.Detail], 2000) ?? (death.reason ? `dead-lettered by the broker (${reason})` : ''),
+    sourceQueue,
     jobId: job?.id ?? null,
-    type: job?.type ?? text(message.properties.type)?.slice(0, 255) ?? null,
+    type: text(job?.type) ?? text(message.properties.type) ?? null,
     ...bodyOf(message.content),
     bodyBytes: message.content.length,
     headers: keptHeaders(headers),
