@@ -80,7 +80,7 @@ function bodyOf(content: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64
 
 /** A header's text, NUL characters (which PostgreSQL's text cannot hold) replaced, cut at `max`. */
 function text(value: unknown, max = 255): string | undefined {
-  return typeof value === 'string' && value !== '' ? value.replace(/\u0000/g, '\ufffd').slice(0, max) : undefined;
+  return typeof value === 'string' && value !== '' ? value.replaceAll('\u0000', '\ufffd').slice(0, max) : undefined;
 }
 
 /**
