@@ -9,13 +9,14 @@ describe('dashboard: errors, groups and layout', () => {
   let dashboard: DashboardPage | undefined;
   let bounced: string;
   let delivery: string;
+  let deliveries: string[] = [];
 
   beforeAll(async () => {
     await cask.startApi();
     await cask.startWorker();
     browser = await launchChromium();
     bounced = await cask.dispatch('email.welcome', { email: 'nobody@bounce.test', name: 'Nobody' });
-    const deliveries = [];
+    deliveries = [];
     for (let i = 0; i < 3; i++) deliveries.push(await cask.dispatch('webhook.deliver', { endpoint: 'customer-9', duration_ms: 60_000 }));
     delivery = deliveries[2];
     await cask.waitForTerminal([bounced]);
@@ -48,6 +49,29 @@ describe('dashboard: errors, groups and layout', () => {
     const row = dashboard.page.locator('#groups tbody tr[data-group="webhooks/customer-9"]');
     await row.filter({ hasText: '2 / 2' }).waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await row.locator('td').allTextContents()).toEqual(['webhooks', '1', '2 / 2', '2 at once']);
+  });
+
+  it('shows each queue’s activity and each type’s jobs by status, and narrows the jobs table to one at a click', async () => {
+    dashboard = await DashboardPage.open(browser, cask.baseUrl);
+    const { page } = dashboard;
+    const webhooks = page.locator('#queue-table tbody tr[data-queue="webhooks"]');
+    // Two deliveries run (the group's cap), the third waits its turn.
+    await webhooks.filter({ has: page.locator('td:nth-child(4)', { hasText: /^2$/ }) }).waitFor({ timeout: UI_TIMEOUT_MS });
+    const cells = await webhooks.locator('td').allTextContents();
+    expect(cells.slice(0, 5)).toEqual(['1', '0', '2', '0', '0']);
+    // Waits of the two that started within the minute.
+    expect(cells[5]).toMatch(/\d/);
+    const email = page.locator('#types tbody tr[data-type="email.welcome"]');
+    await email.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await email.locator('td').allTextContents()).toEqual(['0', '0', '0', '0', '0', '1']);
+
+    await email.getByRole('button', { name: 'Show the jobs of type email.welcome' }).click();
+    await dashboard.waitForRows([bounced], 'the jobs of type email.welcome');
+    expect(new URL(page.url()).searchParams.get('type')).toBe('email.welcome');
+    await webhooks.getByRole('button', { name: 'Show the jobs of queue webhooks' }).click();
+    await dashboard.waitForRows([...deliveries].reverse(), 'the jobs of queue webhooks');
+    expect(new URL(page.url()).searchParams.get('type')).toBeNull();
+    expect(await page.locator('#jobs-title').evaluate((node) => node === (globalThis as any).document.activeElement)).toBe(true);
   });
 
   it('pauses, resumes and runs a schedule now from its row', async () => {

@@ -83,9 +83,12 @@ export class DeadLetterActions {
   private async redriveLetter(letter: DeadLetter, requestId: string | undefined): Promise<JobRecord> {
     if (letter.jobId === null) throw new NotRedrivableError('it is not a job message; read it and discard it');
     const job = await this.jobs.get(letter.jobId);
-    if (!job) throw new NotRedrivableError(`job ${letter.jobId} is not in the store (purged, or not dispatched through this api)`);
+    const missing = new NotRedrivableError(`job ${letter.jobId} is not in the store (purged, or not dispatched through this api)`);
+    if (!job) throw missing;
     try {
-      const redriven = (await this.redriver.retry(job.id, job.tenant, requestId)) as JobRecord;
+      // Undefined if the job was purged since it was read.
+      const redriven = await this.redriver.retry(job.id, job.tenant, requestId);
+      if (!redriven) throw missing;
       await this.letters.removeMatching({ jobId: job.id });
       return redriven;
     } catch (err) {

@@ -8,7 +8,7 @@ import { count, isJobId } from './format.js';
 import { JobDetail } from './job-detail.js';
 import { JobsTable } from './jobs-table.js';
 import { LiveFeed } from './live.js';
-import { renderStatusTiles, renderSystem, renderThroughput, syncOptions } from './overview.js';
+import { renderQueueActivity, renderStatusTiles, renderSystem, renderThroughput, renderTypes, syncOptions } from './overview.js';
 import { renderGroups, renderSchedules, renderWorkers } from './panels.js';
 import { dashboardPath, forgetKey, keysRequired, storeKey, storedKey } from './session.js';
 
@@ -127,6 +127,11 @@ function start(me) {
     table.setFilters({ status });
     $('#jobs-title').focus();
   }
+  /** The jobs table narrowed to a type or a queue (every other filter let go), the focus on it. @param {Record<string, string>} filter */
+  function showJobs(filter) {
+    table.setFilters({ status: '', type: '', queue: '', q: '', ...filter });
+    $('#jobs-title').focus();
+  }
   const table = new JobsTable({
     api,
     canWrite,
@@ -156,6 +161,8 @@ function start(me) {
       letterCounts && Object.values(letterCounts.counts).reduce((/** @type {number} */ sum, /** @type {number} */ n) => sum + n, 0);
     renderSystem(system, activity, queues, actions.toggleQueue, lettersStored);
     renderThroughput(activity);
+    renderTypes(stats, (type) => showJobs({ type }));
+    if (queues) renderQueueActivity(queues, (queue) => showJobs({ queue }));
     const types = Object.keys(stats.by_type);
     syncOptions(/** @type {HTMLSelectElement} */ ($('#filters select[name="type"]')), types);
     syncOptions(

@@ -1,4 +1,5 @@
-// Tiles (jobs per status, workers, outbox, durations, oldest queued job), the broker queues and the chart.
+// Tiles (jobs per status, workers, outbox, durations, oldest queued job), the broker queues, the chart, and the
+// per-queue and per-type tables.
 
 import { throughputChart } from './chart.js';
 import { $, el, setText } from './dom.js';
@@ -146,4 +147,69 @@ export function syncOptions(select, values, label = (value) => value) {
     select.replaceChildren(select.options[0], ...wanted.map((value) => el('option', { value }, label(value))));
   }
   select.value = current;
+}
+
+/** A number cell; 0 greyed. @param {number} n */
+function numberCell(n) {
+  return el('td', { className: n === 0 ? 'num zero' : 'num' }, count(n));
+}
+
+/** A row heading that filters the jobs table. @param {string} name @param {string} what @param {() => void} select */
+function filterHeading(name, what, select) {
+  return el(
+    'th',
+    { scope: 'row' },
+    el('button', { type: 'button', className: 'link', 'aria-label': `Show the jobs of ${what} ${name}`, onclick: select }, name),
+  );
+}
+
+/**
+ * The job queues with what waits, runs and finishes in each (GET /queues: every tenant's, for an admin key).
+ * @param {{ items: any[] }} queues
+ * @param {(queue: string) => void} select filters the jobs table by a queue
+ */
+export function renderQueueActivity(queues, select) {
+  const tbody = $('#queue-table tbody');
+  tbody.replaceChildren(
+    ...queues.items.map((q) =>
+      el(
+        'tr',
+        { dataset: { queue: q.queue } },
+        filterHeading(q.queue, 'queue', () => select(q.queue)),
+        numberCell(q.queued),
+        numberCell(q.scheduled),
+        numberCell(q.running),
+        numberCell(q.retrying),
+        numberCell(q.finished_per_minute),
+        el('td', { className: 'num' }, q.wait_p50_ms === null ? '—' : duration(q.wait_p50_ms)),
+        el('td', { className: 'num' }, q.wait_p95_ms === null ? '—' : duration(q.wait_p95_ms)),
+      ),
+    ),
+  );
+}
+
+/**
+ * Each job type's jobs by status (GET /stats), busiest first.
+ * @param {{ by_type: Record<string, Record<string, number>> }} stats
+ * @param {(type: string) => void} select filters the jobs table by a type
+ */
+export function renderTypes(stats, select) {
+  const tbody = $('#types tbody');
+  const types = Object.entries(stats.by_type);
+  if (types.length === 0) {
+    tbody.replaceChildren(el('tr', { className: 'empty' }, el('td', { colSpan: 7 }, 'No jobs yet.')));
+    return;
+  }
+  const total = (/** @type {Record<string, number>} */ counts) => Object.values(counts).reduce((sum, n) => sum + n, 0);
+  types.sort(([a, x], [b, y]) => total(y) - total(x) || a.localeCompare(b));
+  tbody.replaceChildren(
+    ...types.map(([type, counts]) =>
+      el(
+        'tr',
+        { dataset: { type } },
+        filterHeading(type, 'type', () => select(type)),
+        ...['waiting', 'queued', 'running', 'retrying', 'succeeded', 'failed'].map((status) => numberCell(counts[status] ?? 0)),
+      ),
+    ),
+  );
 }
