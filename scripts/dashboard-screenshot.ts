@@ -43,7 +43,7 @@ function batch(second: number): object[] {
 
 async function main(): Promise<void> {
   const namespace = uniqueNamespace('screenshot');
-  const env = { AMQP_URL: TEST_AMQP_URL, CASK_NAMESPACE: namespace, CASK_API_KEYS: `acme:write:${key}` };
+  const env = { AMQP_URL: TEST_AMQP_URL, CASK_NAMESPACE: namespace, CASK_API_KEYS: `acme:admin:${key}` };
   const processes: AppProcess[] = [];
   let load: NodeJS.Timeout | undefined;
   try {
