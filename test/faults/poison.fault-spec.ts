@@ -37,9 +37,10 @@ describe('fault: a poison job that kills its worker', () => {
 
     const [job, ...others] = await expectInvariants(cask, [poison, ...neighbours]);
     expect(job).toMatchObject({ status: 'failed', error: { code: 'poison', retryable: false } });
-    // One death where it was first prefetched, then max_attempts deaths in the suspect queue. A worker can
-    // die while moving a redelivered copy, which may leave a second copy: that one ends poison too.
-    expect(restarts).toBeGreaterThanOrEqual(3);
+    // Two deaths beside other jobs (held at the second, it is isolated), then max_attempts deaths alone in the
+    // suspect queue. A worker can die while moving a redelivered copy, which may leave a second copy: that one
+    // ends poison too.
+    expect(restarts).toBeGreaterThanOrEqual(4);
     expect(restarts).toBeLessThanOrEqual(12);
     expect(others.map((other) => other.status)).toEqual(neighbours.map(() => 'succeeded'));
 

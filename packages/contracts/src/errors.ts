@@ -29,6 +29,8 @@ export const ErrorCode = {
   StoreUnavailable: 'store_unavailable',
   /** A flow job did not run: a parent whose edge says `fail` did not succeed. */
   ParentFailed: 'parent_failed',
+  /** The worker running the attempt stopped sending heartbeats: the job waits to run again. */
+  WorkerLost: 'worker_lost',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

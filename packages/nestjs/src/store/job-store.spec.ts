@@ -1388,6 +1388,42 @@ describe.each(storeBackends(2))('$name', (backend) => {
     });
   });
 
+  describe('loseWorkers', () => {
+    it('shows jobs running on a lost worker as retrying, naming it, their attempt counted, and lets the rerun take over', async () => {
+      const [onLost, onOther, waiting] = [await given(), await given(), await given()];
+      await store.applyEvents([started(onLost, { worker: 'w-lost' }), started(onOther, { worker: 'w-alive' })]);
+
+      const lost = await store.loseWorkers(['w-lost', 'w-gone-idle'], T0 + 1000);
+
+      expect(lost.map((job) => job.id)).toEqual([onLost]);
+      const job = await mustGet(onLost);
+      expect(job).toMatchObject({ status: 'retrying', attempts: 1, nextAttemptAt: null, error: { code: 'worker_lost', retryable: true } });
+      expect(job.error?.message).toContain('w-lost');
+      expect((await store.history(onLost)).map((h) => [h.status, h.attempt, h.worker, h.error?.code ?? null])).toEqual([
+        ['running', 1, 'w-lost', null],
+        ['retrying', 1, 'w-lost', 'worker_lost'],
+      ]);
+      expect((await mustGet(onOther)).status).toBe('running');
+      expect((await mustGet(waiting)).status).toBe('queued');
+      // Idempotent: a second sweep (another api) finds nothing.
+      expect(await store.loseWorkers(['w-lost'], T0 + 2000)).toEqual([]);
+
+      // The broker hands the message to another worker, which runs attempt 2.
+      await store.applyEvents([started(onLost, { attempt: 2, worker: 'w-new', at: T0 + 3000 })]);
+      expect(await mustGet(onLost)).toMatchObject({ status: 'running', attempts: 2, worker: 'w-new' });
+      await store.applyEvents([succeeded(onLost, 'done', { attempt: 2, worker: 'w-new', at: T0 + 4000 })]);
+      expect(await mustGet(onLost)).toMatchObject({ status: 'succeeded', attempts: 2, error: null });
+    });
+
+    it('still takes the lost worker’s own late outcome: a worker cut off from heartbeats may have finished', async () => {
+      const id = await given();
+      await store.applyEvents([started(id, { worker: 'w-slow' })]);
+      await store.loseWorkers(['w-slow'], T0 + 1000);
+      await store.applyEvents([succeeded(id, 'late', { worker: 'w-slow', at: T0 + 1500 })]);
+      expect(await mustGet(id)).toMatchObject({ status: 'succeeded', attempts: 1, result: 'late' });
+    });
+  });
+
   describe('history', () => {
     it('records every status change of a run with retries, oldest first, and nothing for progress', async () => {
       const id = await given();

@@ -75,4 +75,11 @@ export abstract class JobStore {
     now: number,
     command?: (job: JobRecord) => OutboxMessage,
   ): Promise<{ before: JobRecord; cancelled: boolean } | undefined>;
+
+  /**
+   * Jobs `running` on workers that stopped sending heartbeats become `retrying` (no `next_attempt_at`: they run
+   * again when the broker hands their messages to another worker), with a history entry whose error
+   * (`worker_lost`) names the worker; their attempt stays counted. Returns them as they now are.
+   */
+  abstract loseWorkers(workerIds: readonly string[], now: number): Promise<JobRecord[]>;
 }

@@ -1,4 +1,4 @@
-import { JobEvent, JobStatus, isTerminalStatus } from '@cask/contracts';
+import { ErrorCode, JobError, JobEvent, JobStatus, isTerminalStatus } from '@cask/contracts';
 import { CompiledQuery, Kysely, Transaction, sql } from 'kysely';
 import type { CaskDatabase } from './cask-database';
 import { applyEventGroup, applySuccessesAsOneBatch, applySuccessesInOneStatement, onlyDistinctSuccesses } from './event-transitions';
@@ -317,6 +317,46 @@ export class KyselyJobStore extends JobStore {
         .values({ job_id: id, series: before.series, attempt: before.attempts, status: 'cancelled', at: now, worker: null, error: null })
         .execute();
       return { before, cancelled: true };
+    });
+  }
+
+  override loseWorkers(workerIds: readonly string[], now: number): Promise<JobRecord[]> {
+    if (workerIds.length === 0) return Promise.resolve([]);
+    return this.db.transaction().execute(async (trx) => {
+      const lost: JobRecord[] = [];
+      for (const workerId of workerIds) {
+        const error: JobError = {
+          code: ErrorCode.WorkerLost,
+          message: `Worker ${workerId} stopped sending heartbeats while running this attempt; it runs again when another worker takes it`,
+          retryable: true,
+        };
+        const rows = await trx
+          .updateTable('jobs')
+          .set({ status: 'retrying', error: JSON.stringify(error), next_attempt_at: null, updated_at: now })
+          .where('status', '=', 'running')
+          .where('worker', '=', workerId)
+          .returningAll()
+          .execute();
+        if (rows.length === 0) continue;
+        for (let i = 0; i < rows.length; i += 200) {
+          await trx
+            .insertInto('job_transitions')
+            .values(
+              rows.slice(i, i + 200).map((row) => ({
+                job_id: row.id,
+                series: row.series,
+                attempt: row.attempts,
+                status: 'retrying',
+                at: now,
+                worker: workerId,
+                error: JSON.stringify(error),
+              })),
+            )
+            .execute();
+        }
+        lost.push(...rows.map(toRecord));
+      }
+      return lost;
     });
   }
 

@@ -113,13 +113,15 @@ describe.each(backends)('WorkerRegistry on $name', (backend) => {
     expect([...(await registry.packableQueues(500))]).toEqual(['default']);
   });
 
-  it('deletes the rows of silent workers and says how many', async () => {
+  it('names the silent workers, deletes their rows and says how many', async () => {
     await registry.record(beat('gone-1'), 1000);
     await registry.record(beat('gone-2'), 2000);
     await registry.record(beat('alive'), 3000);
 
+    expect(await registry.silentSince(2000)).toEqual(['gone-1', 'gone-2']);
     expect(await registry.forgetSilent(2000)).toBe(2);
     expect((await registry.heardSince(0)).map((row) => row.id)).toEqual(['alive']);
+    expect(await registry.silentSince(2000)).toEqual([]);
     expect(await registry.forgetSilent(2000)).toBe(0);
   });
 });

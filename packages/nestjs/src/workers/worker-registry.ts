@@ -55,6 +55,12 @@ export class WorkerRegistry {
     return packable;
   }
 
+  /** Workers not heard from since `before`, by id. */
+  async silentSince(before: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('workers').select('id').where('last_seen', '<=', before).orderBy('id').execute();
+    return rows.map((row) => row.id);
+  }
+
   /** Forgets workers not heard from since `before`; resolves how many. */
   async forgetSilent(before: number): Promise<number> {
     const result = await this.db.deleteFrom('workers').where('last_seen', '<=', before).executeTakeFirst();

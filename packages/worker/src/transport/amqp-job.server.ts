@@ -33,6 +33,12 @@ import { ConsumerGate } from '../pool/consumer-gate';
 import { HeldJobs } from '../pool/held-jobs';
 import { untilConfirmed } from './until-confirmed';
 
+/**
+ * Crashes a job may be held at before it is isolated: after the first it runs again at full concurrency; held at
+ * a second one too, it runs alone, in the suspect queue.
+ */
+export const ISOLATE_AT_CRASHES = 2;
+
 /** Where a job's message came from. */
 interface MessageOrigin {
   /** From the suspect queue. */
@@ -47,10 +53,10 @@ interface MessageOrigin {
  * The worker's Nest transport: consumes each job queue with manual acks and a finite prefetch, routes
  * messages to `@JobHandler` methods, and dead-letters what no handler can take.
  *
- * A message redelivered to a job queue was in the hands of a worker that died or lost its channel. It is
- * moved to the queue's suspect queue, which each worker consumes one message at a time: if a worker dies
- * there, the job in hand is the one that killed it. Such a job is retried up to its attempt limit and
- * then failed with code `poison`, while the messages that were prefetched beside it run normally.
+ * A message redelivered to a job queue was in the hands of a worker that died or lost its channel. Its jobs run
+ * again at full concurrency; a job held at two such crashes is moved to the queue's suspect queue, which each
+ * worker consumes one message at a time: if a worker dies there, the job in hand is the one that killed it. Such a
+ * job is retried up to its attempt limit and then failed with code `poison`.
  *
  * A message of several jobs whose first finished jobs would wait long on a slower one is split: its unfinished
  * rest goes to this process's hold queue ({@link PackHolds}) and the message is acked. A rest whose worker let go
@@ -61,6 +67,12 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   protected override readonly logger = new Logger(AmqpJobServer.name);
   private readonly consumers: AmqpConsumer[] = [];
   private readonly holds: PackHolds;
+  /**
+   * Jobs whose redelivered message this process is moving on (a copy published, the original not yet acked), by
+   * id. The broker may hand this process the copy before the ack has left: it waits for the move, so that a job
+   * that kills its worker cannot die before its original is acked and come back once more each time.
+   */
+  private readonly moving = new Map<string, Promise<void>>();
   /** Per job queue: the jobs held from it, which steer its consumer's prefetch (messages may carry several). */
   private readonly held = new Map<string, HeldJobs>();
   /** Per job queue: its consumers (job queue, suspect queue), paused while the queue is paused through the api. */
@@ -315,6 +327,12 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       return;
     }
     const envelope = decoded.value;
+    const moving = this.moving.get(envelope.id);
+    if (moving && !delivery.message.fields.redelivered && !lost) {
+      const receive = () => this.receiveJob(queue, delivery, decoded, requestId, from);
+      void moving.then(receive, receive);
+      return;
+    }
     const definition = this.catalogue.get(envelope.type);
     if (!definition || definition.queue !== queue) {
       void this.deadLetter(source, delivery, ErrorCode.UnknownType, `no job type "${envelope.type.slice(0, 200)}" on queue "${queue}"`);
@@ -382,9 +400,12 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   }
 
   /**
-   * A redelivered job queue message goes to the suspect queue. A redelivered suspect message was running
-   * when its worker died: past `max_attempts` such deaths the job is poison. Each move counts an attempt,
-   * since the job may have run before its worker died.
+   * A job whose message was in the hands of a worker that died (or lost its channel). Most crashes are not the
+   * job's doing (a deploy, an out-of-memory kill, a lost host), so after its first one the job runs again at full
+   * concurrency, as a fresh message. A job held at {@link ISOLATE_AT_CRASHES} crashes goes to the suspect queue,
+   * which each worker takes one message at a time: a worker that dies there was killed by the job in hand, which
+   * fails with code `poison` once it has died alone `max_attempts` times. Each move counts an attempt, since the
+   * job may have run before its worker died.
    */
   private async handleRedelivery(
     queue: string,
@@ -395,11 +416,17 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     log: JobLogger,
   ): Promise<void> {
     const priority = delivery.message.properties.priority as number | undefined;
-    const crashes = Number(delivery.message.properties.headers?.[DeadLetterHeader.Crashes] ?? 0) + (suspect ? 1 : 0);
+    // Every crash the job was held at, this one included.
+    const crashes = Number(delivery.message.properties.headers?.[DeadLetterHeader.Crashes] ?? 0) + 1;
+    const aloneDeaths = suspect ? crashes - ISOLATE_AT_CRASHES : 0;
     const next = { ...envelope, attempt: envelope.attempt + 1 };
     const move = async () => {
-      if (crashes >= envelope.max_attempts) {
-        const error = { code: ErrorCode.Poison, message: `The worker died ${crashes} time(s) while running this job`, retryable: false };
+      if (aloneDeaths >= envelope.max_attempts) {
+        const error = {
+          code: ErrorCode.Poison,
+          message: `The worker died ${aloneDeaths} time(s) while running this job alone (${crashes} crashes in all)`,
+          retryable: false,
+        };
         log.error(`Job ${envelope.type} ${envelope.id}: ${error.message}; failing it as poison`);
         await this.outcomes.deadLetter(delivery.message, this.topology.suspectQueue(queue), ErrorCode.Poison, error.message);
         await this.events.publish([
@@ -415,13 +442,21 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
             ...(envelope.tenant === undefined ? {} : { tenant: envelope.tenant }),
           },
         ]);
+      } else if (!suspect && crashes < ISOLATE_AT_CRASHES) {
+        log.warn(`Job ${envelope.type} ${envelope.id}: its worker died holding attempt ${envelope.attempt}; running it again`);
+        await this.outcomes.requeue(next, queue, priority, requestId, crashes);
       } else {
-        if (suspect)
-          log.warn(`Job ${envelope.type} ${envelope.id}: its worker died running attempt ${envelope.attempt} (${crashes} so far)`);
+        log.warn(
+          `Job ${envelope.type} ${envelope.id}: held at ${crashes} crashes (attempt ${envelope.attempt}); running it alone to find out`,
+        );
         await this.outcomes.toSuspect(next, queue, priority, crashes, requestId);
       }
     };
-    await this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, move, log);
+    const moved = this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, move, log).finally(() => {
+      if (this.moving.get(envelope.id) === moved) this.moving.delete(envelope.id);
+    });
+    this.moving.set(envelope.id, moved);
+    await moved;
   }
 
   /** Shutdown: a job not started yet goes back to its queue as a fresh message. */

@@ -85,13 +85,16 @@ export class JobOutcomes {
     if (!lone) this.logger.debug(`Packed ${retries.length} retries for ${queue} into one message (to ${target})`);
   }
 
-  /** Puts a message back on its job queue as a fresh delivery (not a redelivery). */
-  async requeue(envelope: JobEnvelope, queue: string, priority: number | undefined, requestId?: string): Promise<void> {
+  /**
+   * Puts a message back on its job queue as a fresh delivery (not a redelivery).
+   * @param crashes - the crashes the job was held at so far, carried on to count the next one
+   */
+  async requeue(envelope: JobEnvelope, queue: string, priority: number | undefined, requestId?: string, crashes = 0): Promise<void> {
     await this.publisher.publish(this.topology.jobsExchange, queue, encodeEnvelope(envelope), {
       messageId: envelope.id,
       type: envelope.type,
       priority,
-      headers: requestIdHeaders(requestId),
+      headers: { ...requestIdHeaders(requestId), ...(crashes > 0 ? { [DeadLetterHeader.Crashes]: crashes } : {}) },
     });
   }
 
