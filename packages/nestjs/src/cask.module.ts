@@ -54,7 +54,7 @@ import { CASK_DATABASE, CASK_TOPOLOGY } from './tokens';
 import { HeartbeatConsumer } from './workers/heartbeat.consumer';
 import { LeaseStore } from './workers/lease-store';
 import { RateTokenTicker } from './workers/rate-token.ticker';
-import { SilentWorkerSweeper } from './workers/silent-worker.sweeper';
+import { SilentWorkerSweeper } from './events/silent-worker.sweeper';
 import { WorkerRegistry } from './workers/worker-registry';
 import { PackGate } from './outbox/pack-gate';
 import { WorkersOptions } from './workers/workers.options';

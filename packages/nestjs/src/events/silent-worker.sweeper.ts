@@ -1,10 +1,10 @@
 import { jobLog } from '@cask/contracts';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { JobEventBus } from '../events/job-event-bus';
+import { JobEventBus } from './job-event-bus';
 import { withinGrace } from '../shutdown/within-grace';
 import { JobStore } from '../store/job-store';
-import { WorkerRegistry } from './worker-registry';
-import { WorkersOptions } from './workers.options';
+import { WorkerRegistry } from '../workers/worker-registry';
+import { WorkersOptions } from '../workers/workers.options';
 
 /** Sweeps this many times per `workers.timeoutMs`, so a lost worker is found within 4/3 of it. */
 const SWEEPS_PER_TIMEOUT = 3;
