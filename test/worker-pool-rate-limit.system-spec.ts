@@ -1,4 +1,5 @@
 import { AppProcess, CaskSystem, JobBody, inParallel, rawConnection, startWorker } from '@cask/testing';
+import { MessageSigner, SIGNATURE_HEADER, encodeRateToken } from '@cask/contracts';
 
 type TimedJob = JobBody & { started_at: string | null };
 
@@ -45,5 +46,52 @@ describe('worker pool: rate limit across workers', () => {
     // The broker spread the jobs over both workers, so a limit kept per worker would have let 10 a second through.
     const workers = new Set(jobs.map((job) => job.history.find((h) => h.status === 'succeeded')?.worker));
     expect(workers).toEqual(new Set(['rate-a', 'rate-b']));
+  });
+});
+
+/** With signing keys, start tokens are signed: tokens added by anyone else do not let jobs start. */
+describe('worker pool: signed start tokens', () => {
+  const cask = new CaskSystem('pool-rate-signed', {
+    JOB_RATE_LIMITS: `demo.flaky=${RATE}`,
+    CASK_SIGNING_KEYS: 'k1:the-signing-secret-of-at-least-32-characters',
+  });
+
+  beforeAll(async () => {
+    await cask.startApi();
+    await cask.startWorker({ WORKER_ID: 'rate-signed' });
+  });
+
+  afterAll(async () => {
+    await cask.stop();
+    const connection = await rawConnection();
+    const channel = await connection.createChannel();
+    await channel.deleteQueue(`${cask.namespace}.tokens.demo.flaky`);
+    await connection.close();
+  });
+
+  it('drops forged tokens (unsigned, signed with another key, for another type) and keeps the rate', async () => {
+    const connection = await rawConnection();
+    const channel = await connection.createConfirmChannel();
+    const queue = `${cask.namespace}.tokens.demo.flaky`;
+    const stranger = new MessageSigner([{ id: 'k1', secret: 'not-the-secret-but-long-enough-to-pass' }]);
+    const signer = new MessageSigner([{ id: 'k1', secret: 'the-signing-secret-of-at-least-32-characters' }]);
+    for (let i = 0; i < 100; i++) {
+      const token = encodeRateToken({ type: 'demo.flaky', at: Date.now() });
+      channel.sendToQueue(queue, token);
+      channel.sendToQueue(queue, token, { headers: { [SIGNATURE_HEADER]: stranger.sign(token) } });
+      const other = encodeRateToken({ type: 'email.welcome', at: Date.now() });
+      channel.sendToQueue(queue, other, { headers: { [SIGNATURE_HEADER]: signer.sign(other) } });
+    }
+    await channel.waitForConfirms();
+    await connection.close();
+
+    const ids = await inParallel(Array.from({ length: 15 }), 15, () => cask.dispatch('demo.flaky', { fail_times: 0 }));
+    const jobs = (await cask.waitForTerminal(ids)) as TimedJob[];
+
+    expect(jobs.every((job) => job.status === 'succeeded')).toBe(true);
+    const starts = jobs.map((job) => Date.parse(job.started_at as string)).sort((a, b) => a - b);
+    // 300 forged tokens would have let all 15 start at once; signed ones at 5 a second take two seconds at least.
+    expect(starts[starts.length - 1] - starts[0]).toBeGreaterThanOrEqual(2000);
+    await cask.worker?.waitForLine(/Dropped 1 start token\(s\) of demo\.flaky not signed by the api/);
   });
 });

@@ -13,6 +13,7 @@ export * from './job-view';
 export * from './payload-validation';
 export * from './request-id';
 export * from './retry-policy';
+export * from './rate-token';
 export * from './schedule-definition';
 export * from './signing';
 export * from './topology';

@@ -113,7 +113,7 @@ const PROVIDERS: Provider[] = [
   {
     // Throws a ConfigError naming queues and job types the options name but the catalogue does not know.
     provide: WorkerPool,
-    inject: [WorkerSettings, JobCatalogue, CASK_WORKER_TOPOLOGY, AmqpConnection, ConfirmPublisher, JobExecutor],
+    inject: [WorkerSettings, JobCatalogue, CASK_WORKER_TOPOLOGY, AmqpConnection, ConfirmPublisher, JobExecutor, WorkerSigning],
     useFactory: (
       settings: WorkerSettings,
       catalogue: JobCatalogue,
@@ -121,7 +121,8 @@ const PROVIDERS: Provider[] = [
       connection: AmqpConnection,
       publisher: ConfirmPublisher,
       executor: JobExecutor,
-    ) => new WorkerPool(settings, catalogue, topology, connection, publisher, () => executor.inFlight),
+      signing: WorkerSigning,
+    ) => new WorkerPool(settings, catalogue, topology, connection, publisher, () => executor.inFlight, signing.signer),
   },
   AmqpJobServer,
   AmqpHealthIndicator,

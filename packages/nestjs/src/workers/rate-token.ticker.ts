@@ -4,6 +4,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import type { Channel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { CaskSigning } from '../cask-signing';
 import { withinGrace } from '../shutdown/within-grace';
 import { topUpTokens } from './token-top-up';
 import { CASK_TOPOLOGY } from '../tokens';
@@ -42,6 +43,7 @@ export class RateTokenTicker implements OnApplicationBootstrap, BeforeApplicatio
     private readonly leases: LeaseStore,
     private readonly catalogue: JobCatalogue,
     private readonly options: WorkersOptions,
+    private readonly signing: CaskSigning,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -88,7 +90,9 @@ export class RateTokenTicker implements OnApplicationBootstrap, BeforeApplicatio
     this.holding = held;
     const channel = this.channel?.current;
     if (!held || !channel) return;
-    for (const [type, rate] of this.rateLimits) await topUpTokens(channel, rateTokenQueue(this.topology, type), rate);
+    for (const [type, rate] of this.rateLimits) {
+      await topUpTokens(channel, rateTokenQueue(this.topology, type), type, rate, this.signing.signer);
+    }
   }
 
   /** On every whole second of the clock, so one top-up falls in each second. */

@@ -1,5 +1,5 @@
 import { AmqpConnection, ConfirmPublisher } from '@cask/core';
-import type { CaskTopology, JobCatalogue } from '@cask/contracts';
+import type { CaskTopology, JobCatalogue, MessageSigner } from '@cask/contracts';
 import { hostname } from 'node:os';
 import type { WorkerSettings } from '../worker-settings';
 import { AmqpRateTokens } from './amqp-rate-tokens';
@@ -26,9 +26,10 @@ export class WorkerPool {
     connection: AmqpConnection,
     publisher: ConfirmPublisher,
     inFlight: () => number,
+    signer?: MessageSigner,
   ) {
     this.plan = planPool(config, catalogue);
-    this.rateTokens = new AmqpRateTokens(connection, topology, [...this.plan.rateLimits.keys()]);
+    this.rateTokens = new AmqpRateTokens(connection, topology, [...this.plan.rateLimits.keys()], signer);
     this.slots = new JobSlots(config.concurrency, this.plan.typeCaps, this.plan.rateLimits.keys(), this.rateTokens);
     this.heartbeats = new HeartbeatPublisher(
       publisher,
