@@ -23,6 +23,12 @@ export const CONTENDERS: readonly ContenderSpec[] = [
     load: async () => (await import('./contenders/cask-dispatcher.contender')).createCaskGroupsContender,
   },
   {
+    id: 'cask-quorum',
+    title: 'Cask AsyncDispatcher, SQLite, quorum job queues',
+    bulkApi: 'dispatchMany',
+    load: async () => (await import('./contenders/cask-dispatcher.contender')).createCaskQuorumContender,
+  },
+  {
     id: 'cask-postgres',
     title: 'Cask AsyncDispatcher, PostgreSQL',
     bulkApi: 'dispatchMany',

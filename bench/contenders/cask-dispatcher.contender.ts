@@ -44,12 +44,15 @@ class CaskDispatcherContender implements Contender {
     private readonly store: 'sqlite' | 'postgres',
     /** Dispatch every job into one of {@link GROUPS} groups (no cap: only the turns and the buffer). */
     private readonly grouped = false,
+    /** The job queues' kind (`CASK_JOB_QUEUE_TYPE`) on both sides. */
+    private readonly jobQueueType: 'classic' | 'quorum' = 'classic',
   ) {}
 
   async setUp(): Promise<void> {
     const namespace = this.ctx.prefix;
     this.ctx.track(caskNamespaceResource(namespace));
-    const env: Record<string, string> = { AMQP_URL: BENCH_AMQP_URL, CASK_NAMESPACE: namespace, LOG_LEVEL: 'warn', PORT: '0' };
+    const shared = { CASK_JOB_QUEUE_TYPE: this.jobQueueType };
+    const env: Record<string, string> = { AMQP_URL: BENCH_AMQP_URL, CASK_NAMESPACE: namespace, LOG_LEVEL: 'warn', PORT: '0', ...shared };
     if (this.store === 'postgres') {
       const name = databaseName(this.ctx.prefix);
       this.ctx.track({ kind: 'postgres-database', name });
@@ -75,7 +78,7 @@ class CaskDispatcherContender implements Contender {
       }
     });
     await this.untilReady();
-    this.worker = startCaskWorker(this.ctx, namespace);
+    this.worker = startCaskWorker(this.ctx, namespace, shared);
     await this.worker.guard(this.drain(this.ctx.options.warmupJobs));
   }
 
@@ -170,5 +173,7 @@ class CaskDispatcherContender implements Contender {
 export const createCaskSqliteContender = (ctx: RunContext): Contender => new CaskDispatcherContender(ctx, 'sqlite');
 
 export const createCaskGroupsContender = (ctx: RunContext): Contender => new CaskDispatcherContender(ctx, 'sqlite', true);
+
+export const createCaskQuorumContender = (ctx: RunContext): Contender => new CaskDispatcherContender(ctx, 'sqlite', false, 'quorum');
 
 export const createCaskPostgresContender = (ctx: RunContext): Contender => new CaskDispatcherContender(ctx, 'postgres');

@@ -36,7 +36,7 @@ export function caskNamespaceResource(namespace: string): BenchResource {
 }
 
 /** The built worker, quiet (LOG_LEVEL=warn), running `concurrency` jobs at once. */
-export function startCaskWorker(ctx: RunContext, namespace: string): ManagedProcess {
+export function startCaskWorker(ctx: RunContext, namespace: string, env: Record<string, string> = {}): ManagedProcess {
   const worker = ManagedProcess.spawnNode(
     'cask worker',
     ENTRY.worker,
@@ -46,6 +46,7 @@ export function startCaskWorker(ctx: RunContext, namespace: string): ManagedProc
       WORKER_CONCURRENCY: String(ctx.options.concurrency),
       WORKER_HEALTH_PORT: '0',
       LOG_LEVEL: 'warn',
+      ...env,
     },
     REPO_ROOT,
   );

@@ -22,6 +22,7 @@ describe('topologyFor', () => {
       workersQueue: 'acme.prod.workers',
       heartbeatRoutingKey: 'heartbeat',
       maxPriority: 9,
+      jobQueueType: 'classic',
       jobQueue: 'acme.prod.jobs.video',
       suspectQueue: 'acme.prod.suspect.video',
       delayQueue: 'acme.prod.delay.video.1200',
@@ -46,6 +47,11 @@ describe('topologyFor', () => {
     ];
 
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('makes classic job queues unless told quorum, and refuses any other kind', () => {
+    expect(topologyFor('acme', 'quorum').jobQueueType).toBe('quorum');
+    expect(() => topologyFor('acme', 'stream' as never)).toThrow('Job queue type "stream" must be classic or quorum');
   });
 
   it('uses the namespace "cask" when none is given', () => {

@@ -24,6 +24,11 @@ export interface CaskTopology {
   readonly heartbeatRoutingKey: string;
   /** Highest job priority a job queue accepts. */
   readonly maxPriority: number;
+  /**
+   * The kind of the job and suspect queues: `classic` (priorities 0-9) or `quorum` (replicated, faster on these
+   * machines; no priorities on RabbitMQ 3.x, two levels on 4.x).
+   */
+  readonly jobQueueType: JobQueueType;
   /** The broker queue that holds a job queue's messages. */
   jobQueue(queue: string): string;
   /**
@@ -59,14 +64,21 @@ export const DeadLetterHeader = {
 
 const NAMESPACE = /^[a-z0-9][a-z0-9_.-]*$/;
 
+/** The kinds a job queue may be. */
+export const JOB_QUEUE_TYPES = ['classic', 'quorum'] as const;
+export type JobQueueType = (typeof JOB_QUEUE_TYPES)[number];
+
 /**
  * Topology names for a namespace. Separate namespaces on one broker never see each other's messages.
  * @param namespace - prefix of every name; @defaultValue `'cask'`
+ * @param jobQueueType - see {@link CaskTopology.jobQueueType}; the api and every worker of a namespace must agree,
+ *   and a namespace's existing queues keep the kind they were declared with; @defaultValue `'classic'`
  */
-export function topologyFor(namespace = 'cask'): CaskTopology {
+export function topologyFor(namespace = 'cask', jobQueueType: JobQueueType = 'classic'): CaskTopology {
   if (!NAMESPACE.test(namespace)) {
     throw new TypeError(`Namespace "${namespace}" must be lower-case letters, digits, ".", "-" or "_"`);
   }
+  if (!JOB_QUEUE_TYPES.includes(jobQueueType)) throw new TypeError(`Job queue type "${String(jobQueueType)}" must be classic or quorum`);
   return Object.freeze({
     namespace,
     jobsExchange: `${namespace}.jobs`,
@@ -79,6 +91,7 @@ export function topologyFor(namespace = 'cask'): CaskTopology {
     workersQueue: `${namespace}.workers`,
     heartbeatRoutingKey: 'heartbeat',
     maxPriority: 9,
+    jobQueueType,
     jobQueue: (queue: string) => `${namespace}.jobs.${queue}`,
     suspectQueue: (queue: string) => `${namespace}.suspect.${queue}`,
     delayQueue: (queue: string, delayMs: number) => `${namespace}.delay.${queue}.${delayMs}`,

@@ -1,4 +1,4 @@
-import type { JobDefinition, ScheduleDefinition, SigningKey } from '@cask/contracts';
+import type { JobDefinition, JobQueueType, ScheduleDefinition, SigningKey } from '@cask/contracts';
 import type { Kysely } from 'kysely';
 import type { Pool } from 'pg';
 
@@ -189,6 +189,13 @@ export interface CaskModuleOptions {
    * @defaultValue `'cask'`
    */
   namespace?: string;
+  /**
+   * The kind of the job queues: `classic` (priorities 0-9) or `quorum` (replicated; on RabbitMQ 3.x no
+   * priorities, on 4.x two levels). Workers must use the same; a namespace's queues keep the kind they were first
+   * declared with (use a new namespace to switch).
+   * @defaultValue `'classic'`
+   */
+  jobQueueType?: JobQueueType;
   /** @defaultValue `{ type: 'sqlite', path: './data/cask.db' }` */
   store?: CaskStoreOptions;
   /**

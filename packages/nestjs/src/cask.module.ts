@@ -142,7 +142,7 @@ const SETTINGS: Provider[] = [
   {
     provide: CASK_TOPOLOGY,
     inject: [CASK_MODULE_OPTIONS],
-    useFactory: (o: CaskModuleOptions) => topologyFor(o.namespace ?? DEFAULTS.namespace),
+    useFactory: (o: CaskModuleOptions) => topologyFor(o.namespace ?? DEFAULTS.namespace, o.jobQueueType),
   },
   { provide: JobCatalogue, inject: [CASK_MODULE_OPTIONS], useFactory: (o: CaskModuleOptions) => new JobCatalogue(o.jobs ?? []) },
   { provide: CodeSchedules, inject: [CASK_MODULE_OPTIONS], useFactory: (o: CaskModuleOptions) => new CodeSchedules(o.schedules ?? []) },

@@ -36,7 +36,7 @@ const PROVIDERS: Provider[] = [
   {
     provide: CASK_WORKER_TOPOLOGY,
     inject: [CASK_WORKER_OPTIONS],
-    useFactory: (o: CaskWorkerModuleOptions) => topologyFor(o.namespace ?? 'cask'),
+    useFactory: (o: CaskWorkerModuleOptions) => topologyFor(o.namespace ?? 'cask', o.jobQueueType),
   },
   { provide: JobCatalogue, inject: [CASK_WORKER_OPTIONS], useFactory: (o: CaskWorkerModuleOptions) => new JobCatalogue(o.jobs ?? []) },
   {

@@ -1,4 +1,4 @@
-import type { JobDefinition, SigningKey } from '@cask/contracts';
+import type { JobDefinition, JobQueueType, SigningKey } from '@cask/contracts';
 import type { Registry } from 'prom-client';
 
 /** How the worker reaches RabbitMQ. */
@@ -24,6 +24,8 @@ export interface CaskWorkerModuleOptions {
    * @defaultValue `'cask'`
    */
   namespace?: string;
+  /** The kind of the job queues, the same as the api side's `jobQueueType`. @defaultValue `'classic'` */
+  jobQueueType?: JobQueueType;
   /**
    * Names this worker in job history, `GET /workers` and logs.
    * @defaultValue `<hostname>-<pid>`

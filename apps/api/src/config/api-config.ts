@@ -1,4 +1,4 @@
-import { JobDefinition, SigningKey, parseSigningKeys } from '@cask/contracts';
+import { JOB_QUEUE_TYPES, JobDefinition, JobQueueType, SigningKey, parseSigningKeys } from '@cask/contracts';
 import { JOB_DEFINITIONS } from '@cask/examples';
 import {
   DeploymentEnv,
@@ -29,6 +29,9 @@ class ApiEnv extends DeploymentEnv {
 
   @Matches(/^[a-z0-9][a-z0-9_.-]*$/, { message: 'must be lower-case letters, digits, ".", "-" or "_"' })
   CASK_NAMESPACE: string = 'cask';
+
+  @IsIn(JOB_QUEUE_TYPES, { message: 'must be classic or quorum' })
+  CASK_JOB_QUEUE_TYPE: JobQueueType = 'classic';
 
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
@@ -125,6 +128,8 @@ export class ApiConfig {
   amqpUrl: string;
   /** Prefix of every exchange and queue; deployments sharing a broker use different ones. */
   namespace: string;
+  /** The kind of the job queues; the api and the workers must agree. */
+  jobQueueType: JobQueueType;
   /** PostgreSQL URL; when unset the embedded SQLite store at {@link sqlitePath} is used. */
   databaseUrl?: string;
   sqlitePath: string;
@@ -198,6 +203,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, jobs: readon
     port: e.PORT,
     amqpUrl: e.AMQP_URL,
     namespace: e.CASK_NAMESPACE,
+    jobQueueType: e.CASK_JOB_QUEUE_TYPE,
     databaseUrl: e.DATABASE_URL,
     sqlitePath: e.SQLITE_PATH,
     databasePoolSize: e.DATABASE_POOL_SIZE,

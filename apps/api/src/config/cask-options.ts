@@ -9,6 +9,7 @@ export function caskOptions(config: ApiConfig): CaskModuleOptions {
     schedules: SCHEDULE_DEFINITIONS,
     broker: { url: config.amqpUrl, connectionName: 'cask-api', ca: config.brokerCa, confirmTimeoutMs: config.publishConfirmTimeoutMs },
     namespace: config.namespace,
+    jobQueueType: config.jobQueueType,
     store: config.databaseUrl
       ? { type: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize }
       : { type: 'sqlite', path: config.sqlitePath },

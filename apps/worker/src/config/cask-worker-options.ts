@@ -9,6 +9,7 @@ export function caskWorkerOptions(config: WorkerConfig, metricsRegistry: Registr
     jobs: JOB_DEFINITIONS,
     broker: { url: config.amqpUrl, ca: config.brokerCa, confirmTimeoutMs: config.publishConfirmTimeoutMs },
     namespace: config.namespace,
+    jobQueueType: config.jobQueueType,
     workerId: config.workerId,
     concurrency: config.concurrency,
     queues: config.queues,

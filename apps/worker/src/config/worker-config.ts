@@ -1,4 +1,4 @@
-import { JobDefinition, SigningKey, parseSigningKeys } from '@cask/contracts';
+import { JOB_QUEUE_TYPES, JobDefinition, JobQueueType, SigningKey, parseSigningKeys } from '@cask/contracts';
 import { JOB_DEFINITIONS } from '@cask/examples';
 import {
   DeploymentEnv,
@@ -25,6 +25,9 @@ class WorkerEnv extends DeploymentEnv {
 
   @Matches(/^[a-z0-9][a-z0-9_.-]*$/, { message: 'must be lower-case letters, digits, ".", "-" or "_"' })
   CASK_NAMESPACE: string = 'cask';
+
+  @IsIn(JOB_QUEUE_TYPES, { message: 'must be classic or quorum' })
+  CASK_JOB_QUEUE_TYPE: JobQueueType = 'classic';
 
   @IntSetting(1, 1000)
   WORKER_CONCURRENCY: number = 16;
@@ -85,6 +88,8 @@ class WorkerEnv extends DeploymentEnv {
 export class WorkerConfig {
   amqpUrl: string;
   namespace: string;
+  /** The kind of the job queues; the api and the workers must agree. */
+  jobQueueType: JobQueueType;
   /** Jobs this process runs at once; also each queue consumer's prefetch. */
   concurrency: number;
   /** Names this process in job history and logs. */
@@ -138,6 +143,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, jobs: rea
   return {
     amqpUrl: e.AMQP_URL,
     namespace: e.CASK_NAMESPACE,
+    jobQueueType: e.CASK_JOB_QUEUE_TYPE,
     concurrency: e.WORKER_CONCURRENCY,
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
     publishConfirmTimeoutMs: e.PUBLISH_CONFIRM_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import { topologyFor } from '@cask/contracts';
 import type { Channel } from 'amqplib';
-import { HOLD_TTL_MS, declareDelayQueue, declareHoldQueue, delayBucket, fromLostHold } from './topology';
+import { HOLD_TTL_MS, declareDelayQueue, declareHoldQueue, delayBucket, fromLostHold, jobQueueArguments } from './topology';
 
 describe('delayBucket', () => {
   it.each([0, 1, 9, 9.99, -5])('publishes a delay of %p ms straight away (bucket 0)', (delayMs) => {
@@ -68,6 +68,18 @@ describe('declareDelayQueue', () => {
     ]);
     // The queue must outlive its messages, or a message would vanish with it.
     expect((asserted[0][1] as { arguments: { 'x-expires': number } }).arguments['x-expires']).toBeGreaterThan(1200);
+  });
+});
+
+describe('jobQueueArguments', () => {
+  it('makes classic priority queues by default and quorum ones without priorities when asked, both dead-lettering', () => {
+    expect(jobQueueArguments(topologyFor('acme'))).toEqual({
+      'x-queue-type': 'classic',
+      'x-max-priority': 9,
+      'x-dead-letter-exchange': 'acme.dlx',
+    });
+    // RabbitMQ 3.x refuses x-max-priority on a quorum queue; 4.x drops messages past the delivery limit without a target.
+    expect(jobQueueArguments(topologyFor('acme', 'quorum'))).toEqual({ 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'acme.dlx' });
   });
 });
 

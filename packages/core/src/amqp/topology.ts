@@ -9,22 +9,23 @@ export async function declareDeadLetters(channel: Channel, topology: CaskTopolog
 }
 
 /**
- * Declares the jobs exchange and one durable priority queue per job queue name, bound by that name.
- * Classic queues, because only they take 10 priority levels on both RabbitMQ 3.10 and 4.x. Idempotent.
+ * The arguments of job and suspect queues. Classic by default, because only classic queues take 10 priority levels
+ * on both RabbitMQ 3.10 and 4.x; quorum queues when the topology says so (no `x-max-priority`: 3.x refuses it).
+ * Both dead-letter to the dead-letter exchange (on 4.x a quorum queue drops a message past its delivery limit
+ * when it has no dead-letter target).
  */
+export function jobQueueArguments(topology: CaskTopology): Record<string, unknown> {
+  if (topology.jobQueueType === 'quorum') return { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': topology.deadLetterExchange };
+  return { 'x-queue-type': 'classic', 'x-max-priority': topology.maxPriority, 'x-dead-letter-exchange': topology.deadLetterExchange };
+}
+
+/** Declares the jobs exchange and one durable queue per job queue name, bound by that name. Idempotent. */
 export async function declareJobQueues(channel: Channel, topology: CaskTopology, queues: readonly string[]): Promise<void> {
   await declareDeadLetters(channel, topology);
   await channel.assertExchange(topology.jobsExchange, 'direct', { durable: true });
   for (const queue of queues) {
     const name = topology.jobQueue(queue);
-    await channel.assertQueue(name, {
-      durable: true,
-      arguments: {
-        'x-queue-type': 'classic',
-        'x-max-priority': topology.maxPriority,
-        'x-dead-letter-exchange': topology.deadLetterExchange,
-      },
-    });
+    await channel.assertQueue(name, { durable: true, arguments: jobQueueArguments(topology) });
     await channel.bindQueue(name, topology.jobsExchange, queue);
     await declareSuspectQueue(channel, topology, queue);
   }
@@ -32,10 +33,7 @@ export async function declareJobQueues(channel: Channel, topology: CaskTopology,
 
 /** The queue a job queue's redelivered messages wait in; consumed one at a time. Idempotent. */
 export async function declareSuspectQueue(channel: Channel, topology: CaskTopology, queue: string): Promise<void> {
-  await channel.assertQueue(topology.suspectQueue(queue), {
-    durable: true,
-    arguments: { 'x-queue-type': 'classic', 'x-max-priority': topology.maxPriority, 'x-dead-letter-exchange': topology.deadLetterExchange },
-  });
+  await channel.assertQueue(topology.suspectQueue(queue), { durable: true, arguments: jobQueueArguments(topology) });
 }
 
 /**
