@@ -1,9 +1,9 @@
-import { CaskSystem, expectInvariants, waitFor } from '@cask/testing';
+import { CaskSystem, expectInvariants, inParallel, waitFor } from '@cask/testing';
 
 /**
  * Most crashes are not a job's doing (a deploy, an out-of-memory kill, a lost host): a worker killed with 16
  * five-second jobs running shows them as waiting to run again once its heartbeats stop, and restarted, runs all
- * 16 again side by side, not one at a time.
+ * 16 again side by side, not one at a time, and not behind the queue's backlog.
  */
 describe('fault: worker killed with 16 long jobs running, restarted', () => {
   const cask = new CaskSystem('recovery');
@@ -26,6 +26,10 @@ describe('fault: worker killed with 16 long jobs running, restarted', () => {
     await waitFor(async () => (await Promise.all(ids.map((id) => cask.get(id)))).every((job) => job.status === 'running'), {
       what: 'all 16 jobs to be running',
     });
+    // A backlog behind them: the reruns must not wait for it.
+    const backlog = await inParallel(Array.from({ length: 150 }), 20, (_, i) =>
+      cask.dispatch('video.process', { url: `https://example.com/b${i}.mp4`, duration_ms: 1000 }),
+    );
     const dead = (await cask.get(ids[0])).worker as string;
     expect(await cask.worker?.stop('SIGKILL')).toBeNull();
     const killedAt = Date.now();
@@ -47,6 +51,8 @@ describe('fault: worker killed with 16 long jobs running, restarted', () => {
     const restartedAt = Date.now();
     await cask.startWorker(worker);
     const jobs = await expectInvariants(cask, ids);
+    const waited = await cask.waitForTerminal(backlog);
+    expect(waited.every((job) => job.status === 'succeeded')).toBe(true);
     expect(jobs.map((job) => [job.status, job.attempts])).toEqual(ids.map(() => ['succeeded', 2]));
     const finished = Math.max(...jobs.map((job) => Date.parse(job.finished_at as string)));
     expect(finished - restartedAt).toBeLessThan(15_000);

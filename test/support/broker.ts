@@ -19,6 +19,7 @@ export async function deleteNamespace(namespace: string, queues: readonly string
     const all = [
       ...queues.map(topology.jobQueue),
       ...queues.map(topology.suspectQueue),
+      ...queues.map(topology.rescueQueue),
       topology.eventsQueue,
       topology.deadLetterQueue,
       topology.controlStream,

@@ -8,6 +8,7 @@ describe('topologyFor', () => {
       ...topology,
       jobQueue: topology.jobQueue('video'),
       suspectQueue: topology.suspectQueue('video'),
+      rescueQueue: topology.rescueQueue('video'),
       delayQueue: topology.delayQueue('video', 1200),
       holdQueue: topology.holdQueue('video', 'worker-1.ab12'),
     }).toEqual({
@@ -25,6 +26,7 @@ describe('topologyFor', () => {
       jobQueueType: 'classic',
       jobQueue: 'acme.prod.jobs.video',
       suspectQueue: 'acme.prod.suspect.video',
+      rescueQueue: 'acme.prod.rescue.video',
       delayQueue: 'acme.prod.delay.video.1200',
       holdQueue: 'acme.prod.held.video.worker-1.ab12',
       holdQueuePrefix: 'acme.prod.held.',

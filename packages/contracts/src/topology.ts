@@ -36,6 +36,11 @@ export interface CaskTopology {
    * that kills its worker is found out without taking its neighbours along.
    */
   suspectQueue(queue: string): string;
+  /**
+   * Where jobs held by a worker that died go to run again, at full concurrency, beside the job queue rather than
+   * behind its backlog; held at a second crash, a job goes to the suspect queue instead.
+   */
+  rescueQueue(queue: string): string;
   /** The queue where a job queue's retries wait `delayMs` before returning to it. */
   delayQueue(queue: string, delayMs: number): string;
   /**
@@ -94,6 +99,7 @@ export function topologyFor(namespace = 'cask', jobQueueType: JobQueueType = 'cl
     jobQueueType,
     jobQueue: (queue: string) => `${namespace}.jobs.${queue}`,
     suspectQueue: (queue: string) => `${namespace}.suspect.${queue}`,
+    rescueQueue: (queue: string) => `${namespace}.rescue.${queue}`,
     delayQueue: (queue: string, delayMs: number) => `${namespace}.delay.${queue}.${delayMs}`,
     holdQueue: (queue: string, holder: string) => `${namespace}.held.${queue}.${holder}`,
     holdQueuePrefix: `${namespace}.held.`,

@@ -20,7 +20,7 @@ export class WorkerHealthController {
     return { status: 'ok', info: {}, error: {}, details: {} };
   }
 
-  /** 200 while connected, with the consumer of every job and suspect queue it serves attached, and not shutting down. */
+  /** 200 while connected, with the consumer of every job, suspect and rescue queue it serves attached, and not shutting down. */
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {

@@ -28,6 +28,7 @@ export async function declareJobQueues(channel: Channel, topology: CaskTopology,
     await channel.assertQueue(name, { durable: true, arguments: jobQueueArguments(topology) });
     await channel.bindQueue(name, topology.jobsExchange, queue);
     await declareSuspectQueue(channel, topology, queue);
+    await channel.assertQueue(topology.rescueQueue(queue), { durable: true, arguments: jobQueueArguments(topology) });
   }
 }
 

@@ -5,7 +5,7 @@ import { AmqpJobServer } from '../transport/amqp-job.server';
 
 /**
  * The worker's readiness checks as terminus indicators, for the host's health controller: connected, the
- * consumer of every job and suspect queue it serves attached, and not shutting down.
+ * consumer of every job, suspect and rescue queue it serves attached, and not shutting down.
  */
 @Injectable()
 export class CaskWorkerHealthIndicator {
@@ -21,7 +21,7 @@ export class CaskWorkerHealthIndicator {
     return this.amqp.broker(this.connection);
   }
 
-  /** `consumers`: up while every job and suspect queue consumer is attached. */
+  /** `consumers`: up while every job, suspect and rescue queue consumer is attached. */
   consumers(): HealthIndicatorResult<'consumers'> {
     return this.amqp.consumers(this.server.queueConsumers);
   }

@@ -39,8 +39,13 @@ import { untilConfirmed } from './until-confirmed';
  */
 export const ISOLATE_AT_CRASHES = 2;
 
+/** The broker queues of a job queue a worker consumes. */
+type ConsumedQueue = 'jobs' | 'suspect' | 'rescue';
+
 /** Where a job's message came from. */
 interface MessageOrigin {
+  /** The broker queue it was taken from. */
+  source: string;
   /** From the suspect queue. */
   suspect: boolean;
   /** The rest of a split pack whose worker let go of it: its jobs are moved on, as a redelivered message's are. */
@@ -54,7 +59,7 @@ interface MessageOrigin {
  * messages to `@JobHandler` methods, and dead-letters what no handler can take.
  *
  * A message redelivered to a job queue was in the hands of a worker that died or lost its channel. Its jobs run
- * again at full concurrency; a job held at two such crashes is moved to the queue's suspect queue, which each
+ * again at full concurrency from the queue's rescue queue; a job held at two such crashes is moved to the queue's suspect queue, which each
  * worker consumes one message at a time: if a worker dies there, the job in hand is the one that killed it. Such a
  * job is retried up to its attempt limit and then failed with code `poison`.
  *
@@ -105,20 +110,27 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         queue: topology.jobQueue(queue),
         prefetch: held.prefetchFor(),
         declare: (channel) => declareJobQueues(channel, topology, [queue]),
-        onMessage: (delivery) => this.receive(queue, delivery, false),
+        onMessage: (delivery) => this.receive(queue, delivery, 'jobs'),
       });
       const suspects = new AmqpConsumer(this.connection, {
         queue: topology.suspectQueue(queue),
         // One at a time: when the worker dies here, the message in hand is the one that killed it.
         prefetch: 1,
         declare: (channel) => declareJobQueues(channel, topology, [queue]),
-        onMessage: (delivery) => this.receive(queue, delivery, true),
+        onMessage: (delivery) => this.receive(queue, delivery, 'suspect'),
       });
-      const gates = [new ConsumerGate(jobs), new ConsumerGate(suspects)];
+      // Jobs a dead worker held run again from here, beside the job queue's backlog, not behind it.
+      const rescues = new AmqpConsumer(this.connection, {
+        queue: topology.rescueQueue(queue),
+        prefetch: this.pool.plan.prefetch(queue),
+        declare: (channel) => declareJobQueues(channel, topology, [queue]),
+        onMessage: (delivery) => this.receive(queue, delivery, 'rescue'),
+      });
+      const gates = [new ConsumerGate(jobs), new ConsumerGate(suspects), new ConsumerGate(rescues)];
       held.steer(gates[0]);
       this.held.set(queue, held);
       this.gates.set(queue, gates);
-      this.consumers.push(jobs, suspects);
+      this.consumers.push(jobs, suspects, rescues);
     }
     control.onQueueChange((queue, paused) => void this.queueChanged(queue, paused));
     this.holds = new PackHolds(
@@ -128,7 +140,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       settings.workerId,
       this.pool.plan.queues,
       (queue) => this.held.get(queue)!.bound + MAX_PACK_JOBS,
-      (queue, delivery) => this.receive(queue, delivery, false, true),
+      (queue, delivery) => this.receive(queue, delivery, 'jobs', true),
     );
     metrics.watch(this.connection, this.pool.plan.queues, () => this.executor.inFlightByQueue());
   }
@@ -249,8 +261,14 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
    * @param fromHoldQueue - the message came from this worker's hold queue, and no split is waiting for it (the
    *   channel it was held on closed): its jobs are moved on as those of a redelivered message are.
    */
-  private receive(queue: string, delivery: Delivery, suspect: boolean, fromHoldQueue = false): void {
-    const source = suspect ? this.topology.suspectQueue(queue) : this.topology.jobQueue(queue);
+  private receive(queue: string, delivery: Delivery, from: ConsumedQueue, fromHoldQueue = false): void {
+    const suspect = from === 'suspect';
+    const source =
+      from === 'suspect'
+        ? this.topology.suspectQueue(queue)
+        : from === 'rescue'
+          ? this.topology.rescueQueue(queue)
+          : this.topology.jobQueue(queue);
     if (!isAuthentic(this.signer, delivery.message)) {
       // Not published by Cask (no job row stands behind it): it never runs.
       void this.deadLetter(source, delivery, ErrorCode.Unauthentic, 'missing or invalid x-cask-signature');
@@ -264,8 +282,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     const { packed, entries } = decoded.value;
     // The rest of a split pack whose worker let go of it without acking (it died, or lost the channel).
     const lost = fromHoldQueue || (suspect && fromLostHold(this.topology, delivery.message.properties.headers));
-    // The suspect queue holds one message at a time: nothing to bound there.
-    const held = suspect ? undefined : this.held.get(queue);
+    // The suspect queue holds one message at a time, the rescue queue its prefetch: nothing to bound there.
+    const held = from === 'jobs' ? this.held.get(queue) : undefined;
     if (held && !lost && !delivery.message.fields.redelivered && !held.admits(entries.length)) {
       // Past the worker's bound (sent before the consumer paused): back to the queue as it came, for later.
       void this.settle(delivery, `A message of ${entries.length} job(s) past this worker's bound`, () =>
@@ -282,7 +300,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         tracked(delivery, () => released(1)),
         entries[0].decoded,
         requestId,
-        { suspect, lost, packed: false },
+        { source, suspect, lost, packed: false },
       );
       return;
     }
@@ -309,7 +327,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         : undefined;
     const parts = new PackParts(delivery, entries, requestIds, putBack, released, split);
     entries.forEach((entry, index) =>
-      this.receiveJob(queue, parts.part(index), entry.decoded, requestIds[index], { suspect, lost, packed: true }),
+      this.receiveJob(queue, parts.part(index), entry.decoded, requestIds[index], { source, suspect, lost, packed: true }),
     );
   }
 
@@ -320,8 +338,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     requestId: string | undefined,
     from: MessageOrigin,
   ): void {
-    const { suspect, lost, packed } = from;
-    const source = suspect ? this.topology.suspectQueue(queue) : this.topology.jobQueue(queue);
+    const { source, suspect, lost, packed } = from;
     if (!decoded.ok) {
       void this.deadLetter(source, delivery, decoded.code, decoded.reason);
       return;
@@ -402,7 +419,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   /**
    * A job whose message was in the hands of a worker that died (or lost its channel). Most crashes are not the
    * job's doing (a deploy, an out-of-memory kill, a lost host), so after its first one the job runs again at full
-   * concurrency, as a fresh message. A job held at {@link ISOLATE_AT_CRASHES} crashes goes to the suspect queue,
+   * concurrency, from the rescue queue (beside the job queue's backlog). A job held at {@link ISOLATE_AT_CRASHES} crashes goes to the suspect queue,
    * which each worker takes one message at a time: a worker that dies there was killed by the job in hand, which
    * fails with code `poison` once it has died alone `max_attempts` times. Each move counts an attempt, since the
    * job may have run before its worker died.
@@ -444,7 +461,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         ]);
       } else if (!suspect && crashes < ISOLATE_AT_CRASHES) {
         log.warn(`Job ${envelope.type} ${envelope.id}: its worker died holding attempt ${envelope.attempt}; running it again`);
-        await this.outcomes.requeue(next, queue, priority, requestId, crashes);
+        await this.outcomes.toRescue(next, queue, priority, crashes, requestId);
       } else {
         log.warn(
           `Job ${envelope.type} ${envelope.id}: held at ${crashes} crashes (attempt ${envelope.attempt}); running it alone to find out`,

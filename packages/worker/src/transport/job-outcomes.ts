@@ -85,16 +85,13 @@ export class JobOutcomes {
     if (!lone) this.logger.debug(`Packed ${retries.length} retries for ${queue} into one message (to ${target})`);
   }
 
-  /**
-   * Puts a message back on its job queue as a fresh delivery (not a redelivery).
-   * @param crashes - the crashes the job was held at so far, carried on to count the next one
-   */
-  async requeue(envelope: JobEnvelope, queue: string, priority: number | undefined, requestId?: string, crashes = 0): Promise<void> {
+  /** Puts a message back on its job queue as a fresh delivery (not a redelivery). */
+  async requeue(envelope: JobEnvelope, queue: string, priority: number | undefined, requestId?: string): Promise<void> {
     await this.publisher.publish(this.topology.jobsExchange, queue, encodeEnvelope(envelope), {
       messageId: envelope.id,
       type: envelope.type,
       priority,
-      headers: { ...requestIdHeaders(requestId), ...(crashes > 0 ? { [DeadLetterHeader.Crashes]: crashes } : {}) },
+      headers: requestIdHeaders(requestId),
     });
   }
 
@@ -102,6 +99,16 @@ export class JobOutcomes {
   async republish(message: ConsumeMessage, queue: string): Promise<void> {
     const { priority, headers, messageId, type } = message.properties;
     await this.publisher.publish(this.topology.jobsExchange, queue, message.content, { messageId, type, priority, headers });
+  }
+
+  /** Moves a job whose worker died holding it to its queue's rescue queue, counting that crash. */
+  async toRescue(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, requestId?: string): Promise<void> {
+    await this.publisher.publish('', this.topology.rescueQueue(queue), encodeEnvelope(envelope), {
+      messageId: envelope.id,
+      type: envelope.type,
+      priority,
+      headers: { ...requestIdHeaders(requestId), [DeadLetterHeader.Crashes]: crashes },
+    });
   }
 
   /** Moves a message to its queue's suspect queue, counting the crashes it was part of. */
