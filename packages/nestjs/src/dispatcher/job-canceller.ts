@@ -62,15 +62,7 @@ export class JobCanceller {
     this.logger.log({ ...jobLog(before.id, before.type), msg: `Job ${before.type} ${before.id}: cancelled (was ${before.status})` });
     this.metrics.cancelled(before.type);
     if (command) this.relay.publishNow(command);
-    this.bus.publish({
-      source: 'api',
-      job_id: before.id,
-      type: before.type,
-      status: 'cancelled',
-      series: before.series,
-      at: now,
-      tenant: before.tenant,
-    });
+    this.bus.publishApiChange(before, now, 'cancelled');
     return before;
   }
 }

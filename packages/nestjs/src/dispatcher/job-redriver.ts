@@ -59,15 +59,7 @@ export class JobRedriver {
     }
     this.logger.log({ ...jobLog(job.id, job.type), msg: `Job ${job.type} ${job.id}: redriven as series ${job.series}` });
     this.metrics.redriven(job.type);
-    this.bus.publish({
-      source: 'api',
-      job_id: job.id,
-      type: job.type,
-      status: job.status,
-      series: job.series,
-      at: job.updatedAt,
-      tenant: job.tenant,
-    });
+    this.bus.publishApiChange(job, job.updatedAt);
     this.send(messages);
     // A flow job waits for its parents again: its flow's gate lets it go.
     if (job.status === 'waiting' && job.flowId !== null) this.flows.kick(job.flowId);

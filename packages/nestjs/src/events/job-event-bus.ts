@@ -7,6 +7,15 @@ export type JobUpdate =
   | { source: 'worker'; event: JobEvent }
   | { source: 'api'; job_id: string; type: string; status: JobStatus; series: number; at: number; tenant: string };
 
+/** What {@link JobEventBus.publishApiChange} reads of a job (a `JobRecord` has it all). */
+export interface JobIdentity {
+  id: string;
+  type: string;
+  status: JobStatus;
+  series: number;
+  tenant: string;
+}
+
 /**
  * In-process fan-out of job changes, after they are committed, to live streams (server-sent events).
  * Listeners must not throw.
@@ -22,6 +31,11 @@ export class JobEventBus {
 
   publish(update: JobUpdate): void {
     this.emitter.emit('update', update);
+  }
+
+  /** Publishes a change the api made to a job (redrive, cancel, release, ...): its status now, or `status`. */
+  publishApiChange(job: JobIdentity, at: number, status: JobStatus = job.status): void {
+    this.publish({ source: 'api', job_id: job.id, type: job.type, status, series: job.series, at, tenant: job.tenant });
   }
 
   subscribe(listener: (update: JobUpdate) => void): () => void {

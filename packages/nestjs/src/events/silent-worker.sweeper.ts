@@ -55,15 +55,7 @@ export class SilentWorkerSweeper implements OnApplicationBootstrap, BeforeApplic
         ...jobLog(job.id, job.type),
         msg: `Job ${job.type} ${job.id}: its worker stopped sending heartbeats; it waits to run again`,
       });
-      this.bus.publish({
-        source: 'api',
-        job_id: job.id,
-        type: job.type,
-        status: job.status,
-        series: job.series,
-        at: now,
-        tenant: job.tenant,
-      });
+      this.bus.publishApiChange(job, now);
     }
     await this.registry.forgetSilent(before);
     this.logger.warn(

@@ -118,28 +118,12 @@ export class FlowGate implements OnApplicationBootstrap, BeforeApplicationShutdo
     for (const { job, message } of released) {
       if (job.group !== null) this.groups.kick(job.queue);
       else this.relay.publishNow(message);
-      this.bus.publish({
-        source: 'api',
-        job_id: job.id,
-        type: job.type,
-        status: 'queued',
-        series: job.series,
-        at: job.updatedAt,
-        tenant: job.tenant,
-      });
+      this.bus.publishApiChange(job, job.updatedAt, 'queued');
     }
     for (const job of settled) {
       this.logger.log({ ...jobLog(job.id, job.type), msg: `Job ${job.type} ${job.id}: failed without running (${job.error?.message})` });
       this.metrics.failedUnrun(job.type);
-      this.bus.publish({
-        source: 'api',
-        job_id: job.id,
-        type: job.type,
-        status: 'failed',
-        series: job.series,
-        at: job.updatedAt,
-        tenant: job.tenant,
-      });
+      this.bus.publishApiChange(job, job.updatedAt, 'failed');
     }
   }
 

@@ -102,18 +102,23 @@ export class JobOutcomes {
   }
 
   /** Moves a job whose worker died holding it to its queue's rescue queue, counting that crash. */
-  async toRescue(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, requestId?: string): Promise<void> {
-    await this.publisher.publish('', this.topology.rescueQueue(queue), encodeEnvelope(envelope), {
-      messageId: envelope.id,
-      type: envelope.type,
-      priority,
-      headers: { ...requestIdHeaders(requestId), [DeadLetterHeader.Crashes]: crashes },
-    });
+  toRescue(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, requestId?: string): Promise<void> {
+    return this.moveAfterCrash(this.topology.rescueQueue(queue), envelope, priority, crashes, requestId);
   }
 
   /** Moves a message to its queue's suspect queue, counting the crashes it was part of. */
-  async toSuspect(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, requestId?: string): Promise<void> {
-    await this.publisher.publish('', this.topology.suspectQueue(queue), encodeEnvelope(envelope), {
+  toSuspect(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, requestId?: string): Promise<void> {
+    return this.moveAfterCrash(this.topology.suspectQueue(queue), envelope, priority, crashes, requestId);
+  }
+
+  private async moveAfterCrash(
+    target: string,
+    envelope: JobEnvelope,
+    priority: number | undefined,
+    crashes: number,
+    requestId: string | undefined,
+  ): Promise<void> {
+    await this.publisher.publish('', target, encodeEnvelope(envelope), {
       messageId: envelope.id,
       type: envelope.type,
       priority,
