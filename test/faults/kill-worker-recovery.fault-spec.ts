@@ -56,8 +56,9 @@ describe('fault: worker killed with 16 long jobs running, restarted', () => {
     expect(jobs.map((job) => [job.status, job.attempts])).toEqual(ids.map(() => ['succeeded', 2]));
     const finished = Math.max(...jobs.map((job) => Date.parse(job.finished_at as string)));
     expect(finished - restartedAt).toBeLessThan(15_000);
-    // Side by side: the second runs all started within a second or two of each other, not five seconds apart.
+    // Side by side: the second runs all started within a few seconds of each other (some wait for a wave or two of
+    // the one-second backlog jobs the worker took first), not five seconds apart one after another.
     const starts = jobs.map((job) => Date.parse(job.started_at as string));
-    expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(2_000);
+    expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(3_000);
   });
 });

@@ -11,7 +11,23 @@ export class Delivery {
     readonly message: ConsumeMessage,
     private readonly channel: Channel,
     private readonly owner: ManagedChannel,
+    /** The queue it came from, for {@link flushed}. */
+    private readonly queue?: string,
   ) {}
+
+  /**
+   * Resolves once the broker has processed every ack and nack sent so far on this delivery's channel: a round trip
+   * on it (`queue.declare` passive), which the broker answers only after the frames before it. An ack alone is sent
+   * without an answer, and a process that dies right after may find it never arrived.
+   */
+  async flushed(): Promise<void> {
+    if (this.queue === undefined || !this.owner.isOpen(this.channel)) return;
+    try {
+      await this.channel.checkQueue(this.queue);
+    } catch {
+      // The channel closed: whatever it had not acked is back in the queue, as a redelivery.
+    }
+  }
 
   get isSettled(): boolean {
     return this.settled;
@@ -209,7 +225,7 @@ export class AmqpConsumer {
           setTimeout(() => void this.channel.resetup(channel), 200);
           return;
         }
-        this.options.onMessage(new Delivery(message, channel, this.channel as ManagedChannel));
+        this.options.onMessage(new Delivery(message, channel, this.channel as ManagedChannel, this.options.queue));
       },
       { noAck: false, arguments: this.options.consumeArguments?.() },
     );

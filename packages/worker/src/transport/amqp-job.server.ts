@@ -74,8 +74,9 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   private readonly holds: PackHolds;
   /**
    * Jobs whose redelivered message this process is moving on (a copy published, the original not yet acked), by
-   * id. The broker may hand this process the copy before the ack has left: it waits for the move, so that a job
-   * that kills its worker cannot die before its original is acked and come back once more each time.
+   * id. The broker may hand this process the copy before it has the original's ack: the copy waits for the move and
+   * that ack, so that a job that kills its worker cannot die before its original is acked and come back once more
+   * each time.
    */
   private readonly moving = new Map<string, Promise<void>>();
   /** Per job queue: the jobs held from it, which steer its consumer's prefetch (messages may carry several). */
@@ -469,9 +470,12 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         await this.outcomes.toSuspect(next, queue, priority, crashes, requestId);
       }
     };
-    const moved = this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, move, log).finally(() => {
-      if (this.moving.get(envelope.id) === moved) this.moving.delete(envelope.id);
-    });
+    // Until the broker has the original's ack: only then may this process run the copy, which may kill it.
+    const moved = this.settle(delivery, `Job ${envelope.type} ${envelope.id}`, move, log)
+      .then(() => delivery.flushed())
+      .finally(() => {
+        if (this.moving.get(envelope.id) === moved) this.moving.delete(envelope.id);
+      });
     this.moving.set(envelope.id, moved);
     await moved;
   }

@@ -3,7 +3,7 @@ import { PackEntry, REQUEST_IDS_HEADER, REQUEST_ID_HEADER, SIGNATURE_HEADER } fr
 import type { ConsumeMessage } from 'amqplib';
 
 /** What the worker settles one job by: a whole message's delivery, or one job's part of a pack. */
-export type JobDelivery = Pick<Delivery, 'message' | 'ack' | 'nack' | 'isChannelOpen' | 'isSettled'>;
+export type JobDelivery = Pick<Delivery, 'message' | 'ack' | 'nack' | 'isChannelOpen' | 'isSettled' | 'flushed'>;
 
 /** A lone job's delivery that says when it is settled. */
 export function tracked(delivery: Delivery, onSettled: () => void): JobDelivery {
@@ -19,6 +19,7 @@ export function tracked(delivery: Delivery, onSettled: () => void): JobDelivery 
     message: delivery.message,
     ack: () => tell(delivery.ack()),
     nack: (requeue: boolean) => tell(delivery.nack(requeue)),
+    flushed: () => delivery.flushed(),
     get isChannelOpen() {
       return delivery.isChannelOpen;
     },
@@ -93,6 +94,8 @@ export class PackParts {
       message: this.messageOf(index),
       ack: () => this.settle(index, 'done'),
       nack: () => this.settle(index, 'handed back'),
+      // A held rest (a message of this process's own) has no broker round trip to wait for.
+      flushed: async () => (this.holder.delivery as Partial<Pick<Delivery, 'flushed'>>).flushed?.(),
       get isChannelOpen() {
         return channelOpen();
       },
