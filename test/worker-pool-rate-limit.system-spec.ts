@@ -41,8 +41,11 @@ describe('worker pool: rate limit across workers', () => {
     // A start is timed when its handler runs, a moment after its token was taken: on a loaded machine a token
     // of one second can start in the next, so a second may show a start or two more than the rate.
     for (const count of rest) expect(count).toBeLessThanOrEqual(RATE + 2);
-    // 30 jobs at 5 per second take at least 4 whole seconds even with the first second's extra tokens.
-    expect(starts[starts.length - 1] - starts[0]).toBeGreaterThanOrEqual(4000);
+    // 30 jobs at 5 per second: the first 10 may start together, the other 20 need four more top-ups, a second
+    // apart. The first start is timed when its handler runs, which can fall just after the top-up that follows
+    // its token (CI measured 3,989 ms once), so the bound leaves half a second; a limit kept per worker would let
+    // 10 a second through and finish the 30 in about 2 s.
+    expect(starts[starts.length - 1] - starts[0]).toBeGreaterThanOrEqual(3500);
     // The broker spread the jobs over both workers, so a limit kept per worker would have let 10 a second through.
     const workers = new Set(jobs.map((job) => job.history.find((h) => h.status === 'succeeded')?.worker));
     expect(workers).toEqual(new Set(['rate-a', 'rate-b']));
