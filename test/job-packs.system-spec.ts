@@ -1,5 +1,5 @@
 import { CaskSystem, publishRaw, queueDepth, rawConnection, waitFor } from '@cask/testing';
-import { encodePack, packRequestIdHeaders, topologyFor } from '@cask/contracts';
+import { encodePack, packOriginHeaders, topologyFor } from '@cask/contracts';
 import type { ChannelModel } from 'amqplib';
 import Database from 'better-sqlite3';
 
@@ -46,7 +46,7 @@ describe('job packs', () => {
       topology.jobsExchange,
       'default',
       pack,
-      packRequestIdHeaders(['req-pack-1', undefined, 'req-pack-3', undefined]) ?? {},
+      packOriginHeaders([{ requestId: 'req-pack-1' }, {}, { requestId: 'req-pack-3' }, {}]) ?? {},
     );
 
     const jobs = await cask.waitForTerminal([first.id, second.id]);

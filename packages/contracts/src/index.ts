@@ -8,6 +8,7 @@ export * from './job-context';
 export * from './job-definition';
 export * from './job-events';
 export * from './job-log';
+export * from './job-origin';
 export * from './job-status';
 export * from './job-view';
 export * from './payload-validation';

@@ -170,4 +170,18 @@ describe('decodeEvents', () => {
       'event 2: field "at" must be epoch milliseconds',
     );
   });
+
+  it("keeps an outcome's trace context and drops a malformed one rather than the outcome", () => {
+    const trace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+    const decoded = decodeEvents(
+      body([
+        { ...succeeded, trace },
+        { ...succeeded, trace: 'not a carrier' },
+        { ...succeeded, trace: { a: 1 } },
+      ]),
+    );
+    expect(decoded.ok).toBe(true);
+    const events = decoded.ok ? decoded.value : [];
+    expect(events.map((event) => ('trace' in event ? event.trace : undefined))).toEqual([trace, undefined, undefined]);
+  });
 });

@@ -1,5 +1,6 @@
 import { Decoded, TENANT_NAME, isUuid, malformed, parseJson } from './envelope';
 import type { JobError } from './errors';
+import { TraceCarrier, isTraceCarrier } from './job-origin';
 
 /** A job's progress as the handler reports it: a percentage or any small JSON object. */
 export type JobProgress = number | Record<string, unknown>;
@@ -34,6 +35,11 @@ interface AttemptEndFields {
    * `running` step at `started_at` itself. A worker skips `started` for attempts of a few milliseconds.
    */
   start_unreported?: true;
+  /**
+   * The trace context of the attempt's span on the worker (W3C `traceparent`, ...), so the api's record of the
+   * outcome joins the job's trace. Absent when the worker traces nothing; dropped by the api when malformed.
+   */
+  trace?: TraceCarrier;
 }
 
 export interface JobSucceededEvent extends JobEventBase, AttemptEndFields {
@@ -76,6 +82,8 @@ export function decodeEvents(body: Buffer): Decoded<JobEvent[]> {
   for (const [index, event] of parsed.value.entries()) {
     const reason = checkEvent(event);
     if (reason) return malformed(`event ${index}: ${reason}`);
+    // Only ever a label on the api's span: a malformed one is not worth losing an outcome for.
+    if ('trace' in event && !isTraceCarrier(event.trace)) delete event.trace;
   }
   return { ok: true, value: parsed.value as JobEvent[] };
 }

@@ -1,5 +1,5 @@
 import { encodeEnvelope, JobEnvelope } from './envelope';
-import { MAX_PACK_JOBS, decodeJobMessage, encodePack, packRequestIdHeaders, requestIdsOf } from './job-pack';
+import { MAX_PACK_JOBS, decodeJobMessage, encodePack } from './job-pack';
 
 const envelope = (id: string, overrides: Partial<JobEnvelope> = {}): JobEnvelope => ({
   v: 1,
@@ -47,13 +47,5 @@ describe('job packs', () => {
     });
     const tooMany = encodePack(Array.from({ length: MAX_PACK_JOBS + 1 }, () => encodeEnvelope(envelope(ID_A))));
     expect(decodeJobMessage(tooMany)).toMatchObject({ ok: false, reason: `field "jobs" holds more than ${MAX_PACK_JOBS} jobs` });
-  });
-
-  it("carries each job's request id, and reads a lone job's single header for every job", () => {
-    const headers = packRequestIdHeaders(['req-1', undefined, 'bad id!']);
-    expect(headers).toEqual({ 'x-cask-request-ids': ['req-1', null, 'bad id!'] });
-    expect(requestIdsOf(headers, 3)).toEqual(['req-1', undefined, undefined]);
-    expect(packRequestIdHeaders([undefined, undefined])).toBeUndefined();
-    expect(requestIdsOf({ 'x-cask-request-id': 'req-9' }, 2)).toEqual(['req-9', 'req-9']);
   });
 });

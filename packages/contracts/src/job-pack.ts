@@ -1,5 +1,4 @@
 import { Decoded, JobEnvelope, checkEnvelope, malformed, parseJson } from './envelope';
-import { isRequestId, requestIdOf } from './request-id';
 
 /**
  * Message format 2: several jobs of one queue and priority in one message, `{"v":2,"jobs":[<envelope>, ...]}`,
@@ -11,9 +10,6 @@ export const PACK_FORMAT = 2;
 
 /** At most this many jobs in one message: what a worker may have to re-run after a crash, and a body bound. */
 export const MAX_PACK_JOBS = 50;
-
-/** AMQP header of a pack naming the request behind each job, in the order of `jobs` (null for none). */
-export const REQUEST_IDS_HEADER = 'x-cask-request-ids';
 
 /** One job of a message as read: its envelope when it is well formed, why not otherwise, and its JSON either way. */
 export interface PackEntry {
@@ -58,17 +54,4 @@ export function decodeJobMessage(body: Buffer): Decoded<JobMessage> {
     };
   });
   return { ok: true, value: { packed: true, entries } };
-}
-
-/** The request id of each of a message's `count` jobs: a pack's per-job list, or the one header of a lone job. */
-export function requestIdsOf(headers: Record<string, unknown> | undefined, count: number): Array<string | undefined> {
-  const list = headers?.[REQUEST_IDS_HEADER];
-  if (Array.isArray(list)) return Array.from({ length: count }, (_, index) => (isRequestId(list[index]) ? list[index] : undefined));
-  const one = requestIdOf(headers);
-  return Array.from({ length: count }, () => one);
-}
-
-/** The headers that carry a pack's request ids: none when no job has one. */
-export function packRequestIdHeaders(requestIds: ReadonlyArray<string | undefined>): Record<string, unknown> | undefined {
-  return requestIds.some((id) => id !== undefined) ? { [REQUEST_IDS_HEADER]: requestIds.map((id) => id ?? null) } : undefined;
 }

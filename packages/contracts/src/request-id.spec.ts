@@ -1,4 +1,4 @@
-import { REQUEST_ID_HEADER, isRequestId, requestIdHeaders, requestIdOf } from './request-id';
+import { REQUEST_ID_HEADER, isRequestId, requestIdOf } from './request-id';
 
 describe('request ids', () => {
   it('accepts 1 to 128 letters, digits and . _ : -', () => {
@@ -17,10 +17,5 @@ describe('request ids', () => {
     expect(requestIdOf({ [REQUEST_ID_HEADER]: 'req 1\n' })).toBeUndefined();
     expect(requestIdOf({})).toBeUndefined();
     expect(requestIdOf(undefined)).toBeUndefined();
-  });
-
-  it('writes the header only when there is an id', () => {
-    expect(requestIdHeaders('req-1')).toEqual({ [REQUEST_ID_HEADER]: 'req-1' });
-    expect(requestIdHeaders(undefined)).toBeUndefined();
   });
 });

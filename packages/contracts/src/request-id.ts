@@ -17,8 +17,3 @@ export function requestIdOf(headers: Record<string, unknown> | undefined): strin
   const value = headers?.[REQUEST_ID_HEADER];
   return isRequestId(value) ? value : undefined;
 }
-
-/** The headers that carry a request id into a message: none without one. */
-export function requestIdHeaders(requestId: string | undefined): Record<string, string> | undefined {
-  return requestId === undefined ? undefined : { [REQUEST_ID_HEADER]: requestId };
-}

@@ -11,3 +11,4 @@ export * from './job-logger';
 export * from './observability/amqp-health.indicator';
 export * from './observability/broker-metrics';
 export * from './retry-with-backoff';
+export * from './observability/tracing';

@@ -1,5 +1,5 @@
-import { GroupCommit } from '@cask/core';
-import { DEFAULT_TENANT, FieldError, Job, JobDefinition, isUuid, validatePayload } from '@cask/contracts';
+import { CaskAttributes, GroupCommit, MessagingAttributes } from '@cask/core';
+import { DEFAULT_TENANT, FieldError, Job, JobDefinition, TraceCarrier, isUuid, validatePayload } from '@cask/contracts';
 import { jobLog } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -35,6 +35,7 @@ import { checkedRaw } from './checked-payloads';
 import { checkDispatchOptions, checkPayloadSize } from './dispatch-options';
 import { DispatcherOptions } from './dispatcher.options';
 import { InvalidPayloadError } from './invalid-payload.error';
+import { inCreateSpan } from './create-span';
 import { checkFlowShape } from './flow-graph';
 import { flowShape } from './flow-nodes';
 import { groupOf } from './group-key';
@@ -88,13 +89,28 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     return (await this.dispatchJob(job, payload, options)).jobId;
   }
 
-  override async dispatchJob<P extends object, R>(
-    job: JobDefinition<P, R>,
-    payload: P,
-    options: DispatchOptions = {},
+  override dispatchJob<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<DispatchOutcome> {
+    return inCreateSpan({ queues: [job.queue], types: [job.name] }, async (trace, span) => {
+      const outcome = await this.dispatchOne(job, payload, options, trace);
+      if (span.isRecording()) {
+        span.setAttributes({
+          [MessagingAttributes.messageId]: outcome.jobId,
+          [CaskAttributes.jobId]: outcome.jobId,
+          [CaskAttributes.outcome]: outcome.outcome,
+        });
+      }
+      return outcome;
+    });
+  }
+
+  private async dispatchOne(
+    job: JobDefinition,
+    payload: object,
+    options: DispatchOptions,
+    trace: TraceCarrier | undefined,
   ): Promise<DispatchOutcome> {
     const now = Date.now();
-    const prepared = this.prepareWithKey(job, payload, options, now);
+    const prepared = this.prepareWithKey(job, payload, options, now, trace);
     const { full, backlog } = await this.relay.isBacklogFull();
     if (full) throw new BacklogFullError(backlog);
     const { record, unique } = prepared;
@@ -146,31 +162,43 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
    * As {@link prepare}, with the dispatch's unique key to claim, if one applies. A debounced job waits out its
    * quiet window; each dispatch within it moves the window on.
    */
-  private prepareWithKey(job: JobDefinition, payload: object, options: DispatchOptions, now: number): Prepared & { unique?: UniqueClaim } {
+  private prepareWithKey(
+    job: JobDefinition,
+    payload: object,
+    options: DispatchOptions,
+    now: number,
+    trace: TraceCarrier | undefined,
+  ): Prepared & { unique?: UniqueClaim } {
     const policy = uniquePolicyOf(job, options);
-    if (!policy) return this.prepare(job, payload, options, now);
+    if (!policy) return this.prepare(job, payload, options, now, trace);
     const runAt = policy.mode === 'debounce' ? Math.max(options.runAt ?? 0, now + (policy.forMs as number)) : options.runAt;
-    const prepared = this.prepare(job, payload, { ...options, runAt }, now);
+    const prepared = this.prepare(job, payload, { ...options, runAt }, now, trace);
     const { record } = prepared;
     const unique: UniqueClaim = {
       key: uniqueKeyOf(policy, record.tenant ?? DEFAULT_TENANT, job.name, record.payload),
       mode: policy.mode,
       expiresAt: policy.mode === 'debounce' ? runAt : policy.forMs !== undefined ? now + policy.forMs : undefined,
       replacement: (holder) => ({
-        ...firstAttemptMessage({ ...record, id: holder.id, createdAt: holder.createdAt }, now, options.requestId),
+        ...firstAttemptMessage({ ...record, id: holder.id, createdAt: holder.createdAt }, now, { requestId: options.requestId, trace }),
         availableAt: runAt,
       }),
     };
     return { ...prepared, unique };
   }
 
-  override async dispatchMany(items: readonly BatchItem[]): Promise<string[]> {
+  override dispatchMany(items: readonly BatchItem[]): Promise<string[]> {
+    return inCreateSpan({ queues: items.map((item) => item.job.queue), types: items.map((item) => item.job.name) }, (trace) =>
+      this.dispatchAll(items, trace),
+    );
+  }
+
+  private async dispatchAll(items: readonly BatchItem[], trace: TraceCarrier | undefined): Promise<string[]> {
     const now = Date.now();
     const errors: FieldError[] = [];
     const prepared: Array<Prepared & { unique?: UniqueClaim }> = [];
     items.forEach((item, index) => {
       try {
-        prepared.push(this.prepareWithKey(item.job, item.payload, item.options ?? {}, now));
+        prepared.push(this.prepareWithKey(item.job, item.payload, item.options ?? {}, now, trace));
       } catch (err) {
         if (err instanceof PayloadTooLargeError) throw new PayloadTooLargeError(err.jobType, err.limit, err.size, `jobs[${index}].payload`);
         if (!(err instanceof InvalidPayloadError)) throw err;
@@ -204,13 +232,20 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     });
   }
 
-  override async dispatchFlow(nodes: readonly FlowNode[], options: FlowOptions = {}): Promise<DispatchedFlow> {
+  override dispatchFlow(nodes: readonly FlowNode[], options: FlowOptions = {}): Promise<DispatchedFlow> {
+    return inCreateSpan({ queues: nodes.map((node) => node.job.queue), types: nodes.map((node) => node.job.name) }, (trace) =>
+      this.dispatchGraph(nodes, options, trace),
+    );
+  }
+
+  private async dispatchGraph(nodes: readonly FlowNode[], options: FlowOptions, trace: TraceCarrier | undefined): Promise<DispatchedFlow> {
     const shape = flowShape(nodes);
     const errors = checkFlowShape(shape);
     const { prepared, errors: jobErrors } = this.prepareAll(
       nodes.map((node) => ({ job: node.job, payload: node.payload, options: node.options })),
       'nodes',
       options,
+      trace,
     );
     errors.push(...jobErrors);
     if (errors.length > 0) throw new FlowValidationError(errors);
@@ -226,8 +261,20 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     return { flowId, jobIds: Object.fromEntries(ids) };
   }
 
-  override async dispatchBatch(items: readonly BatchItem[], callback: BatchCallback, options: FlowOptions = {}): Promise<DispatchedBatch> {
-    const { prepared, errors } = this.prepareAll([...items, callback], 'jobs', options);
+  override dispatchBatch(items: readonly BatchItem[], callback: BatchCallback, options: FlowOptions = {}): Promise<DispatchedBatch> {
+    const all = [...items, callback];
+    return inCreateSpan({ queues: all.map((item) => item.job.queue), types: all.map((item) => item.job.name) }, (trace) =>
+      this.dispatchWithCallback(items, callback, options, trace),
+    );
+  }
+
+  private async dispatchWithCallback(
+    items: readonly BatchItem[],
+    callback: BatchCallback,
+    options: FlowOptions,
+    trace: TraceCarrier | undefined,
+  ): Promise<DispatchedBatch> {
+    const { prepared, errors } = this.prepareAll([...items, callback], 'jobs', options, trace);
     // The callback's errors are named as its own field, not as one more item.
     const named = errors.map((error) =>
       error.field.startsWith(`jobs[${items.length}]`)
@@ -255,6 +302,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
     items: ReadonlyArray<{ job: JobDefinition; payload: object; options?: Omit<DispatchOptions, 'idempotencyKey'> }>,
     list: string,
     flow: FlowOptions,
+    trace: TraceCarrier | undefined,
   ): { prepared: Prepared[]; errors: FieldError[] } {
     const now = Date.now();
     const errors: FieldError[] = [];
@@ -263,7 +311,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       try {
         // A flow's jobs run when their parents let them: neither delayed nor deduplicated.
         const options = { ...item.options, runAt: undefined, unique: false as const, tenant: flow.tenant, requestId: flow.requestId };
-        prepared.push(this.prepare(item.job, item.payload, options, now));
+        prepared.push(this.prepare(item.job, item.payload, options, now, trace));
       } catch (err) {
         if (err instanceof PayloadTooLargeError) {
           throw new PayloadTooLargeError(err.jobType, err.limit, err.size, `${list}[${index}].payload`);
@@ -294,7 +342,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
   }
 
   /** Validates and builds a job and its message; throws InvalidPayloadError. */
-  private prepare(job: JobDefinition, payload: object, options: DispatchOptions, now: number): Prepared {
+  private prepare(job: JobDefinition, payload: object, options: DispatchOptions, now: number, trace: TraceCarrier | undefined): Prepared {
     const raw = checkedRaw(payload, job);
     checkPayloadSize(job, raw ?? payload, this.config.maxPayloadBytes.get(job.name));
     const validation = raw ? { ok: true as const, value: payload } : validatePayload(job, payload);
@@ -318,10 +366,12 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
       priority: options.priority ?? job.priority,
       createdAt: now,
       group,
+      // Kept with the job for messages sent later (a flow's job, once its parents let it go).
+      trace,
     };
     // A delayed job's message waits in the outbox until it is due; the relay publishes it then.
     const message = {
-      ...firstAttemptMessage(record, now, options.requestId),
+      ...firstAttemptMessage(record, now, { requestId: options.requestId, trace }),
       availableAt: delayed ? (options.runAt as number) : now + this.relay.inlineLeaseMs,
     };
     return { record, message, delayed };

@@ -1,20 +1,21 @@
-import { DEFAULT_TENANT, JobEnvelope, backoffToWire } from '@cask/contracts';
+import { DEFAULT_TENANT, JobEnvelope, JobOrigin, backoffToWire } from '@cask/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import type { JobRecord, OutboxMessage } from '../store/job-record';
 
 /**
  * The message that runs the first attempt of a job's current series.
  *
- * @param requestId the request that asked for it, carried in a header onto the worker's log lines
+ * @param origin the request that asked for it, carried in a header onto the worker's log lines, and the trace
+ *   context of that dispatch (by default the job's own, as its dispatch stored it)
  * @param inputs a flow job's: its parents' outcomes (or a callback's batch counts); it is runnable now
  */
 export function firstAttemptMessage(
   job: Pick<
     JobRecord,
     'id' | 'type' | 'queue' | 'payload' | 'series' | 'maxAttempts' | 'backoff' | 'timeoutMs' | 'priority' | 'createdAt'
-  > & { runAt?: number | null; tenant?: string },
+  > & { runAt?: number | null; tenant?: string; trace?: JobRecord['trace'] },
   now = Date.now(),
-  requestId?: string,
+  origin: JobOrigin = {},
   inputs?: Pick<JobEnvelope, 'parents' | 'batch'>,
 ): OutboxMessage {
   const envelope: JobEnvelope = {
@@ -41,6 +42,7 @@ export function firstAttemptMessage(
     body: JSON.stringify(envelope),
     priority: job.priority,
     createdAt: now,
-    requestId,
+    requestId: origin.requestId,
+    trace: origin.trace ?? job.trace ?? undefined,
   };
 }

@@ -1,3 +1,4 @@
+import { activeTraceCarrier } from '@cask/core';
 import { CaskError, JobStatus } from '@cask/contracts';
 import { jobLog } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
@@ -82,7 +83,11 @@ export class JobRedriver {
   }
 
   private remember(messages: Redriven[], record: JobRecord, requestId: string | undefined): OutboxMessage {
-    const message = { ...firstAttemptMessage(record, Date.now(), requestId), availableAt: Date.now() + this.relay.inlineLeaseMs };
+    const message = {
+      // A new series continues the trace of the request that asked for it, not its first dispatch's.
+      ...firstAttemptMessage(record, Date.now(), { requestId, trace: activeTraceCarrier() }),
+      availableAt: Date.now() + this.relay.inlineLeaseMs,
+    };
     messages.push({ message, queue: record.queue, grouped: record.group !== null });
     return message;
   }

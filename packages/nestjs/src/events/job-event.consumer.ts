@@ -1,13 +1,19 @@
 import {
   AmqpConnection,
   AmqpConsumer,
+  CaskAttributes,
   ConfirmPublisher,
   Delivery,
+  MessagingAttributes,
+  contextOfCarrier,
   declareEventQueue,
+  endSpan,
   isAuthentic,
   publishDeadLetter,
   retryWithBackoff,
+  startMessagingSpan,
 } from '@cask/core';
+import type { Span } from '@opentelemetry/api';
 import { CaskTopology, ErrorCode, JobEvent, MessageSigner, StoreUnavailableError, decodeEvents } from '@cask/contracts';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CaskSigning } from '../cask-signing';
@@ -139,13 +145,47 @@ export class JobEventConsumer implements OnApplicationBootstrap, BeforeApplicati
   /** Applies a group's events in one transaction, then acks its messages. */
   private async apply(group: Pending[]): Promise<true> {
     const events = group.flatMap((item) => item.events);
-    const result = await this.store.applyEvents(events);
+    const spans = this.outcomeSpans(events);
+    let result: Awaited<ReturnType<JobStore['applyEvents']>>;
+    try {
+      result = await this.store.applyEvents(events);
+    } catch (err) {
+      spans.forEach((span) => endSpan(span, err));
+      throw err;
+    }
+    spans.forEach((span) => span.end());
     const committedAt = Date.now();
     for (const item of group) item.delivery.ack();
     const applied = result.appliedEvents ?? [];
     this.metrics.committed(events, applied, committedAt);
     for (const event of applied) this.bus.publish({ source: 'worker', event });
     return true;
+  }
+
+  /**
+   * A `process` span for each outcome that carries its attempt's trace context, covering its write to the store:
+   * the end of the job's trace. Events without one (a worker with no OpenTelemetry SDK, `started`, `progress`)
+   * make none.
+   */
+  private outcomeSpans(events: readonly JobEvent[]): Span[] {
+    const spans: Span[] = [];
+    for (const event of events) {
+      if (event.kind === 'started' || event.kind === 'progress' || !event.trace) continue;
+      spans.push(
+        startMessagingSpan('@cask/nestjs', 'process', this.topology.eventsQueue, contextOfCarrier(event.trace), () => ({
+          [MessagingAttributes.destination]: this.topology.eventsExchange,
+          [MessagingAttributes.routingKey]: this.topology.eventsRoutingKey,
+          [MessagingAttributes.consumerGroup]: this.topology.eventsQueue,
+          [CaskAttributes.jobId]: event.job_id,
+          [CaskAttributes.jobType]: event.type,
+          [CaskAttributes.attempt]: event.attempt,
+          [CaskAttributes.series]: event.series,
+          [CaskAttributes.outcome]: event.kind,
+          [CaskAttributes.worker]: event.worker,
+        })),
+      );
+    }
+    return spans;
   }
 
   private async storeIsUp(): Promise<boolean> {

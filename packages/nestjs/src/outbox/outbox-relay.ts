@@ -1,5 +1,16 @@
-import { AmqpConnection, ConfirmPublisher, GroupCommit } from '@cask/core';
-import { CaskTopology, encodePack, packRequestIdHeaders, requestIdHeaders } from '@cask/contracts';
+import {
+  AmqpConnection,
+  CaskAttributes,
+  ConfirmPublisher,
+  GroupCommit,
+  MessagingAttributes,
+  contextOfCarrier,
+  endSpan,
+  startMessagingSpan,
+  traceCarrierOf,
+} from '@cask/core';
+import { CaskTopology, JobOrigin, encodePack, originHeaders, packOriginHeaders } from '@cask/contracts';
+import { ROOT_CONTEXT, Span, context, trace } from '@opentelemetry/api';
 import { jobLog } from '@cask/contracts';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { withinGrace } from '../shutdown/within-grace';
@@ -230,22 +241,53 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private publishPack(messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 1) return this.publish(messages[0]);
     const [first] = messages;
-    return this.publisher.publish(this.topology.jobsExchange, first.routingKey, encodePack(messages.map((message) => message.body)), {
-      messageId: first.id,
-      priority: first.priority,
-      headers: packRequestIdHeaders(messages.map((message) => message.requestId)),
-    });
+    const sends = messages.map((message) => this.sendSpan(message, messages.length));
+    const published = inSpan(
+      sends.find((span) => span),
+      () =>
+        this.publisher.publish(this.topology.jobsExchange, first.routingKey, encodePack(messages.map((message) => message.body)), {
+          messageId: first.id,
+          priority: first.priority,
+          headers: packOriginHeaders(messages.map((message, index) => this.originOf(message, sends[index]))),
+        }),
+    );
+    return sends.some((span) => span) ? settleSpans(published, sends) : published;
   }
 
   private publish(message: OutboxMessage): Promise<void> {
     if (message.target === 'control') {
       return this.publisher.publish('', this.topology.controlStream, Buffer.from(message.body), { messageId: message.id });
     }
-    return this.publisher.publish(this.topology.jobsExchange, message.routingKey, Buffer.from(message.body), {
-      messageId: message.jobId,
-      priority: message.priority,
-      headers: requestIdHeaders(message.requestId),
-    });
+    const send = this.sendSpan(message, 1);
+    const published = inSpan(send, () =>
+      this.publisher.publish(this.topology.jobsExchange, message.routingKey, Buffer.from(message.body), {
+        messageId: message.jobId,
+        priority: message.priority,
+        headers: originHeaders(this.originOf(message, send)),
+      }),
+    );
+    return send ? settleSpans(published, [send]) : published;
+  }
+
+  /**
+   * The `send` span of a traced job's message (a child of its dispatch's `create` span), from publish to the
+   * broker's confirm; none for a job nothing traced, so an api without an OpenTelemetry SDK does no work here.
+   */
+  private sendSpan(message: OutboxMessage, count: number): Span | undefined {
+    if (!message.trace) return undefined;
+    return startMessagingSpan('@cask/nestjs', 'send', message.routingKey, contextOfCarrier(message.trace), () => ({
+      [MessagingAttributes.destination]: this.topology.jobsExchange,
+      [MessagingAttributes.routingKey]: message.routingKey,
+      [MessagingAttributes.messageId]: message.jobId,
+      [MessagingAttributes.bodySize]: Buffer.byteLength(message.body),
+      ...(count > 1 ? { [MessagingAttributes.batchCount]: count } : {}),
+      [CaskAttributes.jobId]: message.jobId,
+    }));
+  }
+
+  /** What a message carries of its job's origin: the trace context of its `send` span (or of its dispatch). */
+  private originOf(message: OutboxMessage, send: Span | undefined): JobOrigin {
+    return { requestId: message.requestId, trace: (send && traceCarrierOf(send)) ?? message.trace };
   }
 
   private release(message: OutboxMessage): void {
@@ -308,4 +350,23 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const purged = await this.keys.purgeExpiredKeys(now);
     if (purged > 0) this.logger.debug(`Purged ${purged} expired idempotency and unique key(s)`);
   }
+}
+
+/**
+ * Publishes with the `send` span active, so what a host's AMQP instrumentation makes of the publish (its own span,
+ * a `traceparent` it writes over Cask's) nests under it and stays in the job's trace.
+ */
+function inSpan<T>(span: Span | undefined, publish: () => T): T {
+  return span ? context.with(trace.setSpan(ROOT_CONTEXT, span), publish) : publish();
+}
+
+/** Ends the `send` spans of a message once the broker confirmed it (or failed them if it did not). */
+function settleSpans(published: Promise<void>, spans: ReadonlyArray<Span | undefined>): Promise<void> {
+  return published.then(
+    () => spans.forEach((span) => span && endSpan(span)),
+    (err: unknown) => {
+      spans.forEach((span) => span && endSpan(span, err));
+      throw err;
+    },
+  );
 }

@@ -2,6 +2,7 @@ import { DEFAULT_TENANT } from '@cask/contracts';
 import { createHash } from 'node:crypto';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { NewJob, OutboxMessage } from './job-record';
+import { traceColumn } from './job-rows';
 import type { Database, GroupJobsTable, JobGroupsTable } from './schema';
 
 /** A group's id: its tenant, queue and key, digested so any key makes an id of one size. */
@@ -43,6 +44,7 @@ export function groupJobRow(job: NewJob, message: OutboxMessage): GroupJobsTable
     body: message.body,
     priority: message.priority,
     request_id: message.requestId ?? null,
+    trace: traceColumn(message.trace),
   };
 }
 

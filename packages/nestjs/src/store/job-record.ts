@@ -1,4 +1,4 @@
-import type { BackoffPolicy, JobError, JobEvent, JobProgress, JobStatus, UniqueMode } from '@cask/contracts';
+import type { BackoffPolicy, JobError, JobEvent, JobProgress, JobStatus, TraceCarrier, UniqueMode } from '@cask/contracts';
 
 /** A job as the store keeps it (times in epoch milliseconds). */
 export interface JobRecord {
@@ -33,6 +33,8 @@ export interface JobRecord {
   group: string | null;
   /** The flow it belongs to, if any. */
   flowId: string | null;
+  /** The trace context of its dispatch, which its messages continue; null when nothing traced it. */
+  trace: TraceCarrier | null;
 }
 
 /** What dispatch writes for a new job. */
@@ -40,7 +42,7 @@ export type NewJob = Pick<
   JobRecord,
   'id' | 'type' | 'queue' | 'status' | 'payload' | 'maxAttempts' | 'priority' | 'createdAt' | 'backoff' | 'timeoutMs'
 > &
-  Partial<Pick<JobRecord, 'runAt' | 'schedule' | 'tenant' | 'flowId'>> & {
+  Partial<Pick<JobRecord, 'runAt' | 'schedule' | 'tenant' | 'flowId' | 'trace'>> & {
     /** Its group, if any: its message waits in the group until the group's turn and limits let it go. */
     group?: GroupClaim;
   };
@@ -78,6 +80,8 @@ export interface OutboxMessage {
   target?: 'jobs' | 'control';
   /** The request that dispatched the job; published as the `x-cask-request-id` header. */
   requestId?: string;
+  /** The trace context of the job's dispatch: the relay's `send` span continues it, and the message carries that on. */
+  trace?: TraceCarrier;
 }
 
 /** An `Idempotency-Key` to record with a new job. */

@@ -1,4 +1,12 @@
-import { BackoffPolicy, DEFAULT_RETRY_POLICY, DEFAULT_TENANT, DEFAULT_TIMEOUT_MS, JobStatus } from '@cask/contracts';
+import {
+  BackoffPolicy,
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_TENANT,
+  DEFAULT_TIMEOUT_MS,
+  JobStatus,
+  TraceCarrier,
+  isTraceCarrier,
+} from '@cask/contracts';
 import type { Insertable, Selectable } from 'kysely';
 import type { JobRecord, JobTransition, NewJob, OutboxMessage } from './job-record';
 import type { JobTransitionsTable, JobsTable, OutboxTable } from './schema';
@@ -36,7 +44,24 @@ export function toRecord(row: Selectable<JobsTable>): JobRecord {
     tenant: row.tenant,
     group: row.group_key,
     flowId: row.flow_id ?? null,
+    trace: traceFromColumn(row.trace),
   };
+}
+
+/** A stored trace context: anything but a carrier (a column edited by hand, say) reads as none. */
+export function traceFromColumn(text: string | null | undefined): TraceCarrier | null {
+  if (!text) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return isTraceCarrier(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A trace context as stored. */
+export function traceColumn(trace: TraceCarrier | null | undefined): string | null {
+  return trace ? JSON.stringify(trace) : null;
 }
 
 export function toTransition(row: Selectable<JobTransitionsTable>): JobTransition {
@@ -60,6 +85,7 @@ export function toOutboxMessage(row: Selectable<OutboxTable>): OutboxMessage {
     createdAt: Number(row.created_at),
     target: row.target === 'control' ? 'control' : 'jobs',
     requestId: row.request_id ?? undefined,
+    trace: traceFromColumn(row.trace) ?? undefined,
   };
 }
 
@@ -74,6 +100,7 @@ export function outboxRow(message: OutboxMessage): OutboxTable {
     available_at: message.availableAt ?? message.createdAt,
     target: message.target === 'control' ? 'control' : null,
     request_id: message.requestId ?? null,
+    trace: traceColumn(message.trace),
   };
 }
 
@@ -95,5 +122,6 @@ export function jobRow(job: NewJob): Insertable<JobsTable> {
     tenant: job.tenant ?? DEFAULT_TENANT,
     group_key: job.group?.key ?? null,
     flow_id: job.flowId ?? null,
+    trace: traceColumn(job.trace),
   };
 }

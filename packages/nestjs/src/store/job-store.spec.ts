@@ -243,6 +243,7 @@ describe.each(storeBackends(2))('$name', (backend) => {
         tenant: 'default',
         group: null,
         flowId: null,
+        trace: null,
       });
     });
 
@@ -275,6 +276,22 @@ describe.each(storeBackends(2))('$name', (backend) => {
       expect(byJob.get(job.id)).toBe('checkout-42');
       expect(byJob.get(items[0].job.id)).toBe('req:batch.1');
       expect(byJob.get(items[1].job.id)).toBeUndefined();
+    });
+
+    it("keeps the trace context of the job's dispatch with the job and its message, on one statement or many", async () => {
+      const trace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'k=v' };
+      const job = newJob({ trace });
+      await store.createJob(job, messageFor(job, { trace }));
+      const items = [newJob({ trace }), newJob()].map((other) => ({
+        job: other,
+        message: messageFor(other, { trace: other.trace ?? undefined }),
+      }));
+      await store.createJobs(items);
+
+      const byJob = new Map((await dueMessages()).map((message) => [message.jobId, message.trace]));
+      expect([byJob.get(job.id), byJob.get(items[0].job.id), byJob.get(items[1].job.id)]).toEqual([trace, trace, undefined]);
+      expect((await store.get(job.id))?.trace).toEqual(trace);
+      expect((await store.get(items[1].job.id))?.trace).toBeNull();
     });
 
     it('writes neither job nor message when the message cannot be stored', async () => {

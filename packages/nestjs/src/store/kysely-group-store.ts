@@ -3,7 +3,7 @@ import { type Kysely, type Transaction, sql } from 'kysely';
 import type { CaskDatabase } from './cask-database';
 import { GroupInfo, GroupQuery, GroupStore, ReleaseLimits, ReleasePass } from './group-store';
 import type { OutboxMessage } from './job-record';
-import { outboxRow } from './job-rows';
+import { outboxRow, traceFromColumn } from './job-rows';
 import type { Database } from './schema';
 
 const TERMINAL: readonly string[] = TERMINAL_STATUSES;
@@ -202,7 +202,7 @@ async function releaseInTurn(
       let select = trx
         .selectFrom('group_jobs as h')
         .leftJoin('jobs as j', 'j.id', 'h.job_id')
-        .select(['h.job_id', 'h.queue', 'h.due_at', 'h.message_id', 'h.body', 'h.priority', 'h.request_id', 'j.status'])
+        .select(['h.job_id', 'h.queue', 'h.due_at', 'h.message_id', 'h.body', 'h.priority', 'h.request_id', 'h.trace', 'j.status'])
         .where('h.group_id', '=', turn.id)
         .where('h.released_at', 'is', null)
         .orderBy('h.created_at')
@@ -233,6 +233,7 @@ async function releaseInTurn(
           createdAt: now,
           availableAt: now + leaseMs,
           requestId: row.request_id ?? undefined,
+          trace: traceFromColumn(row.trace) ?? undefined,
         }));
         await trx.insertInto('outbox').values(messages.map(outboxRow)).execute();
         await trx

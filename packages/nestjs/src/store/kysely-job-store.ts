@@ -16,7 +16,7 @@ import type {
   UniqueHolder,
 } from './job-record';
 import { groupJobRow, groupRow, upsertGroups } from './group-rows';
-import { jobRow, outboxRow, toRecord, toTransition } from './job-rows';
+import { jobRow, outboxRow, toRecord, toTransition, traceColumn } from './job-rows';
 import { insertJob, queueMessage } from './job-writes';
 import { JobStore, RedriveMessage } from './job-store';
 import type { Database } from './schema';
@@ -429,6 +429,7 @@ async function claimUniqueKey(trx: Transaction<Database>, claim: UniqueClaim, jo
             message_id: replacement.id,
             priority: replacement.priority,
             request_id: replacement.requestId ?? null,
+            trace: traceColumn(replacement.trace),
             due_at: replacement.availableAt ?? replacement.createdAt,
           })
           .where('job_id', '=', held.jobId)

@@ -322,6 +322,15 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('dead_letters').execute();
     },
   },
+  '0012_traces': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Text, not a length: a W3C carrier is ~60 bytes, but another propagator's (with its tracestate) may be more.
+      for (const table of ['jobs', 'outbox', 'group_jobs']) await db.schema.alterTable(table).addColumn('trace', 'text').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const table of ['jobs', 'outbox', 'group_jobs']) await db.schema.alterTable(table).dropColumn('trace').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

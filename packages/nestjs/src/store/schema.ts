@@ -32,6 +32,8 @@ export interface JobsTable {
   group_key: string | null;
   /** The flow it belongs to (see `flows`), if any. */
   flow_id: string | null;
+  /** The trace context of its dispatch (JSON of a W3C carrier), for messages sent later (a flow's release); null: none. */
+  trace: string | null;
 }
 
 /** Ids of purged jobs, so they answer 410 rather than 404. */
@@ -109,6 +111,8 @@ export interface OutboxTable {
   target: string | null;
   /** The request that dispatched the job, for the worker's log lines; null when unknown. */
   request_id: string | null;
+  /** The trace context the message continues (JSON of a W3C carrier); null when nothing traced the dispatch. */
+  trace: string | null;
 }
 
 /** `Idempotency-Key` headers seen, with the job each created. */
@@ -177,6 +181,7 @@ export interface GroupJobsTable {
   body: string;
   priority: number;
   request_id: string | null;
+  trace: string | null;
 }
 
 /** Flows: jobs some of which wait for others; a batch with a callback is one (`kind` `batch`). */

@@ -1,4 +1,13 @@
-import { AmqpConnection, AmqpConsumer, ConfirmPublisher, Delivery, declareJobQueues, fromLostHold, isAuthentic } from '@cask/core';
+import {
+  AmqpConnection,
+  AmqpConsumer,
+  ConfirmPublisher,
+  Delivery,
+  declareJobQueues,
+  fromLostHold,
+  isAuthentic,
+  traceFields,
+} from '@cask/core';
 import {
   CaskTopology,
   DeadLetterHeader,
@@ -6,12 +15,13 @@ import {
   JobCatalogue,
   Decoded,
   JobEnvelope,
+  JobOrigin,
   MAX_PACK_JOBS,
   MessageSigner,
   PackEntry,
   decodeJobMessage,
-  requestIdOf,
-  requestIdsOf,
+  originOf,
+  originsOf,
 } from '@cask/contracts';
 import { JobLogger } from '@cask/core';
 import { jobLog } from '@cask/contracts';
@@ -85,6 +95,8 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   private readonly gates = new Map<string, ConsumerGate[]>();
   private readonly duplicates = new Set<string>();
   private readonly signer?: MessageSigner;
+  /** The headers a job's trace context is read from: W3C's, and the host's propagator's (read once it has started). */
+  private traceFields: readonly string[] = [];
   private closing = false;
   private closed?: Promise<void>;
 
@@ -155,6 +167,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
+    this.traceFields = traceFields();
     try {
       this.checkHandlers();
       await this.connection.open();
@@ -295,19 +308,18 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     held?.received(entries.length);
     const released = (jobs: number) => held?.released(jobs);
     if (!packed) {
-      const requestId = requestIdOf(delivery.message.properties.headers);
       this.receiveJob(
         queue,
         tracked(delivery, () => released(1)),
         entries[0].decoded,
-        requestId,
+        originOf(delivery.message.properties.headers, this.traceFields),
         { source, suspect, lost, packed: false },
       );
       return;
     }
     // Each job of a pack runs, fails, is cancelled or dead-lettered on its own; the message is acked when all are settled.
-    const requestIds = requestIdsOf(delivery.message.properties.headers, entries.length);
-    const putBack = (indexes: readonly number[]) => this.putBack(queue, delivery, entries, requestIds, indexes);
+    const origins = originsOf(delivery.message.properties.headers, entries.length, this.traceFields);
+    const putBack = (indexes: readonly number[]) => this.putBack(queue, delivery, entries, origins, indexes);
     // A pack that runs here (not one whose jobs are only moved on) may split off its slow rest.
     const split: PackSplit | undefined =
       this.settings.packSplitMs > 0 && !suspect && !lost && !delivery.message.fields.redelivered
@@ -318,7 +330,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
                 queue,
                 delivery.message,
                 indexes.map((index) => entries[index].body),
-                indexes.map((index) => requestIds[index]),
+                indexes.map((index) => origins[index]),
               ),
             onSplit: (held, released) =>
               this.logger.debug(
@@ -326,19 +338,13 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
               ),
           }
         : undefined;
-    const parts = new PackParts(delivery, entries, requestIds, putBack, released, split);
+    const parts = new PackParts(delivery, entries, origins, putBack, released, split);
     entries.forEach((entry, index) =>
-      this.receiveJob(queue, parts.part(index), entry.decoded, requestIds[index], { source, suspect, lost, packed: true }),
+      this.receiveJob(queue, parts.part(index), entry.decoded, origins[index], { source, suspect, lost, packed: true }),
     );
   }
 
-  private receiveJob(
-    queue: string,
-    delivery: JobDelivery,
-    decoded: Decoded<JobEnvelope>,
-    requestId: string | undefined,
-    from: MessageOrigin,
-  ): void {
+  private receiveJob(queue: string, delivery: JobDelivery, decoded: Decoded<JobEnvelope>, origin: JobOrigin, from: MessageOrigin): void {
     const { source, suspect, lost, packed } = from;
     if (!decoded.ok) {
       void this.deadLetter(source, delivery, decoded.code, decoded.reason);
@@ -347,7 +353,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     const envelope = decoded.value;
     const moving = this.moving.get(envelope.id);
     if (moving && !delivery.message.fields.redelivered && !lost) {
-      const receive = () => this.receiveJob(queue, delivery, decoded, requestId, from);
+      const receive = () => this.receiveJob(queue, delivery, decoded, origin, from);
       void moving.then(receive, receive);
       return;
     }
@@ -357,25 +363,25 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
       return;
     }
     // Not covered by the signature, so only ever a label on log lines (and passed on to the next attempt).
-    const log = new JobLogger(this.logger, jobLog(envelope.id, envelope.type, { attempt: envelope.attempt, requestId }));
+    const log = new JobLogger(this.logger, jobLog(envelope.id, envelope.type, { attempt: envelope.attempt, requestId: origin.requestId }));
     if (this.skipIfCancelled(envelope, delivery, log)) return;
     if (delivery.message.fields.redelivered || lost) {
       // A lost rest was held as a job queue message is, even when it reaches the suspect queue.
-      void this.handleRedelivery(queue, delivery, envelope, suspect && !lost, requestId, log);
+      void this.handleRedelivery(queue, delivery, envelope, suspect && !lost, origin, log);
       return;
     }
     // A paused queue's job goes back to the broker to wait there (held here, unacked, it would meet the broker's
     // consumer timeout): its consumers are paused, so it stays there until the queue is resumed.
     if (this.control.isPaused(queue)) {
-      void this.handBack(queue, delivery, envelope, requestId, log);
+      void this.handBack(queue, delivery, envelope, origin, log);
       return;
     }
     void this.pool.slots
       .run(envelope.type, async () => {
         // It may have been cancelled, or its queue paused, while it waited for a free slot.
-        if (this.closing || this.control.isPaused(queue)) return this.handBack(queue, delivery, envelope, requestId, log);
+        if (this.closing || this.control.isPaused(queue)) return this.handBack(queue, delivery, envelope, origin, log);
         if (this.skipIfCancelled(envelope, delivery, log)) return;
-        return this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source, requestId, packed });
+        return this.executor.execute({ envelope, definition, delivery, queue, brokerQueue: source, origin, packed });
       })
       .catch((err: Error) => {
         log.error(`Job ${envelope.type} ${envelope.id}: executor failed (${err.message}); requeueing`, err);
@@ -397,14 +403,14 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     queue: string,
     delivery: Delivery,
     entries: readonly PackEntry[],
-    requestIds: ReadonlyArray<string | undefined>,
+    origins: readonly JobOrigin[],
     indexes: readonly number[],
   ): Promise<void> {
     const priority = delivery.message.properties.priority as number | undefined;
     await Promise.all(
       indexes.map((index) => {
         const decoded = entries[index].decoded;
-        return decoded.ok ? this.outcomes.requeue(decoded.value, queue, priority, requestIds[index]) : Promise.resolve();
+        return decoded.ok ? this.outcomes.requeue(decoded.value, queue, priority, origins[index]) : Promise.resolve();
       }),
     );
   }
@@ -430,7 +436,7 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
     delivery: JobDelivery,
     envelope: JobEnvelope,
     suspect: boolean,
-    requestId: string | undefined,
+    origin: JobOrigin,
     log: JobLogger,
   ): Promise<void> {
     const priority = delivery.message.properties.priority as number | undefined;
@@ -462,12 +468,12 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
         ]);
       } else if (!suspect && crashes < ISOLATE_AT_CRASHES) {
         log.warn(`Job ${envelope.type} ${envelope.id}: its worker died holding attempt ${envelope.attempt}; running it again`);
-        await this.outcomes.toRescue(next, queue, priority, crashes, requestId);
+        await this.outcomes.toRescue(next, queue, priority, crashes, origin);
       } else {
         log.warn(
           `Job ${envelope.type} ${envelope.id}: held at ${crashes} crashes (attempt ${envelope.attempt}); running it alone to find out`,
         );
-        await this.outcomes.toSuspect(next, queue, priority, crashes, requestId);
+        await this.outcomes.toSuspect(next, queue, priority, crashes, origin);
       }
     };
     // Until the broker has the original's ack: only then may this process run the copy, which may kill it.
@@ -481,17 +487,11 @@ export class AmqpJobServer extends Server implements CustomTransportStrategy, Be
   }
 
   /** Shutdown: a job not started yet goes back to its queue as a fresh message. */
-  private async handBack(
-    queue: string,
-    delivery: JobDelivery,
-    envelope: JobEnvelope,
-    requestId: string | undefined,
-    log: JobLogger,
-  ): Promise<void> {
+  private async handBack(queue: string, delivery: JobDelivery, envelope: JobEnvelope, origin: JobOrigin, log: JobLogger): Promise<void> {
     await this.settle(
       delivery,
       `Job ${envelope.type} ${envelope.id}`,
-      () => this.outcomes.requeue(envelope, queue, delivery.message.properties.priority as number | undefined, requestId),
+      () => this.outcomes.requeue(envelope, queue, delivery.message.properties.priority as number | undefined, origin),
       log,
     );
   }

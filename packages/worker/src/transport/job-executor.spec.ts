@@ -1,6 +1,8 @@
 import type { Delivery } from '@cask/core';
+import { SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { Logger, LoggerService } from '@nestjs/common';
-import { JobContext, JobDefinition, JobEnvelope, JobEvent, PermanentJobError, RetryableJobError } from '@cask/contracts';
+import { JobContext, JobDefinition, JobEnvelope, JobEvent, JobOrigin, PermanentJobError, RetryableJobError } from '@cask/contracts';
 import { DemoFlaky, VideoProcess, WelcomeEmail } from '@cask/examples';
 import { metricValue, parseMetrics } from '@cask/testing';
 import { Registry } from 'prom-client';
@@ -13,7 +15,7 @@ import type { JobOutcomes } from './job-outcomes';
 class FakeBroker {
   readonly log: string[] = [];
   readonly events: JobEvent[] = [];
-  readonly retries: Array<{ next: JobEnvelope; queue: string; delayMs: number; requestId?: string }> = [];
+  readonly retries: Array<{ next: JobEnvelope; queue: string; delayMs: number; origin?: JobOrigin }> = [];
   readonly deadLetters: Array<{ code: string; detail: string }> = [];
   private readonly pending: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   autoConfirm = true;
@@ -32,8 +34,8 @@ class FakeBroker {
   };
 
   readonly outcomes = {
-    scheduleRetry: (next: JobEnvelope, queue: string, _priority: number | undefined, delayMs: number, requestId?: string) => {
-      this.retries.push({ next, queue, delayMs, requestId });
+    scheduleRetry: (next: JobEnvelope, queue: string, _priority: number | undefined, delayMs: number, origin?: JobOrigin) => {
+      this.retries.push({ next, queue, delayMs, origin });
       this.log.push('retry');
       return this.confirm();
     },
@@ -112,7 +114,7 @@ describe('JobExecutor', () => {
       delivery: delivery as unknown as Delivery,
       queue: definition.queue,
       brokerQueue: `ns.jobs.${definition.queue}`,
-      requestId,
+      origin: { requestId },
     });
 
   /** Runs `work` with Nest's Logger writing into the returned list, each line as the object it was given. */
@@ -147,7 +149,7 @@ describe('JobExecutor', () => {
       ),
     );
 
-    expect(broker.retries[0]).toMatchObject({ next: { attempt: 3 }, requestId: 'checkout-42' });
+    expect(broker.retries[0]).toMatchObject({ next: { attempt: 3 }, origin: { requestId: 'checkout-42' } });
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 'warn',
@@ -578,6 +580,65 @@ describe('JobExecutor', () => {
       finish();
       await running;
       expect(exec.inFlightByQueue().size).toBe(0);
+    });
+  });
+
+  describe('with an OpenTelemetry SDK registered', () => {
+    const exporter = new InMemorySpanExporter();
+    const PARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+    beforeAll(() => new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).register());
+    afterAll(() => {
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    });
+    beforeEach(() => exporter.reset());
+
+    it("runs the handler in the attempt's span, a child of the message's trace context, and sends that span's context on the outcome", async () => {
+      let active: string | undefined;
+      await executor(async () => {
+        active = trace.getActiveSpan()?.spanContext().spanId;
+        return { ok: true };
+      }).execute({
+        envelope: envelope(WelcomeEmail.name, { email: 'a@b.co', name: 'A' }, { ready_at: Date.now() - 40 }),
+        definition: WelcomeEmail,
+        delivery: delivery as unknown as Delivery,
+        queue: 'default',
+        brokerQueue: 'ns.jobs.default',
+        origin: { trace: { traceparent: PARENT } },
+      });
+
+      const [span] = exporter.getFinishedSpans();
+      expect(span.name).toBe('process default');
+      expect(span.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+      expect(span.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+      expect(active).toBe(span.spanContext().spanId);
+      expect(span.attributes).toMatchObject({ 'cask.job.outcome': 'succeeded', 'messaging.consumer.group.name': 'ns.jobs.default' });
+      expect(span.attributes['cask.job.queue_wait_ms']).toBeGreaterThanOrEqual(40);
+      const outcome = broker.events.find((event) => event.kind === 'succeeded');
+      expect(outcome && 'trace' in outcome && outcome.trace?.traceparent).toBe(
+        `00-4bf92f3577b34da6a3ce929d0e0e4736-${span.spanContext().spanId}-01`,
+      );
+    });
+
+    it('marks the span of a failed attempt as an error, naming the job error code, and keeps the trace for the retry', async () => {
+      await executor(async () => {
+        throw new RetryableJobError('try later', { code: 'busy' });
+      }).execute({
+        envelope: envelope(DemoFlaky.name, { fail_times: 9 }),
+        definition: DemoFlaky,
+        delivery: delivery as unknown as Delivery,
+        queue: 'default',
+        brokerQueue: 'ns.jobs.default',
+        origin: { trace: { traceparent: PARENT } },
+      });
+
+      const [span] = exporter.getFinishedSpans();
+      expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'try later' });
+      expect(span.attributes).toMatchObject({ 'cask.job.outcome': 'retrying', 'error.type': 'busy' });
+      expect(span.events.map((event) => event.name)).toEqual(['exception']);
+      expect(broker.retries[0].origin).toEqual({ trace: { traceparent: PARENT } });
     });
   });
 });

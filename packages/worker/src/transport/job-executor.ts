@@ -5,6 +5,7 @@ import {
   JobEnvelope,
   JobError,
   JobEvent,
+  JobOrigin,
   JobProgress,
   backoffDelay,
   backoffFromWire,
@@ -13,7 +14,8 @@ import {
   validatePayload,
 } from '@cask/contracts';
 import type { JobDelivery } from './pack-parts';
-import { JobLogger } from '@cask/core';
+import { CaskAttributes, JobLogger, MessagingAttributes, contextOfCarrier, failSpan, startMessagingSpan, traceCarrierOf } from '@cask/core';
+import { Span, context as otelContext, trace } from '@opentelemetry/api';
 import { jobLog } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
@@ -49,8 +51,11 @@ export interface JobSource {
   queue: string;
   /** The broker queue the message was taken from (for dead-letter headers). */
   brokerQueue: string;
-  /** The request that dispatched the job (`x-cask-request-id`): on every line about it, and on its next attempt. */
-  requestId?: string;
+  /**
+   * The request that dispatched the job (`x-cask-request-id`), on every line about it, and its trace context
+   * (`traceparent`), the parent of the attempt's span: both go on to its next attempt.
+   */
+  origin: JobOrigin;
   /** The job came in a pack: the api found every worker on its queue reads packs, so its retry may travel in one. */
   packed?: boolean;
 }
@@ -124,25 +129,54 @@ export class JobExecutor {
     const controller = new AbortController();
     const { id, type, attempt } = source.envelope;
     // A child logger for the attempt: every line about it names the job, the attempt and the request.
-    const log = new JobLogger(this.logger, jobLog(id, type, { attempt, requestId: source.requestId }));
+    const log = new JobLogger(this.logger, jobLog(id, type, { attempt, requestId: source.origin.requestId }));
     this.running.set(key, { controller, done, envelope: source.envelope, queue: source.queue, log });
-    return this.run(source, controller, log).finally(() => {
+    const span = this.startSpan(source);
+    return this.run(source, controller, log, span).finally(() => {
+      span.end();
       this.running.delete(key);
       finish();
     });
   }
 
-  private async run(source: JobSource, controller: AbortController, log: JobLogger): Promise<void> {
+  /** The attempt's span, a child of the job's trace context: without an OpenTelemetry SDK, a no-op one. */
+  private startSpan({ envelope, delivery, queue, brokerQueue, origin }: JobSource): Span {
+    const startedAt = Date.now();
+    return startMessagingSpan('@cask/worker', 'process', queue, contextOfCarrier(origin.trace), () => ({
+      [MessagingAttributes.destination]: delivery.message.fields.exchange,
+      [MessagingAttributes.routingKey]: delivery.message.fields.routingKey,
+      [MessagingAttributes.consumerGroup]: brokerQueue,
+      [MessagingAttributes.messageId]: envelope.id,
+      [CaskAttributes.jobId]: envelope.id,
+      [CaskAttributes.jobType]: envelope.type,
+      [CaskAttributes.attempt]: envelope.attempt,
+      [CaskAttributes.series]: envelope.series,
+      [CaskAttributes.queueWaitMs]: Math.max(0, startedAt - (envelope.ready_at ?? envelope.created_at)),
+      [CaskAttributes.worker]: this.workerId,
+      ...(envelope.tenant === undefined ? {} : { [CaskAttributes.tenant]: envelope.tenant }),
+    }));
+  }
+
+  private async run(source: JobSource, controller: AbortController, log: JobLogger, span: Span): Promise<void> {
     const { envelope, definition, delivery } = source;
     const { id, type, attempt, series, tenant } = envelope;
     const base = { job_id: id, type, series, attempt, worker: this.workerId, ...(tenant === undefined ? {} : { tenant }) };
+    // The outcome carries the attempt's trace context, so the api's record of it joins the job's trace.
+    const carrier = traceCarrierOf(span);
+    const traced = carrier ? { trace: carrier } : {};
+    const outcome = (name: string, error?: JobError) => {
+      if (!span.isRecording()) return;
+      span.setAttribute(CaskAttributes.outcome, name);
+      if (error) failSpan(span, Object.assign(new Error(error.message), { name: error.code }));
+    };
     const validation = validatePayload(definition, envelope.payload);
     if (!validation.ok) {
       const message = validation.errors.map((e) => `${e.field || 'payload'}: ${e.reason}`).join('; ');
       log.warn(`Job ${type} ${id}: invalid payload (${message})`);
       const error = { code: ErrorCode.InvalidPayload, message, retryable: false };
       this.metrics.ended(type, 'failed');
-      await this.settle(source, log, () => this.events.publish([{ ...base, kind: 'failed', at: Date.now(), error }]));
+      outcome('failed', error);
+      await this.settle(source, log, () => this.events.publish([{ ...base, kind: 'failed', at: Date.now(), error, ...traced }]));
       return;
     }
 
@@ -166,7 +200,7 @@ export class JobExecutor {
       type,
       attempt,
       maxAttempts: envelope.max_attempts,
-      requestId: source.requestId,
+      requestId: source.origin.requestId,
       parents: parentsFromWire(envelope.parents),
       ...(envelope.batch ? { batch: envelope.batch } : {}),
       signal: controller.signal,
@@ -180,19 +214,23 @@ export class JobExecutor {
     let failure: JobError | undefined;
     let timedOut = false;
     try {
-      result = await this.withTimeout(envelope, controller, log, this.invoke(type, validation.value, context));
+      // The handler runs in the attempt's span: spans it starts are its children.
+      const invoked = otelContext.with(trace.setSpan(otelContext.active(), span), () => this.invoke(type, validation.value, context));
+      result = await this.withTimeout(envelope, controller, log, invoked);
       JSON.stringify(result ?? null);
     } catch (err) {
       if (controller.signal.reason instanceof AttemptCancelled) {
         // The store already says cancelled; there is no outcome to report, only the message to let go.
         log.log(`Job ${type} ${id}: cancelled while running`);
         this.metrics.ended(type, 'cancelled', Date.now() - startedAt);
+        outcome('cancelled');
         delivery.ack();
         return;
       }
       if (this.shuttingDown && controller.signal.aborted && !(err instanceof AttemptTimeout)) {
         log.warn(`Job ${type} ${id}: stopped by shutdown; returning it to the queue`);
         this.metrics.ended(type, 'interrupted', Date.now() - startedAt);
+        outcome('interrupted');
         delivery.nack(true);
         return;
       }
@@ -207,8 +245,9 @@ export class JobExecutor {
     const at = Date.now();
     if (!failure) {
       log.debug(`Job ${type} ${id}: succeeded in ${at - startedAt} ms`);
+      outcome('succeeded');
       await this.settle(source, log, () =>
-        this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, ...unreported, result: result ?? null }]),
+        this.events.publish([{ ...base, kind: 'succeeded', at, started_at: startedAt, ...unreported, result: result ?? null, ...traced }]),
       );
       this.metrics.ended(type, 'succeeded', at - startedAt);
       return;
@@ -225,7 +264,9 @@ export class JobExecutor {
         ...unreported,
         error: failure,
         next_attempt_at: at + delayMs,
+        ...traced,
       };
+      outcome('retrying', failure);
       await this.settle(source, log, async () => {
         // The next attempt is confirmed before the event that announces it, so "retrying" is never a promise nobody keeps.
         await this.outcomes.scheduleRetry(
@@ -233,7 +274,7 @@ export class JobExecutor {
           source.queue,
           delivery.message.properties.priority,
           delayMs,
-          source.requestId,
+          source.origin,
           source.packed === true,
         );
         await this.events.publish([retrying]);
@@ -243,6 +284,7 @@ export class JobExecutor {
     const exhausted = failure.retryable;
     this.metrics.ended(type, timedOut ? 'timed_out' : 'failed', at - startedAt);
     log.warn(`Job ${type} ${id}: failed on attempt ${attempt} of ${envelope.max_attempts} (${failure.code}: ${failure.message})`);
+    outcome('failed', failure);
     await this.settle(source, log, async () => {
       if (exhausted) {
         await this.outcomes.deadLetter(
@@ -252,7 +294,7 @@ export class JobExecutor {
           `${attempt} attempt(s) failed; last: ${failure.code}: ${failure.message}`,
         );
       }
-      await this.events.publish([{ ...base, kind: 'failed', at, started_at: startedAt, ...unreported, error: failure }]);
+      await this.events.publish([{ ...base, kind: 'failed', at, started_at: startedAt, ...unreported, error: failure, ...traced }]);
     });
   }
 

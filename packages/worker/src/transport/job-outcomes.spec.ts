@@ -31,7 +31,7 @@ describe('JobOutcomes.scheduleRetry', () => {
   it('packs the retries of jobs that came in packs, bound for one delay queue at once, into one message', async () => {
     const { outcomes, sent } = makeOutcomes();
 
-    const done = [1, 2, 3].map((n) => outcomes.scheduleRetry(envelope(n), 'video', 4, 1234, `req-${n}`, true));
+    const done = [1, 2, 3].map((n) => outcomes.scheduleRetry(envelope(n), 'video', 4, 1234, { requestId: `req-${n}` }, true));
     await flush();
 
     expect(sent.map((message) => [message.routingKey, message.body.packed, ids(message)])).toEqual([

@@ -3,10 +3,11 @@ import {
   CaskTopology,
   DeadLetterHeader,
   JobEnvelope,
+  JobOrigin,
   encodeEnvelope,
   encodePack,
-  packRequestIdHeaders,
-  requestIdHeaders,
+  originHeaders,
+  packOriginHeaders,
 } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
@@ -18,12 +19,12 @@ export const RETRY_PACK_MAX_JOBS = 20;
 /** A next attempt waiting to be published with others bound for the same place. */
 interface Retry {
   next: JobEnvelope;
-  requestId?: string;
+  origin: JobOrigin;
 }
 
 /**
  * The broker-side effects of an attempt's outcome: the next attempt, a dead letter, a requeue. Each message
- * it publishes for a job keeps the id of the request that dispatched it (`requestId`).
+ * it publishes for a job keeps the job's origin: the request that dispatched it and its trace context.
  */
 export class JobOutcomes {
   private readonly logger = new Logger(JobOutcomes.name);
@@ -50,18 +51,18 @@ export class JobOutcomes {
     queue: string,
     priority: number | undefined,
     delayMs: number,
-    requestId?: string,
+    origin: JobOrigin = {},
     packable = false,
   ): Promise<void> {
     const bucket = delayBucket(delayMs);
-    if (!packable) return this.publishRetries(queue, priority, bucket, [{ next, requestId }]);
+    if (!packable) return this.publishRetries(queue, priority, bucket, [{ next, origin }]);
     const key = `${queue}\u0000${priority ?? ''}\u0000${bucket}`;
     let pack = this.retryPacks.get(key);
     if (!pack) {
       pack = new GroupCommit<Retry>((retries) => this.publishRetries(queue, priority, bucket, retries), { maxGroup: RETRY_PACK_MAX_JOBS });
       this.retryPacks.set(key, pack);
     }
-    return pack.add({ next, requestId });
+    return pack.add({ next, origin });
   }
 
   /** One message for the retries: a lone one in format 1, several as a pack. */
@@ -73,7 +74,7 @@ export class JobOutcomes {
       messageId: first.next.id,
       type: lone ? first.next.type : undefined,
       priority,
-      headers: lone ? requestIdHeaders(first.requestId) : packRequestIdHeaders(retries.map((retry) => retry.requestId)),
+      headers: lone ? originHeaders(first.origin) : packOriginHeaders(retries.map((retry) => retry.origin)),
     };
     let target = queue;
     if (bucket === 0) {
@@ -86,12 +87,12 @@ export class JobOutcomes {
   }
 
   /** Puts a message back on its job queue as a fresh delivery (not a redelivery). */
-  async requeue(envelope: JobEnvelope, queue: string, priority: number | undefined, requestId?: string): Promise<void> {
+  async requeue(envelope: JobEnvelope, queue: string, priority: number | undefined, origin: JobOrigin = {}): Promise<void> {
     await this.publisher.publish(this.topology.jobsExchange, queue, encodeEnvelope(envelope), {
       messageId: envelope.id,
       type: envelope.type,
       priority,
-      headers: requestIdHeaders(requestId),
+      headers: originHeaders(origin),
     });
   }
 
@@ -102,13 +103,13 @@ export class JobOutcomes {
   }
 
   /** Moves a job whose worker died holding it to its queue's rescue queue, counting that crash. */
-  toRescue(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, requestId?: string): Promise<void> {
-    return this.moveAfterCrash(this.topology.rescueQueue(queue), envelope, priority, crashes, requestId);
+  toRescue(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, origin: JobOrigin = {}): Promise<void> {
+    return this.moveAfterCrash(this.topology.rescueQueue(queue), envelope, priority, crashes, origin);
   }
 
   /** Moves a message to its queue's suspect queue, counting the crashes it was part of. */
-  toSuspect(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, requestId?: string): Promise<void> {
-    return this.moveAfterCrash(this.topology.suspectQueue(queue), envelope, priority, crashes, requestId);
+  toSuspect(envelope: JobEnvelope, queue: string, priority: number | undefined, crashes: number, origin: JobOrigin = {}): Promise<void> {
+    return this.moveAfterCrash(this.topology.suspectQueue(queue), envelope, priority, crashes, origin);
   }
 
   private async moveAfterCrash(
@@ -116,13 +117,13 @@ export class JobOutcomes {
     envelope: JobEnvelope,
     priority: number | undefined,
     crashes: number,
-    requestId: string | undefined,
+    origin: JobOrigin,
   ): Promise<void> {
     await this.publisher.publish('', target, encodeEnvelope(envelope), {
       messageId: envelope.id,
       type: envelope.type,
       priority,
-      headers: { ...requestIdHeaders(requestId), [DeadLetterHeader.Crashes]: crashes },
+      headers: { ...originHeaders(origin), [DeadLetterHeader.Crashes]: crashes },
     });
   }
 

@@ -68,7 +68,7 @@ describe('PackHolds', () => {
   it("publishes a rest to this process's hold queue and resolves once it is back, unacked, in this worker's hands", async () => {
     const { holds, sent, deliver } = setUp();
 
-    const held = holds.hold('video', pack, [body(1), body(2)], ['req-1', undefined]);
+    const held = holds.hold('video', pack, [body(1), body(2)], [{ requestId: 'req-1' }, {}]);
     await settle();
     expect(sent.map((message) => [message.exchange, message.routingKey, message.body.entries.length])).toEqual([
       ['', topology.holdQueue('video', holds.holder), 2],
@@ -88,7 +88,7 @@ describe('PackHolds', () => {
     jest.useFakeTimers();
     const { holds, sent, deliver, orphans, advance } = setUp();
 
-    const held = holds.hold('video', pack, [body(1)], [undefined]);
+    const held = holds.hold('video', pack, [body(1)], [{}]);
     await settle();
     sent[0].confirm.resolve();
     await settle();
@@ -97,10 +97,10 @@ describe('PackHolds', () => {
     const copy = deliver();
     expect([copy.settled, orphans]).toEqual([['ack'], []]);
 
-    await expect(holds.hold('video', pack, [body(1)], [undefined])).resolves.toBeUndefined();
+    await expect(holds.hold('video', pack, [body(1)], [{}])).resolves.toBeUndefined();
     expect(sent).toHaveLength(1);
     advance(SPLIT_PAUSE_AFTER_LATE_MS);
-    void holds.hold('video', pack, [body(1)], [undefined]);
+    void holds.hold('video', pack, [body(1)], [{}]);
     await settle();
     expect(sent).toHaveLength(2);
   });
@@ -108,7 +108,7 @@ describe('PackHolds', () => {
   it('gives up on a rest the broker did not confirm, and drops it if it came all the same', async () => {
     const { holds, sent, deliver } = setUp();
 
-    const held = holds.hold('video', pack, [body(1)], [undefined]);
+    const held = holds.hold('video', pack, [body(1)], [{}]);
     await settle();
     const copy = deliver();
     sent[0].confirm.reject(new Error('confirm timed out'));
@@ -119,7 +119,7 @@ describe('PackHolds', () => {
 
   it('holds a rest again when its channel was lost and the broker gave it back on the new one', async () => {
     const { holds, sent, deliver, orphans } = setUp();
-    const held = holds.hold('video', pack, [body(1)], [undefined]);
+    const held = holds.hold('video', pack, [body(1)], [{}]);
     await settle();
     sent[0].confirm.resolve();
     const first = deliver();
@@ -134,7 +134,7 @@ describe('PackHolds', () => {
 
   it('hands a rest it does not hold (a settled one requeued, an earlier process’s) to be moved on as a lost one', async () => {
     const { holds, sent, deliver, orphans } = setUp();
-    const held = holds.hold('video', pack, [body(1)], [undefined]);
+    const held = holds.hold('video', pack, [body(1)], [{}]);
     await settle();
     sent[0].confirm.resolve();
     deliver();
@@ -152,10 +152,10 @@ describe('PackHolds', () => {
   it('splits nothing while the hold consumer is away, and on shutdown lets the splits under way finish first', async () => {
     const { holds, sent, consumer, deliver } = setUp();
     consumer.attached = false;
-    await expect(holds.hold('video', pack, [body(1)], [undefined])).resolves.toBeUndefined();
+    await expect(holds.hold('video', pack, [body(1)], [{}])).resolves.toBeUndefined();
     consumer.attached = true;
 
-    const held = holds.hold('video', pack, [body(1)], [undefined]);
+    const held = holds.hold('video', pack, [body(1)], [{}]);
     await settle();
     const cancelled = holds.cancel();
     await settle();
@@ -165,6 +165,6 @@ describe('PackHolds', () => {
     await cancelled;
 
     expect([(await held) !== undefined, consumer.attached, sent.length]).toEqual([true, false, 1]);
-    await expect(holds.hold('video', pack, [body(1)], [undefined])).resolves.toBeUndefined();
+    await expect(holds.hold('video', pack, [body(1)], [{}])).resolves.toBeUndefined();
   });
 });

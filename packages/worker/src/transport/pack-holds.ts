@@ -1,5 +1,5 @@
 import { AmqpConnection, AmqpConsumer, AmqpConsumerOptions, ConfirmPublisher, Delivery, HOLD_TTL_MS, declareHoldQueue } from '@cask/core';
-import { CaskTopology, encodePack, packRequestIdHeaders } from '@cask/contracts';
+import { CaskTopology, JobOrigin, encodePack, packOriginHeaders } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
@@ -129,15 +129,10 @@ export class PackHolds {
    * worker's hands; undefined when it cannot be held now (shutting down, the hold queue's consumer away, or
    * paused after a rest that did not come back), and the caller keeps the pack.
    */
-  hold(
-    queue: string,
-    pack: ConsumeMessage,
-    bodies: readonly Buffer[],
-    requestIds: ReadonlyArray<string | undefined>,
-  ): Promise<Holding | undefined> {
+  hold(queue: string, pack: ConsumeMessage, bodies: readonly Buffer[], origins: readonly JobOrigin[]): Promise<Holding | undefined> {
     const consumer = this.consumers.get(queue);
     if (this.closing || !consumer?.isAttached || this.now() < (this.pausedUntil.get(queue) ?? 0)) return Promise.resolve(undefined);
-    const split = this.split(queue, consumer, pack, bodies, requestIds);
+    const split = this.split(queue, consumer, pack, bodies, origins);
     this.underway.add(split);
     void split.finally(() => this.underway.delete(split));
     return split;
@@ -148,7 +143,7 @@ export class PackHolds {
     consumer: HoldConsumer,
     pack: ConsumeMessage,
     bodies: readonly Buffer[],
-    requestIds: ReadonlyArray<string | undefined>,
+    origins: readonly JobOrigin[],
   ): Promise<Holding | undefined> {
     const id = randomUUID();
     const back = new Promise<Delivery>((resolve) => this.waiting.set(id, resolve));
@@ -161,7 +156,7 @@ export class PackHolds {
         messageId: id,
         type: pack.properties.type as string | undefined,
         priority: pack.properties.priority as number | undefined,
-        headers: packRequestIdHeaders(requestIds),
+        headers: packOriginHeaders(origins),
       });
     } catch (err) {
       // It may be in the queue all the same (a confirm that timed out): a copy back already, or later, is dropped.

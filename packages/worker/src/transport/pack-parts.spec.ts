@@ -29,7 +29,14 @@ function partsOf(
 ): PackParts {
   const decoded = decodeJobMessage(delivery.message.content);
   if (!decoded.ok) throw new Error('bad pack');
-  return new PackParts(delivery, decoded.value.entries, ['r1', undefined, 'r3'], putBack, onReleased, split);
+  return new PackParts(
+    delivery,
+    decoded.value.entries,
+    [{ requestId: 'r1', trace: { traceparent: 'tp-1' } }, {}, { requestId: 'r3' }],
+    putBack,
+    onReleased,
+    split,
+  );
 }
 
 /** A split whose holds resolve when the test says, with a held message that records how it is settled. */
@@ -49,13 +56,13 @@ function controlledSplit(afterMs = 1000) {
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('PackParts', () => {
-  it("gives each job a message of its own, with its request id and without the pack's signature", () => {
+  it("gives each job a message of its own, with its request id and trace and without the pack's signature", () => {
     const { delivery } = fakeDelivery();
     const parts = partsOf(delivery);
 
     const [first, second] = [parts.part(0), parts.part(1)];
     expect(JSON.parse(first.message.content.toString()).id).toMatch(/1$/);
-    expect(first.message.properties.headers).toEqual({ 'x-cask-request-id': 'r1' });
+    expect(first.message.properties.headers).toEqual({ 'x-cask-request-id': 'r1', traceparent: 'tp-1' });
     expect(second.message.properties.headers).toEqual({});
     expect(first.message.properties.priority).toBe(4);
   });

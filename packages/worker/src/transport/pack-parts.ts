@@ -1,5 +1,5 @@
 import type { Delivery } from '@cask/core';
-import { PackEntry, REQUEST_IDS_HEADER, REQUEST_ID_HEADER, SIGNATURE_HEADER } from '@cask/contracts';
+import { JobOrigin, PackEntry, SIGNATURE_HEADER, withOrigin } from '@cask/contracts';
 import type { ConsumeMessage } from 'amqplib';
 
 /** What the worker settles one job by: a whole message's delivery, or one job's part of a pack. */
@@ -75,7 +75,7 @@ export class PackParts {
   constructor(
     delivery: Delivery,
     private readonly entries: readonly PackEntry[],
-    private readonly requestIds: ReadonlyArray<string | undefined>,
+    private readonly origins: readonly JobOrigin[],
     private readonly putBack: (indexes: readonly number[]) => Promise<void>,
     /** Called with a number of jobs each time some are let go (a message acked, requeued, or its jobs put back). */
     private readonly onReleased: (jobs: number) => void = () => undefined,
@@ -86,7 +86,7 @@ export class PackParts {
     this.original = delivery;
   }
 
-  /** The delivery of the job at `index`: its message is that job alone, with its own request id. */
+  /** The delivery of the job at `index`: its message is that job alone, with its own origin (request id, trace). */
   part(index: number): JobDelivery {
     const channelOpen = () => this.holder.delivery.isChannelOpen;
     const settled = () => this.state[index] !== 'open';
@@ -114,13 +114,9 @@ export class PackParts {
 
   private messageOf(index: number): ConsumeMessage {
     const { properties, fields } = this.original.message;
-    const headers: Record<string, unknown> = { ...properties.headers };
-    // The pack's signature covers the pack, not this job alone; its list of request ids becomes this job's one.
+    // The pack's signature covers the pack, not this job alone; its lists of origins become this job's own.
+    const headers = withOrigin(properties.headers, this.origins[index]);
     delete headers[SIGNATURE_HEADER];
-    delete headers[REQUEST_IDS_HEADER];
-    const requestId = this.requestIds[index];
-    if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
-    else delete headers[REQUEST_ID_HEADER];
     const entry = this.entries[index];
     // The job's own body is made only when something reads it (its dead letter): not for every job run.
     return {
