@@ -41,6 +41,18 @@ export const CONTENDERS: readonly ContenderSpec[] = [
     load: async () => (await import('./contenders/cask-http.contender')).createCaskHttpContender,
   },
   {
+    id: 'cask-http-postgres',
+    title: 'Cask POST /jobs over HTTP, PostgreSQL',
+    bulkApi: 'POST /jobs/batch',
+    load: async () => (await import('./contenders/cask-http.contender')).createCaskHttpPostgresContender,
+  },
+  {
+    id: 'cask-http-postgres-limits',
+    title: 'Cask POST /jobs over HTTP, PostgreSQL, tenant limits counted in the store',
+    bulkApi: 'POST /jobs/batch',
+    load: async () => (await import('./contenders/cask-http.contender')).createCaskHttpPostgresLimitsContender,
+  },
+  {
     id: 'bare-http',
     title: 'Bare Nest POST → 202 (HTTP ceiling)',
     load: async () => (await import('./contenders/bare-http.contender')).createBareHttpContender,

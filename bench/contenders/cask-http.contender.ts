@@ -1,9 +1,11 @@
 import BetterSqlite3 from 'better-sqlite3';
+import { Client } from 'pg';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Contender, DrainResult, RunContext, RunResult } from '../contender';
 import { caskNamespaceResource, startCaskApi, startCaskWorker } from '../support/cask-apps';
+import { createDatabase, databaseName } from '../support/cleanup';
 import { now, sleep } from '../support/clock';
 import { SETUP_TIMEOUT_MS, STALL_MS } from '../support/deadlines';
 import { hammer, httpFigures, LoadResult, openEventStream, postJson } from '../support/http-client';
@@ -17,6 +19,18 @@ const BODY = JSON.stringify(JOB);
 const BULK_WIDTH = 4;
 /** How often the store is counted while waiting: often enough for the drain's end, cheap for the api (an index scan in another process). */
 const POLL_MS = 25;
+/**
+ * Per-tenant limits far above any load here, so each request is counted and none refused: the cost of counting
+ * (in the store's `rate_limits` table on PostgreSQL, shared by every api instance), not of being limited.
+ */
+const LIMITS_ON = { RATE_LIMIT_PER_SECOND: '1000000', DISPATCH_RATE_LIMIT_PER_SECOND: '1000000' };
+const SUCCEEDED = "select count(*) as n from jobs where status = 'succeeded'";
+
+/** Which store the api runs on, and whether the tenant limits count requests. */
+export interface CaskHttpSetup {
+  store: 'sqlite' | 'postgres';
+  limits: boolean;
+}
 
 /**
  * Cask through HTTP: POST /jobs on the built api, run by the built worker. The backlog goes in through
@@ -29,24 +43,41 @@ class CaskHttpContender implements Contender {
   private baseUrl = '';
   private sqlitePath = '';
   private store?: BetterSqlite3.Database;
+  private pg?: Client;
   private load?: LoadResult;
   private accept?: LatencySummary;
 
-  constructor(private readonly ctx: RunContext) {}
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly setup: CaskHttpSetup = { store: 'sqlite', limits: false },
+  ) {}
 
   async setUp(): Promise<void> {
     const namespace = this.ctx.prefix;
     this.ctx.track(caskNamespaceResource(namespace));
-    const dir = mkdtempSync(join(tmpdir(), 'cask-bench-'));
-    this.ctx.track({ kind: 'directory', path: dir });
-    this.sqlitePath = join(dir, 'cask.db');
-    const started = await startCaskApi(this.ctx, { CASK_NAMESPACE: namespace, SQLITE_PATH: this.sqlitePath }, SETUP_TIMEOUT_MS);
+    const env: Record<string, string> = { CASK_NAMESPACE: namespace, ...(this.setup.limits ? LIMITS_ON : {}) };
+    let databaseUrl = '';
+    if (this.setup.store === 'postgres') {
+      const name = databaseName(this.ctx.prefix);
+      this.ctx.track({ kind: 'postgres-database', name });
+      env.DATABASE_URL = databaseUrl = await createDatabase(name);
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'cask-bench-'));
+      this.ctx.track({ kind: 'directory', path: dir });
+      env.SQLITE_PATH = this.sqlitePath = join(dir, 'cask.db');
+    }
+    const started = await startCaskApi(this.ctx, env, SETUP_TIMEOUT_MS);
     this.api = started.api;
     this.baseUrl = started.baseUrl;
     this.worker = startCaskWorker(this.ctx, namespace);
-    this.store = new BetterSqlite3(this.sqlitePath, { readonly: true, fileMustExist: true });
+    if (databaseUrl) {
+      this.pg = new Client({ connectionString: databaseUrl });
+      await this.pg.connect();
+    } else {
+      this.store = new BetterSqlite3(this.sqlitePath, { readonly: true, fileMustExist: true });
+    }
     // Under full load for a while, as the bare endpoint warms up, then until the worker caught up.
-    const before = this.succeededCount();
+    const before = await this.succeededCount();
     const warmup = await hammer(
       `${this.baseUrl}/jobs`,
       BODY,
@@ -56,11 +87,10 @@ class CaskHttpContender implements Contender {
     await this.untilSucceeded(before + warmup.ok);
   }
 
-  private succeededCount(): number {
-    const row = (this.store as BetterSqlite3.Database).prepare("select count(*) as n from jobs where status = 'succeeded'").get() as {
-      n: number;
-    };
-    return row.n;
+  /** Succeeded jobs, read over a connection of the bench's own (for SQLite, the file, which costs the api nothing). */
+  private async succeededCount(): Promise<number> {
+    if (this.pg) return Number((await this.pg.query<{ n: string }>(SUCCEEDED)).rows[0].n);
+    return ((this.store as BetterSqlite3.Database).prepare(SUCCEEDED).get() as { n: number }).n;
   }
 
   /** Polls the store until `target` jobs have succeeded; resolves with when it saw them (or when `stop` aborts). */
@@ -69,7 +99,7 @@ class CaskHttpContender implements Contender {
     let since = Date.now();
     for (;;) {
       if (stop?.aborted) return now();
-      const count = this.succeededCount();
+      const count = await this.succeededCount();
       if (count >= target) return now();
       if (count !== last) {
         last = count;
@@ -84,7 +114,7 @@ class CaskHttpContender implements Contender {
   }
 
   async drain(jobs: number): Promise<DrainResult> {
-    const target = this.succeededCount() + jobs;
+    const target = (await this.succeededCount()) + jobs;
     // Watched while the load runs: autocannon resolves only at its next one-second sample, so watching after it
     // would floor every drain to whole seconds (2,000 jobs came out at 495 or 658 jobs/s, 4.03 or 3.03 s).
     const stop = new AbortController();
@@ -107,7 +137,7 @@ class CaskHttpContender implements Contender {
 
   /** POST /jobs/batch with `batchSize` jobs a request, a few requests at once, as Cask's `dispatchMany`. */
   async drainBulk(jobs: number): Promise<DrainResult> {
-    const target = this.succeededCount() + jobs;
+    const target = (await this.succeededCount()) + jobs;
     const size = this.ctx.options.batchSize;
     const start = now();
     await windowed(Math.ceil(jobs / size), BULK_WIDTH, async (i) => {
@@ -165,8 +195,13 @@ class CaskHttpContender implements Contender {
 
   async tearDown(): Promise<void> {
     this.store?.close();
+    await this.pg?.end();
     await Promise.all([this.worker?.stop(), this.api?.stop()]);
   }
 }
 
 export const createCaskHttpContender = (ctx: RunContext): Contender => new CaskHttpContender(ctx);
+export const createCaskHttpPostgresContender = (ctx: RunContext): Contender =>
+  new CaskHttpContender(ctx, { store: 'postgres', limits: false });
+export const createCaskHttpPostgresLimitsContender = (ctx: RunContext): Contender =>
+  new CaskHttpContender(ctx, { store: 'postgres', limits: true });

@@ -34,7 +34,8 @@ const USAGE = `Usage: npm run bench [-- options]
   --rate=R           offered rate of the latency phase, jobs/s (default 1000)
   --runs=N           runs per contender (default 3; 1 with --quick)
   --concurrency=N    jobs a worker runs at once (default 50)
-  --only=a,b         contenders to run: raw-amqp, cask-sqlite, cask-quorum, cask-postgres, cask-http, bare-http, bullmq,
+  --only=a,b         contenders to run: raw-amqp, cask-sqlite, cask-quorum, cask-postgres, cask-http, cask-http-postgres,
+                     cask-http-postgres-limits, bare-http, bullmq,
                      bullmq-aof, bullmq-postgres, pg-boss, graphile-worker, nest-rmq
   --profile          write a CPU profile of every Node process to bench/results/profiles/<bench id>/ (slows them)`;
 

@@ -38,7 +38,7 @@ export function sqliteBackend(): StoreBackend {
 }
 
 /** A PostgreSQL database of the spec's own, its schema dropped before each test. */
-export function postgresBackend(poolSize = 4): StoreBackend {
+export function postgresBackend(poolSize = 4): StoreBackend & { url(): string } {
   let database: { url: string; drop: () => Promise<void> } | undefined;
   return {
     name: 'PostgreSQL',
@@ -58,6 +58,7 @@ export function postgresBackend(poolSize = 4): StoreBackend {
       }
     },
     open: () => openTestStores({ type: 'postgres', url: database!.url, poolSize }),
+    url: () => database!.url,
   };
 }
 

@@ -26,6 +26,7 @@ import { JobEventBus } from './events/job-event-bus';
 import { JobEventConsumer } from './events/job-event.consumer';
 import { JobEventConsumerOptions } from './events/job-event-consumer.options';
 import { DispatchLimits, DispatchQuota } from './limits/dispatch-quota';
+import { SharedRateLimits } from './limits/shared-rate-limits';
 import { JobMetrics } from './metrics/job-metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { OutboxRelayOptions } from './outbox/outbox-relay.options';
@@ -227,6 +228,7 @@ const ENGINE: Provider[] = [
   JobRedriver,
   JobCanceller,
   DispatchQuota,
+  SharedRateLimits,
   RetentionSweeper,
   JobEventBus,
   JobEventConsumer,
@@ -296,6 +298,7 @@ const ENGINE: Provider[] = [
     JobRedriver,
     JobCanceller,
     DispatchQuota,
+    SharedRateLimits,
     JobEventBus,
     JobEventConsumer,
     HeartbeatConsumer,

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApiKeyRing } from './api-keys';
 import type { CaskAuthOptions } from './cask-auth.options';
+import { SharedRateLimits } from '../limits/shared-rate-limits';
 import { RequestLimits } from './request-limits';
 
 /**
@@ -20,7 +21,12 @@ export class CaskAuthModule {
       global: true,
       providers: [
         { provide: ApiKeyRing, useValue: new ApiKeyRing(options.keys) },
-        { provide: RequestLimits, useValue: new RequestLimits(perSecond) },
+        {
+          provide: RequestLimits,
+          // Shared across api instances through the store when CaskModule (global by default) provides it.
+          inject: [{ token: SharedRateLimits, optional: true }],
+          useFactory: (shared?: SharedRateLimits) => new RequestLimits(perSecond, shared),
+        },
       ],
       exports: [ApiKeyRing, RequestLimits],
     };

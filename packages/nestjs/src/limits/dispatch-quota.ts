@@ -1,7 +1,8 @@
 import { CaskError } from '@cask/contracts';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { StatsStore } from '../store/stats-store';
 import { RequestLimiter } from './request-limiter';
+import { SharedRateLimits } from './shared-rate-limits';
 import { RateLimitedError } from './rate-limited.error';
 
 /** How old a tenant's count of waiting jobs may be before it is read again. */
@@ -30,7 +31,7 @@ interface WaitingCount {
 
 /** The limits of {@link DispatchQuota}; 0 turns one off. */
 export class DispatchLimits {
-  /** Jobs a tenant may dispatch per second (per api instance). */
+  /** Jobs a tenant may dispatch per second (across api instances on a PostgreSQL store). */
   perSecond: number;
   /** Jobs of a tenant that may wait (queued, scheduled or retrying) at once. */
   maxWaiting: number;
@@ -49,8 +50,9 @@ export class DispatchQuota {
   constructor(
     private readonly limits: DispatchLimits,
     private readonly store: StatsStore,
+    @Optional() shared?: SharedRateLimits,
   ) {
-    this.rate = new RequestLimiter(limits.perSecond, 'jobs dispatched');
+    this.rate = new RequestLimiter(limits.perSecond, 'jobs dispatched', shared, 'dispatch');
   }
 
   /** @throws RateLimitedError over a limit; BatchOverRateLimitError for a batch that can never pass */

@@ -1,5 +1,6 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from './rate-limited.error';
+import type { SharedRateLimits } from './shared-rate-limits';
 
 /** Seconds until a limiter lets the next request through, rounded up, at least 1. */
 export function retryAfterSeconds(rejection: unknown): number {
@@ -9,16 +10,20 @@ export function retryAfterSeconds(rejection: unknown): number {
 
 /**
  * At most `perSecond` requests per second per key (a tenant, or a client address for requests without a
- * valid API key), counted in memory by each api instance. 0 turns the limit off.
+ * valid API key): counted across every api instance on a PostgreSQL store through {@link SharedRateLimits},
+ * otherwise in this instance's memory. 0 turns the limit off.
  */
 export class RequestLimiter {
-  private readonly limiter?: RateLimiterMemory;
+  private readonly limiter?: RateLimiterAbstract;
 
+  /** @param name keeps this limiter's keys apart from other limiters' in a shared count */
   constructor(
     private readonly perSecond: number,
     private readonly what: string,
+    limits?: SharedRateLimits,
+    name = what,
   ) {
-    if (perSecond > 0) this.limiter = new RateLimiterMemory({ points: perSecond, duration: 1 });
+    if (perSecond > 0) this.limiter = limits?.limiter(name, perSecond) ?? new RateLimiterMemory({ points: perSecond, duration: 1 });
   }
 
   /** Counts `points` requests (or jobs) for `key`. @throws RateLimitedError when over the limit */

@@ -49,6 +49,11 @@ export class CaskDatabase {
     await migrateToLatest(this.db, this.naming);
   }
 
+  /** A table of Cask's as the database names it: with the host's prefix, in its schema (if one is set). */
+  tableName(name: string): { table: string; schema?: string } {
+    return { table: `${this.naming.tablePrefix}${name}`, schema: this.naming.schema };
+  }
+
   /** Throws if the database cannot be reached. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);

@@ -29,6 +29,7 @@ export const CASK_TABLES = [
   'flow_nodes',
   'flow_edges',
   'dead_letters',
+  'rate_limits',
 ] as const;
 export const CASK_INDEXES = [
   'jobs_status_id',

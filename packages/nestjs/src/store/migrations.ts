@@ -331,6 +331,21 @@ const MIGRATIONS: Record<string, Migration> = {
       for (const table of ['jobs', 'outbox', 'group_jobs']) await db.schema.alterTable(table).dropColumn('trace').execute();
     },
   },
+  '0013_rate_limits': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // rate-limiter-flexible's table for PostgreSQL (see SharedRateLimits), made here so it takes the host's
+      // prefix and schema; on SQLite, where limits are counted in memory, it stays empty.
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('key', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('points', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('expire', 'bigint')
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('rate_limits').execute();
+    },
+  },
 };
 
 class InCodeMigrations implements MigrationProvider {

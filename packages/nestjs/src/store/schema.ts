@@ -184,6 +184,15 @@ export interface GroupJobsTable {
   trace: string | null;
 }
 
+/** Per-second rate windows shared by api instances (rate-limiter-flexible's layout; see `SharedRateLimits`). */
+export interface RateLimitsTable {
+  /** `<limiter>:<key>`, e.g. `requests:tenant:acme`. */
+  key: string;
+  points: number;
+  /** When the window ends, epoch milliseconds. */
+  expire: number | null;
+}
+
 /** Flows: jobs some of which wait for others; a batch with a callback is one (`kind` `batch`). */
 export interface FlowsTable {
   id: string;
@@ -243,6 +252,7 @@ export interface Database {
   jobs: JobsTable;
   job_transitions: JobTransitionsTable;
   outbox: OutboxTable;
+  rate_limits: RateLimitsTable;
   idempotency_keys: IdempotencyKeysTable;
   unique_keys: UniqueKeysTable;
   queue_states: QueueStatesTable;
