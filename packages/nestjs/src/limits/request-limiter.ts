@@ -1,6 +1,6 @@
-import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from './rate-limited.error';
-import type { SharedRateLimits } from './shared-rate-limits';
+import type { PointLimiter, SharedRateLimits } from './shared-rate-limits';
 
 /** Seconds until a limiter lets the next request through, rounded up, at least 1. */
 export function retryAfterSeconds(rejection: unknown): number {
@@ -14,7 +14,7 @@ export function retryAfterSeconds(rejection: unknown): number {
  * otherwise in this instance's memory. 0 turns the limit off.
  */
 export class RequestLimiter {
-  private readonly limiter?: RateLimiterAbstract;
+  private readonly limiter?: PointLimiter;
 
   /** @param name keeps this limiter's keys apart from other limiters' in a shared count */
   constructor(
