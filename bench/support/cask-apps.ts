@@ -25,6 +25,7 @@ export function caskNamespaceResource(namespace: string): BenchResource {
     queues: [
       ...queues.map(topology.jobQueue),
       ...queues.map(topology.suspectQueue),
+      ...queues.map(topology.rescueQueue),
       ...JOB_DEFINITIONS.filter((d) => d.rateLimitPerSecond !== undefined).map((d) => rateTokenQueue(topology, d.name)),
       topology.eventsQueue,
       topology.deadLetterQueue,

@@ -1,10 +1,69 @@
 import type { CaskTopology } from '@cask/contracts';
+import { Logger } from '@nestjs/common';
 import type { Channel } from 'amqplib';
+
+/**
+ * The delivery limit of the quorum queues that cannot dead-letter (`ns.dead` is the target, `ns.workers` would
+ * fill it with expired heartbeats): as good as none. RabbitMQ 4.x gives a quorum queue a limit of 20 returns when
+ * none is set, past which a message with nowhere to go is dropped; 4.x's own "no limit", -1, makes 3.10 drop a
+ * message at its first return (probed on 3.10.8), so a number both read alike.
+ */
+export const UNLIMITED_DELIVERIES = 1_000_000;
+
+const logger = new Logger('CaskTopology');
+/** Queues this process found declared by an earlier Cask, with fewer arguments: declared as they are. */
+const declaredBefore = new Set<string>();
+
+/**
+ * Declares a durable queue with `args`, or, when it exists with the arguments an earlier Cask gave it
+ * (`before`), as it is: RabbitMQ refuses to change a queue's arguments (`PRECONDITION_FAILED`, which closes the
+ * channel), so the first refusal is remembered, said once with what to do, and the declaration's retry on a new
+ * channel (every caller's channel is reopened and set up again) takes the queue as it is.
+ */
+async function assertQueueUpgrading(
+  channel: Channel,
+  queue: string,
+  args: Record<string, unknown>,
+  before: Record<string, unknown>,
+  remedy: string,
+): Promise<void> {
+  if (declaredBefore.has(queue)) {
+    await channel.assertQueue(queue, { durable: true, arguments: before });
+    return;
+  }
+  try {
+    await channel.assertQueue(queue, { durable: true, arguments: args });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 406) throw err;
+    // Several channels of a process declare it at once: the first refusal says so.
+    if (!declaredBefore.has(queue)) {
+      declaredBefore.add(queue);
+      logger.warn(
+        `${queue} was declared by an earlier Cask, without ${Object.keys(args)
+          .filter((key) => !(key in before))
+          .join(', ')}: keeping it as it is. ${remedy}`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** What an operator does for a queue declared before its delivery limit was set. */
+function limitRemedy(queue: string): string {
+  const pattern = `^${queue.replace(/[.]/g, '\\.')}$`;
+  return `On RabbitMQ 4.x its messages are dropped after 20 returns: set its limit with a policy, rabbitmqctl set_policy --apply-to quorum_queues ${queue} '${pattern}' '{"delivery-limit": ${UNLIMITED_DELIVERIES}}'`;
+}
 
 /** Declares the dead-letter exchange and queue. Idempotent. */
 export async function declareDeadLetters(channel: Channel, topology: CaskTopology): Promise<void> {
   await channel.assertExchange(topology.deadLetterExchange, 'fanout', { durable: true });
-  await channel.assertQueue(topology.deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await assertQueueUpgrading(
+    channel,
+    topology.deadLetterQueue,
+    { 'x-queue-type': 'quorum', 'x-delivery-limit': UNLIMITED_DELIVERIES },
+    { 'x-queue-type': 'quorum' },
+    limitRemedy(topology.deadLetterQueue),
+  );
   await channel.bindQueue(topology.deadLetterQueue, topology.deadLetterExchange, '');
 }
 
@@ -157,10 +216,14 @@ export const HEARTBEAT_TTL_MS = 60_000;
  */
 export async function declareWorkersQueue(channel: Channel, topology: CaskTopology): Promise<void> {
   await channel.assertExchange(topology.eventsExchange, 'direct', { durable: true });
-  await channel.assertQueue(topology.workersQueue, {
-    durable: true,
-    arguments: { 'x-queue-type': 'quorum', 'x-message-ttl': HEARTBEAT_TTL_MS, 'x-single-active-consumer': true },
-  });
+  const before = { 'x-queue-type': 'quorum', 'x-message-ttl': HEARTBEAT_TTL_MS, 'x-single-active-consumer': true };
+  await assertQueueUpgrading(
+    channel,
+    topology.workersQueue,
+    { ...before, 'x-delivery-limit': UNLIMITED_DELIVERIES },
+    before,
+    limitRemedy(topology.workersQueue),
+  );
   await channel.bindQueue(topology.workersQueue, topology.eventsExchange, topology.heartbeatRoutingKey);
 }
 
