@@ -58,7 +58,9 @@ describe('delivery limits of the quorum queues without a dead-letter target', ()
       const id = await cask.dispatch('email.welcome', { email: 'ada@example.com', name: 'Ada' });
       expect((await cask.waitForTerminal([id]))[0].status).toBe('succeeded');
 
-      const warned = (cask.api?.output ?? []).filter((line) => line.includes(`${topology.deadLetterQueue} was declared by an earlier Cask`));
+      const warned = (cask.api?.output ?? []).filter((line) =>
+        line.includes(`${topology.deadLetterQueue} was declared by an earlier Cask`),
+      );
       expect(warned).toHaveLength(1);
       expect(warned[0]).toContain(`set_policy --apply-to quorum_queues ${topology.deadLetterQueue}`);
       expect(await declaresWith(connection, topology.deadLetterQueue, DEAD_BEFORE)).toBe(true);
