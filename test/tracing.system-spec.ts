@@ -202,6 +202,24 @@ describe('tracing: one trace from the HTTP request to the recorded outcome', () 
     expect(then.startMs).toBeGreaterThanOrEqual(first.endMs);
   });
 
+  it('runs a redriven job in the trace of the request that redrove it', async () => {
+    const { body } = await cask.post('/jobs', { type: 'demo.flaky', payload: { fail_times: 5 }, max_attempts: 1 });
+    const id = body.job_id as string;
+    expect((await cask.waitForTerminal([id]))[0].status).toBe('failed');
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpan = randomBytes(8).toString('hex');
+    const retried = await cask.post(`/jobs/${id}/retry`, {}, { traceparent: `00-${traceId}-${callerSpan}-01` });
+    expect(retried.status).toBe(202);
+    await waitFor(async () => (await cask.get(id)).history.some((entry) => entry.series === 2 && entry.status === 'failed'), {
+      what: 'the second series to fail',
+    });
+
+    const spans = await outcomesIn(traceId, 1);
+    const [send] = spans.filter((span) => span.name === 'send default');
+    expect(send.parentSpanId).toBe(callerSpan);
+    expect(childrenOf(spans, send).map((span) => [span.name, span.attributes['cask.job.series']])).toEqual([['process default', 2]]);
+  });
+
   it('starts a trace of its own for a request that names none', async () => {
     const jobId = await cask.dispatch('email.welcome', { email: 'bo@example.com', name: 'Bo' });
     await cask.waitForTerminal([jobId]);

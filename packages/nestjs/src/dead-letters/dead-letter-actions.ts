@@ -1,4 +1,4 @@
-import { CaskError } from '@cask/contracts';
+import { CaskError, JobOrigin } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobRedriver, NotRetryableStateError } from '../dispatcher/job-redriver';
 import type { JobRecord } from '../store/job-record';
@@ -40,14 +40,14 @@ export class DeadLetterActions {
   ) {}
 
   /** Returns the job as the redrive left it, or undefined for an unknown letter; throws if it cannot be redriven. */
-  async redrive(id: string, requestId?: string): Promise<JobRecord | undefined> {
+  async redrive(id: string, origin: JobOrigin = {}): Promise<JobRecord | undefined> {
     const letter = await this.letters.get(id);
     if (!letter) return undefined;
-    return this.redriveLetter(letter, requestId);
+    return this.redriveLetter(letter, origin);
   }
 
   /** Redrives up to {@link REDRIVE_PAGE} matching letters older than `beforeId`, newest first. */
-  async redriveMany(filter: DeadLetterFilter, beforeId: string | undefined, requestId?: string): Promise<BulkRedrive> {
+  async redriveMany(filter: DeadLetterFilter, beforeId: string | undefined, origin: JobOrigin = {}): Promise<BulkRedrive> {
     const page = await this.letters.list({ ...filter, beforeId, limit: REDRIVE_PAGE });
     const done = new Set<string>();
     let redriven = 0;
@@ -56,7 +56,7 @@ export class DeadLetterActions {
       // A job's other letters went with its redrive.
       if (letter.jobId !== null && done.has(letter.jobId)) continue;
       try {
-        await this.redriveLetter(letter, requestId);
+        await this.redriveLetter(letter, origin);
         done.add(letter.jobId as string);
         redriven += 1;
       } catch (err) {
@@ -80,14 +80,14 @@ export class DeadLetterActions {
     return discarded;
   }
 
-  private async redriveLetter(letter: DeadLetter, requestId: string | undefined): Promise<JobRecord> {
+  private async redriveLetter(letter: DeadLetter, origin: JobOrigin): Promise<JobRecord> {
     if (letter.jobId === null) throw new NotRedrivableError('it is not a job message; read it and discard it');
     const job = await this.jobs.get(letter.jobId);
     const missing = new NotRedrivableError(`job ${letter.jobId} is not in the store (purged, or not dispatched through this api)`);
     if (!job) throw missing;
     try {
       // Undefined if the job was purged since it was read.
-      const redriven = await this.redriver.retry(job.id, job.tenant, requestId);
+      const redriven = await this.redriver.retry(job.id, job.tenant, origin);
       if (!redriven) throw missing;
       await this.letters.removeMatching({ jobId: job.id });
       return redriven;

@@ -90,7 +90,7 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
   }
 
   override dispatchJob<P extends object, R>(job: JobDefinition<P, R>, payload: P, options: DispatchOptions = {}): Promise<DispatchOutcome> {
-    return inCreateSpan({ queues: [job.queue], types: [job.name] }, async (trace, span) => {
+    return inCreateSpan({ queues: [job.queue], types: [job.name] }, options.traceContext, async (trace, span) => {
       const outcome = await this.dispatchOne(job, payload, options, trace);
       if (span.isRecording()) {
         span.setAttributes({
@@ -187,7 +187,8 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
   }
 
   override dispatchMany(items: readonly BatchItem[]): Promise<string[]> {
-    return inCreateSpan({ queues: items.map((item) => item.job.queue), types: items.map((item) => item.job.name) }, (trace) =>
+    const incoming = items.find((item) => item.options?.traceContext)?.options?.traceContext;
+    return inCreateSpan({ queues: items.map((item) => item.job.queue), types: items.map((item) => item.job.name) }, incoming, (trace) =>
       this.dispatchAll(items, trace),
     );
   }
@@ -233,9 +234,8 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
   }
 
   override dispatchFlow(nodes: readonly FlowNode[], options: FlowOptions = {}): Promise<DispatchedFlow> {
-    return inCreateSpan({ queues: nodes.map((node) => node.job.queue), types: nodes.map((node) => node.job.name) }, (trace) =>
-      this.dispatchGraph(nodes, options, trace),
-    );
+    const jobs = { queues: nodes.map((node) => node.job.queue), types: nodes.map((node) => node.job.name) };
+    return inCreateSpan(jobs, options.traceContext, (trace) => this.dispatchGraph(nodes, options, trace));
   }
 
   private async dispatchGraph(nodes: readonly FlowNode[], options: FlowOptions, trace: TraceCarrier | undefined): Promise<DispatchedFlow> {
@@ -263,9 +263,8 @@ export class AmqpAsyncDispatcher extends AsyncDispatcher {
 
   override dispatchBatch(items: readonly BatchItem[], callback: BatchCallback, options: FlowOptions = {}): Promise<DispatchedBatch> {
     const all = [...items, callback];
-    return inCreateSpan({ queues: all.map((item) => item.job.queue), types: all.map((item) => item.job.name) }, (trace) =>
-      this.dispatchWithCallback(items, callback, options, trace),
-    );
+    const jobs = { queues: all.map((item) => item.job.queue), types: all.map((item) => item.job.name) };
+    return inCreateSpan(jobs, options.traceContext, (trace) => this.dispatchWithCallback(items, callback, options, trace));
   }
 
   private async dispatchWithCallback(

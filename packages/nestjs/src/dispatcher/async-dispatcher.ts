@@ -1,4 +1,4 @@
-import type { BackoffPolicy, Job, JobDefinition, JobStatus, OnParentFailure, UniqueMode } from '@cask/contracts';
+import type { BackoffPolicy, Job, JobDefinition, JobStatus, OnParentFailure, TraceCarrier, UniqueMode } from '@cask/contracts';
 
 /** Per-dispatch settings that override the job definition's. */
 export interface DispatchOptions {
@@ -43,6 +43,12 @@ export interface DispatchOptions {
    * about the job. `POST /jobs` passes its `X-Request-Id`.
    */
   requestId?: string;
+  /**
+   * The trace the dispatch continues when no span is active (OpenTelemetry): a carrier of W3C `traceparent`
+   * and `tracestate`, e.g. an incoming request's or message's headers. An active span wins: with an SDK and an
+   * HTTP instrumentation the request's span is already the parent. Cask's routes pass their request's.
+   */
+  traceContext?: TraceCarrier;
   /**
    * This dispatch's unique key, each field overriding the job definition's `unique`; `false` dispatches a job
    * whatever the definition says.
@@ -120,6 +126,8 @@ export interface FlowOptions {
   tenant?: string;
   /** Carried onto the worker's log lines about each of its jobs (see {@link DispatchOptions.requestId}). */
   requestId?: string;
+  /** The trace the flow continues when no span is active (see {@link DispatchOptions.traceContext}). */
+  traceContext?: TraceCarrier;
 }
 
 /** A dispatched flow: its id (`GET /flows/:id`) and each job's id by key. */

@@ -1,6 +1,6 @@
 import { CaskAttributes, MessagingAttributes, endSpan, startMessagingSpan, traceCarrierOf } from '@cask/core';
-import type { TraceCarrier } from '@cask/contracts';
-import { Span, context, trace } from '@opentelemetry/api';
+import { TraceCarrier, isTraceCarrier } from '@cask/contracts';
+import { Span, context, propagation, trace } from '@opentelemetry/api';
 
 /** The jobs of one dispatch call, as its `create` span names them. */
 export interface CreatedJobs {
@@ -10,13 +10,18 @@ export interface CreatedJobs {
 
 /**
  * Runs a dispatch in its `create` span, a child of the active context (the HTTP request's, when the host traces
- * requests): `work` gets the span's trace context, which the dispatch stores with its jobs so their messages,
+ * requests), or else of `incoming` (the trace context a request's headers name): `work` gets the span's trace context, which the dispatch stores with its jobs so their messages,
  * their runs and their outcomes join the same trace, and runs with the span active, so the store's own spans (a
  * database instrumentation's) nest under it. Without an OpenTelemetry SDK the span is a no-op one and `trace` is
  * undefined: nothing is stored, and nothing else is done.
  */
-export async function inCreateSpan<T>(jobs: CreatedJobs, work: (trace: TraceCarrier | undefined, span: Span) => Promise<T>): Promise<T> {
-  const parent = context.active();
+export async function inCreateSpan<T>(
+  jobs: CreatedJobs,
+  incoming: TraceCarrier | undefined,
+  work: (trace: TraceCarrier | undefined, span: Span) => Promise<T>,
+): Promise<T> {
+  const active = context.active();
+  const parent = incoming && isTraceCarrier(incoming) && !trace.getSpan(active) ? propagation.extract(active, incoming) : active;
   const queues = [...new Set(jobs.queues)];
   const types = [...new Set(jobs.types)];
   const span = startMessagingSpan('@cask/nestjs', 'create', queues.length === 1 ? queues[0] : 'jobs', parent, () => ({

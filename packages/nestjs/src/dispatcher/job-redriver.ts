@@ -1,5 +1,5 @@
 import { activeTraceCarrier } from '@cask/core';
-import { CaskError, JobStatus } from '@cask/contracts';
+import { CaskError, JobOrigin, JobStatus } from '@cask/contracts';
 import { jobLog } from '@cask/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobEventBus } from '../events/job-event-bus';
@@ -46,13 +46,14 @@ export class JobRedriver {
    * Returns the job after the redrive, or undefined if the tenant has no such job; throws if it cannot be
    * redriven.
    *
-   * @param requestId the request asking for the redrive: the new series' lines carry it
+   * @param origin the request asking for the redrive: the new series' lines carry its id, and its messages continue
+   *   its trace (the active span's, else `origin.trace`)
    */
-  async retry(id: string, tenant: string, requestId?: string): Promise<JobRecord | undefined> {
+  async retry(id: string, tenant: string, origin: JobOrigin = {}): Promise<JobRecord | undefined> {
     const owned = await this.store.get(id);
     if (owned?.tenant !== tenant) return undefined;
     const messages: Redriven[] = [];
-    const job = await this.store.redrive(id, (record) => this.remember(messages, record, requestId));
+    const job = await this.store.redrive(id, (record) => this.remember(messages, record, origin));
     if (!job) {
       const current = await this.store.get(id);
       if (!current) return undefined;
@@ -68,12 +69,12 @@ export class JobRedriver {
   }
 
   /** Redrives every failed (or cancelled) job of the tenant matching the filter; returns how many. */
-  async retryMany(filter: { tenant: string; type?: string; status?: 'failed' | 'cancelled' }, requestId?: string): Promise<number> {
+  async retryMany(filter: { tenant: string; type?: string; status?: 'failed' | 'cancelled' }, origin: JobOrigin = {}): Promise<number> {
     const messages: Redriven[] = [];
     const types = new Map<string, number>();
     const count = await this.store.redriveMany(filter, (record) => {
       types.set(record.type, (types.get(record.type) ?? 0) + 1);
-      return this.remember(messages, record, requestId);
+      return this.remember(messages, record, origin);
     });
     this.logger.log(`Redrove ${count} job(s) (type ${filter.type ?? 'any'}, status ${filter.status ?? 'failed or cancelled'})`);
     // Counted once the store returns: it calls back before each redrive commits.
@@ -82,10 +83,10 @@ export class JobRedriver {
     return count;
   }
 
-  private remember(messages: Redriven[], record: JobRecord, requestId: string | undefined): OutboxMessage {
+  private remember(messages: Redriven[], record: JobRecord, origin: JobOrigin): OutboxMessage {
     const message = {
       // A new series continues the trace of the request that asked for it, not its first dispatch's.
-      ...firstAttemptMessage(record, Date.now(), { requestId, trace: activeTraceCarrier() }),
+      ...firstAttemptMessage(record, Date.now(), { requestId: origin.requestId, trace: activeTraceCarrier() ?? origin.trace }),
       availableAt: Date.now() + this.relay.inlineLeaseMs,
     };
     messages.push({ message, queue: record.queue, grouped: record.group !== null });

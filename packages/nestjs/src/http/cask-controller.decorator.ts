@@ -4,7 +4,6 @@ import {
   Controller,
   UseFilters,
   UseGuards,
-  UseInterceptors,
   UsePipes,
   ValidationPipe,
   ValidationPipeOptions,
@@ -16,7 +15,6 @@ import type { ValidatedClass } from '../openapi/validation-schemas';
 import { CompiledBodyCheck } from './compiled-body-check';
 import { CaskHttpErrorFilter } from './http-error.filter';
 import { JsonBodyGuard } from './json-body.guard';
-import { TraceContextInterceptor } from './trace-context.interceptor';
 import { ValidationFailedException } from './validation-failed.exception';
 
 /**
@@ -51,13 +49,12 @@ export const CASK_VALIDATION_PIPE = new CaskValidationPipe(CASK_VALIDATION_OPTIO
 
 /**
  * One of Cask's controllers: its own guards (JSON bodies only; API keys when `CaskAuthModule` is imported),
- * validation and error bodies, and the trace its request names, so it behaves the same in any host and touches none of the host's routes.
+ * validation and error bodies, so it behaves the same in any host and touches none of the host's routes.
  */
 export function CaskController(path?: string): ClassDecorator {
   return applyDecorators(
     Controller(path ?? ''),
     UseGuards(JsonBodyGuard, CaskAccessGuard),
-    UseInterceptors(TraceContextInterceptor),
     UsePipes(CASK_VALIDATION_PIPE),
     UseFilters(CaskHttpErrorFilter),
     ApiKeyAuth(),

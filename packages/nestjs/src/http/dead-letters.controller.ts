@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@cask/contracts';
 import { isUuid } from '@cask/contracts';
 import { Body, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
@@ -19,6 +20,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { DeadLetterFilterDto, DiscardDeadLettersDto, ListDeadLettersQuery, RedriveDeadLettersDto } from './dead-letters.query';
 import { errorBody } from './error-body';
 import { RequestId } from './request-id.decorator';
+import { TraceContext } from './trace-context.decorator';
 import { ValidationFailedException } from './validation-failed.exception';
 
 /** A dead letter as `GET /dead-letters` lists it. */
@@ -116,9 +118,10 @@ export class DeadLettersController {
   async redriveMany(
     @Body() body: RedriveDeadLettersDto,
     @RequestId() requestId?: string,
+    @TraceContext() traceContext?: TraceCarrier,
   ): Promise<{ redriven: number; skipped: number; next_cursor: string | null }> {
     const beforeId = body.cursor === undefined ? undefined : decodeCursor(body.cursor);
-    const done = await this.actions.redriveMany(toFilter(body), beforeId, requestId);
+    const done = await this.actions.redriveMany(toFilter(body), beforeId, { requestId, trace: traceContext });
     return { redriven: done.redriven, skipped: done.skipped, next_cursor: done.lastId === null ? null : encodeCursor(done.lastId) };
   }
 
@@ -156,9 +159,13 @@ export class DeadLettersController {
   })
   @LETTER_ID_PARAM
   @ApiErrors({ 400: ERROR_EXAMPLES.badLetterId, 404: ERROR_EXAMPLES.letterNotFound, 409: ERROR_EXAMPLES.notRedrivable })
-  async redrive(@Param('id') id: string, @RequestId() requestId?: string): Promise<QueuedResponse> {
+  async redrive(
+    @Param('id') id: string,
+    @RequestId() requestId?: string,
+    @TraceContext() traceContext?: TraceCarrier,
+  ): Promise<QueuedResponse> {
     checkLetterId(id);
-    const job = await this.actions.redrive(id.toLowerCase(), requestId);
+    const job = await this.actions.redrive(id.toLowerCase(), { requestId, trace: traceContext });
     if (!job) throw notFound();
     return queued(job.id);
   }

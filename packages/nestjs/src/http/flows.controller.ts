@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@cask/contracts';
 import { FieldError, JobCatalogue, isUuid, validatePayload } from '@cask/contracts';
 import { Body, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -17,6 +18,7 @@ import { CreateFlowDto } from './create-flow.dto';
 import { errorBody } from './error-body';
 import { resolveJobRequest } from './job-request';
 import { RequestId } from './request-id.decorator';
+import { TraceContext } from './trace-context.decorator';
 import { ValidationFailedException } from './validation-failed.exception';
 
 const FLOW_ID_PARAM = ApiParam({ name: 'id', format: 'uuid', description: 'A flow id' });
@@ -116,6 +118,7 @@ export class FlowsController {
     @Body() body: CreateFlowDto,
     @CurrentPrincipal() { tenant }: Principal,
     @RequestId() requestId: string | undefined,
+    @TraceContext() traceContext: TraceCarrier | undefined,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<{ status: 'queued'; flow_id: string; job_ids: Record<string, string> }> {
     const errors: FieldError[] = [];
@@ -142,7 +145,7 @@ export class FlowsController {
     });
     if (errors.length > 0) throw new ValidationFailedException(errors, 'Invalid flow; nothing was stored');
     await this.quota.admit(tenant, nodes.length);
-    const flow = await this.dispatcher.dispatchFlow(nodes, { tenant, requestId });
+    const flow = await this.dispatcher.dispatchFlow(nodes, { tenant, requestId, traceContext });
     this.adapterHost.httpAdapter.setHeader(response, 'Location', `${this.routes.flows}/${flow.flowId}`);
     return { status: 'queued', flow_id: flow.flowId, job_ids: flow.jobIds };
   }

@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@cask/contracts';
 import { CaskController } from './cask-controller.decorator';
 import { FieldError, JobCatalogue, JobDefinition, JobView, QueuedResponse, validatePayload } from '@cask/contracts';
 import {
@@ -39,6 +40,7 @@ import { errorBody } from './error-body';
 import { JobIdPipe } from './job-id.pipe';
 import { resolveJobRequest } from './job-request';
 import { RequestId } from './request-id.decorator';
+import { TraceContext } from './trace-context.decorator';
 import type { JobPage } from './job-page';
 import { ListJobsQuery } from './list-jobs.query';
 import { ValidationFailedException } from './validation-failed.exception';
@@ -86,6 +88,7 @@ export class JobsController {
     @Body() body: CreateJobDto,
     @CurrentPrincipal() { tenant }: Principal,
     @RequestId() requestId: string | undefined,
+    @TraceContext() traceContext: TraceCarrier | undefined,
     @Res({ passthrough: true }) response: unknown,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<QueuedResponse> {
@@ -101,6 +104,7 @@ export class JobsController {
       idempotencyKey,
       fingerprint: idempotencyKey ? body : undefined,
       requestId,
+      traceContext,
     });
     setJobLocation(this.adapterHost, this.routes, response, outcome.jobId);
     const answer = queued(outcome.jobId, outcome.status);
@@ -120,6 +124,7 @@ export class JobsController {
     @Body() body: CreateJobBatchDto,
     @CurrentPrincipal() { tenant }: Principal,
     @RequestId() requestId?: string,
+    @TraceContext() traceContext?: TraceCarrier,
   ): Promise<{ status: 'queued'; job_ids: string[]; flow_id?: string; callback_id?: string }> {
     const errors: FieldError[] = [];
     const items: BatchItem[] = [];
@@ -136,7 +141,7 @@ export class JobsController {
         }
         // Checked once: the dispatcher takes the checked value as it is.
         markChecked(validation.value, job, item.payload);
-        items.push({ job, payload: validation.value, options: { ...options, tenant, requestId } });
+        items.push({ job, payload: validation.value, options: { ...options, tenant, requestId, traceContext } });
       } catch (err) {
         if (!(err instanceof ValidationFailedException)) throw err;
         errors.push(...((err.getResponse() as { details?: FieldError[] }).details ?? []));
@@ -146,7 +151,7 @@ export class JobsController {
     if (errors.length > 0) throw new ValidationFailedException(errors, 'Invalid jobs in batch; nothing was stored');
     await this.quota.admit(tenant, items.length + (callback ? 1 : 0));
     if (!callback) return { status: 'queued', job_ids: await this.dispatcher.dispatchMany(items) };
-    const batch = await this.dispatcher.dispatchBatch(items, callback, { tenant, requestId });
+    const batch = await this.dispatcher.dispatchBatch(items, callback, { tenant, requestId, traceContext });
     return { status: 'queued', job_ids: batch.jobIds, flow_id: batch.flowId, callback_id: batch.callbackId };
   }
 
@@ -195,11 +200,12 @@ export class JobsController {
     @Body() body: RetryJobsDto,
     @CurrentPrincipal() { tenant }: Principal,
     @RequestId() requestId?: string,
+    @TraceContext() traceContext?: TraceCarrier,
   ): Promise<{ retried: number }> {
     if (!body.type && !body.status) {
       throw new ValidationFailedException([{ field: 'type', reason: 'give a type, a status (failed or cancelled), or both' }]);
     }
-    return { retried: await this.redriver.retryMany({ ...body, tenant }, requestId) };
+    return { retried: await this.redriver.retryMany({ ...body, tenant }, { requestId, trace: traceContext }) };
   }
 
   /** Also the seed design's `GET /jobs/:jobID` status lookup. */
@@ -258,8 +264,9 @@ export class JobsController {
     @Param('id', JobIdPipe) id: string,
     @CurrentPrincipal() { tenant }: Principal,
     @RequestId() requestId?: string,
+    @TraceContext() traceContext?: TraceCarrier,
   ): Promise<QueuedResponse> {
-    const job = await this.redriver.retry(id, tenant, requestId);
+    const job = await this.redriver.retry(id, tenant, { requestId, trace: traceContext });
     if (!job) throw await this.missing(id, tenant);
     return queued(job.id);
   }

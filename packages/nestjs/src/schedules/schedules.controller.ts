@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@cask/contracts';
 import { CaskController } from '../http/cask-controller.decorator';
 import {
   FieldError,
@@ -15,6 +16,7 @@ import { AsyncDispatcher } from '../dispatcher/async-dispatcher';
 import { AcceptedJob, queued, setJobLocation } from '../http/accepted';
 import { CaskRoutes } from '../http/cask-routes';
 import { RequestId } from '../http/request-id.decorator';
+import { TraceContext } from '../http/trace-context.decorator';
 import { DispatchQuota } from '../limits/dispatch-quota';
 import { errorBody } from '../http/error-body';
 import { ValidationFailedException } from '../http/validation-failed.exception';
@@ -157,6 +159,7 @@ export class SchedulesController {
     @Param('name', ScheduleNamePipe) name: string,
     @CurrentPrincipal() { tenant }: Principal,
     @RequestId() requestId: string | undefined,
+    @TraceContext() traceContext: TraceCarrier | undefined,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<QueuedResponse> {
     const schedule = await this.owned(name, tenant);
@@ -168,6 +171,7 @@ export class SchedulesController {
       schedule: schedule.name,
       tenant,
       requestId,
+      traceContext,
     });
     setJobLocation(this.adapterHost, this.routes, response, outcome.jobId);
     return queued(outcome.jobId, outcome.status);
