@@ -55,6 +55,8 @@ describe('fault: worker killed with 16 long jobs running, restarted', () => {
     expect(waited.every((job) => job.status === 'succeeded')).toBe(true);
     expect(jobs.map((job) => [job.status, job.attempts])).toEqual(ids.map(() => ['succeeded', 2]));
     const finished = Math.max(...jobs.map((job) => Date.parse(job.finished_at as string)));
+    // The figure issue 16 asks for, printed by every run (80.9 s before rescue queues, on this machine).
+    console.log(`recovery: the 16 reruns finished ${finished - restartedAt} ms after the worker's restart`);
     expect(finished - restartedAt).toBeLessThan(15_000);
     // Side by side: the second runs all started within a few seconds of each other (some wait for a wave or two of
     // the one-second backlog jobs the worker took first), not five seconds apart one after another.

@@ -14,3 +14,4 @@ export * from './response-audit';
 export * from './tls-terminator';
 export * from './stores';
 export * from './store-backends';
+export * from './tracing';

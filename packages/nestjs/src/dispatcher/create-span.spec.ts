@@ -1,5 +1,5 @@
-import { context, propagation, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { withTestTracing } from '@cask/testing';
+import { context, trace } from '@opentelemetry/api';
 import { inCreateSpan } from './create-span';
 
 const CALLER = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
@@ -11,14 +11,7 @@ describe('inCreateSpan', () => {
   });
 
   describe('with an SDK registered', () => {
-    const exporter = new InMemorySpanExporter();
-    beforeAll(() => new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).register());
-    afterAll(() => {
-      trace.disable();
-      context.disable();
-      propagation.disable();
-    });
-    beforeEach(() => exporter.reset());
+    const exporter = withTestTracing();
 
     it("continues the caller's trace context when no span is active, and hands its own on", async () => {
       const carrier = await inCreateSpan(jobs, CALLER, async (own) => own);

@@ -1,10 +1,9 @@
 import type { Delivery } from '@cask/core';
-import { SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { Logger, LoggerService } from '@nestjs/common';
 import { JobContext, JobDefinition, JobEnvelope, JobEvent, JobOrigin, PermanentJobError, RetryableJobError } from '@cask/contracts';
 import { DemoFlaky, VideoProcess, WelcomeEmail } from '@cask/examples';
-import { metricValue, parseMetrics } from '@cask/testing';
+import { metricValue, parseMetrics, withTestTracing } from '@cask/testing';
 import { Registry } from 'prom-client';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import type { EventPublisher } from './event-publisher';
@@ -584,30 +583,26 @@ describe('JobExecutor', () => {
   });
 
   describe('with an OpenTelemetry SDK registered', () => {
-    const exporter = new InMemorySpanExporter();
+    const exporter = withTestTracing();
     const PARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-
-    beforeAll(() => new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).register());
-    afterAll(() => {
-      trace.disable();
-      context.disable();
-      propagation.disable();
-    });
-    beforeEach(() => exporter.reset());
-
-    it("runs the handler in the attempt's span, a child of the message's trace context, and sends that span's context on the outcome", async () => {
-      let active: string | undefined;
-      await executor(async () => {
-        active = trace.getActiveSpan()?.spanContext().spanId;
-        return { ok: true };
-      }).execute({
-        envelope: envelope(WelcomeEmail.name, { email: 'a@b.co', name: 'A' }, { ready_at: Date.now() - 40 }),
-        definition: WelcomeEmail,
+    /** Runs an attempt of a job whose message carries the trace context PARENT. */
+    const runTraced = (exec: JobExecutor, env: JobEnvelope, definition: JobDefinition) =>
+      exec.execute({
+        envelope: env,
+        definition,
         delivery: delivery as unknown as Delivery,
         queue: 'default',
         brokerQueue: 'ns.jobs.default',
         origin: { trace: { traceparent: PARENT } },
       });
+
+    it("runs the handler in the attempt's span, a child of the message's trace context, and sends that span's context on the outcome", async () => {
+      let active: string | undefined;
+      const handler = executor(async () => {
+        active = trace.getActiveSpan()?.spanContext().spanId;
+        return { ok: true };
+      });
+      await runTraced(handler, envelope(WelcomeEmail.name, { email: 'a@b.co', name: 'A' }, { ready_at: Date.now() - 40 }), WelcomeEmail);
 
       const [span] = exporter.getFinishedSpans();
       expect(span.name).toBe('process default');
@@ -623,16 +618,10 @@ describe('JobExecutor', () => {
     });
 
     it('marks the span of a failed attempt as an error, naming the job error code, and keeps the trace for the retry', async () => {
-      await executor(async () => {
+      const failing = executor(async () => {
         throw new RetryableJobError('try later', { code: 'busy' });
-      }).execute({
-        envelope: envelope(DemoFlaky.name, { fail_times: 9 }),
-        definition: DemoFlaky,
-        delivery: delivery as unknown as Delivery,
-        queue: 'default',
-        brokerQueue: 'ns.jobs.default',
-        origin: { trace: { traceparent: PARENT } },
       });
+      await runTraced(failing, envelope(DemoFlaky.name, { fail_times: 9 }), DemoFlaky);
 
       const [span] = exporter.getFinishedSpans();
       expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'try later' });
