@@ -1,3 +1,4 @@
+import { UNTRACED_SPAN, isTracing } from '@cask/core';
 import { withTestTracing } from '@cask/testing';
 import { context, trace } from '@opentelemetry/api';
 import { inCreateSpan } from './create-span';
@@ -6,14 +7,16 @@ const CALLER = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba90
 const jobs = { queues: ['default'], types: ['email.welcome'] };
 
 describe('inCreateSpan', () => {
-  it('does nothing to carry without an OpenTelemetry SDK: no trace context for the jobs', async () => {
-    expect(await inCreateSpan(jobs, CALLER, async (carrier) => carrier)).toBeUndefined();
+  it('does nothing to carry without an OpenTelemetry SDK: no trace context for the jobs, no span', async () => {
+    expect(isTracing()).toBe(false);
+    expect(await inCreateSpan(jobs, CALLER, async (carrier, span) => [carrier, span])).toEqual([undefined, UNTRACED_SPAN]);
   });
 
   describe('with an SDK registered', () => {
     const exporter = withTestTracing();
 
     it("continues the caller's trace context when no span is active, and hands its own on", async () => {
+      expect(isTracing()).toBe(true);
       const carrier = await inCreateSpan(jobs, CALLER, async (own) => own);
       const [span] = exporter.getFinishedSpans();
       expect(span.name).toBe('create default');

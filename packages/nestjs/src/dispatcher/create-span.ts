@@ -1,4 +1,4 @@
-import { CaskAttributes, MessagingAttributes, endSpan, startMessagingSpan, traceCarrierOf } from '@cask/core';
+import { CaskAttributes, MessagingAttributes, UNTRACED_SPAN, endSpan, isTracing, startMessagingSpan, traceCarrierOf } from '@cask/core';
 import { TraceCarrier, isTraceCarrier } from '@cask/contracts';
 import { Span, context, propagation, trace } from '@opentelemetry/api';
 
@@ -12,14 +12,15 @@ export interface CreatedJobs {
  * Runs a dispatch in its `create` span, a child of the active context (the HTTP request's, when the host traces
  * requests), or else of `incoming` (the trace context a request's headers name): `work` gets the span's trace context, which the dispatch stores with its jobs so their messages,
  * their runs and their outcomes join the same trace, and runs with the span active, so the store's own spans (a
- * database instrumentation's) nest under it. Without an OpenTelemetry SDK the span is a no-op one and `trace` is
- * undefined: nothing is stored, and nothing else is done.
+ * database instrumentation's) nest under it. Without an OpenTelemetry SDK `work` runs at once, with no span and
+ * `trace` undefined: nothing is stored, and nothing else is done.
  */
 export async function inCreateSpan<T>(
   jobs: CreatedJobs,
   incoming: TraceCarrier | undefined,
   work: (trace: TraceCarrier | undefined, span: Span) => Promise<T>,
 ): Promise<T> {
+  if (!isTracing()) return work(undefined, UNTRACED_SPAN);
   const active = context.active();
   const parent = incoming && isTraceCarrier(incoming) && !trace.getSpan(active) ? propagation.extract(active, incoming) : active;
   const queues = [...new Set(jobs.queues)];

@@ -14,7 +14,16 @@ import {
   validatePayload,
 } from '@cask/contracts';
 import type { JobDelivery } from './pack-parts';
-import { CaskAttributes, JobLogger, MessagingAttributes, contextOfCarrier, failSpan, startMessagingSpan, traceCarrierOf } from '@cask/core';
+import {
+  CaskAttributes,
+  JobLogger,
+  MessagingAttributes,
+  UNTRACED_SPAN,
+  contextOfCarrier,
+  failSpan,
+  startMessagingSpan,
+  traceCarrierOf,
+} from '@cask/core';
 import { Span, context as otelContext, trace } from '@opentelemetry/api';
 import { jobLog } from '@cask/contracts';
 import { Logger } from '@nestjs/common';
@@ -215,7 +224,8 @@ export class JobExecutor {
     let timedOut = false;
     try {
       // The handler runs in the attempt's span: spans it starts are its children.
-      const invoked = otelContext.with(trace.setSpan(otelContext.active(), span), () => this.invoke(type, validation.value, context));
+      const invoke = () => this.invoke(type, validation.value, context);
+      const invoked = span === UNTRACED_SPAN ? invoke() : otelContext.with(trace.setSpan(otelContext.active(), span), invoke);
       result = await this.withTimeout(envelope, controller, log, invoked);
       JSON.stringify(result ?? null);
     } catch (err) {
