@@ -64,3 +64,23 @@ export function postgresBackend(poolSize = 4): StoreBackend & { url(): string } 
 
 /** Both backends, for `describe.each`. */
 export const storeBackends = (poolSize?: number): StoreBackend[] => [sqliteBackend(), postgresBackend(poolSize)];
+
+/**
+ * Registers a spec block's hooks for `backend`: its databases made and dropped around the block, and before each
+ * test an empty database, migrated, with a store instance on it (closed after the test). Returns the current one.
+ */
+export function migratedStores(backend: StoreBackend): () => TestStores {
+  let stores: TestStores | undefined;
+  beforeAll(() => backend.setUp());
+  afterAll(() => backend.tearDown());
+  beforeEach(async () => {
+    await backend.reset();
+    stores = backend.open();
+    await stores.migrate();
+  });
+  afterEach(async () => {
+    await stores?.close();
+    stores = undefined;
+  });
+  return () => stores as TestStores;
+}

@@ -1,4 +1,4 @@
-import { TestStores, openTestStores, postgresBackend, sqliteBackend } from '@cask/testing';
+import { TestStores, migratedStores, openTestStores, postgresBackend, sqliteBackend } from '@cask/testing';
 import { sql } from 'kysely';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { CaskDatabase } from '../store/cask-database';
@@ -77,23 +77,13 @@ describe('SharedRateLimits on PostgreSQL', () => {
 });
 
 describe('SharedRateLimits on SQLite', () => {
-  const backend = sqliteBackend();
-  let stores: TestStores;
-
-  beforeAll(() => backend.setUp());
-  afterAll(() => backend.tearDown());
-  beforeEach(async () => {
-    await backend.reset();
-    stores = backend.open();
-    await stores.migrate();
-  });
-  afterEach(() => stores.close());
+  const stores = migratedStores(sqliteBackend());
 
   it('counts in memory: the store has one instance to itself', async () => {
-    const limits = new SharedRateLimits(stores.cask);
+    const limits = new SharedRateLimits(stores().cask);
     expect(limits.shared).toBe(false);
     expect(await admitted([limits.limiter('requests', 5)], 8)).toBe(5);
-    expect(await stores.database.selectFrom('rate_limits').selectAll().execute()).toEqual([]);
+    expect(await stores().database.selectFrom('rate_limits').selectAll().execute()).toEqual([]);
   });
 
   it('counts in memory without a store at all', async () => {

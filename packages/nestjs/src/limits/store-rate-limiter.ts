@@ -35,6 +35,7 @@ export class StoreRateLimiter {
   private readonly insurance: RateLimiterMemory;
   private readonly maxChunk: number;
   private lastWarned = 0;
+  private prunedWindow = -1;
 
   constructor(
     private readonly name: string,
@@ -70,8 +71,12 @@ export class StoreRateLimiter {
     const window = Math.floor(now / 1000);
     let allowance = this.allowances.get(key);
     if (allowance?.window !== window) {
-      // Keys of past seconds are dropped as the map grows, so one-off keys (addresses) do not pile up.
-      if (this.allowances.size >= 10_000) for (const [old, held] of this.allowances) if (held.window < window) this.allowances.delete(old);
+      // Keys of past seconds are dropped as the map grows, so one-off keys (addresses) do not pile up: at most once
+      // a second, so a flood of new keys within one second does not scan the map for each.
+      if (this.allowances.size >= 10_000 && this.prunedWindow !== window) {
+        this.prunedWindow = window;
+        for (const [old, held] of this.allowances) if (held.window < window) this.allowances.delete(old);
+      }
       allowance = { window, left: 0, next: 1, spent: false };
       this.allowances.set(key, allowance);
     }

@@ -1,4 +1,4 @@
-import { TestStores, storeBackends } from '@cask/testing';
+import { migratedStores, storeBackends } from '@cask/testing';
 import { v7 as uuidv7 } from 'uuid';
 import type { NewDeadLetter } from './dead-letter-store';
 import { KyselyDeadLetterStore } from './kysely-dead-letter-store';
@@ -25,20 +25,12 @@ function letter(overrides: Partial<NewDeadLetter> = {}): NewDeadLetter {
 }
 
 describe.each(storeBackends())('dead letters on $name', (backend) => {
-  let stores: TestStores;
+  const stores = migratedStores(backend);
   let store: KyselyDeadLetterStore;
 
-  beforeAll(() => backend.setUp());
-  afterAll(() => backend.tearDown());
-
-  beforeEach(async () => {
-    await backend.reset();
-    stores = backend.open();
-    await stores.migrate();
-    store = new KyselyDeadLetterStore(stores.cask);
+  beforeEach(() => {
+    store = new KyselyDeadLetterStore(stores().cask);
   });
-
-  afterEach(() => stores.close());
 
   it('stores a letter whole and reads it back', async () => {
     const one = letter({ body: 'é'.repeat(3), bodyBytes: 6, jobId: null, type: null, sourceQueue: null, messageId: null });
